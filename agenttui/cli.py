@@ -1,0 +1,227 @@
+"""Command line: ``agenttui [REPO]``, ``recover``, ``check``, ``status``, ``demo``.
+
+Bad input gets one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .core import repo as gitrepo
+from .core.check import gather_facts, plan_targets, verify
+from .core.errors import AgentTuiError, PlanError
+from .core.plan import Plan, empty_plan, find_plan, load_plan
+
+COMMANDS = ("check", "status", "recover", "demo")
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"agenttui: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="agenttui",
+        description="Supervise AI coding agents working in parallel on one git repository.",
+        epilog="Commands: check, status, recover, demo. 'agenttui COMMAND -h' for each.",
+    )
+    p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
+    p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
+    p.add_argument("--version", action="version", version=f"agenttui {_version()}")
+    return p
+
+
+def _sub_parser(cmd: str) -> argparse.ArgumentParser:
+    p = _Parser(prog=f"agenttui {cmd}")
+    if cmd == "demo":
+        p.add_argument("path", nargs="?", help="where to create the demo repository "
+                                               "(default: a new temporary folder)")
+        p.add_argument("--no-tui", action="store_true", help="create the demo and print its path")
+        p.add_argument("--seconds", type=float, default=90.0,
+                       help="how long the demo agents work (default 90)")
+        return p
+    p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
+    if cmd in ("check", "status", "recover"):
+        p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
+    if cmd in ("check", "status"):
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _load(repo_arg: str, plan_arg: str | None, *, required: bool) -> tuple[Any, Plan]:
+    paths = gitrepo.open_repo(repo_arg)
+    plan_path = find_plan(paths.toplevel, plan_arg)
+    if plan_path is None:
+        if required:
+            where = paths.toplevel or paths.common_dir
+            raise PlanError(f"{where}: no plan: create agenttui.toml there or pass --plan FILE")
+        return paths, empty_plan()
+    return paths, load_plan(plan_path)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    paths, plan = _load(args.repo, args.plan, required=True)
+    verdict = verify(plan, gather_facts(paths, plan))
+    if args.json:
+        print(json.dumps(verdict.to_json(), ensure_ascii=False))
+        return EXIT_OK if verdict.ok else EXIT_VIOLATIONS
+    if verdict.ok:
+        for t in verdict.targets:
+            where = f"worktree {t.path} on {t.branch}" if t.isolated else "main checkout"
+            print(f"  {t.name}: {where}")
+        print(verdict.announcement)
+        return EXIT_OK
+    for v in verdict.violations:
+        print(v.line)
+    return EXIT_VIOLATIONS
+
+
+def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
+    snap = gitrepo.snapshot(paths, dirty=True)
+    head = snap.head
+    targets = plan_targets(plan, snap.main_checkout, head)
+    by_path = {os.path.normpath(w.path): w for w in snap.worktrees}
+    agents: list[dict[str, Any]] = []
+    owned: set[str] = set()
+    from .core.supervisor import launched_pids
+
+    pids = launched_pids(paths)
+    for a, t in zip(plan.agents, targets, strict=False):
+        w = by_path.get(os.path.normpath(t.path))
+        if t.isolated:
+            owned.add(os.path.normpath(t.path))
+        agents.append({
+            "name": a.name, "source": "plan", "writes": a.writes, "isolation": a.isolation,
+            "worktree": str(t.path), "branch": t.branch, "exists": w is not None,
+            "pid": pids.get(a.name),
+        })
+    for w in snap.worktrees:
+        if w.is_main or os.path.normpath(w.path) in owned:
+            continue
+        agents.append({
+            "name": w.path.name, "source": "worktree", "writes": None, "isolation": "worktree",
+            "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
+        })
+    return {
+        "repo": str(snap.main_checkout or paths.common_dir),
+        "bare": paths.bare,
+        "head": None if head is None else {
+            "branch": head.branch, "sha": head.sha, "detached": head.detached,
+            "operation": head.operation, "index_locked": head.index_locked,
+        },
+        "worktrees": [w.to_json() for w in snap.worktrees],
+        "branches": [b.to_json() for b in snap.branches],
+        "stashes": [s.to_json() for s in snap.stashes],
+        "agents": agents,
+    }
+
+
+def _age(ts: int) -> str:
+    d = max(0, int(time.time()) - ts)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if d >= size:
+            return f"{d // size}{unit} ago"
+    return f"{d}s ago"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    paths, plan = _load(args.repo, args.plan, required=False)
+    data = status_data(paths, plan)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    h = data["head"]
+    print(f"repository  {data['repo']}{' (bare)' if data['bare'] else ''}")
+    if h:
+        where = f"detached at {(h['sha'] or '')[:10]}" if h["detached"] else h["branch"]
+        extra = f", {h['operation']} in progress" if h["operation"] else ""
+        lock = ", index.lock held" if h["index_locked"] else ""
+        print(f"HEAD        {where}{extra}{lock}")
+    print(f"worktrees   {len(data['worktrees'])}")
+    for w in data["worktrees"]:
+        flags = [f"dirty {w['dirty']}" if w["dirty"] else "clean"]
+        if w["locked"]:
+            flags.append(f"locked{': ' + w['locked_reason'] if w['locked_reason'] else ''}")
+        if w["prunable"]:
+            flags.append("prunable")
+        print(f"  {w['path']}  [{w['branch'] or 'detached'}]  {', '.join(flags)}")
+    print(f"branches    {len(data['branches'])}")
+    for b in data["branches"][:50]:
+        merged = "merged" if b["merged"] else "unmerged" if b["merged"] is False else ""
+        print(f"  {b['name']}  {b['sha'][:10]}  {_age(b['date'])}  {merged}  {b['subject'][:60]}")
+    if len(data["branches"]) > 50:
+        print(f"  ... {len(data['branches']) - 50} more")
+    print(f"stashes     {len(data['stashes'])}")
+    for s in data["stashes"][:50]:
+        print(f"  stash@{{{s['index']}}}  {s['sha'][:10]}  {s['files']} files  {s['message'][:70]}")
+    print(f"agents      {len(data['agents'])}")
+    for a in data["agents"]:
+        pid = f"  pid {a['pid']}" if a["pid"] else ""
+        print(f"  {a['name']}  {a['worktree']}  [{a['branch'] or '-'}]{pid}")
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
+    paths, plan = _load(args.repo, args.plan, required=False)
+    if paths.bare:
+        raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
+    from .tui.app import run_app
+
+    plan_path = find_plan(paths.toplevel, args.plan)
+    return run_app(paths, plan_path, recover=recover)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import make_demo
+
+    path = make_demo(Path(args.path) if args.path else None, seconds=args.seconds)
+    if args.no_tui:
+        print(path)
+        return EXIT_OK
+    paths = gitrepo.open_repo(path)
+    from .tui.app import run_app
+
+    return run_app(paths, path / "agenttui.toml")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            cmd = argv[0]
+            args = _sub_parser(cmd).parse_args(argv[1:])
+            if cmd == "check":
+                return cmd_check(args)
+            if cmd == "status":
+                return cmd_status(args)
+            if cmd == "demo":
+                return cmd_demo(args)
+            return cmd_tui(args, recover=True)
+        return cmd_tui(_parser().parse_args(argv))
+    except AgentTuiError as exc:
+        print(f"agenttui: error: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for the user; AGENTTUI_DEBUG=1 shows it
+        if os.environ.get("AGENTTUI_DEBUG"):
+            raise
+        print(f"agenttui: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3

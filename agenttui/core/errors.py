@@ -1,0 +1,38 @@
+"""Errors that carry a one-line message meant for the user (never a traceback)."""
+
+from __future__ import annotations
+
+
+class AgentTuiError(Exception):
+    """A problem with the user's input or repository, explained in one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message.splitlines()[0] if message else "unknown error")
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class NotARepository(AgentTuiError):
+    pass
+
+
+class PlanError(AgentTuiError):
+    pass
+
+
+class GitError(AgentTuiError):
+    """A git command failed; the message is git's own first stderr line."""
+
+    def __init__(self, argv: list[str], status: int | None, stderr: str) -> None:
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        first = lines[0] if lines else f"exit status {status}"
+        self.argv = argv
+        self.status = status
+        self.stderr = stderr
+        super().__init__(f"git {' '.join(argv[:2])} failed: {first}")
+
+
+class GateClosed(AgentTuiError):
+    """Dispatch was attempted without a confirmed announcement for the current plan."""

@@ -1,0 +1,90 @@
+"""The one place agenttui runs git.
+
+Every call goes through :func:`run` so that tests and benchmarks see exact argv, every read
+runs with ``GIT_OPTIONAL_LOCKS=0`` plus ``--no-optional-locks`` (agenttui must never take
+``index.lock`` or rewrite ``.git/index`` and so alert on itself), and every failure becomes a
+one-line :class:`GitError`.  Commands are executed by GitPython's :class:`git.Git` (argv
+lists, never a shell).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import git as gitpython
+
+from .errors import GitError
+
+#: Environment for every git call agenttui makes.
+BASE_ENV: dict[str, str] = {
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+    "GIT_EDITOR": "true",
+}
+
+#: Counter of git invocations (benchmarks and tests read it).
+CALLS: list[list[str]] = []
+_RECORD = os.environ.get("AGENTTUI_RECORD_GIT") == "1"
+
+
+def run(
+    cwd: str | os.PathLike[str],
+    args: Sequence[str],
+    *,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    strip: bool = False,
+) -> tuple[int, str, str]:
+    """Run ``git <args>`` in *cwd*; return (status, stdout, stderr).
+
+    With ``check`` (the default) a non-zero exit raises :class:`GitError`.
+    """
+    argv = ["--no-optional-locks", *args]
+    full_env = dict(BASE_ENV)
+    if env:
+        full_env.update(env)
+    if _RECORD:
+        CALLS.append(list(args))
+    g = gitpython.Git(str(cwd))
+    with tempfile.TemporaryFile() if input is not None else contextlib.nullcontext() as stdin:
+        if stdin is not None and input is not None:
+            stdin.write(input.encode())
+            stdin.seek(0)
+        try:
+            status, out, err = g.execute(
+                ["git", *argv],
+                istream=stdin,
+                with_extended_output=True,
+                with_exceptions=False,
+                strip_newline_in_stdout=strip,
+                env=full_env,
+            )
+        except gitpython.GitCommandNotFound as exc:  # git itself missing
+            raise GitError(list(args), None, f"cannot run git: {exc}") from None
+        except FileNotFoundError as exc:  # cwd vanished
+            raise GitError(list(args), None, f"no such directory: {exc.filename}") from None
+    text = out if isinstance(out, str) else (out or b"").decode("utf-8", "replace")
+    if check and status != 0:
+        raise GitError(list(args), status, err)
+    return status, text, err
+
+
+def out(cwd: str | os.PathLike[str], *args: str, input: str | None = None) -> str:
+    """stdout of a git call that must succeed."""
+    return run(cwd, args, input=input)[1]
+
+
+def ok(cwd: str | os.PathLike[str], *args: str) -> bool:
+    """True when the git call exits 0."""
+    return run(cwd, args, check=False)[0] == 0
+
+
+def check_ref_format(refname: str) -> bool:
+    """``git check-ref-format`` — the authority on what a valid ref name is."""
+    return ok(Path.cwd() if Path.cwd().exists() else "/", "check-ref-format", refname)

@@ -1,0 +1,48 @@
+"""Append-only journal: ``<git-common-dir>/agenttui/journal.jsonl``, one JSON object a line."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .models import RepoPaths
+
+
+def journal_path(paths: RepoPaths) -> Path:
+    return paths.agenttui_dir / "journal.jsonl"
+
+
+def append(paths: RepoPaths, event: str, **data: Any) -> dict[str, Any]:
+    """Append one event (fsync'd) and return it."""
+    record: dict[str, Any] = {"time": time.time(), "event": event, **data}
+    path = journal_path(paths)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, default=str, ensure_ascii=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return record
+
+
+def read(paths: RepoPaths) -> list[dict[str, Any]]:
+    """Every readable record, oldest first (a torn last line is skipped)."""
+    path = journal_path(paths)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    out: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out

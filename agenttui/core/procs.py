@@ -1,0 +1,153 @@
+"""Process inspection with psutil: agent process trees, CPU, memory, who sits in a folder.
+
+PERF-NOTES: ``children(recursive=True)`` rebuilds a full ppid map per call, so trees are read
+from ``/proc/PID/task/*/children`` (Linux) with psutil as the fallback; one ``psutil.Process``
+is kept per pid because the first ``cpu_percent()`` of a new object is always 0.0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+_PROC = Path("/proc")
+_HAVE_PROC_CHILDREN = (_PROC / "self" / "task").is_dir()
+
+
+@dataclass(frozen=True)
+class ProcStats:
+    pids: tuple[int, ...]
+    cpu: float  # percent of one core, summed over the tree
+    rss: int  # bytes, summed over the tree
+    runtime: float  # seconds since the root started
+    status: str  # root's psutil status ("running", "stopped", "zombie", ...)
+
+
+def _children(pid: int) -> list[int]:
+    if _HAVE_PROC_CHILDREN:
+        kids: list[int] = []
+        try:
+            for task in os.scandir(_PROC / str(pid) / "task"):
+                try:
+                    with open(os.path.join(task.path, "children")) as f:
+                        kids.extend(int(x) for x in f.read().split())
+                except OSError:
+                    continue
+        except OSError:
+            return []
+        return kids
+    try:
+        return [c.pid for c in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
+
+
+def tree_pids(root: int) -> list[int]:
+    """root and all its descendants (breadth first)."""
+    out: list[int] = []
+    todo = [root]
+    seen: set[int] = set()
+    while todo:
+        pid = todo.pop(0)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        if not psutil.pid_exists(pid):
+            continue
+        out.append(pid)
+        todo.extend(_children(pid))
+    return out
+
+
+class ProcSampler:
+    """Samples process trees; keeps one psutil.Process per pid between ticks."""
+
+    def __init__(self) -> None:
+        self._procs: dict[int, psutil.Process] = {}
+
+    def _proc(self, pid: int) -> psutil.Process | None:
+        p = self._procs.get(pid)
+        if p is None:
+            try:
+                p = psutil.Process(pid)
+            except psutil.Error:
+                return None
+            self._procs[pid] = p
+        return p
+
+    def sample(self, root: int, extra: tuple[int, ...] = ()) -> ProcStats | None:
+        pids = tree_pids(root) + [p for p in extra if p != root]
+        if not pids and not extra:
+            return None
+        cpu = 0.0
+        rss = 0
+        runtime = 0.0
+        status = "gone"
+        alive: list[int] = []
+        for pid in pids:
+            p = self._proc(pid)
+            if p is None:
+                continue
+            try:
+                with p.oneshot():
+                    cpu += p.cpu_percent()
+                    rss += p.memory_info().rss
+                    if pid == root:
+                        runtime = time.time() - p.create_time()
+                        status = p.status()
+                alive.append(pid)
+            except psutil.Error:
+                self._procs.pop(pid, None)
+        if not alive:
+            return None
+        return ProcStats(tuple(alive), cpu, rss, runtime, status)
+
+    def forget_dead(self) -> None:
+        for pid in list(self._procs):
+            if not psutil.pid_exists(pid):
+                del self._procs[pid]
+
+
+def processes_in(folders: list[Path], *, exclude: set[int] | None = None) -> dict[Path, list[int]]:
+    """Pids whose working directory is inside each folder (deepest folder wins)."""
+    result: dict[Path, list[int]] = {f: [] for f in folders}
+    keys = sorted(((str(f).rstrip("/") + "/", f) for f in folders), key=lambda t: -len(t[0]))
+    me = exclude or set()
+    for pid in psutil.pids():
+        if pid in me:
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd") if _HAVE_PROC_CHILDREN else psutil.Process(pid).cwd()
+        except (OSError, psutil.Error):
+            continue
+        c = cwd.rstrip("/") + "/"
+        for prefix, folder in keys:
+            if c.startswith(prefix):
+                result[folder].append(pid)
+                break
+    return result
+
+
+def describe(pid: int) -> str:
+    try:
+        p = psutil.Process(pid)
+        return f"{p.name()} (pid {pid})"
+    except psutil.Error:
+        return f"pid {pid}"
+
+
+def signal_tree(root: int, sig: int) -> list[int]:
+    """Send *sig* to root's process group and to every descendant; return pids signalled."""
+    pids = tree_pids(root)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(os.getpgid(root), sig)
+    # stop children before parents so a parent cannot respawn them meanwhile
+    for pid in reversed(pids):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+    return pids

@@ -1,0 +1,405 @@
+"""Dispatch and supervise agents: worktree + branch + process, behind the gate.
+
+The :class:`Supervisor` is plain Python (no Textual); the UI calls it from workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from . import gitcmd, journal
+from . import repo as gitrepo
+from .check import Target, Verdict, gather_facts, verify
+from .errors import AgentTuiError, GateClosed, GitError
+from .gate import Confirmation, Gate
+from .models import RepoPaths, Worktree
+from .plan import AgentSpec, Plan, empty_plan, load_plan
+from .procs import signal_tree, tree_pids
+
+STOP_GRACE = 3.0
+
+
+@dataclass
+class AgentRun:
+    """One pane's worth of state.  Mutated only by the Supervisor."""
+
+    name: str
+    source: str  # "plan" or "worktree" (found in the repository)
+    spec: AgentSpec | None
+    worktree: Path | None
+    branch: str | None
+    state: str = "planned"  # planned, queued, starting, running, paused, exited, failed, stopping
+    pid: int | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    log_path: Path | None = None
+    started: float | None = None
+    popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def alive(self) -> bool:
+        return self.state in ("starting", "running", "paused", "stopping")
+
+    @property
+    def state_text(self) -> str:
+        if self.state == "exited":
+            return f"exited {self.exit_code}"
+        if self.state == "failed":
+            return "failed to start"
+        return self.state
+
+
+def launched_pids(paths: RepoPaths) -> dict[str, int]:
+    """Agents launched (per the journal) whose process is still alive: name -> pid."""
+    alive: dict[str, int] = {}
+    for rec in journal.read(paths):
+        if rec.get("event") != "launch":
+            continue
+        pid, name, ctime = rec.get("pid"), rec.get("agent"), rec.get("create_time")
+        if not isinstance(pid, int) or not isinstance(name, str):
+            continue
+        try:
+            p = psutil.Process(pid)
+            if ctime is None or abs(p.create_time() - float(ctime)) < 1.0:
+                alive[name] = pid
+        except psutil.Error:
+            alive.pop(name, None)
+    return alive
+
+
+class Supervisor:
+    def __init__(self, paths: RepoPaths, plan_path: Path | None) -> None:
+        self.paths = paths
+        self.plan_path = plan_path
+        self.plan_error: str | None = None
+        self.plan: Plan = empty_plan()
+        self.gate = Gate()
+        self.verdict: Verdict | None = None
+        self.runs: dict[str, AgentRun] = {}
+        self.serial_queue: list[str] = []
+        self.fired = False
+        self._lock = threading.RLock()
+        self.reload_plan()
+
+    # ---------------------------------------------------------------- plan
+    def reload_plan(self) -> str | None:
+        """Re-read the plan file.  Returns a message when that revoked the confirmation."""
+        old = self.plan.fingerprint
+        try:
+            plan = load_plan(self.plan_path) if self.plan_path else empty_plan()
+            if self.plan_path and not self.plan_path.exists():
+                plan = empty_plan()
+            self.plan_error = None
+        except AgentTuiError as exc:
+            self.plan_error = exc.message
+            plan = self.plan
+            if self.gate.revoke("the plan file became invalid"):
+                self._journal("revoke", reason=exc.message)
+                return f"announcement revoked: plan is invalid ({exc.message})"
+            return None
+        self.plan = plan
+        self._sync_runs()
+        if plan.fingerprint != old:
+            self.verdict = None
+            if self.gate.revoke("the plan changed"):
+                self._journal("revoke", reason="plan changed")
+                return "announcement revoked: the plan changed — announce again"
+        return None
+
+    def _sync_runs(self) -> None:
+        main = self.main_checkout
+        from .check import plan_targets
+
+        targets = {t.name: t for t in plan_targets(self.plan, main, None)}
+        with self._lock:
+            for a in self.plan.agents:
+                t = targets.get(a.name)
+                run = self.runs.get(a.name)
+                if run is None or (run.source == "worktree" and not run.alive):
+                    self.runs[a.name] = AgentRun(
+                        a.name, "plan", a, t.path if t else None, t.branch if t else None
+                    )
+                elif not run.alive and run.state == "planned":
+                    run.spec, run.worktree = a, t.path if t else None
+                    run.branch = t.branch if t else None
+            for name in list(self.runs):
+                r = self.runs[name]
+                if r.source == "plan" and name not in targets and r.state == "planned":
+                    del self.runs[name]
+
+    @property
+    def main_checkout(self) -> Path | None:
+        try:
+            return gitrepo.main_checkout(self.paths)
+        except GitError:
+            return self.paths.toplevel
+
+    def discover(self, worktrees: list[Worktree]) -> list[str]:
+        """Give every linked worktree a pane, even ones agenttui did not create."""
+        added: list[str] = []
+        with self._lock:
+            owned = {os.path.normpath(r.worktree) for r in self.runs.values() if r.worktree}
+            for w in worktrees:
+                if w.is_main or w.bare or os.path.normpath(w.path) in owned:
+                    continue
+                name = w.path.name
+                if name in self.runs:
+                    name = f"{w.path.parent.name}/{w.path.name}"
+                self.runs[name] = AgentRun(name, "worktree", None, w.path, w.branch, state="found")
+                added.append(name)
+        return added
+
+    # ---------------------------------------------------------------- gate
+    def announce(self) -> Verdict:
+        facts = gather_facts(self.paths, self.plan)
+        self.verdict = verify(self.plan, facts)
+        self._journal("announce", ok=self.verdict.ok, announcement=self.verdict.announcement,
+                      violations=[v.line for v in self.verdict.violations],
+                      plan=self.plan.fingerprint)
+        return self.verdict
+
+    def confirm(self, *, serial: bool = False) -> Confirmation:
+        if self.verdict is None:
+            raise GateClosed("announce first (press a)")
+        c = self.gate.confirm(self.verdict, serial=serial)
+        self._journal("serialize" if serial else "confirm", announcement=c.sentence,
+                      plan=self.plan.fingerprint)
+        return c
+
+    def revalidate(self) -> str | None:
+        """Re-read the facts the confirmed verdict depended on; revoke when they moved."""
+        c = self.gate.confirmation
+        if c is None or self.fired:
+            return None
+        facts = gather_facts(self.paths, self.plan)
+        if facts.fingerprint != c.verdict.facts_fingerprint:
+            self.gate.revoke("the repository changed")
+            self._journal("revoke", reason="repository changed")
+            return "announcement revoked: the repository changed — announce again"
+        return None
+
+    # ---------------------------------------------------------------- fire
+    def fire(self) -> list[str]:
+        """Dispatch the plan.  Raises GateClosed unless the current plan was confirmed."""
+        facts = gather_facts(self.paths, self.plan)
+        conf = self.gate.require(self.plan.fingerprint, facts.fingerprint)
+        self.fired = True
+        messages: list[str] = []
+        self._journal("fire", announcement=conf.sentence, serial=conf.serial,
+                      agents=self.plan.names)
+        if conf.serial:
+            main = facts.main
+            assert main is not None
+            with self._lock:
+                self.serial_queue = [a.name for a in self.plan.agents]
+                for name in self.serial_queue:
+                    r = self.runs[name]
+                    r.worktree, r.branch, r.state = main, facts.head.branch if facts.head else None, "queued"
+            self._start_next_serial()
+            return [f"serialized {len(self.plan.agents)} dispatches in the main checkout"]
+        targets = list(conf.verdict.targets)
+        for t in targets:
+            if t.isolated:
+                err = self._ensure_worktree(t, facts.bases.get(self._spec(t.name).base))
+                if err:
+                    self._fail(t.name, err)
+                    messages.append(f"{t.name}: {err}")
+        problems = self.verify_dispatched(targets)
+        self._journal("verified", ok=not problems, problems=problems)
+        for t in targets:
+            run = self.runs[t.name]
+            if run.state == "failed":
+                continue
+            if t.name in problems:
+                self._fail(t.name, problems[t.name])
+                messages.append(f"{t.name}: {problems[t.name]}")
+                continue
+            self._launch(run, t.path)
+        return messages
+
+    def _spec(self, name: str) -> AgentSpec:
+        for a in self.plan.agents:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def _ensure_worktree(self, t: Target, base_sha: str | None) -> str | None:
+        assert t.branch is not None
+        trees = gitrepo.list_worktrees(self.paths)
+        for w in trees:
+            if os.path.normpath(w.path) == os.path.normpath(t.path) and w.branch == t.branch:
+                return None  # already there
+        try:
+            t.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create {t.path.parent}: {exc.strerror}"
+        exists = gitcmd.ok(self.paths.common_dir, "show-ref", "--verify", "-q", f"refs/heads/{t.branch}")
+        cwd = self.main_checkout or self.paths.common_dir
+        args = ["worktree", "add", "--quiet"]
+        if exists:
+            args += [str(t.path), t.branch]
+        else:
+            args += ["-b", t.branch, str(t.path), base_sha or "HEAD"]
+        status, _, err = gitcmd.run(cwd, args, check=False)
+        if status != 0:
+            first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+            return f"cannot create worktree {t.path}: {first.removeprefix('fatal: ')}"
+        self._journal("worktree-add", agent=t.name, path=str(t.path), branch=t.branch)
+        return None
+
+    def verify_dispatched(self, targets: list[Target]) -> dict[str, str]:
+        """After creation: every isolated dispatch has its own registered worktree on its branch."""
+        trees = {os.path.normpath(w.path): w for w in gitrepo.list_worktrees(self.paths)}
+        problems: dict[str, str] = {}
+        seen: dict[str, str] = {}
+        for t in targets:
+            if not t.isolated:
+                continue
+            w = trees.get(os.path.normpath(t.path))
+            if w is None:
+                problems[t.name] = f"{t.path} is not a registered worktree"
+            elif w.branch != t.branch:
+                problems[t.name] = f"{t.path} is on {w.branch or 'a detached HEAD'}, not {t.branch}"
+            elif w.path in seen.values():
+                problems[t.name] = f"{t.path} is shared"
+            seen[t.name] = str(w.path) if w else ""
+        return problems
+
+    def _launch(self, run: AgentRun, cwd: Path) -> None:
+        spec = run.spec
+        assert spec is not None
+        run.state = "starting"
+        env = dict(os.environ)
+        env.update(dict(spec.env))
+        env["AGENTTUI_AGENT"] = run.name
+        env.pop("TMUX_PANE", None)
+        logs = self.paths.agenttui_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        run.log_path = logs / f"{run.name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        argv = ["/bin/sh", "-c", spec.command] if isinstance(spec.command, str) else list(spec.command)
+        try:
+            with open(run.log_path, "ab") as log:
+                run.popen = subprocess.Popen(
+                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )
+        except FileNotFoundError as exc:
+            missing = exc.filename if exc.filename and exc.filename != str(cwd) else argv[0]
+            self._fail(run.name, f"command not found: {missing}")
+            return
+        except PermissionError:
+            self._fail(run.name, f"command is not executable: {argv[0]}")
+            return
+        except OSError as exc:
+            self._fail(run.name, f"cannot start {shlex.join(argv)[:80]}: {exc.strerror}")
+            return
+        run.pid = run.popen.pid
+        run.started = time.time()
+        run.state = "running"
+        run.exit_code = None
+        try:
+            ctime = psutil.Process(run.pid).create_time()
+        except psutil.Error:
+            ctime = None
+        self._journal("launch", agent=run.name, pid=run.pid, create_time=ctime, cwd=str(cwd),
+                      log=str(run.log_path), command=spec.command_text)
+
+    def _fail(self, name: str, error: str) -> None:
+        run = self.runs[name]
+        run.state, run.error = "failed", error
+        self._journal("failed", agent=name, error=error)
+
+    def _start_next_serial(self) -> None:
+        while self.serial_queue:
+            name = self.serial_queue.pop(0)
+            run = self.runs[name]
+            assert run.worktree is not None
+            self._launch(run, run.worktree)
+            if run.state != "failed":
+                return
+
+    # ---------------------------------------------------------------- lifecycle
+    def poll(self) -> list[str]:
+        """Reap exited agents (and start the next serialized one).  Cheap: call often."""
+        events: list[str] = []
+        for run in list(self.runs.values()):
+            if run.popen is None or run.state in ("exited", "failed"):
+                continue
+            code = run.popen.poll()
+            if code is None:
+                continue
+            run.exit_code = code
+            run.state = "exited"
+            events.append(f"{run.name} exited with code {code}")
+            self._journal("exit", agent=run.name, code=code)
+            if self.serial_queue:
+                self._start_next_serial()
+        return events
+
+    def stop(self, name: str, grace: float = STOP_GRACE) -> str:
+        run = self.runs.get(name)
+        if run is None or run.pid is None or not run.alive:
+            if run is not None and run.state == "queued":
+                self.serial_queue = [n for n in self.serial_queue if n != name]
+                run.state = "exited"
+                run.error = "removed from the queue"
+                return f"{name} removed from the serial queue"
+            return f"{name} is not running"
+        pid = run.pid
+        if run.state == "paused":
+            signal_tree(pid, signal.SIGCONT)
+        pids = signal_tree(pid, signal.SIGTERM)
+        run.state = "stopping"
+        self._journal("stop", agent=name, pid=pid, pids=pids)
+
+        def kill_later() -> None:
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                if run.popen is not None and run.popen.poll() is not None and not any(
+                    psutil.pid_exists(p) for p in pids[1:]
+                ):
+                    return
+                time.sleep(0.05)
+            for p in [*tree_pids(pid), *pids]:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(p, signal.SIGKILL)
+            self._journal("kill", agent=name, pid=pid)
+
+        threading.Thread(target=kill_later, daemon=True, name=f"stop-{name}").start()
+        return f"stopping {name} (SIGTERM, SIGKILL after {grace:g} s)"
+
+    def toggle_pause(self, name: str) -> str:
+        run = self.runs.get(name)
+        if run is None or run.pid is None or run.state not in ("running", "paused"):
+            return f"{name} is not running"
+        if run.state == "paused":
+            signal_tree(run.pid, signal.SIGCONT)
+            run.state = "running"
+            self._journal("resume", agent=name, pid=run.pid)
+            return f"resumed {name}"
+        signal_tree(run.pid, signal.SIGSTOP)
+        run.state = "paused"
+        self._journal("pause", agent=name, pid=run.pid)
+        return f"paused {name}"
+
+    def shutdown(self) -> None:
+        """Leave agents running (they are detached sessions); close nothing else."""
+
+    def counts(self) -> tuple[int, int]:
+        running = sum(1 for r in self.runs.values() if r.alive)
+        exited = sum(1 for r in self.runs.values() if r.state in ("exited", "failed"))
+        return running, exited
+
+    def _journal(self, event: str, **data: object) -> None:
+        with contextlib.suppress(OSError):
+            journal.append(self.paths, event, **data)

@@ -1,0 +1,67 @@
+"""A scripted demo agent: really edits, creates and deletes files and commits, for a while."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORDS = ["alpha", "beta", "gamma", "delta", "check", "token", "route", "cache", "parse", "render", "guard", "merge"]
+
+
+def _git(*args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=demo agent", "-c", "user.email=agent@agenttui.invalid",
+         "-c", "commit.gpgsign=false", *args],
+        capture_output=True, check=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="demo_agent")
+    p.add_argument("--area", default="src")
+    p.add_argument("--seconds", type=float, default=90.0)
+    p.add_argument("--interval", type=float, default=0.4)
+    args = p.parse_args(argv)
+    name = os.environ.get("AGENTTUI_AGENT", "agent")
+    rng = random.Random(name)
+    area = Path(args.area)
+    area.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    end = time.monotonic() + args.seconds
+    step = 0
+    print(f"{name}: starting in {Path.cwd()} on {args.area}", flush=True)
+    while time.monotonic() < end:
+        step += 1
+        roll = rng.random()
+        if roll < 0.45 or not made:
+            f = area / f"{rng.choice(WORDS)}_{step}.py"
+            f.write_text(f"# written by {name}, step {step}\nVALUE = {step}\n")
+            made.append(f)
+            print(f"{name}: created {f}", flush=True)
+        elif roll < 0.8:
+            f = rng.choice(made)
+            with f.open("a") as fh:
+                fh.write(f"VALUE_{step} = {rng.randint(0, 99)}\n")
+            print(f"{name}: edited {f}", flush=True)
+        else:
+            f = made.pop(rng.randrange(len(made)))
+            f.unlink(missing_ok=True)
+            print(f"{name}: deleted {f}", flush=True)
+        if step % 6 == 0:
+            _git("add", "-A", str(area))
+            _git("commit", "-q", "-m", f"{name}: step {step}")
+            print(f"{name}: committed step {step}", flush=True)
+        time.sleep(args.interval * (0.5 + rng.random()))
+    _git("add", "-A", str(area))
+    _git("commit", "-q", "-m", f"{name}: done")
+    print(f"{name}: done after {step} steps", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The real ``agenttui`` command: check and status, exit codes, and bad input without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLAN_TWO, git, make_repo, run_cli, write_plan
+
+
+def test_check_ok_last_line(repo: Path) -> None:
+    write_plan(repo, PLAN_TWO)
+    res = run_cli("check", str(repo))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[-1] == "All 2 dispatches use isolation: worktree \u2014 verified"
+
+
+def test_check_from_subdirectory_and_cwd(repo: Path) -> None:
+    write_plan(repo, PLAN_TWO)
+    (repo / "sub").mkdir()
+    res = run_cli("check", cwd=repo / "sub")
+    assert res.returncode == 0, res.stderr
+
+
+def test_check_violations_exit_1(repo: Path) -> None:
+    write_plan(repo, PLAN_TWO + 'isolation = "none"\n')
+    res = run_cli("check", str(repo))
+    assert res.returncode == 1
+    assert res.stdout.splitlines() == [
+        "agent 'api': writes code with isolation = \"none\" while 2 dispatches run in parallel: "
+        "set isolation = \"worktree\", or serialize"
+    ]
+
+
+def test_check_json(repo: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "elsewhere.toml"
+    plan.write_text(PLAN_TWO + 'base = "nope"\n')
+    res = run_cli("check", str(repo), "--plan", str(plan), "--json")
+    assert res.returncode == 1
+    data = json.loads(res.stdout)
+    assert data["ok"] is False and data["announcement"] is None
+    assert data["violations"][0]["agent"] == "api"
+    assert "does not resolve" in data["violations"][0]["problem"]
+    write_plan(repo, PLAN_TWO)
+    ok = json.loads(run_cli("check", str(repo), "--json").stdout)
+    assert ok == {"ok": True, "announcement": "All 2 dispatches use isolation: worktree \u2014 verified",
+                  "violations": []}
+
+
+def _assert_one_line_error(res: object, code: int, pattern: str) -> None:
+    assert res.returncode == code, (res.stdout, res.stderr)  # type: ignore[attr-defined]
+    err = res.stderr.strip()  # type: ignore[attr-defined]
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert pattern in err, err
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    _assert_one_line_error(run_cli("check", str(tmp_path)), 2, "not a git repository")
+    _assert_one_line_error(run_cli("status", str(tmp_path / "missing")), 2, "no such file")
+    r = make_repo(tmp_path / "r")
+    _assert_one_line_error(run_cli("check", str(r)), 2, "no plan")
+    write_plan(r, "[[agent]\n")
+    _assert_one_line_error(run_cli("check", str(r)), 2, "agenttui.toml:1: malformed TOML")
+    write_plan(r, '[[agent]]\nname = "a"\ncommand = ["x"]\ncolor = "red"\n')
+    _assert_one_line_error(run_cli("check", str(r)), 2, "unknown key 'color'")
+    _assert_one_line_error(run_cli("status", str(r)), 2, "unknown key 'color'")
+    _assert_one_line_error(run_cli("check", "--bogus"), 2, "unrecognized arguments")
+
+
+def test_unreadable_plan(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    r = make_repo(tmp_path / "r")
+    p = write_plan(r, PLAN_TWO)
+    p.chmod(0)
+    _assert_one_line_error(run_cli("check", str(r)), 2, "cannot read plan")
+
+
+def test_plan_is_a_directory(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    _assert_one_line_error(run_cli("check", str(r), "--plan", str(tmp_path)), 2, "cannot read plan")
+
+
+def test_bare_and_empty_repositories(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "--bare", "b.git")
+    plan = tmp_path / "p.toml"
+    plan.write_text(PLAN_TWO)
+    res = run_cli("check", str(tmp_path / "b.git"), "--plan", str(plan))
+    assert res.returncode == 1 and "bare repository" in res.stdout
+    st = run_cli("status", str(tmp_path / "b.git"), "--json")
+    assert st.returncode == 0 and json.loads(st.stdout)["bare"] is True
+    _assert_one_line_error(run_cli(str(tmp_path / "b.git")), 2, "bare repository")
+    git(tmp_path, "init", "-q", "empty")
+    res = run_cli("check", str(tmp_path / "empty"), "--plan", str(plan))
+    assert res.returncode == 1 and "no commits yet" in res.stdout
+    st = run_cli("status", str(tmp_path / "empty"), "--json")
+    assert st.returncode == 0 and json.loads(st.stdout)["head"]["sha"] is None
+
+
+def test_index_lock_held(repo: Path) -> None:
+    write_plan(repo, PLAN_TWO)
+    (repo / ".git" / "index.lock").write_text("")
+    res = run_cli("check", str(repo))
+    assert res.returncode == 1 and "index.lock is held" in res.stdout
+    st = run_cli("status", str(repo), "--json")
+    assert st.returncode == 0 and json.loads(st.stdout)["head"]["index_locked"] is True
+    assert (repo / ".git" / "index.lock").exists()  # never removed behind the user's back
+
+
+def test_status_json(repo: Path, tmp_path: Path) -> None:
+    write_plan(repo, PLAN_TWO)
+    git(repo, "add", "agenttui.toml")
+    git(repo, "commit", "-qm", "plan")
+    (repo / "file0.txt").write_text("wip")
+    git(repo, "stash", "push", "-q", "-m", "others-work-again")
+    git(repo, "worktree", "add", "-q", "-b", "self-made", str(tmp_path / "tmp wt ☃"))
+    res = run_cli("status", str(repo), "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["repo"] == str(repo.resolve())
+    assert data["head"]["branch"] == "main" and not data["head"]["detached"]
+    assert [w["path"] for w in data["worktrees"]] == [str(repo.resolve()), str((tmp_path / "tmp wt ☃").resolve())]
+    assert {"path", "branch", "head", "dirty", "locked", "prunable"} <= set(data["worktrees"][0])
+    assert {b["name"] for b in data["branches"]} == {"main", "self-made"}
+    assert all({"name", "sha", "merged"} <= set(b) for b in data["branches"])
+    (s,) = data["stashes"]
+    assert s["index"] == 0 and s["message"] == "On main: others-work-again" and len(s["sha"]) == 40
+    names = [(a["name"], a["source"]) for a in data["agents"]]
+    assert names == [("auth", "plan"), ("api", "plan"), ("tmp wt ☃", "worktree")]
+
+
+def test_status_text(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach")
+    res = run_cli("status", str(repo))
+    assert res.returncode == 0
+    assert "HEAD        detached at" in res.stdout
