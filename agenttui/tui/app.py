@@ -1,0 +1,503 @@
+"""The supervisor app: a pane per agent, the gate, fire / stop / pause / shell."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.markup import escape
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..core import repo as gitrepo
+from ..core.errors import AgentTuiError
+from ..core.models import RepoPaths, Worktree
+from ..core.procs import ProcSampler, ProcStats, processes_in
+from ..core.supervisor import Supervisor
+from ..core.watch import FileChange, watch_worktrees
+from .modals import AnnounceModal
+from .screens import RecoveryScreen
+from .widgets import AgentPane, GitInfo, short_path
+
+SAMPLE_INTERVAL = 1.0
+GIT_INTERVAL = 2.0
+TICK = 0.25
+
+
+@dataclass(frozen=True)
+class SampleJob:
+    name: str
+    pid: int | None
+    worktree: Path | None
+    base: str | None
+    want_git: bool
+
+
+class Sampled(Message):
+    def __init__(self, stats: dict[str, ProcStats | None], git: dict[str, GitInfo],
+                 worktrees: list[Worktree] | None, revoke: str | None) -> None:
+        super().__init__()
+        self.stats, self.git, self.worktrees, self.revoke = stats, git, worktrees, revoke
+
+
+class FileActivity(Message):
+    def __init__(self, batch: dict[Path, list[FileChange]]) -> None:
+        super().__init__()
+        self.batch = batch
+
+
+class PlanChanged(Message):
+    pass
+
+
+class AgentTuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "agenttui"
+    BINDINGS = [
+        Binding("a", "announce", "Announce"),
+        Binding("f", "fire", "Fire"),
+        Binding("s", "stop", "Stop"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("o", "shell", "Shell"),
+        Binding("r", "recover", "Recovery"),
+        Binding("q", "quit", "Quit"),
+        Binding("left", "move(-1, 0)", "Left", show=False),
+        Binding("right", "move(1, 0)", "Right", show=False),
+        Binding("up", "move(0, -1)", "Up", show=False),
+        Binding("down", "move(0, 1)", "Down", show=False),
+    ]
+
+    def __init__(self, paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
+                 live: bool = True) -> None:
+        super().__init__()
+        self.paths = paths
+        self.sup = Supervisor(paths, plan_path)
+        self.start_in_recovery = recover
+        self.live = live  # False in snapshot tests: no timers, watchers or samplers
+        self.sampler = ProcSampler()
+        self._firing = False
+        self._announcing = False
+        self._last_git = 0.0
+        self._git_due: set[str] = set()
+        self._git_rounds = 0
+        self._watched: tuple[Path, ...] = ()
+        self._columns = 2
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        yield Static(id="notice")
+        yield VerticalScroll(id="panes")
+        yield Footer()
+
+    @property
+    def panes(self) -> list[AgentPane]:
+        return list(self.query(AgentPane))
+
+    def pane(self, name: str) -> AgentPane | None:
+        for p in self.panes:
+            if p.agent_name == name:
+                return p
+        return None
+
+    async def on_mount(self) -> None:
+        self._discover_now()
+        await self._sync_panes()
+        self.refresh_header()
+        if self.sup.plan_error:
+            self.say(f"plan: {self.sup.plan_error}", error=True)
+        if self.panes:
+            self.panes[0].focus()
+        if self.live:
+            self.set_interval(TICK, self.tick)
+            self.arm_sampler(0.05)
+            self.watch_agents()
+            if self.sup.plan_path is not None:
+                self.watch_plan()
+        if self.start_in_recovery:
+            self.push_screen(RecoveryScreen(self.paths))
+
+    def _discover_now(self) -> None:
+        try:
+            self.sup.discover(gitrepo.list_worktrees(self.paths))
+        except AgentTuiError:
+            pass
+
+    async def _sync_panes(self) -> None:
+        container = self.query_one("#panes", VerticalScroll)
+        have = {p.agent_name: p for p in self.panes}
+        new = [AgentPane(run) for name, run in self.sup.runs.items() if name not in have]
+        for name, p in have.items():
+            if name not in self.sup.runs:
+                await p.remove()
+            elif p.run is not self.sup.runs[name]:
+                p.run = self.sup.runs[name]
+                p.refresh_all()
+        if new:
+            await container.mount_all(new)
+        self.set_class(not self.sup.runs, "-empty")
+        self._layout_grid()
+
+    def on_resize(self) -> None:
+        self._layout_grid()
+
+    def _layout_grid(self) -> None:
+        width = self.size.width or 120
+        n = max(1, len(self.sup.runs))
+        self._columns = max(1, min(n, width // 56, 4))
+        self.query_one("#panes").styles.grid_size_columns = self._columns
+
+    def refresh_header(self) -> None:
+        h = None
+        try:
+            if self.sup.main_checkout:
+                h = gitrepo.head_state(self.sup.main_checkout)
+        except AgentTuiError:
+            h = None
+        c = self.sup.gate.confirmation
+        if c is not None:
+            gate = f"[b $success]{escape(c.sentence)}[/]"
+        elif self.sup.gate.revoked_reason:
+            gate = f"[b $warning]not announced[/] [dim](revoked: {escape(self.sup.gate.revoked_reason)})[/]"
+        else:
+            gate = "[b $warning]not announced[/]"
+        running, exited = self.sup.counts()
+        repo = short_path(self.sup.main_checkout or self.paths.common_dir)
+        branch = escape(h.describe) if h else "-"
+        plan = self.sup.plan_path.name if self.sup.plan_path else "no plan"
+        self.query_one("#header", Static).update(
+            f"[b]agenttui[/b]  {escape(repo)}  [dim]on[/] {branch}  [dim]plan[/] {escape(plan)}"
+            f"  [dim]gate[/] {gate}  [dim]agents[/] {running} running · {exited} exited",
+            layout=False,
+        )
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(escape(text))
+        notice.set_class(error, "-error")
+        self.notify(text, severity="error" if error else "information", timeout=4)
+
+    # ---------------------------------------------------------------- gate
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fire":
+            c = self.sup.gate.confirmation
+            ok = (c is not None and not self._firing and not self.sup.fired
+                  and self.sup.gate.is_open(self.sup.plan.fingerprint))
+            return True if ok else None
+        if action in ("stop", "pause", "shell"):
+            return True if self.focused_run() is not None else None
+        return True
+
+    def action_announce(self) -> None:
+        if self._announcing:
+            return
+        if self.sup.plan_error:
+            self.say(f"cannot announce: {self.sup.plan_error}", error=True)
+            return
+        self._announcing = True
+        self._announce_worker()
+
+    @work(thread=True, exclusive=True, group="announce", exit_on_error=False)
+    def _announce_worker(self) -> None:
+        try:
+            verdict = self.sup.announce()
+        except AgentTuiError as exc:
+            self.call_from_thread(self._announce_failed, exc.message)
+            return
+        self.call_from_thread(self._show_verdict, verdict)
+
+    def _announce_failed(self, message: str) -> None:
+        self._announcing = False
+        self.say(f"announce failed: {message}", error=True)
+
+    def _show_verdict(self, verdict: object) -> None:
+        self._announcing = False
+        from ..core.check import Verdict
+
+        assert isinstance(verdict, Verdict)
+        self.push_screen(AnnounceModal(self.sup.plan, verdict), self._after_announce)
+
+    def _after_announce(self, answer: str | None) -> None:
+        if answer is None:
+            self.say("announcement cancelled: fire stays disabled")
+        else:
+            try:
+                c = self.sup.confirm(serial=answer == "serial")
+            except AgentTuiError as exc:
+                self.say(exc.message, error=True)
+            else:
+                self.say(f"confirmed: {c.sentence} — press f to fire")
+        self.refresh_header()
+        self.refresh_bindings()
+
+    def action_fire(self) -> None:
+        # check_action greys the key out; core enforces the gate again inside fire().
+        if self._firing:
+            return
+        self._firing = True
+        self.refresh_bindings()
+        self._fire_worker()
+
+    @work(thread=True, exclusive=True, group="fire", exit_on_error=False)
+    def _fire_worker(self) -> None:
+        try:
+            messages = self.sup.fire()
+            error = None
+        except AgentTuiError as exc:
+            messages, error = [], exc.message
+        self.call_from_thread(self._fired, messages, error)
+
+    async def _fired(self, messages: list[str], error: str | None) -> None:
+        self._firing = False
+        if error:
+            self.say(f"not fired: {error}", error=True)
+        else:
+            self.say("fired: " + ("; ".join(messages) if messages else
+                                  f"{len(self.sup.plan.agents)} agents launched"))
+        self._discover_now()
+        await self._sync_panes()
+        for p in self.panes:
+            p.refresh_all()
+            self._git_due.add(p.agent_name)
+        self.refresh_header()
+        self.refresh_bindings()
+        if self.live:
+            self.watch_agents()
+
+    # ---------------------------------------------------------------- agent actions
+    def focused_run(self) -> AgentPane | None:
+        f = self.focused
+        while f is not None and not isinstance(f, AgentPane):
+            f = f.parent  # type: ignore[assignment]
+        return f if isinstance(f, AgentPane) else None
+
+    def action_stop(self) -> None:
+        p = self.focused_run()
+        if p is not None:
+            self.say(self.sup.stop(p.agent_name))
+            p.refresh_title()
+
+    def action_pause(self) -> None:
+        p = self.focused_run()
+        if p is not None:
+            self.say(self.sup.toggle_pause(p.agent_name))
+            p.refresh_title()
+
+    def action_shell(self) -> None:
+        p = self.focused_run()
+        if p is None or p.run.worktree is None or not p.run.worktree.is_dir():
+            self.say("no worktree to open a shell in", error=True)
+            return
+        cwd = p.run.worktree
+        shell = os.environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
+        if os.environ.get("TMUX") and shutil.which("tmux"):
+            subprocess.run(["tmux", "new-window", "-c", str(cwd), "-n", p.agent_name[:20]],
+                           check=False, capture_output=True)
+            self.say(f"opened a tmux window in {cwd}")
+            return
+        with self.suspend():
+            print(f"agenttui: shell in {cwd} — exit to return")
+            subprocess.run([shell], cwd=cwd, check=False)
+
+    def action_recover(self) -> None:
+        if not isinstance(self.screen, RecoveryScreen):
+            self.push_screen(RecoveryScreen(self.paths))
+
+    def action_move(self, dx: int, dy: int) -> None:
+        panes = self.panes
+        if not panes:
+            return
+        cur = self.focused_run()
+        i = panes.index(cur) if cur in panes else 0
+        j = min(max(0, i + dx + dy * self._columns), len(panes) - 1)
+        panes[j].focus()
+        panes[j].scroll_visible()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[override]
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Announce", "Run the isolation check and show the announcement",
+                            self.action_announce)
+        yield SystemCommand("Fire", "Dispatch the planned agents (after a confirmed announcement)",
+                            self.action_fire)
+        yield SystemCommand("Stop agent", "SIGTERM, then SIGKILL, the highlighted agent's tree",
+                            self.action_stop)
+        yield SystemCommand("Pause / resume agent", "SIGSTOP / SIGCONT the highlighted agent's tree",
+                            self.action_pause)
+        yield SystemCommand("Open shell", "A shell in the highlighted agent's worktree",
+                            self.action_shell)
+        yield SystemCommand("Recovery", "Stashes, branches and worktrees", self.action_recover)
+
+    # ---------------------------------------------------------------- live updates
+    def tick(self) -> None:
+        if not self._firing:
+            for event in self.sup.poll():
+                self.say(event)
+        for p in self.panes:
+            p.tail_log()
+            if p.run.state_text != p._last_state:
+                p.refresh_title()
+        self.refresh_header()
+        self.refresh_bindings()
+
+    def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
+        self.set_timer(delay, self._start_sample)
+
+    def _start_sample(self) -> None:
+        now = time.monotonic()
+        git_round = now - self._last_git >= GIT_INTERVAL
+        if git_round:
+            self._last_git = now
+        if git_round:
+            self._git_rounds += 1
+        full = self._git_rounds % 5 == 1  # every 5th git round refreshes every pane
+        jobs = [
+            SampleJob(r.name, r.pid if r.alive else None, r.worktree, None,
+                      git_round and (full or r.name in self._git_due))
+            for r in self.sup.runs.values()
+        ]
+        self._git_due.clear()
+        self._sample_worker(jobs, git_round)
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def _sample_worker(self, jobs: list[SampleJob], git_round: bool) -> None:
+        stats: dict[str, ProcStats | None] = {}
+        gitinfo: dict[str, GitInfo] = {}
+        worktrees: list[Worktree] | None = None
+        revoke: str | None = None
+        try:
+            folders = [j.worktree for j in jobs if j.worktree is not None and j.pid is None]
+            inside = processes_in(folders, exclude={os.getpid()}) if folders else {}
+            for j in jobs:
+                if j.pid is not None:
+                    stats[j.name] = self.sampler.sample(j.pid)
+                elif j.worktree is not None and inside.get(j.worktree):
+                    pids = inside[j.worktree]
+                    stats[j.name] = self.sampler.sample(pids[0], tuple(pids[1:]))
+                else:
+                    stats[j.name] = None
+            if git_round:
+                worktrees = gitrepo.list_worktrees(self.paths)
+                main_sha = None
+                if self.sup.main_checkout:
+                    main_sha = gitrepo.head_state(self.sup.main_checkout).sha
+                for j in jobs:
+                    if j.want_git and j.worktree is not None and j.worktree.is_dir():
+                        gitinfo[j.name] = self._git_info(j.worktree, main_sha)
+                revoke = self.sup.revalidate()
+            self.sampler.forget_dead()
+        except AgentTuiError:
+            pass
+        self.post_message(Sampled(stats, gitinfo, worktrees, revoke))
+
+    @staticmethod
+    def _git_info(worktree: Path, base_sha: str | None) -> GitInfo:
+        try:
+            h = gitrepo.head_state(worktree)
+            ahead = None
+            if h.sha and base_sha:
+                from ..core import gitcmd
+
+                st, out, _ = gitcmd.run(worktree, ["rev-list", "--count", f"{base_sha}..HEAD"],
+                                        check=False)
+                ahead = int(out.strip()) if st == 0 and out.strip().isdigit() else None
+            return GitInfo(h.branch, h.sha, ahead, gitrepo.dirty_count(worktree))
+        except AgentTuiError:
+            return GitInfo(None, None, None, None)
+
+    async def on_sampled(self, msg: Sampled) -> None:
+        if msg.worktrees is not None and self.sup.discover(msg.worktrees):
+            await self._sync_panes()
+            self.watch_agents()
+        for p in self.panes:
+            if p.agent_name in msg.stats:
+                p.stats = msg.stats[p.agent_name]
+                p.refresh_proc()
+            if p.agent_name in msg.git:
+                p.git = msg.git[p.agent_name]
+                p.refresh_where()
+            p.refresh_files()
+        if msg.revoke:
+            self.say(msg.revoke, error=True)
+            self.refresh_bindings()
+        self.refresh_header()
+        self.arm_sampler()
+
+    # ---------------------------------------------------------------- watchers
+    def agent_roots(self) -> tuple[Path, ...]:
+        main = self.sup.main_checkout
+        roots = {r.worktree for r in self.sup.runs.values()
+                 if r.worktree is not None and r.worktree != main and r.worktree.is_dir()}
+        return tuple(sorted(roots))
+
+    def watch_agents(self) -> None:
+        roots = self.agent_roots()
+        if roots == self._watched and roots:
+            return
+        self._watched = roots
+        if roots:
+            self._watch_worker(list(roots))
+
+    @work(exclusive=True, group="watch-agents", exit_on_error=False)
+    async def _watch_worker(self, roots: list[Path]) -> None:
+        stop = asyncio.Event()
+        try:
+            async for batch in watch_worktrees(roots, stop):
+                if batch:
+                    self.post_message(FileActivity(batch))
+        finally:
+            stop.set()
+
+    def on_file_activity(self, msg: FileActivity) -> None:
+        by_root = {p.run.worktree: p for p in self.panes if p.run.worktree is not None}
+        for root, changes in msg.batch.items():
+            p = by_root.get(root)
+            if p is not None:
+                p.add_changes(changes)
+                self._git_due.add(p.agent_name)
+
+    @work(exclusive=True, group="watch-plan", exit_on_error=False)
+    async def watch_plan(self) -> None:
+        import watchfiles
+
+        plan = self.sup.plan_path
+        assert plan is not None
+        target = plan.resolve()
+        stop = asyncio.Event()
+        async for changes in watchfiles.awatch(
+            plan.parent, recursive=False, debounce=50, step=20, stop_event=stop,
+            watch_filter=lambda _c, p: Path(p).resolve() == target,
+        ):
+            if changes:
+                self.post_message(PlanChanged())
+
+    async def on_plan_changed(self, _msg: PlanChanged) -> None:
+        await self.reload_plan()
+
+    async def reload_plan(self) -> None:
+        message = self.sup.reload_plan()
+        if message:
+            self.say(message, error=True)
+        elif self.sup.plan_error:
+            self.say(f"plan: {self.sup.plan_error}", error=True)
+        else:
+            self.say("plan reloaded")
+        await self._sync_panes()
+        self.refresh_header()
+        self.refresh_bindings()
+
+
+def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False) -> int:
+    app = AgentTuiApp(paths, plan_path, recover=recover)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,83 @@
+"""The announce modal: one row per dispatch, the verdict, and the sentence to confirm."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from ..core.check import Verdict
+from ..core.plan import Plan
+from .widgets import short_path
+
+
+class AnnounceModal(ModalScreen[str | None]):
+    """Dismisses with "confirm", "serial" or None."""
+
+    BINDINGS = [
+        Binding("y,enter", "confirm", "Confirm", priority=True),
+        Binding("s", "serial", "Serialize"),
+        Binding("n,escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, plan: Plan, verdict: Verdict) -> None:
+        super().__init__(id="announce")
+        self.plan = plan
+        self.verdict = verdict
+
+    def compose(self) -> ComposeResult:
+        v = self.verdict
+        with Vertical(id="announce-box"):
+            yield Static("[b]Isolation check[/b]", id="announce-title")
+            yield DataTable(id="dispatches", cursor_type="row", zebra_stripes=True)
+            if v.ok:
+                yield Static(f"[b]{escape(v.announcement or '')}[/b]", id="sentence",
+                             classes="ok")
+                yield Static("[b]y[/b]/Enter confirm and enable fire   [b]n[/b]/Esc cancel",
+                             classes="hint")
+            else:
+                lines = "\n".join(f"• {escape(x.line)}" for x in v.violations)
+                yield Static(f"[b]Cannot be announced:[/b]\n{lines}", id="sentence", classes="bad")
+                if v.can_serialize:
+                    yield Static(
+                        "Only isolation is missing: [b]s[/b] serializes — the dispatches run one "
+                        "after another in the main checkout.   [b]n[/b]/Esc cancel",
+                        classes="hint",
+                    )
+                else:
+                    yield Static("Fix the plan or the repository, then announce again.   "
+                                 "[b]n[/b]/Esc close", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("agent", "writes", "worktree", "branch", "verdict")
+        by_name = {a.name: a for a in self.plan.agents}
+        for t in self.verdict.targets:
+            spec = by_name.get(t.name)
+            problems = self.verdict.problems_for(t.name)
+            verdict = "; ".join(problems) if problems else "ok"
+            where = short_path(t.path) if t.isolated else "(main checkout)"
+            table.add_row(t.name, "yes" if spec and spec.writes else "no", where, t.branch or "-",
+                          verdict[:70])
+        table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return True if self.verdict.ok else None
+        if action == "serial":
+            return True if self.verdict.can_serialize else None
+        return True
+
+    def action_confirm(self) -> None:
+        if self.verdict.ok:
+            self.dismiss("confirm")
+
+    def action_serial(self) -> None:
+        if self.verdict.can_serialize:
+            self.dismiss("serial")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,165 @@
+"""Widgets: the agent pane."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Log, Sparkline, Static
+
+from ..core.procs import ProcStats
+from ..core.supervisor import AgentRun
+from ..core.watch import Activity, FileChange
+
+STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
+                 "stopping", "found")
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    branch: str | None
+    sha: str | None
+    ahead: int | None
+    dirty: int | None
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "K", "M", "G"):
+        if size < 1024 or unit == "G":
+            return f"{size:.0f}{unit}" if unit in ("B", "K") else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size:.1f}G"
+
+
+def human_time(seconds: float) -> str:
+    s = int(seconds)
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 60}m{s % 60:02d}s"
+
+
+def short_path(p: Path | None) -> str:
+    if p is None:
+        return "-"
+    home = os.path.expanduser("~")
+    s = str(p)
+    return "~" + s[len(home):] if home != "/" and s.startswith(home + os.sep) else s
+
+
+class AgentPane(Vertical, can_focus=True):
+    """One agent: identity and state, process stats, git state, file activity, output tail."""
+
+    def __init__(self, run: AgentRun) -> None:
+        super().__init__(id=f"pane-{abs(hash(run.name))}", classes="agent-pane")
+        self.agent_name = run.name
+        self.run = run
+        self.activity = Activity()
+        self.stats: ProcStats | None = None
+        self.git: GitInfo | None = None
+        self.overlap: str | None = None
+        self._log_offset = 0
+        self._last_state = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title", classes="pane-title")
+        yield Static(id="proc", classes="pane-line")
+        yield Static(id="where", classes="pane-line")
+        yield Static(id="gitline", classes="pane-line")
+        yield Sparkline([0] * 30, id="rate", summary_function=max)
+        yield Static(id="files", classes="pane-files")
+        yield Log(id="out", max_lines=200, classes="pane-log")
+
+    def on_mount(self) -> None:
+        self.border_title = self.agent_name
+        self.refresh_all()
+
+    # ---------------------------------------------------------------- rendering
+    def refresh_all(self) -> None:
+        self.refresh_title()
+        self.refresh_proc()
+        self.refresh_where()
+        self.refresh_files()
+
+    def refresh_title(self) -> None:
+        r = self.run
+        state = r.state_text
+        if r.error:
+            state += f": {r.error}"
+        src = "" if r.source == "plan" else "  [dim](found in repository)[/]"
+        self.query_one("#title", Static).update(
+            f"[b]{escape(r.name)}[/b]  {escape(state)}{src}", layout=False
+        )
+        if state != self._last_state:
+            for c in STATE_CLASSES:
+                self.set_class(r.state == c, f"-{c}")
+            self._last_state = state
+        self.border_subtitle = state[:40]
+
+    def refresh_proc(self) -> None:
+        r, s = self.run, self.stats
+        if s is None:
+            text = f"pid {r.pid}" if r.pid else "no process"
+        else:
+            n = len(s.pids)
+            text = (f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
+                    f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}")
+        self.query_one("#proc", Static).update(escape(text), layout=False)
+
+    def refresh_where(self) -> None:
+        r, g = self.run, self.git
+        self.query_one("#where", Static).update(f"[dim]in[/] {escape(short_path(r.worktree))}",
+                                                layout=False)
+        branch = (g.branch if g and g.branch else r.branch) or "-"
+        parts = [f"[dim]on[/] {escape(branch)}"]
+        if g is not None:
+            if g.sha:
+                parts.append(f"[dim]HEAD[/] {g.sha[:8]}")
+            if g.ahead is not None:
+                parts.append(f"+{g.ahead} ahead")
+            if g.dirty is not None:
+                parts.append(f"{g.dirty} dirty")
+        self.query_one("#gitline", Static).update("  ".join(parts), layout=False)
+
+    def refresh_files(self) -> None:
+        self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
+        lines = []
+        if self.overlap:
+            lines.append(f"[b $warning]overlap:[/] {escape(self.overlap)}")
+        marks = {"created": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}
+        now = time.time()
+        for c in list(self.activity.latest)[:3]:
+            age = max(0, int(now - c.time))
+            lines.append(f"{marks[c.kind]} {escape(c.path)} [dim]{age}s[/]")
+        if not lines:
+            lines.append("[dim]no file activity yet[/]")
+        self.query_one("#files", Static).update("\n".join(lines), layout=False)
+
+    def add_changes(self, changes: list[FileChange]) -> None:
+        self.activity.add(changes)
+        self.refresh_files()
+
+    def tail_log(self) -> None:
+        """Append whatever the agent wrote since the last call."""
+        path = self.run.log_path
+        if path is None:
+            return
+        try:
+            with open(path, "rb") as f:
+                f.seek(self._log_offset)
+                data = f.read(256 * 1024)
+        except OSError:
+            return
+        if not data:
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) < 256 * 1024:
+            return
+        chunk = data[:cut] if cut else data
+        self._log_offset += len(chunk)
+        self.query_one("#out", Log).write_lines(chunk.decode("utf-8", "replace").splitlines())
