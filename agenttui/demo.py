@@ -27,11 +27,11 @@ FILES = {
 }
 
 
-def _git(cwd: Path, *args: str) -> None:
+def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
     res = subprocess.run(
         ["git", "-c", "user.name=agenttui demo", "-c", "user.email=demo@agenttui.invalid",
          "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, capture_output=True, text=True, check=False,
+        cwd=cwd, capture_output=True, text=True, check=False, env=env,
     )
     if res.returncode != 0:
         raise AgentTuiError(f"demo: git {args[0]} failed: {res.stderr.strip()[:200]}")
@@ -57,8 +57,18 @@ def plan_text(seconds: float, *, isolation: str = "worktree") -> str:
     return "\n".join(out)
 
 
-def make_demo(path: Path | None = None, *, seconds: float = 90.0) -> Path:
-    """Create the demo repository and return its path."""
+def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: bool = False) -> Path:
+    """Create the demo repository and return its path.
+
+    *fixed_dates* pins author and committer dates, so commit shas are the same on every run
+    (snapshot tests and screenshots rely on it).
+    """
+    env = None
+    if fixed_dates:
+        import os
+
+        env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z",
+                   GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
     root = Path(tempfile.mkdtemp(prefix="agenttui-demo-")) / "shop" if path is None else path
     root = root.expanduser().resolve()
     if root.exists() and any(root.iterdir()):
@@ -71,11 +81,11 @@ def make_demo(path: Path | None = None, *, seconds: float = 90.0) -> Path:
         p.write_text(text)
         if i % 2:
             _git(root, "add", "-A")
-            _git(root, "commit", "-q", "-m", f"add {rel}")
+            _git(root, "commit", "-q", "-m", f"add {rel}", env=env)
     (root / "agenttui.toml").write_text(plan_text(seconds))
     (root / ".gitignore").write_text("*.pyc\n__pycache__/\n")
     _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "agenttui plan")
+    _git(root, "commit", "-q", "-m", "agenttui plan", env=env)
     return root
 
 

@@ -53,7 +53,15 @@ class AgentRun:
     @property
     def state_text(self) -> str:
         if self.state == "exited":
-            return f"exited {self.exit_code}"
+            code = self.exit_code
+            if code is not None and code < 0:
+                try:
+                    return f"stopped by {signal.Signals(-code).name}"
+                except ValueError:
+                    return f"killed by signal {-code}"
+            if code == 127:
+                return "exited 127 (command not found)"
+            return f"exited {code}"
         if self.state == "failed":
             return "failed to start"
         return self.state

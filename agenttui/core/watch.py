@@ -69,7 +69,6 @@ async def watch_worktrees(
         debounce=debounce,
         step=step,
         stop_event=stop_event,
-        raise_interrupt=False,
     ):
         yield assign(changes, existing)
 

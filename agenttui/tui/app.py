@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -79,11 +80,12 @@ class AgentTuiApp(App[int]):
     ]
 
     def __init__(self, paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
-                 live: bool = True) -> None:
+                 live: bool = True, now: float | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.sup = Supervisor(paths, plan_path)
         self.start_in_recovery = recover
+        self.now = now  # pinned clock for snapshot tests
         self.live = live  # False in snapshot tests: no timers, watchers or samplers
         self.sampler = ProcSampler()
         self._firing = False
@@ -97,6 +99,7 @@ class AgentTuiApp(App[int]):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(id="header")
+        yield Static(id="gate")
         yield Static(id="notice")
         yield VerticalScroll(id="panes")
         yield Footer()
@@ -126,13 +129,11 @@ class AgentTuiApp(App[int]):
             if self.sup.plan_path is not None:
                 self.watch_plan()
         if self.start_in_recovery:
-            self.push_screen(RecoveryScreen(self.paths))
+            self.push_screen(RecoveryScreen(self.paths, now=self.now))
 
     def _discover_now(self) -> None:
-        try:
+        with contextlib.suppress(AgentTuiError):
             self.sup.discover(gitrepo.list_worktrees(self.paths))
-        except AgentTuiError:
-            pass
 
     async def _sync_panes(self) -> None:
         container = self.query_one("#panes", VerticalScroll)
@@ -177,10 +178,11 @@ class AgentTuiApp(App[int]):
         branch = escape(h.describe) if h else "-"
         plan = self.sup.plan_path.name if self.sup.plan_path else "no plan"
         self.query_one("#header", Static).update(
-            f"[b]agenttui[/b]  {escape(repo)}  [dim]on[/] {branch}  [dim]plan[/] {escape(plan)}"
-            f"  [dim]gate[/] {gate}  [dim]agents[/] {running} running · {exited} exited",
+            f"[b]agenttui[/b]  [dim]agents[/] {running} running · {exited} exited  "
+            f"[dim]on[/] {branch}  [dim]plan[/] {escape(plan)}  [dim]repo[/] {escape(repo)}",
             layout=False,
         )
+        self.query_one("#gate", Static).update(f"[dim]gate[/] {gate}", layout=False)
 
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
@@ -256,7 +258,7 @@ class AgentTuiApp(App[int]):
             error = None
         except AgentTuiError as exc:
             messages, error = [], exc.message
-        self.call_from_thread(self._fired, messages, error)
+        self.call_from_thread(self._fired, messages, error)  # type: ignore[arg-type]
 
     async def _fired(self, messages: list[str], error: str | None) -> None:
         self._firing = False
@@ -312,7 +314,7 @@ class AgentTuiApp(App[int]):
 
     def action_recover(self) -> None:
         if not isinstance(self.screen, RecoveryScreen):
-            self.push_screen(RecoveryScreen(self.paths))
+            self.push_screen(RecoveryScreen(self.paths, now=self.now))
 
     def action_move(self, dx: int, dy: int) -> None:
         panes = self.panes

@@ -58,10 +58,11 @@ class AnnounceModal(ModalScreen[str | None]):
         for t in self.verdict.targets:
             spec = by_name.get(t.name)
             problems = self.verdict.problems_for(t.name)
-            verdict = "; ".join(problems) if problems else "ok"
+            n = len(problems)
+            verdict = "ok" if not n else f"✗ {n} problem{'s' if n > 1 else ''}, see below"
             where = short_path(t.path) if t.isolated else "(main checkout)"
             table.add_row(t.name, "yes" if spec and spec.writes else "no", where, t.branch or "-",
-                          verdict[:70])
+                          verdict)
         table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

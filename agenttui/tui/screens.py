@@ -16,8 +16,8 @@ from ..core.models import RepoPaths, RepoSnapshot
 from .widgets import short_path
 
 
-def age(ts: int) -> str:
-    d = max(0, int(time.time()) - ts)
+def age(ts: int, now: float | None = None) -> str:
+    d = max(0, int(time.time() if now is None else now) - ts)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if d >= size:
             return f"{d // size}{unit}"
@@ -38,9 +38,11 @@ class RecoveryScreen(Screen[None]):
             super().__init__()
             self.snap = snap
 
-    def __init__(self, paths: RepoPaths) -> None:
+    def __init__(self, paths: RepoPaths, *, now: float | None = None) -> None:
         super().__init__(id="recovery")
         self.paths = paths
+        self.now = now  # pinned clock for snapshots; None: real time
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Recovery[/b]  loading…", id="recovery-summary")
@@ -71,15 +73,16 @@ class RecoveryScreen(Screen[None]):
 
     def on_recovery_screen_loaded(self, msg: Loaded) -> None:
         snap = msg.snap
+        self.loaded = True
         ts = self.query_one("#t-stashes", DataTable)
         ts.clear()
         for s in snap.stashes:
-            ts.add_row(s.ref, age(s.date), s.branch or "-", str(s.files), s.message[:80])
+            ts.add_row(s.ref, age(s.date, self.now), s.branch or "-", str(s.files), s.message[:80])
         tb = self.query_one("#t-branches", DataTable)
         tb.clear()
         for b in snap.branches:
             merged = "merged" if b.merged else "unmerged" if b.merged is False else "-"
-            tb.add_row(b.name, age(b.date), merged, short_path(b.worktree) if b.worktree else "-",
+            tb.add_row(b.name, age(b.date, self.now), merged, short_path(b.worktree) if b.worktree else "-",
                        b.subject[:60])
         tw = self.query_one("#t-worktrees", DataTable)
         tw.clear()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.markup import escape
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Log, Sparkline, Static
 
@@ -55,6 +56,13 @@ def short_path(p: Path | None) -> str:
 class AgentPane(Vertical, can_focus=True):
     """One agent: identity and state, process stats, git state, file activity, output tail."""
 
+    BINDINGS = [
+        Binding("left", "app.move(-1, 0)", "Left", show=False),
+        Binding("right", "app.move(1, 0)", "Right", show=False),
+        Binding("up", "app.move(0, -1)", "Up", show=False),
+        Binding("down", "app.move(0, 1)", "Down", show=False),
+    ]
+
     def __init__(self, run: AgentRun) -> None:
         super().__init__(id=f"pane-{abs(hash(run.name))}", classes="agent-pane")
         self.agent_name = run.name
@@ -73,7 +81,9 @@ class AgentPane(Vertical, can_focus=True):
         yield Static(id="gitline", classes="pane-line")
         yield Sparkline([0] * 30, id="rate", summary_function=max)
         yield Static(id="files", classes="pane-files")
-        yield Log(id="out", max_lines=200, classes="pane-log")
+        log = Log(id="out", max_lines=200, classes="pane-log")
+        log.can_focus = False
+        yield log
 
     def on_mount(self) -> None:
         self.border_title = self.agent_name
@@ -91,10 +101,8 @@ class AgentPane(Vertical, can_focus=True):
         state = r.state_text
         if r.error:
             state += f": {r.error}"
-        src = "" if r.source == "plan" else "  [dim](found in repository)[/]"
-        self.query_one("#title", Static).update(
-            f"[b]{escape(r.name)}[/b]  {escape(state)}{src}", layout=False
-        )
+        src = "" if r.source == "plan" else "  [dim](worktree found in the repository)[/]"
+        self.query_one("#title", Static).update(f"[b]{escape(state)}[/b]{src}", layout=False)
         if state != self._last_state:
             for c in STATE_CLASSES:
                 self.set_class(r.state == c, f"-{c}")

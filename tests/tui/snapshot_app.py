@@ -1,0 +1,49 @@
+"""Deterministic apps for SVG snapshots and screenshots: a demo repository at a fixed path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from agenttui.core import repo as gitrepo
+from agenttui.demo import make_demo
+from agenttui.tui.app import AgentTuiApp
+
+PINNED_NOW = 1767272400.0  # 2026-01-01T13:00:00Z, an hour after the fixed commit dates
+SNAP_ROOT = Path(tempfile.gettempdir()) / "agenttui-snapshots"
+
+
+def fixed_demo(name: str = "shop") -> Path:
+    root = SNAP_ROOT / name
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(root.parent / f"{name}.agents", ignore_errors=True)
+    return make_demo(root, seconds=5, fixed_dates=True)
+
+
+def demo_app(name: str = "shop", *, live: bool = False, plan_suffix: str = "") -> AgentTuiApp:
+    root = fixed_demo(name)
+    plan = root / "agenttui.toml"
+    if plan_suffix:
+        plan.write_text(plan.read_text() + plan_suffix)
+    return AgentTuiApp(gitrepo.open_repo(root), plan, live=live)
+
+
+def incident_app(name: str = "incident") -> AgentTuiApp:
+    """A repository with stray stashes, branches and a self-made worktree (for recovery)."""
+    root = fixed_demo(name)
+    import os
+
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z", GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
+    env_args = ["-c", "user.name=x", "-c", "user.email=x@x"]
+    for i in range(3):
+        (root / "README.md").write_text(f"edit {i}\n")
+        subprocess.run(["git", *env_args, "stash", "push", "-q", "-m", f"others-work-again {i}"],
+                       cwd=root, check=True, env=env)
+    for b in ("agents/auth", "agents/api", "tmp-fix"):
+        subprocess.run(["git", "branch", b], cwd=root, check=True)
+    wt = root.parent / f"{name}.agents" / "self-made"
+    subprocess.run(["git", "worktree", "add", "-q", "-b", "self-isolated", str(wt)], cwd=root, check=True)
+    return AgentTuiApp(gitrepo.open_repo(root), root / "agenttui.toml", live=False, recover=True,
+                       now=PINNED_NOW)
