@@ -19,7 +19,7 @@ from .core.check import gather_facts, plan_targets, verify
 from .core.errors import AgentTuiError, PlanError
 from .core.plan import Plan, empty_plan, find_plan, load_plan
 
-COMMANDS = ("check", "status", "recover", "demo")
+COMMANDS = ("check", "status", "recover", "demo", "trash", "restore")
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -50,9 +50,12 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
                        help="how long the demo agents work (default 90)")
         return p
     p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
+    if cmd == "restore":
+        p.add_argument("id", help="the trash entry to restore (see agenttui trash)")
+        return p
     if cmd in ("check", "status", "recover"):
         p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
-    if cmd in ("check", "status"):
+    if cmd in ("check", "status", "trash"):
         p.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
@@ -176,6 +179,29 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_trash(args: argparse.Namespace) -> int:
+    from .core.recovery import list_trash
+
+    entries = list_trash(gitrepo.open_repo(args.repo))
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print("the trash is empty")
+    for e in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.time))
+        print(f"{e.id}  {e.kind:<8}  {e.sha[:10]}  {when}  {e.description}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .core.recovery import restore
+
+    # a positional REPO is optional and comes first: `restore ID` or `restore REPO ID`
+    print(restore(gitrepo.open_repo(args.repo), args.id).message)
+    return EXIT_OK
+
+
 def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
     paths, plan = _load(args.repo, args.plan, required=False)
     if paths.bare:
@@ -211,6 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_status(args)
             if cmd == "demo":
                 return cmd_demo(args)
+            if cmd == "trash":
+                return cmd_trash(args)
+            if cmd == "restore":
+                return cmd_restore(args)
             return cmd_tui(args, recover=True)
         return cmd_tui(_parser().parse_args(argv))
     except AgentTuiError as exc:

@@ -171,9 +171,11 @@ class Supervisor:
     def announce(self) -> Verdict:
         facts = gather_facts(self.paths, self.plan)
         self.verdict = verify(self.plan, facts)
+        from .recovery import baseline
+
         self._journal("announce", ok=self.verdict.ok, announcement=self.verdict.announcement,
                       violations=[v.line for v in self.verdict.violations],
-                      plan=self.plan.fingerprint)
+                      plan=self.plan.fingerprint, baseline=baseline(self.paths))
         return self.verdict
 
     def confirm(self, *, serial: bool = False) -> Confirmation:

@@ -17,7 +17,7 @@ def test_core_never_imports_textual() -> None:
     code = (
         "import sys, agenttui.core.repo, agenttui.core.check, agenttui.core.plan, "
         "agenttui.core.supervisor, agenttui.core.gate, agenttui.core.procs, agenttui.core.journal, "
-        "agenttui.core.watch, agenttui.cli; "
+        "agenttui.core.watch, agenttui.core.recovery, agenttui.cli; "
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
