@@ -73,10 +73,16 @@ async def main() -> None:
 
     await shoot(demo_app("shop", live=True), "main-running", running)
 
-    async def recovery(pilot: Pilot[object]) -> None:
-        await until(pilot, lambda: isinstance(pilot.app.screen, RecoveryScreen) and pilot.app.screen.loaded)
+    for tab in ("stashes", "branches", "worktrees", "trash"):
+        async def recovery(pilot: Pilot[object], tab: str = tab) -> None:
+            await until(pilot, lambda: isinstance(pilot.app.screen, RecoveryScreen)
+                        and pilot.app.screen.loaded and bool(pilot.app.screen.preview_text))
+            screen = pilot.app.screen
+            assert isinstance(screen, RecoveryScreen)
+            screen.action_tab(tab)
+            await pilot.pause(0.3)
 
-    await shoot(incident_app(), "recovery", recovery)
+        await shoot(incident_app(), f"recovery-{tab}", recovery)
 
 
 if __name__ == "__main__":

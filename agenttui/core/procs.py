@@ -113,6 +113,14 @@ class ProcSampler:
                 del self._procs[pid]
 
 
+def _own_git(pid: int, me: set[int]) -> bool:
+    try:
+        p = psutil.Process(pid)
+        return p.ppid() in me and p.name() == "git"
+    except psutil.Error:
+        return False
+
+
 def processes_in(folders: list[Path], *, exclude: set[int] | None = None) -> dict[Path, list[int]]:
     """Pids whose working directory is inside each folder (deepest folder wins)."""
     result: dict[Path, list[int]] = {f: [] for f in folders}
@@ -128,7 +136,8 @@ def processes_in(folders: list[Path], *, exclude: set[int] | None = None) -> dic
         c = cwd.rstrip("/") + "/"
         for prefix, folder in keys:
             if c.startswith(prefix):
-                result[folder].append(pid)
+                if not _own_git(pid, me):  # our own short-lived git calls are not suspects
+                    result[folder].append(pid)
                 break
     return result
 

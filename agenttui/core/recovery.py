@@ -14,7 +14,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,13 @@ class Outcome:
     trash_id: str | None = None
 
 
+#: Tests and snapshots may pin trash ids (an iterator of strings); None: time + random.
+ID_OVERRIDE: Iterator[str] | None = None
+
+
 def new_id() -> str:
+    if ID_OVERRIDE is not None:
+        return next(ID_OVERRIDE)
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
@@ -112,19 +118,22 @@ def drop_stashes(paths: RepoPaths, targets: list[tuple[int, str]],
     for index, sha in sorted(targets, key=lambda t: -t[0]):
         if between is not None:
             between()
-        current = {s.sha: s for s in gitrepo.list_stashes(paths)}
+        listing = gitrepo.list_stashes(paths)
+        current = {s.sha: s for s in listing}
         stash = current.get(sha)
         if stash is None:
             outcomes.append(Outcome(False, f"stash {sha[:10]} (was stash@{{{index}}}) is gone already"))
             continue
-        outcomes.append(_drop_one(paths, stash))
+        below = listing[stash.index + 1].sha if stash.index + 1 < len(listing) else None
+        outcomes.append(_drop_one(paths, stash, below))
     return outcomes
 
 
-def _drop_one(paths: RepoPaths, stash: Stash) -> Outcome:
+def _drop_one(paths: RepoPaths, stash: Stash, below: str | None = None) -> Outcome:
     entry = new_id()
+    # "below" (the next older entry) and "seq" let restore_many rebuild the stack order
     meta = {"message": stash.message, "branch": stash.branch, "index": stash.index,
-            "files": stash.files}
+            "files": stash.files, "date": stash.date, "below": below, "seq": time.time_ns()}
     _record(paths, "trash-before", id=entry, kind="stash", sha=stash.sha, op="stash drop", meta=meta)
     ref = _backup(paths, entry, "stash", stash.sha)
     # re-check right before the drop: the index must still name this sha
@@ -378,6 +387,52 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
     _unbackup(paths, e.ref)
     _record(paths, "restore", id=e.id, kind=e.kind, sha=e.sha)
     return Outcome(True, done, e.id)
+
+
+def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
+    """Restore several entries; stashes go back highest original index first, so they end up in
+    their old order (``stash store`` pushes on top)."""
+    by_id = {e.id: e for e in list_trash(paths)}
+    stashes = [by_id[i] for i in ids if i in by_id and by_id[i].kind == "stash"]
+    others = [i for i in ids if i not in by_id or by_id[i].kind != "stash"]
+    ordered = [e.id for e in _stack_order(stashes)] + others
+    outcomes: list[Outcome] = []
+    for i in ordered:
+        try:
+            outcomes.append(restore(paths, i))
+        except AgentTuiError as exc:
+            outcomes.append(Outcome(False, exc.message))
+    return outcomes
+
+
+def _stack_order(entries: list[TrashEntry]) -> list[TrashEntry]:
+    """Oldest first: an entry comes after the one that was just below it when it was dropped;
+    otherwise by stash date, then by drop order (drops go highest index, i.e. oldest, first)."""
+    import heapq
+
+    by_sha = {e.sha: e for e in entries}
+    after: dict[str, list[TrashEntry]] = {}
+    blocked: dict[str, int] = {}
+    for e in entries:
+        below = e.meta.get("below")
+        if isinstance(below, str) and below in by_sha and below != e.sha:
+            after.setdefault(below, []).append(e)
+            blocked[e.sha] = 1
+
+    def key(e: TrashEntry) -> tuple[float, int, str]:
+        return (float(e.meta.get("date", 0)), int(e.meta.get("seq", 0)), e.id)
+
+    ready = [(key(e), e.sha) for e in entries if e.sha not in blocked]
+    heapq.heapify(ready)
+    out: list[TrashEntry] = []
+    while ready:
+        _, sha = heapq.heappop(ready)
+        out.append(by_sha[sha])
+        for nxt in after.get(sha, []):
+            heapq.heappush(ready, (key(nxt), nxt.sha))
+    seen = {e.sha for e in out}
+    out += [e for e in entries if e.sha not in seen]  # a cycle cannot happen; be safe anyway
+    return out
 
 
 def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:

@@ -191,7 +191,11 @@ class AgentTuiApp(App[int]):
         self.notify(text, severity="error" if error else "information", timeout=4)
 
     # ---------------------------------------------------------------- gate
+    SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.SUPERVISOR_ACTIONS and isinstance(self.screen, RecoveryScreen):
+            return False  # the recovery screen has its own keys
         if action == "fire":
             c = self.sup.gate.confirmation
             ok = (c is not None and not self._firing and not self.sup.fired

@@ -77,11 +77,10 @@ def test_clean_whole_incident_then_restore_everything(tmp_path: Path) -> None:
     trash = recovery.list_trash(paths)
     assert sorted(e.kind for e in trash).count("stash") == 10 and len(trash) == 16
 
-    for e in trash:
-        assert recovery.restore(paths, e.id).ok
+    assert all(o.ok for o in recovery.restore_many(paths, [e.id for e in trash]))
     assert recovery.list_trash(paths) == []
-    # stashes: same shas and messages (order of `stash store` is newest-restored first)
-    assert sorted((s.sha, s.message) for s in gitrepo.list_stashes(paths)) == sorted(stashes_before)
+    # stashes: same shas and messages, in the same order
+    assert [(s.sha, s.message) for s in gitrepo.list_stashes(paths)] == stashes_before
     assert refs(r, "refs/heads") == branches_before
     assert git(r, "config", "branch.wip-unmerged-1.description").strip() == "agent one's half-done work"
     # worktree: same files (tracked edits, deletions, untracked and ignored), same HEAD, index untouched

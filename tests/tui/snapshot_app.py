@@ -45,5 +45,14 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
         subprocess.run(["git", "branch", b], cwd=root, check=True)
     wt = root.parent / f"{name}.agents" / "self-made"
     subprocess.run(["git", "worktree", "add", "-q", "-b", "self-isolated", str(wt)], cwd=root, check=True)
+    (wt / "README.md").write_text("half-done work\n")
+    (wt / "scratch.txt").write_text("untracked\n")
+    from agenttui.core import recovery
+
+    recovery.ID_OVERRIDE = iter(f"20260101-120000-00000{i}" for i in range(10))
+    try:
+        recovery.delete_branch(gitrepo.open_repo(root), "tmp-fix")
+    finally:
+        recovery.ID_OVERRIDE = None
     return AgentTuiApp(gitrepo.open_repo(root), root / "agenttui.toml", live=False, recover=True,
                        now=PINNED_NOW)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from agenttui.tui.modals import AnnounceModal
@@ -22,12 +23,20 @@ async def _wait_modal(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-async def _wait_recovery(pilot: Pilot[Any]) -> None:
+async def _wait_recovery(pilot: Pilot[Any], tab: str = "stashes") -> None:
     for _ in range(200):
         screen = pilot.app.screen
-        if isinstance(screen, RecoveryScreen) and screen.loaded:
+        if isinstance(screen, RecoveryScreen) and screen.loaded and screen.preview_text:
             break
         await pilot.pause(0.05)
+    screen = pilot.app.screen
+    assert isinstance(screen, RecoveryScreen)
+    screen.action_tab(tab)
+    if tab == "branches":
+        for _ in range(200):
+            if "ahead" in str(screen.query_one("#branch-detail").render()):
+                break
+            await pilot.pause(0.05)
     await pilot.pause()
 
 
@@ -44,5 +53,9 @@ def test_announce_modal_violations(snap_compare: Any) -> None:
     assert snap_compare(demo_app(plan_suffix=suffix), terminal_size=SIZE, run_before=_wait_modal)
 
 
-def test_recovery_screen(snap_compare: Any) -> None:
-    assert snap_compare(incident_app(), terminal_size=SIZE, run_before=_wait_recovery)
+@pytest.mark.parametrize("tab", ["stashes", "branches", "worktrees", "trash"])
+def test_recovery_tabs(snap_compare: Any, tab: str) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await _wait_recovery(pilot, tab)
+
+    assert snap_compare(incident_app(), terminal_size=SIZE, run_before=before)

@@ -1,0 +1,158 @@
+"""The recovery screens driven with the pilot: clean a real incident, then restore it all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agenttui.core import recovery
+from agenttui.core import repo as gitrepo
+from agenttui.tui.app import AgentTuiApp
+from agenttui.tui.screens import ConfirmModal, RecoveryScreen
+from tests.conftest import git
+from tests.core.test_recovery import make_incident, refs, tree_state
+from tests.tui.test_supervisor import until
+
+
+def recovery_screen(app: AgentTuiApp) -> RecoveryScreen:
+    for s in app.screen_stack:
+        if isinstance(s, RecoveryScreen):
+            return s
+    raise AssertionError("no recovery screen")
+
+
+async def loaded(pilot: Any, app: AgentTuiApp) -> RecoveryScreen:
+    await until(pilot, lambda: any(isinstance(s, RecoveryScreen) and s.loaded and not s.busy
+                                   for s in app.screen_stack), what="recovery data")
+    return recovery_screen(app)
+
+
+async def confirm(pilot: Any, app: AgentTuiApp, key: str = "y") -> None:
+    await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirmation modal")
+    recovery_screen(app).mark = recovery_screen(app).loads  # type: ignore[attr-defined]
+    modal = app.screen
+    await pilot.press(key)
+    await until(pilot, lambda: app.screen is not modal, what="modal closed")
+
+
+async def settle(pilot: Any, screen: RecoveryScreen) -> None:
+    """Wait until the operation confirmed last has run and the lists were reloaded."""
+    mark = screen.mark  # type: ignore[attr-defined]
+    await until(pilot, lambda: screen.loads > mark and not screen.busy, what="operation and reload")
+
+
+async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -> None:
+    r, wt = make_incident(tmp_path)
+    paths = gitrepo.open_repo(r)
+    stashes_before = [(s.sha, s.message) for s in gitrepo.list_stashes(paths)]
+    branches_before = refs(r, "refs/heads")
+    files_before = tree_state(wt)
+    app = AgentTuiApp(paths, None, recover=True, live=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        assert "10 stashes, 5 branches, 1 worktrees" in str(screen.query_one("#incident").render())
+
+        # Stashes tab: select two with space, drop them (highest index first)
+        screen.table("stashes").focus()
+        await pilot.press("space", "space", "d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        rows = app.screen.rows
+        assert rows[0].startswith("git stash drop stash@{1}") and rows[1].startswith("git stash drop stash@{0}")
+        await pilot.press("n")  # anything but y cancels
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal))
+        assert len(gitrepo.list_stashes(paths)) == 10
+        await pilot.press("d")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert len(gitrepo.list_stashes(paths)) == 8
+
+        # Branches tab: an unmerged branch needs a second confirmation
+        await pilot.press("2")
+        names = screen._keys("branches")
+        screen.table("branches").move_cursor(row=names.index("wip-unmerged-1"))
+        await pilot.press("d")
+        await confirm(pilot, app)  # first: the list
+        await confirm(pilot, app, "n")  # second: refuse -D: nothing happens
+        await pilot.pause(0.2)
+        assert "refs/heads/wip-unmerged-1" in refs(r, "refs/heads")
+        # a merged branch goes with one confirmation
+        screen.table("branches").move_cursor(row=names.index("agent-a-tmp"))
+        await pilot.press("d")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert "refs/heads/agent-a-tmp" not in refs(r, "refs/heads")
+
+        # Worktrees tab: remove refuses a dirty worktree; archive takes everything
+        await pilot.press("3")
+        screen.table("worktrees").move_cursor(row=screen._keys("worktrees").index(str(wt.resolve())))
+        await pilot.press("d")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert wt.exists()
+        await pilot.press("a")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert not wt.exists()
+
+        # the incident action cleans the rest, unmerged branches included after the second y
+        await pilot.press("c")
+        await confirm(pilot, app)
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert gitrepo.list_stashes(paths) == []
+        assert set(refs(r, "refs/heads")) == {"refs/heads/main"}
+        assert [w.path for w in gitrepo.list_worktrees(paths)] == [r.resolve()]
+        assert "nothing stray" in str(screen.query_one("#incident").render())
+
+        # Trash tab: select everything, restore
+        await pilot.press("4")
+        assert len(screen._keys("trash")) == 16, screen._keys("trash")
+        screen.table("trash").focus()
+        for _ in range(16):
+            await pilot.press("space")
+        await pilot.press("u")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        assert screen._keys("trash") == []
+    assert [(s.sha, s.message) for s in gitrepo.list_stashes(paths)] == stashes_before
+    assert refs(r, "refs/heads") == branches_before
+    assert tree_state(wt) == files_before
+    assert git(wt, "status", "--porcelain").count("\n") == 3
+
+
+async def test_filter_and_stash_preview(tmp_path: Path) -> None:
+    r, _ = make_incident(tmp_path)
+    app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        await until(pilot, lambda: "diff --git" in screen.preview_text,
+                    what="stash diff preview")
+        await pilot.press("2", "slash")
+        await pilot.press(*"unmerged")
+        await pilot.press("enter")
+        assert screen.table("branches").row_count == 2
+        await pilot.press("escape")  # clears the filter
+        assert screen.table("branches").row_count == 6
+        await until(pilot, lambda: "ahead" in str(screen.query_one("#branch-detail").render()),
+                    what="lazy ahead/behind of the highlighted branch")
+
+
+async def test_refusal_is_shown_and_nothing_is_removed(tmp_path: Path) -> None:
+    import subprocess
+
+    r, wt = make_incident(tmp_path)
+    proc = subprocess.Popen(["sleep", "30"], cwd=wt)
+    try:
+        app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+        async with app.run_test(size=(150, 45)) as pilot:
+            screen = await loaded(pilot, app)
+            await pilot.press("3")
+            screen.table("worktrees").move_cursor(row=screen._keys("worktrees").index(str(wt.resolve())))
+            await pilot.press("a")
+            await confirm(pilot, app)
+            await settle(pilot, screen)
+            assert wt.exists() and recovery.list_trash(gitrepo.open_repo(r)) == []
+            assert any(f"pid {proc.pid}" in n.message for n in app._notifications)
+    finally:
+        proc.kill()
+        proc.wait()
