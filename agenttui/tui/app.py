@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -20,13 +21,16 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets.option_list import Option
 
 from ..core import repo as gitrepo
 from ..core.errors import AgentTuiError
+from ..core.guard import Alert, Guard
 from ..core.models import RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
 from ..core.watch import FileChange, watch_worktrees
+from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
 from .modals import AnnounceModal
 from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, short_path
@@ -71,6 +75,7 @@ class AgentTuiApp(App[int]):
         Binding("s", "stop", "Stop"),
         Binding("p", "pause", "Pause/resume"),
         Binding("o", "shell", "Shell"),
+        Binding("g", "guard", "Guard"),
         Binding("r", "recover", "Recovery"),
         Binding("q", "quit", "Quit"),
         Binding("left", "move(-1, 0)", "Left", show=False),
@@ -95,6 +100,11 @@ class AgentTuiApp(App[int]):
         self._git_rounds = 0
         self._watched: tuple[Path, ...] = ()
         self._columns = 2
+        self.guard: Guard | None = None
+        self.alerts: dict[int, Alert] = {}
+        self._guard_pending = False
+        self._guard_running = False
+        self._armed_by_fire = False
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -102,6 +112,7 @@ class AgentTuiApp(App[int]):
         yield Static(id="gate")
         yield Static(id="notice")
         yield VerticalScroll(id="panes")
+        yield from self.compose_feed()
         yield Footer()
 
     @property
@@ -117,6 +128,7 @@ class AgentTuiApp(App[int]):
     async def on_mount(self) -> None:
         self._discover_now()
         await self._sync_panes()
+        self.setup_guard()
         self.refresh_header()
         if self.sup.plan_error:
             self.say(f"plan: {self.sup.plan_error}", error=True)
@@ -124,6 +136,7 @@ class AgentTuiApp(App[int]):
             self.panes[0].focus()
         if self.live:
             self.set_interval(TICK, self.tick)
+            self.set_interval(POLL, self.guard_poll)
             self.arm_sampler(0.05)
             self.watch_agents()
             if self.sup.plan_path is not None:
@@ -182,7 +195,8 @@ class AgentTuiApp(App[int]):
             f"[dim]on[/] {branch}  [dim]plan[/] {escape(plan)}  [dim]repo[/] {escape(repo)}",
             layout=False,
         )
-        self.query_one("#gate", Static).update(f"[dim]gate[/] {gate}", layout=False)
+        guard = "[b $error]armed[/]" if self.armed else "[dim]disarmed[/]"
+        self.query_one("#gate", Static).update(f"[dim]guard[/] {guard}  [dim]gate[/] {gate}", layout=False)
 
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
@@ -191,7 +205,8 @@ class AgentTuiApp(App[int]):
         self.notify(text, severity="error" if error else "information", timeout=4)
 
     # ---------------------------------------------------------------- gate
-    SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move"})
+    SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move",
+                                    "guard"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.SUPERVISOR_ACTIONS and isinstance(self.screen, RecoveryScreen):
@@ -201,7 +216,9 @@ class AgentTuiApp(App[int]):
             ok = (c is not None and not self._firing and not self.sup.fired
                   and self.sup.gate.is_open(self.sup.plan.fingerprint))
             return True if ok else None
-        if action in ("stop", "pause", "shell"):
+        if action in ("stop", "pause"):
+            return True if self.focused_run() is not None or self.alert_agents() else None
+        if action == "shell":
             return True if self.focused_run() is not None else None
         return True
 
@@ -271,6 +288,8 @@ class AgentTuiApp(App[int]):
         else:
             self.say("fired: " + ("; ".join(messages) if messages else
                                   f"{len(self.sup.plan.agents)} agents launched"))
+            if not self.armed:
+                self.arm_guard(by_fire=True)
         self._discover_now()
         await self._sync_panes()
         for p in self.panes:
@@ -288,17 +307,24 @@ class AgentTuiApp(App[int]):
             f = f.parent  # type: ignore[assignment]
         return f if isinstance(f, AgentPane) else None
 
-    def action_stop(self) -> None:
+    def _targets(self) -> list[str]:
+        """The highlighted agent, or the suspect agents of the highlighted alert."""
         p = self.focused_run()
-        if p is not None:
-            self.say(self.sup.stop(p.agent_name))
-            p.refresh_title()
+        return [p.agent_name] if p is not None else self.alert_agents()
+
+    def action_stop(self) -> None:
+        for name in self._targets():
+            self.say(self.sup.stop(name))
+            pane = self.pane(name)
+            if pane is not None:
+                pane.refresh_title()
 
     def action_pause(self) -> None:
-        p = self.focused_run()
-        if p is not None:
-            self.say(self.sup.toggle_pause(p.agent_name))
-            p.refresh_title()
+        for name in self._targets():
+            self.say(self.sup.toggle_pause(name))
+            pane = self.pane(name)
+            if pane is not None:
+                pane.refresh_title()
 
     def action_shell(self) -> None:
         p = self.focused_run()
@@ -342,6 +368,8 @@ class AgentTuiApp(App[int]):
                             self.action_pause)
         yield SystemCommand("Open shell", "A shell in the highlighted agent's worktree",
                             self.action_shell)
+        yield SystemCommand("Arm / disarm the guard", "Watch the main checkout for mutations",
+                            self.action_guard)
         yield SystemCommand("Recovery", "Stashes, branches and worktrees", self.action_recover)
 
     # ---------------------------------------------------------------- live updates
@@ -349,6 +377,8 @@ class AgentTuiApp(App[int]):
         if not self._firing:
             for event in self.sup.poll():
                 self.say(event)
+            if self._armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
+                self.disarm_guard("the last agent exited")
         for p in self.panes:
             p.tail_log()
             if p.run.state_text != p._last_state:
@@ -501,6 +531,197 @@ class AgentTuiApp(App[int]):
         await self._sync_panes()
         self.refresh_header()
         self.refresh_bindings()
+
+
+    # ---------------------------------------------------------------- guard
+    def compose_feed(self) -> ComposeResult:
+        feed = AlertFeed(id="alerts")
+        feed.border_title = "Guard: disarmed"
+        yield feed
+
+    def setup_guard(self) -> None:
+        self.alerts = {}
+        self._guard_pending = False
+        self._guard_running = False
+        self._armed_by_fire = False
+        main = self.sup.main_checkout
+        self.guard = None
+        if main is not None:
+            self.guard = Guard(self.paths, main, ignore=self.sup.plan.guard_ignore,
+                               plan_branches=self.plan_branches(), plan_worktrees=self.plan_worktrees())
+
+    def plan_branches(self) -> frozenset[str]:
+        return frozenset(r.branch for r in self.sup.runs.values()
+                         if r.source == "plan" and r.branch and r.worktree != self.sup.main_checkout)
+
+    def plan_worktrees(self) -> frozenset[str]:
+        return frozenset(str(r.worktree) for r in self.sup.runs.values()
+                         if r.source == "plan" and r.worktree and r.worktree != self.sup.main_checkout)
+
+    @property
+    def armed(self) -> bool:
+        return self.guard is not None and self.guard.armed
+
+    def arm_guard(self, *, by_fire: bool = False) -> None:
+        if self.guard is None:
+            self.say("no main checkout to guard", error=True)
+            return
+        self.guard.plan_branches = self.plan_branches()
+        self.guard.plan_worktrees = self.plan_worktrees()
+        self.guard.ignore = self.sup.plan.guard_ignore
+        self.guard.refresh_nested()
+        self.guard.arm()
+        self._armed_by_fire = by_fire
+        self.sup._journal("guard-arm", by_fire=by_fire)
+        if self.live:
+            self._guard_watch(self.guard.main)
+        self._feed_title()
+
+    def disarm_guard(self, reason: str) -> None:
+        if self.guard is None or not self.guard.armed:
+            return
+        self.guard.disarm()
+        self._armed_by_fire = False
+        self.workers.cancel_group(self, "guard-watch")
+        self.sup._journal("guard-disarm", reason=reason)
+        self.say(f"guard disarmed: {reason}")
+        self._feed_title()
+
+    def action_guard(self) -> None:
+        if self.armed:
+            self.disarm_guard("by hand")
+        else:
+            self.arm_guard()
+            self.say("guard armed: watching the main checkout")
+        self.refresh_header()
+
+    def _feed_title(self) -> None:
+        feed = self.query_one("#alerts", AlertFeed)
+        state = "armed" if self.armed else "disarmed"
+        feed.border_title = f"Guard: {state} · {len(self.alerts)} alerts"
+        feed.set_class(self.armed, "-armed")
+
+    # ---------------------------------------------------------------- watching
+    @work(exclusive=True, group="guard-watch", exit_on_error=False)
+    async def _guard_watch(self, main: Path) -> None:
+        """The main checkout's own watcher (never shared with agent worktrees)."""
+        import watchfiles
+
+        guard = self.guard
+        assert guard is not None
+        objects = os.sep + os.path.join(".git", "objects") + os.sep
+        stop = asyncio.Event()
+        try:
+            async for changes in watchfiles.awatch(
+                main, watch_filter=lambda _c, p: objects not in p, debounce=10, step=5,
+                stop_event=stop, recursive=True,
+            ):
+                files: list[str] = []
+                git_hit = False
+                for _change, path in changes:
+                    if guard.is_git_path(path):
+                        git_hit = git_hit or guard.git_path_matters(path)
+                    else:
+                        rel = guard.relevant_file(path)
+                        if rel is not None:
+                            files.append(rel)
+                if files:
+                    alert = guard.on_files(files)
+                    if alert is not None:
+                        self.post_message(GuardAlerts([alert]))
+                if git_hit:
+                    self.request_guard_git()
+        finally:
+            stop.set()
+
+    def request_guard_git(self) -> None:
+        """At most one snapshot read in flight; a request meanwhile reruns it once after."""
+        if self._guard_running:
+            self._guard_pending = True
+            return
+        self._guard_running = True
+        self._guard_git_worker()
+
+    def guard_poll(self) -> None:
+        if self.armed:
+            self.request_guard_git()
+
+    @work(thread=True, exclusive=False, group="guard-git", exit_on_error=False)
+    def _guard_git_worker(self) -> None:
+        guard = self.guard
+        assert guard is not None
+        try:
+            while True:
+                self._guard_pending = False
+                alerts = guard.on_git()
+                missed = guard.reconcile()
+                if missed is not None:
+                    alerts.append(missed)
+                if alerts:
+                    self.post_message(GuardAlerts(alerts))
+                if not self._guard_pending:
+                    break
+        except AgentTuiError:
+            pass
+        finally:
+            self._guard_running = False
+
+    # ---------------------------------------------------------------- alerts
+    def on_guard_alerts(self, msg: GuardAlerts) -> None:
+        fresh = [a for a in msg.alerts if a.id not in self.alerts]
+        for a in msg.alerts:
+            old = self.alerts.get(a.id)
+            if old is not None and old.suspects and not a.suspects:
+                from dataclasses import replace
+
+                a = replace(a, suspects=old.suspects, suspect_pids=old.suspect_pids, agents=old.agents)
+            self.alerts[a.id] = a
+        while len(self.alerts) > MAX_ALERTS:
+            self.alerts.pop(next(iter(self.alerts)))
+        self.render_feed()
+        if msg.fresh and fresh:
+            for a in fresh[:3]:
+                self.notify(a.text, title="guard", severity="warning", timeout=6)
+            self.bell()
+            self._find_suspects(fresh)
+
+    @work(thread=True, group="guard-suspects", exit_on_error=False)
+    def _find_suspects(self, alerts: list[Alert]) -> None:
+        guard = self.guard
+        if guard is None:
+            return
+        launched = {r.pid: name for name, r in self.sup.runs.items() if r.pid and r.alive}
+        done = []
+        for a in alerts:
+            full = guard.suspects(a, launched)
+            done.append(full)
+            with contextlib.suppress(OSError):
+                guard.record(full)
+        self.post_message(GuardAlerts(done, fresh=False))
+
+    def render_feed(self) -> None:
+        feed = self.query_one("#alerts", AlertFeed)
+        highlighted = feed.highlighted
+        feed.clear_options()
+        feed.add_options([Option(Text(a.line()), id=str(a.id))
+                          for a in sorted(self.alerts.values(), key=lambda a: -a.id)])
+        if highlighted is not None and feed.option_count:
+            feed.highlighted = min(highlighted, feed.option_count - 1)
+        self._feed_title()
+
+    def highlighted_alert(self) -> Alert | None:
+        feed = self.query_one("#alerts", AlertFeed)
+        if feed.highlighted is None or not feed.option_count:
+            return None
+        oid = feed.get_option_at_index(feed.highlighted).id
+        return self.alerts.get(int(oid)) if oid else None
+
+    def alert_agents(self) -> list[str]:
+        """The suspect agents of the highlighted alert, when the feed has focus."""
+        if not isinstance(self.focused, AlertFeed):
+            return []
+        a = self.highlighted_alert()
+        return list(a.agents) if a else []
 
 
 def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False) -> int:

@@ -73,7 +73,7 @@ async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -
         await pilot.press("d")
         await confirm(pilot, app)  # first: the list
         await confirm(pilot, app, "n")  # second: refuse -D: nothing happens
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert "refs/heads/wip-unmerged-1" in refs(r, "refs/heads")
         # a merged branch goes with one confirmation
         screen.table("branches").move_cursor(row=names.index("agent-a-tmp"))

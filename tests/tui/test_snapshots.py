@@ -59,3 +59,33 @@ def test_recovery_tabs(snap_compare: Any, tab: str) -> None:
         await _wait_recovery(pilot, tab)
 
     assert snap_compare(incident_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_alert_feed(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from agenttui.core.guard import Alert
+    from agenttui.tui.guardfeed import GuardAlerts
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    t0 = 1767272400.0
+    alerts = [
+        Alert(1, t0, "files", "14 files changed in src/auth in 0.4 s",
+              paths=tuple(f"src/auth/f{i}.py" for i in range(14)),
+              suspects=("agent 'auth' (pid 4242, git) has its cwd in the main checkout",), agents=("auth",)),
+        Alert(2, t0 + 1, "switch", "branch switched main → feature-x (checkout: moving from main to feature-x)"),
+        Alert(3, t0 + 2, "stash-push", "stash pushed: On feature-x: others-work-again"),
+        Alert(4, t0 + 3, "worktree-add", "worktree added that no plan dispatch owns: /tmp/agent-tmp"),
+    ]
+
+    async def before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        app.post_message(GuardAlerts(alerts, fresh=False))
+        await pilot.pause()
+
+    try:
+        assert snap_compare(demo_app(), terminal_size=SIZE, run_before=before)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -88,7 +88,7 @@ async def test_gate_fire_disabled_until_confirmed_then_revoked_by_plan_edit(
         assert [p.agent_name for p in app.panes] == ["auth", "api"]
         assert not fire_enabled(app)
         await pilot.press("f")  # disabled: nothing happens
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert not (repo.parent / "repo.agents").exists()
         assert "not announced" in str(app.query_one("#gate").render())
 
@@ -193,7 +193,7 @@ isolation = "none"
         modal = app.screen
         assert isinstance(modal, AnnounceModal) and modal.verdict.can_serialize
         await pilot.press("y")  # cannot confirm a failed check
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert isinstance(app.screen, AnnounceModal)
         await pilot.press("s")
         await until(pilot, lambda: not isinstance(app.screen, AnnounceModal))

@@ -1,0 +1,113 @@
+"""The guard in the running app: real file writes and real git commands raise alerts at once."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from agenttui.core import repo as gitrepo
+from agenttui.core.journal import read as read_journal
+from agenttui.tui.app import AgentTuiApp
+from agenttui.tui.guardfeed import AlertFeed, AlertModal
+from tests.conftest import git, write_plan
+from tests.tui.test_supervisor import SLEEPERS, announce_and_confirm, cleanup_agents, until  # noqa: F401
+
+
+def texts(app: AgentTuiApp) -> list[str]:
+    return [a.text for a in app.alerts.values()]
+
+
+async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, tmp_path: Path) -> None:
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
+    async with app.run_test(size=(140, 44)) as pilot:
+        assert not app.armed
+        await pilot.press("g")
+        await until(pilot, lambda: app.armed, what="armed")
+        assert "armed" in str(app.query_one("#gate").render())
+        # (a write that races the watcher's start is still caught by the 2 s re-check)
+
+        (repo / "src").mkdir()
+        (repo / "src" / "added.py").write_text("x = 1\n")
+        await until(pilot, lambda: any("src/added.py" in t or "files changed in src" in t for t in texts(app)),
+                    what="file alert")
+        git(repo, "checkout", "-q", "-b", "feature-x")
+        await until(pilot, lambda: any("branch switched main → feature-x" in t for t in texts(app)),
+                    what="branch switch alert")
+        (repo / "file0.txt").write_text("their work")
+        git(repo, "stash", "push", "-q", "-m", "others-work-again")
+        await until(pilot, lambda: "stash pushed: On feature-x: others-work-again" in texts(app),
+                    what="stash alert")
+        wt = tmp_path / "self-isolated"
+        git(repo, "worktree", "add", "-q", "-b", "tmp-iso", str(wt))
+        await until(pilot, lambda: f"worktree added that no plan dispatch owns: {wt.resolve()}" in texts(app),
+                    what="worktree alert")
+        # the feed shows newest first; Enter expands an alert
+        feed = app.query_one(AlertFeed)
+        feed.focus()
+        feed.highlighted = 0
+        newest = app.highlighted_alert()
+        assert newest is not None and newest.id == max(app.alerts)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AlertModal), what="alert details")
+        await pilot.press("escape")
+        await pilot.press("g")
+        assert not app.armed
+        await until(pilot, lambda: not any(w.group == "guard-watch" and w.is_running for w in app.workers),
+                    what="watcher stopped")
+        reads = app.guard.git_reads
+        git(repo, "branch", "unseen")
+        app.guard_poll()
+        assert app.guard.git_reads == reads and not any("unseen" in t for t in texts(app))
+    events = [r for r in read_journal(gitrepo.open_repo(repo)) if r["event"] == "alert"]
+    assert any(r["kind"] == "switch" for r in events)
+
+
+async def test_fire_arms_guard_and_names_the_agent(repo: Path, cleanup_agents: list[AgentTuiApp]) -> None:  # noqa: F811
+    write_plan(repo, """
+[[agent]]
+name = "good"
+command = ["sleep", "60"]
+
+[[agent]]
+name = "rogue"
+command = ["sh", "-c", "cd \\"$MAIN\\" && sleep 0.8 && echo oops > rogue.txt && exec sleep 60"]
+""".replace("$MAIN", str(repo.resolve())))
+    git(repo, "add", "agenttui.toml")
+    git(repo, "commit", "-qm", "plan")
+    app = AgentTuiApp(gitrepo.open_repo(repo), repo / "agenttui.toml", live=True)
+    cleanup_agents.append(app)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await announce_and_confirm(pilot, app)
+        await pilot.press("f")
+        await until(pilot, lambda: app.armed, what="armed by fire")
+        await until(pilot, lambda: any(a.agents == ("rogue",) for a in app.alerts.values()), timeout=15,
+                    what="alert naming the rogue agent")
+        alert = next(a for a in app.alerts.values() if a.agents)
+        assert "rogue.txt" in alert.text
+        assert any(s.startswith("agent 'rogue' (pid ") for s in alert.suspects)
+        # from the alert, p pauses the suspect agent's tree
+        feed = app.query_one(AlertFeed)
+        feed.focus()
+        feed.highlighted = [a.id for a in sorted(app.alerts.values(), key=lambda a: -a.id)].index(alert.id)
+        await pilot.press("p")
+        await until(pilot, lambda: app.sup.runs["rogue"].state == "paused", what="rogue paused")
+        await pilot.press("s")
+        await until(pilot, lambda: app.sup.runs["rogue"].state == "exited", what="rogue stopped")
+
+
+async def test_expected_changes_are_not_alerts(repo: Path) -> None:
+    write_plan(repo, '[guard]\nignore = ["*.log"]\n\n[[agent]]\nname = "a"\ncommand = ["true"]\n')
+    git(repo, "add", "agenttui.toml")
+    git(repo, "commit", "-qm", "plan")
+    app = AgentTuiApp(gitrepo.open_repo(repo), repo / "agenttui.toml", live=True)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("g")
+        await until(pilot, lambda: app.armed)
+        (repo / "debug.log").write_text("ignored by the plan")
+        subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)
+        subprocess.run(["git", "gc", "-q"], cwd=repo, check=True)
+        (repo / "real.txt").write_text("x")  # a marker: once it is seen, the others were processed
+        await until(pilot, lambda: any("real.txt" in t for t in texts(app)), what="marker alert")
+        reads = app.guard.git_reads
+        await until(pilot, lambda: app.guard.git_reads >= reads + 2, what="a full poll round")
+        assert [t for t in texts(app) if "real.txt" not in t] == []
