@@ -48,6 +48,10 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
         p.add_argument("--no-tui", action="store_true", help="create the demo and print its path")
         p.add_argument("--seconds", type=float, default=90.0,
                        help="how long the demo agents work (default 90)")
+        p.add_argument("--incident", action="store_true",
+                       help="replay the incident: four agents in ONE shared checkout (isolation = none)")
+        p.add_argument("--unsafe", action="store_true",
+                       help="demo only, with --incident: let f fire without the isolation gate")
         return p
     p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
     if cmd == "restore":
@@ -215,14 +219,21 @@ def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import make_demo
 
-    path = make_demo(Path(args.path) if args.path else None, seconds=args.seconds)
+    if args.unsafe and not args.incident:
+        raise AgentTuiError("--unsafe exists only to replay the incident: use it with --incident")
+    path = make_demo(Path(args.path) if args.path else None, seconds=args.seconds,
+                     incident=args.incident)
     if args.no_tui:
         print(path)
         return EXIT_OK
+    if args.unsafe:
+        print("agenttui: WARNING: --unsafe turns the isolation gate OFF for this demo; f launches four "
+              "agents in one shared checkout, exactly the incident agenttui exists to prevent.",
+              file=sys.stderr)
     paths = gitrepo.open_repo(path)
     from .tui.app import run_app
 
-    return run_app(paths, path / "agenttui.toml")
+    return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

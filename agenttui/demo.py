@@ -37,15 +37,25 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
         raise AgentTuiError(f"demo: git {args[0]} failed: {res.stderr.strip()[:200]}")
 
 
-def plan_text(seconds: float, *, isolation: str = "worktree") -> str:
+def plan_text(seconds: float, *, incident: bool = False) -> str:
     py = sys.executable
-    out = [
-        "# agenttui demo plan: four scripted agents that edit, create, delete and commit files.",
-        "# Press a (announce), y (confirm), f (fire).",
-        "",
-    ]
+    if incident:
+        out = [
+            "# agenttui INCIDENT demo: four scripted agents in ONE shared checkout (isolation = none).",
+            "# They switch branches, stash each other's work and isolate themselves: watch the guard.",
+            "",
+        ]
+    else:
+        out = [
+            "# agenttui demo plan: four scripted agents that edit, create, delete and commit files.",
+            "# Press a (announce), y (confirm), f (fire).",
+            "",
+        ]
+    isolation = "none" if incident else "worktree"
     for name, area, what in AGENTS:
         cmd = [py, "-m", "agenttui.demo_agent", "--area", area, "--seconds", f"{seconds:g}"]
+        if incident:
+            cmd.append("--chaos")
         out += [
             "[[agent]]",
             f'name = "{name}"  # {what}',
@@ -57,7 +67,8 @@ def plan_text(seconds: float, *, isolation: str = "worktree") -> str:
     return "\n".join(out)
 
 
-def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: bool = False) -> Path:
+def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: bool = False,
+              incident: bool = False) -> Path:
     """Create the demo repository and return its path.
 
     *fixed_dates* pins author and committer dates, so commit shas are the same on every run
@@ -82,7 +93,7 @@ def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: b
         if i % 2:
             _git(root, "add", "-A")
             _git(root, "commit", "-q", "-m", f"add {rel}", env=env)
-    (root / "agenttui.toml").write_text(plan_text(seconds))
+    (root / "agenttui.toml").write_text(plan_text(seconds, incident=incident))
     (root / ".gitignore").write_text("*.pyc\n__pycache__/\n")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "agenttui plan", env=env)

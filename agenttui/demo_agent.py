@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--area", default="src")
     p.add_argument("--seconds", type=float, default=90.0)
     p.add_argument("--interval", type=float, default=0.4)
+    p.add_argument("--chaos", action="store_true",
+                   help="incident replay: behave like agents sharing one checkout")
     args = p.parse_args(argv)
+    if args.chaos:
+        return chaos(args)
     name = os.environ.get("AGENTTUI_AGENT", "agent")
     rng = random.Random(name)
     area = Path(args.area)
@@ -59,6 +63,55 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(args.interval * (0.5 + rng.random()))
     _git("add", "-A", str(area))
     _git("commit", "-q", "-m", f"{name}: done")
+    print(f"{name}: done after {step} steps", flush=True)
+    return 0
+
+
+def chaos(args: argparse.Namespace) -> int:
+    """What four agents in one shared checkout did: switch branches, stash each other's work,
+    give up with work uncommitted, isolate themselves in a temp dir."""
+    import tempfile
+
+    name = os.environ.get("AGENTTUI_AGENT", "agent")
+    rng = random.Random(name + "-chaos")
+    end = time.monotonic() + args.seconds
+    step = 0
+    area = Path(args.area)
+    print(f"{name}: working in the shared checkout {Path.cwd()}", flush=True)
+    while time.monotonic() < end:
+        step += 1
+        area.mkdir(parents=True, exist_ok=True)
+        roll = rng.random()
+        if name == "tests" and step == 6:
+            tmp = Path(tempfile.mkdtemp(prefix=f"{name}-isolated-")) / "wt"
+            _git("worktree", "add", "-q", "-b", f"{name}-isolated", str(tmp))
+            print(f"{name}: others keep breaking my checkout, isolating myself in {tmp}", flush=True)
+            os.chdir(tmp)
+            area.mkdir(parents=True, exist_ok=True)
+        elif name == "docs" and step == 14:
+            (area / "half_done.md").write_text("# TODO: finish\n")
+            print(f"{name}: giving up, leaving my work uncommitted", flush=True)
+            return 1
+        elif roll < 0.55:
+            f = area / f"{rng.choice(WORDS)}_{name}.py"
+            with f.open("a") as fh:
+                fh.write(f"STEP_{step} = {step}\n")
+            print(f"{name}: edited {f}", flush=True)
+        elif roll < 0.67:
+            _git("stash", "push", "-q", "-m", "others-work-again")
+            print(f"{name}: stashed everybody's changes (others-work-again)", flush=True)
+        elif roll < 0.77:
+            branch = f"tmp/{name}-{step}"
+            _git("checkout", "-q", "-b", branch)
+            print(f"{name}: switched the shared checkout to {branch}", flush=True)
+        elif roll < 0.85:
+            _git("checkout", "-q", "main")
+            print(f"{name}: switched the shared checkout back to main", flush=True)
+        else:
+            _git("add", "-A", str(area))
+            _git("commit", "-q", "-m", f"{name}: step {step}")
+            print(f"{name}: committed whatever was staged", flush=True)
+        time.sleep(args.interval * (0.5 + rng.random()))
     print(f"{name}: done after {step} steps", flush=True)
     return 0
 

@@ -199,6 +199,21 @@ class Supervisor:
         return None
 
     # ---------------------------------------------------------------- fire
+    def fire_unsafe_demo(self) -> list[str]:
+        """ONLY for ``agenttui demo --incident --unsafe``: launch every dispatch at once where the
+        plan says, with no gate.  It replays the incident agenttui exists to prevent."""
+        facts = gather_facts(self.paths, self.plan)
+        self.fired = True
+        self._journal("fire-unsafe", warning="isolation check bypassed for the incident demo",
+                      agents=self.plan.names)
+        from .check import plan_targets
+
+        for t in plan_targets(self.plan, facts.main, facts.head):
+            run = self.runs[t.name]
+            run.worktree, run.branch = t.path, t.branch
+            self._launch(run, t.path)
+        return [f"UNSAFE: {len(self.plan.agents)} agents launched in parallel without isolation"]
+
     def fire(self) -> list[str]:
         """Dispatch the plan.  Raises GateClosed unless the current plan was confirmed."""
         facts = gather_facts(self.paths, self.plan)

@@ -85,12 +85,13 @@ class AgentTuiApp(App[int]):
     ]
 
     def __init__(self, paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
-                 live: bool = True, now: float | None = None) -> None:
+                 live: bool = True, now: float | None = None, unsafe_demo: bool = False) -> None:
         super().__init__()
         self.paths = paths
         self.sup = Supervisor(paths, plan_path)
         self.start_in_recovery = recover
         self.now = now  # pinned clock for snapshot tests
+        self.unsafe_demo = unsafe_demo  # `agenttui demo --incident --unsafe` only: no gate
         self.live = live  # False in snapshot tests: no timers, watchers or samplers
         self.sampler = ProcSampler()
         self._firing = False
@@ -105,6 +106,7 @@ class AgentTuiApp(App[int]):
         self._guard_pending = False
         self._guard_running = False
         self._armed_by_fire = False
+        self._last_toast = 0.0
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -180,7 +182,9 @@ class AgentTuiApp(App[int]):
         except AgentTuiError:
             h = None
         c = self.sup.gate.confirmation
-        if c is not None:
+        if self.unsafe_demo:
+            gate = "[b reverse $error] UNSAFE INCIDENT DEMO: the isolation gate is OFF — f replays the incident [/]"
+        elif c is not None:
             gate = f"[b $success]{escape(c.sentence)}[/]"
         elif self.sup.gate.revoked_reason:
             gate = f"[b $warning]not announced[/] [dim](revoked: {escape(self.sup.gate.revoked_reason)})[/]"
@@ -211,6 +215,8 @@ class AgentTuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.SUPERVISOR_ACTIONS and isinstance(self.screen, RecoveryScreen):
             return False  # the recovery screen has its own keys
+        if action == "fire" and self.unsafe_demo:
+            return True if not self.sup.fired and not self._firing else None
         if action == "fire":
             c = self.sup.gate.confirmation
             ok = (c is not None and not self._firing and not self.sup.fired
@@ -275,7 +281,7 @@ class AgentTuiApp(App[int]):
     @work(thread=True, exclusive=True, group="fire", exit_on_error=False)
     def _fire_worker(self) -> None:
         try:
-            messages = self.sup.fire()
+            messages = self.sup.fire_unsafe_demo() if self.unsafe_demo else self.sup.fire()
             error = None
         except AgentTuiError as exc:
             messages, error = [], exc.message
@@ -680,8 +686,11 @@ class AgentTuiApp(App[int]):
             self.alerts.pop(next(iter(self.alerts)))
         self.render_feed()
         if msg.fresh and fresh:
-            for a in fresh[:3]:
-                self.notify(a.text, title="guard", severity="warning", timeout=6)
+            now = time.monotonic()
+            if now - self._last_toast > 1.0:  # a toast a second at most; the feed has them all
+                self._last_toast = now
+                more = f" (+{len(fresh) - 1} more in the feed)" if len(fresh) > 1 else ""
+                self.notify(fresh[0].text + more, title="guard", severity="warning", timeout=6)
             self.bell()
             self._find_suspects(fresh)
 
@@ -724,7 +733,8 @@ class AgentTuiApp(App[int]):
         return list(a.agents) if a else []
 
 
-def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False) -> int:
-    app = AgentTuiApp(paths, plan_path, recover=recover)
+def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
+            unsafe_demo: bool = False) -> int:
+    app = AgentTuiApp(paths, plan_path, recover=recover, unsafe_demo=unsafe_demo)
     result = app.run()
     return int(result or 0)
