@@ -67,7 +67,7 @@ class PlanChanged(Message):
 
 
 class AgentTuiApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "agenttui"
     BINDINGS = [
         Binding("a", "announce", "Announce"),
