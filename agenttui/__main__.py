@@ -1,3 +1,3 @@
-from agenttui.cli import main
+from agenttui.entry import main
 
 raise SystemExit(main())

@@ -46,3 +46,24 @@ def read(paths: RepoPaths) -> list[dict[str, Any]]:
         if isinstance(rec, dict):
             out.append(rec)
     return out
+
+
+def read_from(paths: RepoPaths, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Records appended since byte *offset*; returns them and the new offset (whole lines only)."""
+    path = journal_path(paths)
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], 0
+    cut = data.rfind(b"\n") + 1
+    out: list[dict[str, Any]] = []
+    for line in data[:cut].decode("utf-8", "replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out, offset + cut

@@ -23,7 +23,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets.option_list import Option
 
+from ..core import journal
 from ..core import repo as gitrepo
+from ..core.claude import latest_burst
 from ..core.errors import AgentTuiError
 from ..core.guard import Alert, Guard
 from ..core.models import RepoPaths, Worktree
@@ -31,7 +33,7 @@ from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
 from ..core.watch import FileChange, watch_worktrees
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
-from .modals import AnnounceModal
+from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, short_path
 
@@ -51,9 +53,10 @@ class SampleJob:
 
 class Sampled(Message):
     def __init__(self, stats: dict[str, ProcStats | None], git: dict[str, GitInfo],
-                 worktrees: list[Worktree] | None, revoke: str | None) -> None:
+                 worktrees: list[Worktree] | None, revoke: str | None, claude: str | None = None) -> None:
         super().__init__()
         self.stats, self.git, self.worktrees, self.revoke = stats, git, worktrees, revoke
+        self.claude = claude
 
 
 class FileActivity(Message):
@@ -76,6 +79,7 @@ class AgentTuiApp(App[int]):
         Binding("p", "pause", "Pause/resume"),
         Binding("o", "shell", "Shell"),
         Binding("g", "guard", "Guard"),
+        Binding("m", "conflicts", "Conflicts"),
         Binding("r", "recover", "Recovery"),
         Binding("q", "quit", "Quit"),
         Binding("left", "move(-1, 0)", "Left", show=False),
@@ -107,6 +111,10 @@ class AgentTuiApp(App[int]):
         self._guard_running = False
         self._armed_by_fire = False
         self._last_toast = 0.0
+        self._journal_offset = 0
+        self._claude_records: list[dict[str, object]] = []
+        self.claude_sentence: str | None = None
+        self._touched: dict[str, dict[str, float]] = {}  # relative path -> {agent: time}
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -200,7 +208,12 @@ class AgentTuiApp(App[int]):
             layout=False,
         )
         guard = "[b $error]armed[/]" if self.armed else "[dim]disarmed[/]"
-        self.query_one("#gate", Static).update(f"[dim]guard[/] {guard}  [dim]gate[/] {gate}", layout=False)
+        claude = ""
+        if self.claude_sentence:
+            style = "$error" if "denied" in self.claude_sentence else "$success"
+            claude = f"  [dim]claude[/] [{style}]{escape(self.claude_sentence)}[/]"
+        self.query_one("#gate", Static).update(f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}",
+                                               layout=False)
 
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
@@ -210,7 +223,7 @@ class AgentTuiApp(App[int]):
 
     # ---------------------------------------------------------------- gate
     SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move",
-                                    "guard"})
+                                    "guard", "conflicts"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.SUPERVISOR_ACTIONS and isinstance(self.screen, RecoveryScreen):
@@ -348,6 +361,37 @@ class AgentTuiApp(App[int]):
             print(f"agenttui: shell in {cwd} — exit to return")
             subprocess.run([shell], cwd=cwd, check=False)
 
+    def action_conflicts(self) -> None:
+        main = self.sup.main_checkout
+        branches = {r.name: r.branch for r in self.sup.runs.values()
+                    if r.branch and r.worktree and r.worktree != main}
+        if len(branches) < 1:
+            self.say("no agent branches to compare yet")
+            return
+        bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in self.sup.runs.values()
+                 if r.name in branches}
+        self.say("predicting merge conflicts…")
+        self._conflict_worker(branches, bases)  # type: ignore[arg-type]
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def _conflict_worker(self, branches: dict[str, str], bases: dict[str, str]) -> None:
+        from ..core.conflicts import predict
+
+        names = sorted(branches)
+        cells: dict[tuple[str, str], str] = {}
+        details: list[str] = []
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                p = predict(self.paths, branches[a], branches[b])
+                cells[(a, b)] = p.cell
+                if p.clean is False:
+                    details.append(f"{a} × {b}: {', '.join(p.files[:5])}")
+            p = predict(self.paths, bases[a], branches[a])
+            cells[(a, "base")] = p.cell
+            if p.clean is False:
+                details.append(f"{a} × its base {bases[a]}: {', '.join(p.files[:5])}")
+        self.call_from_thread(self.push_screen, ConflictModal(names, cells, details))
+
     def action_recover(self) -> None:
         if not isinstance(self.screen, RecoveryScreen):
             self.push_screen(RecoveryScreen(self.paths, now=self.now))
@@ -376,6 +420,8 @@ class AgentTuiApp(App[int]):
                             self.action_shell)
         yield SystemCommand("Arm / disarm the guard", "Watch the main checkout for mutations",
                             self.action_guard)
+        yield SystemCommand("Predict merge conflicts", "git merge-tree between every pair of agent branches",
+                            self.action_conflicts)
         yield SystemCommand("Recovery", "Stashes, branches and worktrees", self.action_recover)
 
     # ---------------------------------------------------------------- live updates
@@ -417,6 +463,7 @@ class AgentTuiApp(App[int]):
         gitinfo: dict[str, GitInfo] = {}
         worktrees: list[Worktree] | None = None
         revoke: str | None = None
+        claude: str | None = None
         try:
             folders = [j.worktree for j in jobs if j.worktree is not None and j.pid is None]
             inside = processes_in(folders, exclude={os.getpid()}) if folders else {}
@@ -437,10 +484,21 @@ class AgentTuiApp(App[int]):
                     if j.want_git and j.worktree is not None and j.worktree.is_dir():
                         gitinfo[j.name] = self._git_info(j.worktree, main_sha)
                 revoke = self.sup.revalidate()
+                claude = self._claude_sentence()
             self.sampler.forget_dead()
         except AgentTuiError:
             pass
-        self.post_message(Sampled(stats, gitinfo, worktrees, revoke))
+        self.post_message(Sampled(stats, gitinfo, worktrees, revoke, claude))
+
+    def _claude_sentence(self) -> str | None:
+        """The announcement for Claude Code's latest burst of subagent dispatches (hook journal)."""
+        records, self._journal_offset = journal.read_from(self.paths, self._journal_offset)
+        self._claude_records.extend(r for r in records if r.get("event") == "claude-code-dispatch")
+        del self._claude_records[:-500]
+        burst = latest_burst(self._claude_records)
+        if burst is None or time.time() - burst.end > 600:
+            return None
+        return burst.sentence
 
     @staticmethod
     def _git_info(worktree: Path, base_sha: str | None) -> GitInfo:
@@ -472,6 +530,8 @@ class AgentTuiApp(App[int]):
         if msg.revoke:
             self.say(msg.revoke, error=True)
             self.refresh_bindings()
+        if msg.claude != self.claude_sentence:
+            self.claude_sentence = msg.claude
         self.refresh_header()
         self.arm_sampler()
 
@@ -502,11 +562,38 @@ class AgentTuiApp(App[int]):
 
     def on_file_activity(self, msg: FileActivity) -> None:
         by_root = {p.run.worktree: p for p in self.panes if p.run.worktree is not None}
+        overlaps: list[Alert] = []
         for root, changes in msg.batch.items():
             p = by_root.get(root)
             if p is not None:
                 p.add_changes(changes)
                 self._git_due.add(p.agent_name)
+                overlaps += self._note_overlaps(p.agent_name, changes)
+        if overlaps:
+            self.post_message(GuardAlerts(overlaps))
+
+    def _note_overlaps(self, agent: str, changes: list[FileChange]) -> list[Alert]:
+        """Two agents changing the same path in their worktrees: both panes and the feed say so."""
+        from ..core.guard import new_alert
+
+        alerts: list[Alert] = []
+        for c in changes:
+            who = self._touched.setdefault(c.path, {})
+            first = agent not in who
+            who[agent] = c.time
+            others = sorted(a for a in who if a != agent)
+            if first and others:
+                names = [*others, agent]
+                text = " and ".join(f"'{n}'" for n in names) + f" both changed {c.path}"
+                alerts.append(new_alert("overlap", text, paths=(c.path,), agents=tuple(names)))
+                for n in names:
+                    pane = self.pane(n)
+                    if pane is not None:
+                        pane.overlap = f"{c.path} also changed by " + ", ".join(x for x in names if x != n)
+                        pane.refresh_files()
+        if len(self._touched) > 20_000:
+            self._touched.clear()
+        return alerts
 
     @work(exclusive=True, group="watch-plan", exit_on_error=False)
     async def watch_plan(self) -> None:

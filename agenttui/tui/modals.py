@@ -82,3 +82,34 @@ class AnnounceModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConflictModal(ModalScreen[None]):
+    """Predicted merge conflicts: every pair of agent branches, and each against its base."""
+
+    BINDINGS = [Binding("escape,enter,q,m", "close", "Close")]
+
+    def __init__(self, names: list[str], cells: dict[tuple[str, str], str], details: list[str]) -> None:
+        super().__init__(id="conflicts")
+        self.names = names
+        self.cells = cells
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="announce-box"):
+            yield Static("[b]Predicted merge conflicts[/b] [dim](git merge-tree: no checkout touched)[/]",
+                         id="announce-title")
+            yield DataTable(id="matrix", cursor_type="cell")
+            body = "\n".join(escape(d) for d in self.details[:40]) or "no conflicts predicted"
+            yield Static(body, id="sentence")
+            yield Static("[b]Esc[/b] close", classes="hint")
+
+    def on_mount(self) -> None:
+        t = self.query_one(DataTable)
+        t.add_columns("", *self.names, "base")
+        for a in self.names:
+            row = [self.cells.get((a, b), self.cells.get((b, a), "")) if a != b else "·" for b in self.names]
+            t.add_row(a, *row, self.cells.get((a, "base"), "-"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

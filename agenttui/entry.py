@@ -1,0 +1,18 @@
+"""The console entry point: ``agenttui hook ...`` must answer fast, so it is dispatched here before
+anything heavy (GitPython, psutil, Textual) is imported."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["hook"]:
+        from .hooks.cli import main as hook_main
+
+        return hook_main(args[1:])
+    from .cli import main as cli_main
+
+    return cli_main(args)

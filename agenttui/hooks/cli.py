@@ -1,0 +1,178 @@
+"""``agenttui hook claude-code (pre-tool-use | install | uninstall | status)``.
+
+Settings are merged, never replaced: other keys and other hooks stay as they were; the file is
+backed up before every write; installing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .claude_code import run_pre_tool_use
+
+MARK = "agenttui hook claude-code pre-tool-use"
+MATCHER = "Agent|Task"
+
+
+class HookError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="agenttui hook claude-code")
+    sub = p.add_subparsers(dest="action", required=True)
+    pre = sub.add_parser("pre-tool-use", help="decide on one PreToolUse payload read from stdin")
+    pre.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
+    for name in ("install", "uninstall", "status"):
+        s = sub.add_parser(name)
+        where = s.add_mutually_exclusive_group()
+        where.add_argument("--user", action="store_true", help="~/.claude/settings.json (default)")
+        where.add_argument("--project", action="store_true", help="<repo>/.claude/settings.json")
+        s.add_argument("repo", nargs="?", default=".", help="for --project: a path in the checkout")
+        if name == "install":
+            s.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
+    return p
+
+
+def settings_path(args: argparse.Namespace) -> Path:
+    if getattr(args, "project", False):
+        res = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=args.repo, capture_output=True,
+                             text=True, check=False)
+        if res.returncode != 0:
+            raise HookError(f"{Path(args.repo).resolve()}: not a git checkout (needed for --project)")
+        return Path(res.stdout.strip()) / ".claude" / "settings.json"
+    return Path(os.path.expanduser("~")) / ".claude" / "settings.json"
+
+
+def hook_command(rewrite: bool) -> str:
+    cmd = f"{shlex.quote(sys.executable)} -m agenttui hook claude-code pre-tool-use"
+    return cmd + (" --rewrite" if rewrite else "")
+
+
+def read_settings(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except ValueError as exc:
+        raise HookError(f"{path}: not valid JSON ({exc}); fix it first, agenttui will not overwrite it") from None
+    if not isinstance(data, dict):
+        raise HookError(f"{path}: the settings are not a JSON object")
+    return data
+
+
+def _ours(entry: Any) -> bool:
+    return isinstance(entry, dict) and any(
+        isinstance(h, dict) and MARK in str(h.get("command", "")) for h in entry.get("hooks", []) or [])
+
+
+def strip_ours(settings: dict[str, Any]) -> bool:
+    """Remove agenttui's PreToolUse entries; True when something was removed."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict) or not isinstance(hooks.get("PreToolUse"), list):
+        return False
+    before = len(hooks["PreToolUse"])
+    hooks["PreToolUse"] = [e for e in hooks["PreToolUse"] if not _ours(e)]
+    if not hooks["PreToolUse"]:
+        del hooks["PreToolUse"]
+    if not hooks:
+        del settings["hooks"]
+    return len(hooks.get("PreToolUse", [])) != before
+
+
+def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
+    backup = None
+    if path.exists():
+        backup = path.with_name(f"{path.name}.agenttui-backup-{time.strftime('%Y%m%d-%H%M%S')}")
+        shutil.copy2(path, backup)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".agenttui-tmp")
+    tmp.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return backup
+
+
+def install(path: Path, rewrite: bool) -> str:
+    settings = read_settings(path)
+    wanted = {"matcher": MATCHER, "hooks": [{"type": "command", "command": hook_command(rewrite)}]}
+    hooks = settings.get("hooks", {})
+    if not isinstance(hooks, dict):
+        raise HookError(f"{path}: 'hooks' is not an object")
+    current = [e for e in hooks.get("PreToolUse", []) or [] if _ours(e)]
+    if current == [wanted]:
+        return f"already installed in {path}"
+    strip_ours(settings)
+    settings.setdefault("hooks", {}).setdefault("PreToolUse", []).append(wanted)
+    backup = write_settings(path, settings)
+    mode = "rewrites dispatches to add isolation" if rewrite else "denies unisolated code-writing dispatches"
+    return f"installed in {path} ({mode})" + (f"; previous file backed up as {backup.name}" if backup else "")
+
+
+def uninstall(path: Path) -> str:
+    settings = read_settings(path)
+    if not strip_ours(settings):
+        return f"not installed in {path}"
+    backup = write_settings(path, settings)
+    return f"removed from {path}" + (f"; previous file backed up as {backup.name}" if backup else "")
+
+
+def status(paths: list[Path]) -> str:
+    lines = []
+    for p in paths:
+        try:
+            s = read_settings(p)
+        except HookError as exc:
+            lines.append(str(exc))
+            continue
+        entries = [e for e in (s.get("hooks", {}) or {}).get("PreToolUse", []) or [] if _ours(e)]
+        if entries:
+            cmd = entries[0]["hooks"][0]["command"]
+            mode = "rewrite" if cmd.endswith("--rewrite") else "deny"
+            lines.append(f"installed in {p} (mode: {mode})")
+        else:
+            lines.append(f"not installed in {p}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] != "claude-code":
+        print("agenttui: error: usage: agenttui hook claude-code (pre-tool-use|install|uninstall|status)",
+              file=sys.stderr)
+        return 2
+    if argv[1:2] == ["pre-tool-use"]:  # the hot path: no argparse detour needed beyond the flag
+        code, out = run_pre_tool_use(sys.stdin.read() if not sys.stdin.isatty() else "",
+                                     rewrite="--rewrite" in argv[2:])
+        if out:
+            print(out)
+        return code
+    try:
+        args = _parser().parse_args(argv[1:])
+    except SystemExit as exc:
+        return int(exc.code or 0) and 2
+    try:
+        if args.action == "status":
+            user = Path(os.path.expanduser("~")) / ".claude" / "settings.json"
+            paths = [user]
+            try:
+                args.project = True
+                paths.append(settings_path(args))
+            except HookError:
+                pass
+            print(status(paths))
+        elif args.action == "install":
+            print(install(settings_path(args), args.rewrite))
+        else:
+            print(uninstall(settings_path(args)))
+    except (HookError, OSError) as exc:
+        print(f"agenttui: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,159 @@
+"""The Claude Code PreToolUse hook: real payload shapes through the real command; install/uninstall."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_repo
+
+
+def hook(payload: object, *args: str, home: Path | None = None,
+         raw: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if home is not None:
+        env["HOME"] = str(home)
+    env.pop("CLAUDE_PROJECT_DIR", None)
+    text = raw if raw is not None else json.dumps(payload)
+    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use", *args],
+                          input=text, capture_output=True, text=True, timeout=30, env=env, check=False)
+
+
+def payload(cwd: Path, **tool_input: object) -> dict[str, object]:
+    ti = {"description": "fix the login flow", "prompt": "...", "subagent_type": "general-purpose"}
+    ti.update(tool_input)
+    return {"session_id": "abc", "hook_event_name": "PreToolUse", "tool_name": "Agent", "cwd": str(cwd),
+            "tool_input": ti}
+
+
+def decision(res: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)["hookSpecificOutput"] if res.stdout.strip() else {}
+
+
+def test_unisolated_writer_is_denied_with_what_to_pass(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    out = decision(hook(payload(r), home=tmp_path))
+    assert out["permissionDecision"] == "deny" and out["hookEventName"] == "PreToolUse"
+    assert '"isolation": "worktree"' in str(out["permissionDecisionReason"])
+    rec = json.loads((r / ".git" / "agenttui" / "journal.jsonl").read_text().splitlines()[-1])
+    assert rec["event"] == "claude-code-dispatch" and rec["decision"] == "deny" and rec["session"] == "abc"
+
+
+def test_isolated_dispatch_passes(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    res = hook(payload(r, isolation="worktree"), home=tmp_path)
+    assert res.returncode == 0 and res.stdout.strip() == ""
+    res = hook({**payload(r, isolation="worktree"), "tool_name": "Task"}, home=tmp_path)
+    assert res.returncode == 0 and res.stdout.strip() == ""
+
+
+def test_rewrite_adds_isolation_and_keeps_the_rest(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    out = decision(hook(payload(r, run_in_background=True, name="auth"), "--rewrite", home=tmp_path))
+    assert out["permissionDecision"] == "allow"
+    assert out["updatedInput"] == {"description": "fix the login flow", "prompt": "...",
+                                   "subagent_type": "general-purpose", "run_in_background": True,
+                                   "name": "auth", "isolation": "worktree"}
+
+
+def test_frontmatter_read_only_and_isolated_agents(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    agents = r / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "reviewer.md").write_text("---\nname: reviewer\ntools: Read, Grep, Glob\n---\nReview.\n")
+    (agents / "builder.md").write_text("---\nname: builder\nisolation: worktree\ntools:\n  - Edit\n  - Bash\n---\n")
+    (agents / "writer.md").write_text("---\nname: writer\ntools: Read, Edit\n---\n")
+    sub = r / "deep" / "dir"
+    sub.mkdir(parents=True)
+    assert hook(payload(sub, subagent_type="reviewer"), home=tmp_path).stdout.strip() == ""
+    assert hook(payload(sub, subagent_type="builder"), home=tmp_path).stdout.strip() == ""
+    assert decision(hook(payload(sub, subagent_type="writer"), home=tmp_path))["permissionDecision"] == "deny"
+    # user-level definitions are found too
+    user_agents = tmp_path / ".claude" / "agents"
+    user_agents.mkdir(parents=True)
+    (user_agents / "scout.md").write_text("---\ntools: Read\n---\n")
+    assert hook(payload(sub, subagent_type="scout"), home=tmp_path).stdout.strip() == ""
+
+
+def test_unknown_subagent_type_counts_as_writer(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    out = decision(hook(payload(r, subagent_type="no-such-agent"), home=tmp_path))
+    assert out["permissionDecision"] == "deny" and "no-such-agent" in str(out["permissionDecisionReason"])
+    assert hook(payload(r, subagent_type="Explore"), home=tmp_path).stdout.strip() == ""  # built-in, read-only
+
+
+@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", '{"tool_name": "Agent"}',
+                                 '{"tool_name": "Agent", "tool_input": "x"}',
+                                 '{"tool_name": "Bash", "tool_input": {"command": "ls"}}'])
+def test_malformed_or_unrelated_input_allows(tmp_path: Path, raw: str) -> None:
+    res = hook(None, raw=raw, home=tmp_path)
+    assert res.returncode == 0 and res.stdout.strip() == "" and "Traceback" not in res.stderr
+
+
+def test_answers_fast(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        hook(payload(r), home=tmp_path)
+        times.append(time.perf_counter() - t)
+    # not a timing target (that lives in bench/): a guard against importing Textual/GitPython here
+    code = ("import sys, agenttui.entry, agenttui.hooks.cli; "
+            "print(sorted(m for m in ('git', 'textual', 'psutil') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def run_hook_cmd(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", *args],
+                          capture_output=True, text=True, timeout=30, env=env, check=False)
+
+
+def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) -> None:
+    settings = tmp_path / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    original = {"model": "opus", "permissions": {"allow": ["Bash(ls)"]},
+                "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "audit"}]}],
+                          "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]}}
+    settings.write_text(json.dumps(original))
+    res = run_hook_cmd("install", "--user", home=tmp_path)
+    assert res.returncode == 0 and "installed in" in res.stdout
+    data = json.loads(settings.read_text())
+    assert data["model"] == "opus" and data["permissions"] == original["permissions"]
+    assert data["hooks"]["Stop"] == original["hooks"]["Stop"]
+    pre = data["hooks"]["PreToolUse"]
+    assert pre[0] == original["hooks"]["PreToolUse"][0]
+    assert pre[1]["matcher"] == "Agent|Task" and "hook claude-code pre-tool-use" in pre[1]["hooks"][0]["command"]
+    backups = list(settings.parent.glob("settings.json.agenttui-backup-*"))
+    assert len(backups) == 1 and json.loads(backups[0].read_text()) == original
+    assert "already installed" in run_hook_cmd("install", "--user", home=tmp_path).stdout
+    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 2
+    assert "mode: deny" in run_hook_cmd("status", home=tmp_path).stdout
+    run_hook_cmd("install", "--user", "--rewrite", home=tmp_path)
+    assert "mode: rewrite" in run_hook_cmd("status", home=tmp_path).stdout
+    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 2
+    assert "removed from" in run_hook_cmd("uninstall", "--user", home=tmp_path).stdout
+    assert json.loads(settings.read_text()) == original
+    assert "not installed" in run_hook_cmd("status", home=tmp_path).stdout
+
+
+def test_install_project_and_bad_settings(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    res = run_hook_cmd("install", "--project", str(r), home=tmp_path)
+    assert res.returncode == 0
+    installed = json.loads((r / ".claude" / "settings.json").read_text())
+    assert installed["hooks"]["PreToolUse"][0]["matcher"] == "Agent|Task"
+    (r / ".claude" / "settings.json").write_text("{broken")
+    res = run_hook_cmd("install", "--project", str(r), home=tmp_path)
+    assert res.returncode == 2 and "not valid JSON" in res.stderr
+    assert (r / ".claude" / "settings.json").read_text() == "{broken"
+    res = run_hook_cmd("install", "--project", str(tmp_path / "nope"), home=tmp_path)
+    assert res.returncode == 2

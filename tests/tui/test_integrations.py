@@ -1,0 +1,71 @@
+"""Overlap warnings, the merge-conflict matrix, Claude Code bursts and .claude/worktrees panes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from agenttui.core import repo as gitrepo
+from agenttui.tui.app import AgentTuiApp
+from agenttui.tui.modals import ConflictModal
+from tests.conftest import git
+from tests.tui.test_supervisor import until
+
+
+def two_claude_worktrees(repo: Path) -> tuple[Path, Path]:
+    a = repo / ".claude" / "worktrees" / "agent-a"
+    b = repo / ".claude" / "worktrees" / "agent-b"
+    git(repo, "worktree", "add", "-q", "-b", "claude/a", str(a))
+    git(repo, "worktree", "add", "-q", "-b", "claude/b", str(b))
+    return a, b
+
+
+async def test_overlap_warning_in_panes_and_feed(repo: Path) -> None:
+    a, b = two_claude_worktrees(repo)
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
+    async with app.run_test(size=(140, 44)) as pilot:
+        assert {p.agent_name for p in app.panes} == {"agent-a", "agent-b"}
+        await until(pilot, lambda: any(w.group == "watch-agents" and w.is_running for w in app.workers))
+        await until(pilot, lambda: app._watched != (), what="agent watcher roots")
+        (a / "config.py").write_text("A = 1\n")
+        await until(pilot, lambda: any(c.path == "config.py" for c in app.pane("agent-a").activity.latest),
+                    what="activity in agent-a")
+        (b / "config.py").write_text("B = 2\n")
+        await until(pilot, lambda: any(al.kind == "overlap" for al in app.alerts.values()),
+                    what="overlap alert")
+        alert = next(al for al in app.alerts.values() if al.kind == "overlap")
+        assert alert.text == "'agent-a' and 'agent-b' both changed config.py"
+        assert app.pane("agent-a").overlap == "config.py also changed by agent-b"
+        assert app.pane("agent-b").overlap == "config.py also changed by agent-a"
+
+
+async def test_conflict_matrix(repo: Path) -> None:
+    a, b = two_claude_worktrees(repo)
+    for wt, text in ((a, "from a\n"), (b, "from b\n")):
+        (wt / "file0.txt").write_text(text)
+        git(wt, "commit", "-qam", "change file0")
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=False)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ConflictModal), what="conflict matrix")
+        modal = app.screen
+        assert isinstance(modal, ConflictModal)
+        assert modal.cells[("agent-a", "agent-b")] == "✗ 1"
+        assert modal.cells[("agent-a", "base")] == "ok"
+        assert any("file0.txt" in d for d in modal.details)
+
+
+async def test_claude_code_burst_is_announced(repo: Path) -> None:
+    payload = {"session_id": "s9", "tool_name": "Agent", "cwd": str(repo),
+               "tool_input": {"description": "d", "prompt": "p", "subagent_type": "general-purpose",
+                              "isolation": "worktree"}}
+    for _ in range(3):
+        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
+                       input=json.dumps(payload), capture_output=True, text=True, check=True)
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
+    async with app.run_test(size=(160, 44)) as pilot:
+        await until(pilot, lambda: app.claude_sentence is not None, what="claude burst read")
+        assert app.claude_sentence == "Claude Code dispatched 3 subagents: all isolated \u2014 verified"
+        await until(pilot, lambda: "all isolated" in str(app.query_one("#gate").render()))
