@@ -115,7 +115,7 @@ def load_writer(root: str, seconds: float, counter: object) -> None:  # runs in 
     counter.value += n  # type: ignore[attr-defined]
 
 
-async def app_latency(repo: Path, trials: int, *, load_dirs: list[Path] | None = None) -> dict[str, list[float]]:
+async def app_latency(repo: Path, trials: int, *, tag: str = "idle") -> dict[str, list[float]]:
     app = TimedApp(gitrepo.open_repo(repo), None, live=True)
     result: dict[str, list[float]] = {"file": [], "checkout": [], "stash": []}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -134,7 +134,7 @@ async def app_latency(repo: Path, trials: int, *, load_dirs: list[Path] | None =
             return None
 
         for i in range(trials):
-            name = f"probe-{i}.txt"
+            name = f"probe-{tag}-{i}.txt"
             app.arrivals.clear()
             t0 = time.perf_counter()
             (repo / name).write_text("x")
@@ -144,7 +144,7 @@ async def app_latency(repo: Path, trials: int, *, load_dirs: list[Path] | None =
             await asyncio.sleep(0.6)  # let the burst window close, so each probe is a fresh alert
         for i in range(max(5, trials // 20)):
             app.arrivals.clear()
-            branch = f"b{i}"
+            branch = f"{tag}-b{i}"
             git(repo, "checkout", "-q", "-b", branch)
             t0 = time.perf_counter()
             t = await wait_for(lambda _p, text, b=branch: f"→ {b}" in text)
@@ -152,9 +152,9 @@ async def app_latency(repo: Path, trials: int, *, load_dirs: list[Path] | None =
                 result["checkout"].append(t - t0)
             app.arrivals.clear()
             (repo / "a.txt").write_text(f"stash {i}\n")
-            git(repo, "stash", "push", "-q", "-m", f"bench-{i}")
+            git(repo, "stash", "push", "-q", "-m", f"bench-{tag}-{i}")
             t0 = time.perf_counter()
-            t = await wait_for(lambda _p, text, i=i: f"bench-{i}" in text and "pushed" in text)
+            t = await wait_for(lambda _p, text, i=i: f"bench-{tag}-{i}" in text and "pushed" in text)
             if t is not None:
                 result["stash"].append(t - t0)
     return result
@@ -220,7 +220,7 @@ def main() -> int:
     ap.add_argument("--load", action="store_true", help="also measure while agents write files")
     ap.add_argument("--big", type=int, default=80_000, help="files for the watch-setup measure (0: skip)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         root = Path(tmp)
         repo = make_repo(root)
         raw_dir = root / "raw"
@@ -245,7 +245,7 @@ def main() -> int:
             t0 = time.perf_counter()
             for p in procs:
                 p.start()
-            loaded = asyncio.run(app_latency(repo, args.trials))
+            loaded = asyncio.run(app_latency(repo, args.trials, tag="load"))
             for p in procs:
                 p.join()
             rate = counter.value / (time.perf_counter() - t0)
