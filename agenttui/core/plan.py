@@ -32,7 +32,7 @@ from . import gitcmd
 from .errors import PlanError
 
 PLAN_FILE = "agenttui.toml"
-AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree"}
+AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner"}
 SETTINGS_KEYS = {"worktree_root", "branch_prefix"}
 GUARD_KEYS = {"ignore"}
 TOP_KEYS = {"agent", "settings", "guard"}
@@ -49,6 +49,7 @@ class AgentSpec:
     env: tuple[tuple[str, str], ...] = ()
     branch: str | None = None  # explicit branch (default <branch_prefix><name>)
     worktree: str | None = None  # explicit worktree path (default <worktree_root>/<name>)
+    runner: str = "process"  # "process" (a child process, output to a log) or "tmux" (a tmux window)
     line: int = 0
 
     @property
@@ -240,6 +241,9 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         worktree = a.get("worktree")
         if worktree is not None and (not isinstance(worktree, str) or not worktree):
             raise err(kline("worktree"), f"agent {name!r}: 'worktree' must be a path")
+        runner = a.get("runner", "process")
+        if runner not in ("process", "tmux"):
+            raise err(kline("runner"), f"agent {name!r}: runner must be \"process\" or \"tmux\", not {runner!r}")
         if branch is None and not gitcmd.check_ref_format(f"refs/heads/{prefix}{name}"):
             raise err(kline("name"), f"agent {name!r}: branch '{prefix}{name}' is not a valid ref")
         agents.append(
@@ -252,6 +256,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
                 env=tuple(sorted(env.items())),
                 branch=branch,
                 worktree=worktree,
+                runner=runner,
                 line=line or 0,
             )
         )

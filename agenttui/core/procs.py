@@ -150,11 +150,17 @@ def describe(pid: int) -> str:
         return f"pid {pid}"
 
 
-def signal_tree(root: int, sig: int) -> list[int]:
-    """Send *sig* to root's process group and to every descendant; return pids signalled."""
+def signal_tree(root: int, sig: int, *, include_root: bool = True) -> list[int]:
+    """Send *sig* to root's process group and to every descendant; return pids signalled.
+
+    Without *include_root* only the descendants are signalled, one by one (a tmux pane's first
+    process must not be stopped: tmux would resume it and its whole group at once)."""
     pids = tree_pids(root)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(os.getpgid(root), sig)
+    if not include_root:
+        pids = pids[1:]
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(os.getpgid(root), sig)
     # stop children before parents so a parent cannot respawn them meanwhile
     for pid in reversed(pids):
         with contextlib.suppress(ProcessLookupError, PermissionError):

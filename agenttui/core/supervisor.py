@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
@@ -25,6 +26,7 @@ from .gate import Confirmation, Gate
 from .models import RepoPaths, Worktree
 from .plan import AgentSpec, Plan, empty_plan, load_plan
 from .procs import signal_tree, tree_pids
+from .tmux import TmuxPane
 
 STOP_GRACE = 3.0
 
@@ -45,6 +47,7 @@ class AgentRun:
     log_path: Path | None = None
     started: float | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    tmux: TmuxPane | None = None  # runner = "tmux": the agent's window
 
     @property
     def alive(self) -> bool:
@@ -85,6 +88,13 @@ def launched_pids(paths: RepoPaths) -> dict[str, int]:
     return alive
 
 
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 class Supervisor:
     def __init__(self, paths: RepoPaths, plan_path: Path | None) -> None:
         self.paths = paths
@@ -96,6 +106,7 @@ class Supervisor:
         self.runs: dict[str, AgentRun] = {}
         self.serial_queue: list[str] = []
         self.fired = False
+        self._dead_since: dict[str, float] = {}
         self._lock = threading.RLock()
         self.reload_plan()
 
@@ -312,6 +323,9 @@ class Supervisor:
         logs.mkdir(parents=True, exist_ok=True)
         run.log_path = logs / f"{run.name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
         argv = ["/bin/sh", "-c", spec.command] if isinstance(spec.command, str) else list(spec.command)
+        if spec.runner == "tmux":
+            self._launch_tmux(run, spec, cwd, env)
+            return
         try:
             with open(run.log_path, "ab") as log:
                 run.popen = subprocess.Popen(
@@ -339,6 +353,32 @@ class Supervisor:
         self._journal("launch", agent=run.name, pid=run.pid, create_time=ctime, cwd=str(cwd),
                       log=str(run.log_path), command=spec.command_text)
 
+    def _launch_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
+        from . import tmux
+
+        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name}
+        if isinstance(spec.command, tuple) and shutil.which(spec.command[0], path=env.get("PATH")) is None:
+            self._fail(run.name, f"command not found: {spec.command[0]}")
+            return
+        try:
+            main = self.main_checkout or cwd
+            session = tmux.ensure_session(tmux.session_name(main.name), str(cwd))
+            state_dir = self.paths.agenttui_dir / "tmux"
+            state_dir.mkdir(parents=True, exist_ok=True)
+            pane = tmux.start(run.name, spec.command if isinstance(spec.command, str) else list(spec.command),
+                              str(cwd), extra, session, state_dir)
+        except AgentTuiError as exc:
+            self._fail(run.name, exc.message)
+            return
+        run.tmux, run.pid, run.started, run.state, run.exit_code = pane, pane.pid, time.time(), "running", None
+        try:
+            ctime = psutil.Process(pane.pid).create_time()
+        except psutil.Error:
+            ctime = None
+        self._journal("launch", agent=run.name, pid=pane.pid, create_time=ctime, cwd=str(cwd),
+                      tmux_pane=pane.pane_id, tmux_window=pane.window_id, session=pane.session,
+                      command=spec.command_text)
+
     def _fail(self, name: str, error: str) -> None:
         run = self.runs[name]
         run.state, run.error = "failed", error
@@ -358,11 +398,29 @@ class Supervisor:
         """Reap exited agents (and start the next serialized one).  Cheap: call often."""
         events: list[str] = []
         for run in list(self.runs.values()):
-            if run.popen is None or run.state in ("exited", "failed"):
+            if run.state in ("exited", "failed"):
                 continue
-            code = run.popen.poll()
-            if code is None:
+            if run.tmux is not None:
+                from . import tmux
+
+                if run.state == "paused":
+                    continue
+                try:
+                    dead, code = tmux.status(run.tmux)
+                except AgentTuiError:
+                    dead, code = True, None
+                if not dead:
+                    continue
+                if code is None:  # tmux sees the pty close a moment before it reaps the status
+                    first = self._dead_since.setdefault(run.name, time.monotonic())
+                    if time.monotonic() - first < 1.0:
+                        continue
+            elif run.popen is None:
                 continue
+            else:
+                code = run.popen.poll()
+                if code is None:
+                    continue
             run.exit_code = code
             run.state = "exited"
             events.append(f"{run.name} exited with code {code}")
@@ -390,9 +448,7 @@ class Supervisor:
         def kill_later() -> None:
             deadline = time.monotonic() + grace
             while time.monotonic() < deadline:
-                if run.popen is not None and run.popen.poll() is not None and not any(
-                    psutil.pid_exists(p) for p in pids[1:]
-                ):
+                if not _alive(pid) and not any(_alive(p) for p in pids[1:]):
                     return
                 time.sleep(0.05)
             for p in [*tree_pids(pid), *pids]:
@@ -407,12 +463,13 @@ class Supervisor:
         run = self.runs.get(name)
         if run is None or run.pid is None or run.state not in ("running", "paused"):
             return f"{name} is not running"
+        tmux_root = run.tmux is None  # a tmux pane's first process stays running (see tmux.start)
         if run.state == "paused":
-            signal_tree(run.pid, signal.SIGCONT)
+            signal_tree(run.pid, signal.SIGCONT, include_root=tmux_root)
             run.state = "running"
             self._journal("resume", agent=name, pid=run.pid)
             return f"resumed {name}"
-        signal_tree(run.pid, signal.SIGSTOP)
+        signal_tree(run.pid, signal.SIGSTOP, include_root=tmux_root)
         run.state = "paused"
         self._journal("pause", agent=name, pid=run.pid)
         return f"paused {name}"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -18,6 +20,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -31,6 +34,7 @@ from ..core.guard import Alert, Guard
 from ..core.models import RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
+from ..core.tmux import TmuxPane
 from ..core.watch import FileChange, watch_worktrees
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
 from .modals import AnnounceModal, ConflictModal
@@ -38,6 +42,29 @@ from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, short_path
 
 SAMPLE_INTERVAL = 1.0
+
+
+def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """UI refreshes that late messages may trigger while the app tears its screen down."""
+
+    if asyncio.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(self, *args, **kwargs)
+            except NoMatches:
+                return None
+
+        return awrapper
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except NoMatches:
+            return None
+
+    return wrapper
 GIT_INTERVAL = 2.0
 TICK = 0.25
 
@@ -49,14 +76,17 @@ class SampleJob:
     worktree: Path | None
     base: str | None
     want_git: bool
+    tmux: TmuxPane | None = None
 
 
 class Sampled(Message):
     def __init__(self, stats: dict[str, ProcStats | None], git: dict[str, GitInfo],
-                 worktrees: list[Worktree] | None, revoke: str | None, claude: str | None = None) -> None:
+                 worktrees: list[Worktree] | None, revoke: str | None, claude: str | None = None,
+                 tails: dict[str, list[str]] | None = None) -> None:
         super().__init__()
         self.stats, self.git, self.worktrees, self.revoke = stats, git, worktrees, revoke
         self.claude = claude
+        self.tails = tails or {}
 
 
 class FileActivity(Message):
@@ -78,6 +108,7 @@ class AgentTuiApp(App[int]):
         Binding("s", "stop", "Stop"),
         Binding("p", "pause", "Pause/resume"),
         Binding("o", "shell", "Shell"),
+        Binding("enter", "enter", "Tmux window"),
         Binding("g", "guard", "Guard"),
         Binding("m", "conflicts", "Conflicts"),
         Binding("r", "recover", "Recovery"),
@@ -176,12 +207,14 @@ class AgentTuiApp(App[int]):
     def on_resize(self) -> None:
         self._layout_grid()
 
+    @_while_mounted
     def _layout_grid(self) -> None:
         width = self.size.width or 120
         n = max(1, len(self.sup.runs))
         self._columns = max(1, min(n, width // 56, 4))
         self.query_one("#panes").styles.grid_size_columns = self._columns
 
+    @_while_mounted
     def refresh_header(self) -> None:
         h = None
         try:
@@ -215,6 +248,7 @@ class AgentTuiApp(App[int]):
         self.query_one("#gate", Static).update(f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}",
                                                layout=False)
 
+    @_while_mounted
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
         notice.update(escape(text))
@@ -223,7 +257,7 @@ class AgentTuiApp(App[int]):
 
     # ---------------------------------------------------------------- gate
     SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move",
-                                    "guard", "conflicts"})
+                                    "guard", "conflicts", "enter"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.SUPERVISOR_ACTIONS and isinstance(self.screen, RecoveryScreen):
@@ -235,6 +269,9 @@ class AgentTuiApp(App[int]):
             ok = (c is not None and not self._firing and not self.sup.fired
                   and self.sup.gate.is_open(self.sup.plan.fingerprint))
             return True if ok else None
+        if action == "enter":
+            p = self.focused_run()
+            return bool(p is not None and p.run.tmux is not None)
         if action in ("stop", "pause"):
             return True if self.focused_run() is not None or self.alert_agents() else None
         if action == "shell":
@@ -361,6 +398,19 @@ class AgentTuiApp(App[int]):
             print(f"agenttui: shell in {cwd} — exit to return")
             subprocess.run([shell], cwd=cwd, check=False)
 
+    def action_enter(self) -> None:
+        """A tmux-hosted agent: switch to its window (or say how to attach from outside tmux)."""
+        p = self.focused_run()
+        if p is None or p.run.tmux is None:
+            self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
+            return
+        from ..core import tmux
+
+        try:
+            self.say(tmux.focus(p.run.tmux))
+        except AgentTuiError as exc:
+            self.say(exc.message, error=True)
+
     def action_conflicts(self) -> None:
         main = self.sup.main_checkout
         branches = {r.name: r.branch for r in self.sup.runs.values()
@@ -425,6 +475,7 @@ class AgentTuiApp(App[int]):
         yield SystemCommand("Recovery", "Stashes, branches and worktrees", self.action_recover)
 
     # ---------------------------------------------------------------- live updates
+    @_while_mounted
     def tick(self) -> None:
         if not self._firing:
             for event in self.sup.poll():
@@ -451,7 +502,7 @@ class AgentTuiApp(App[int]):
         full = self._git_rounds % 5 == 1  # every 5th git round refreshes every pane
         jobs = [
             SampleJob(r.name, r.pid if r.alive else None, r.worktree, None,
-                      git_round and (full or r.name in self._git_due))
+                      git_round and (full or r.name in self._git_due), r.tmux)
             for r in self.sup.runs.values()
         ]
         self._git_due.clear()
@@ -464,7 +515,13 @@ class AgentTuiApp(App[int]):
         worktrees: list[Worktree] | None = None
         revoke: str | None = None
         claude: str | None = None
+        tails: dict[str, list[str]] = {}
         try:
+            for j in jobs:
+                if j.tmux is not None:
+                    from ..core import tmux
+
+                    tails[j.name] = tmux.capture(j.tmux)
             folders = [j.worktree for j in jobs if j.worktree is not None and j.pid is None]
             inside = processes_in(folders, exclude={os.getpid()}) if folders else {}
             for j in jobs:
@@ -488,7 +545,7 @@ class AgentTuiApp(App[int]):
             self.sampler.forget_dead()
         except AgentTuiError:
             pass
-        self.post_message(Sampled(stats, gitinfo, worktrees, revoke, claude))
+        self.post_message(Sampled(stats, gitinfo, worktrees, revoke, claude, tails))
 
     def _claude_sentence(self) -> str | None:
         """The announcement for Claude Code's latest burst of subagent dispatches (hook journal)."""
@@ -515,6 +572,7 @@ class AgentTuiApp(App[int]):
         except AgentTuiError:
             return GitInfo(None, None, None, None)
 
+    @_while_mounted
     async def on_sampled(self, msg: Sampled) -> None:
         if msg.worktrees is not None and self.sup.discover(msg.worktrees):
             await self._sync_panes()
@@ -526,6 +584,8 @@ class AgentTuiApp(App[int]):
             if p.agent_name in msg.git:
                 p.git = msg.git[p.agent_name]
                 p.refresh_where()
+            if p.agent_name in msg.tails:
+                p.set_tail(msg.tails[p.agent_name])
             p.refresh_files()
         if msg.revoke:
             self.say(msg.revoke, error=True)
@@ -560,6 +620,7 @@ class AgentTuiApp(App[int]):
         finally:
             stop.set()
 
+    @_while_mounted
     def on_file_activity(self, msg: FileActivity) -> None:
         by_root = {p.run.worktree: p for p in self.panes if p.run.worktree is not None}
         overlaps: list[Alert] = []
@@ -688,6 +749,7 @@ class AgentTuiApp(App[int]):
             self.say("guard armed: watching the main checkout")
         self.refresh_header()
 
+    @_while_mounted
     def _feed_title(self) -> None:
         feed = self.query_one("#alerts", AlertFeed)
         state = "armed" if self.armed else "disarmed"
@@ -760,6 +822,7 @@ class AgentTuiApp(App[int]):
             self._guard_running = False
 
     # ---------------------------------------------------------------- alerts
+    @_while_mounted
     def on_guard_alerts(self, msg: GuardAlerts) -> None:
         fresh = [a for a in msg.alerts if a.id not in self.alerts]
         for a in msg.alerts:
@@ -795,6 +858,7 @@ class AgentTuiApp(App[int]):
                 guard.record(full)
         self.post_message(GuardAlerts(done, fresh=False))
 
+    @_while_mounted
     def render_feed(self) -> None:
         feed = self.query_one("#alerts", AlertFeed)
         highlighted = feed.highlighted

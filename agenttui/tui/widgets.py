@@ -72,6 +72,7 @@ class AgentPane(Vertical, can_focus=True):
         self.git: GitInfo | None = None
         self.overlap: str | None = None
         self._log_offset = 0
+        self._tail: list[str] = []
         self._last_state = ""
 
     def compose(self) -> ComposeResult:
@@ -151,6 +152,15 @@ class AgentPane(Vertical, can_focus=True):
     def add_changes(self, changes: list[FileChange]) -> None:
         self.activity.add(changes)
         self.refresh_files()
+
+    def set_tail(self, lines: list[str]) -> None:
+        """A tmux-hosted agent: its window's last lines (replaced, not appended)."""
+        if lines == self._tail:
+            return
+        self._tail = lines
+        log = self.query_one("#out", Log)
+        log.clear()
+        log.write_lines(lines)
 
     def tail_log(self) -> None:
         """Append whatever the agent wrote since the last call."""
