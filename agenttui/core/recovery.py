@@ -514,8 +514,9 @@ def owned_by_plan(paths: RepoPaths) -> tuple[set[str], set[str]]:
     return branches, trees
 
 
-def find_incident(paths: RepoPaths, since: float | None = None) -> Incident:
-    snap = gitrepo.snapshot(paths, dirty=False)
+def find_incident(paths: RepoPaths, since: float | None = None,
+                  snap: gitrepo.RepoSnapshot | None = None) -> Incident:
+    snap = snap or gitrepo.snapshot(paths, dirty=False)
     main_branch = snap.head.branch if snap.head else None
     base: dict[str, Any] | None = None
     base_time: float | None = None

@@ -107,6 +107,7 @@ class Supervisor:
         self.serial_queue: list[str] = []
         self.fired = False
         self._dead_since: dict[str, float] = {}
+        self._main: Path | None = None
         self._lock = threading.RLock()
         self.reload_plan()
 
@@ -158,10 +159,13 @@ class Supervisor:
 
     @property
     def main_checkout(self) -> Path | None:
-        try:
-            return gitrepo.main_checkout(self.paths)
-        except GitError:
-            return self.paths.toplevel
+        """The main working tree (read once: it does not move while agenttui runs)."""
+        if self._main is None:
+            try:
+                self._main = gitrepo.main_checkout(self.paths) or self.paths.toplevel
+            except GitError:
+                self._main = self.paths.toplevel
+        return self._main
 
     def discover(self, worktrees: list[Worktree]) -> list[str]:
         """Give every linked worktree a pane, even ones agenttui did not create."""

@@ -31,7 +31,7 @@ from ..core import repo as gitrepo
 from ..core.claude import latest_burst
 from ..core.errors import AgentTuiError
 from ..core.guard import Alert, Guard
-from ..core.models import RepoPaths, Worktree
+from ..core.models import HeadState, RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
 from ..core.tmux import TmuxPane
@@ -41,7 +41,7 @@ from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, short_path
 
-SAMPLE_INTERVAL = 1.0
+SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
 
 
 def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,7 +66,7 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     return wrapper
 GIT_INTERVAL = 2.0
-TICK = 0.25
+TICK = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,9 @@ class SampleJob:
 class Sampled(Message):
     def __init__(self, stats: dict[str, ProcStats | None], git: dict[str, GitInfo],
                  worktrees: list[Worktree] | None, revoke: str | None, claude: str | None = None,
-                 tails: dict[str, list[str]] | None = None) -> None:
+                 tails: dict[str, list[str]] | None = None, head: HeadState | None = None) -> None:
         super().__init__()
+        self.head = head
         self.stats, self.git, self.worktrees, self.revoke = stats, git, worktrees, revoke
         self.claude = claude
         self.tails = tails or {}
@@ -142,6 +143,9 @@ class AgentTuiApp(App[int]):
         self._guard_running = False
         self._armed_by_fire = False
         self._last_toast = 0.0
+        self._texts: dict[str, str] = {}
+        self._binding_key: tuple[object, ...] = ()
+        self.head: HeadState | None = None
         self._journal_offset = 0
         self._claude_records: list[dict[str, object]] = []
         self.claude_sentence: str | None = None
@@ -167,6 +171,9 @@ class AgentTuiApp(App[int]):
         return None
 
     async def on_mount(self) -> None:
+        with contextlib.suppress(AgentTuiError):
+            if self.sup.main_checkout:
+                self.head = gitrepo.head_state(self.sup.main_checkout)
         self._discover_now()
         await self._sync_panes()
         self.setup_guard()
@@ -216,12 +223,8 @@ class AgentTuiApp(App[int]):
 
     @_while_mounted
     def refresh_header(self) -> None:
-        h = None
-        try:
-            if self.sup.main_checkout:
-                h = gitrepo.head_state(self.sup.main_checkout)
-        except AgentTuiError:
-            h = None
+        """Rendered from cached state only: the UI thread never runs git (the sampler reads HEAD)."""
+        h = self.head
         c = self.sup.gate.confirmation
         if self.unsafe_demo:
             gate = "[b reverse $error] UNSAFE INCIDENT DEMO: the isolation gate is OFF — f replays the incident [/]"
@@ -235,18 +238,20 @@ class AgentTuiApp(App[int]):
         repo = short_path(self.sup.main_checkout or self.paths.common_dir)
         branch = escape(h.describe) if h else "-"
         plan = self.sup.plan_path.name if self.sup.plan_path else "no plan"
-        self.query_one("#header", Static).update(
-            f"[b]agenttui[/b]  [dim]agents[/] {running} running · {exited} exited  "
-            f"[dim]on[/] {branch}  [dim]plan[/] {escape(plan)}  [dim]repo[/] {escape(repo)}",
-            layout=False,
-        )
+        self._set_text("#header",
+                       f"[b]agenttui[/b]  [dim]agents[/] {running} running · {exited} exited  "
+                       f"[dim]on[/] {branch}  [dim]plan[/] {escape(plan)}  [dim]repo[/] {escape(repo)}")
         guard = "[b $error]armed[/]" if self.armed else "[dim]disarmed[/]"
         claude = ""
         if self.claude_sentence:
             style = "$error" if "denied" in self.claude_sentence else "$success"
             claude = f"  [dim]claude[/] [{style}]{escape(self.claude_sentence)}[/]"
-        self.query_one("#gate", Static).update(f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}",
-                                               layout=False)
+        self._set_text("#gate", f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}")
+
+    def _set_text(self, selector: str, text: str) -> None:
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text, layout=False)
 
     @_while_mounted
     def say(self, text: str, *, error: bool = False) -> None:
@@ -487,7 +492,12 @@ class AgentTuiApp(App[int]):
             if p.run.state_text != p._last_state:
                 p.refresh_title()
         self.refresh_header()
-        self.refresh_bindings()
+        c = self.sup.gate.confirmation
+        key = (id(c) if c else None, self.sup.fired, self._firing, self.sup.plan.fingerprint, self.armed,
+               self.sup.counts())
+        if key != self._binding_key:  # rebuilding the footer 4 times a second costs real CPU
+            self._binding_key = key
+            self.refresh_bindings()
 
     def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
         self.set_timer(delay, self._start_sample)
@@ -499,7 +509,7 @@ class AgentTuiApp(App[int]):
             self._last_git = now
         if git_round:
             self._git_rounds += 1
-        full = self._git_rounds % 5 == 1  # every 5th git round refreshes every pane
+        full = self._git_rounds % 15 == 1  # every 15th git round (30 s) refreshes every pane
         jobs = [
             SampleJob(r.name, r.pid if r.alive else None, r.worktree, None,
                       git_round and (full or r.name in self._git_due), r.tmux)
@@ -515,6 +525,7 @@ class AgentTuiApp(App[int]):
         worktrees: list[Worktree] | None = None
         revoke: str | None = None
         claude: str | None = None
+        head: HeadState | None = None
         tails: dict[str, list[str]] = {}
         try:
             for j in jobs:
@@ -536,7 +547,8 @@ class AgentTuiApp(App[int]):
                 worktrees = gitrepo.list_worktrees(self.paths)
                 main_sha = None
                 if self.sup.main_checkout:
-                    main_sha = gitrepo.head_state(self.sup.main_checkout).sha
+                    head = gitrepo.head_state(self.sup.main_checkout)
+                    main_sha = head.sha
                 for j in jobs:
                     if j.want_git and j.worktree is not None and j.worktree.is_dir():
                         gitinfo[j.name] = self._git_info(j.worktree, main_sha)
@@ -545,7 +557,7 @@ class AgentTuiApp(App[int]):
             self.sampler.forget_dead()
         except AgentTuiError:
             pass
-        self.post_message(Sampled(stats, gitinfo, worktrees, revoke, claude, tails))
+        self.post_message(Sampled(stats, gitinfo, worktrees, revoke, claude, tails, head))
 
     def _claude_sentence(self) -> str | None:
         """The announcement for Claude Code's latest burst of subagent dispatches (hook journal)."""
@@ -586,12 +598,15 @@ class AgentTuiApp(App[int]):
                 p.refresh_where()
             if p.agent_name in msg.tails:
                 p.set_tail(msg.tails[p.agent_name])
-            p.refresh_files()
+            if p.activity_recent():  # the sparkline only moves while there is recent activity
+                p.refresh_files()
         if msg.revoke:
             self.say(msg.revoke, error=True)
             self.refresh_bindings()
         if msg.claude != self.claude_sentence:
             self.claude_sentence = msg.claude
+        if msg.head is not None:
+            self.head = msg.head
         self.refresh_header()
         self.arm_sampler()
 

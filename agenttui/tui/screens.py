@@ -99,7 +99,7 @@ def load_data(paths: RepoPaths) -> RecoveryData:
         rows.append(WorktreeRow(w, untracked, ignored, procs))
     branches = sorted(snap.branches, key=lambda b: (not b.name.startswith("agents/"), b.name))
     return RecoveryData(snap.stashes, tuple(branches), tuple(rows),
-                        tuple(recovery.list_trash(paths)), recovery.find_incident(paths))
+                        tuple(recovery.list_trash(paths)), recovery.find_incident(paths, snap=snap))
 
 
 class RecoveryScreen(Screen[None]):
@@ -150,6 +150,8 @@ class RecoveryScreen(Screen[None]):
         self.data: RecoveryData | None = None
         self.selected: dict[str, set[str]] = {t: set() for t in TABS}
         self.filter_text = ""
+        self.stale: set[str] = set(TABS)
+        self._detail_timer: Any = None
         self.preview_text = ""
         self.busy = False
 
@@ -199,6 +201,7 @@ class RecoveryScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        self.ensure_filled(tab)
         self.table(tab).focus()
 
     def action_next_tab(self) -> None:
@@ -264,6 +267,22 @@ class RecoveryScreen(Screen[None]):
         return any(self.filter_text in str(f).lower() for f in fields)
 
     def render_tables(self) -> None:
+        """Fill the visible table now; the others when they are first shown (10,000 branches
+        cost most of a second to add: the first rows must not wait for tables nobody looks at)."""
+        self.stale = set(TABS)
+        self.ensure_filled(self.tab)
+
+    def ensure_filled(self, tab: str) -> None:
+        if tab in self.stale and self.data is not None:
+            self.stale.discard(tab)
+            self._fill(tab)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self.ensure_filled(event.pane.id)
+
+    def _fill(self, which: str) -> None:
         d = self.data
         if d is None:
             return
@@ -279,21 +298,25 @@ class RecoveryScreen(Screen[None]):
             if rows:
                 t.move_cursor(row=min(cursor, len(rows) - 1))
 
-        fill("stashes", [(s.sha, (s.ref, age(s.date, now), s.branch or "-", s.files, s.message[:70]))
-                         for s in d.stashes if self._match(s.ref, s.message, s.branch)])
-        fill("branches", [
-            (b.name, (b.name, age(b.date, now),
-                      "merged" if b.merged else "unmerged" if b.merged is False else "-",
-                      f"{b.upstream} {b.track or ''}".strip() if b.upstream else "-",
-                      short_path(b.worktree) if b.worktree else "-", b.subject[:50]))
-            for b in d.branches if self._match(b.name, b.subject)])
-        fill("worktrees", [
-            (str(r.wt.path), (short_path(r.wt.path), r.wt.branch or "(detached)", (r.wt.head or "-")[:8],
-                              "-" if r.wt.dirty is None else r.wt.dirty, r.untracked, r.ignored,
-                              self._flags(r.wt), ", ".join(r.procs) or "-"))
-            for r in d.worktrees if self._match(r.wt.path, r.wt.branch)])
-        fill("trash", [(e.id, (e.id, e.kind, e.sha[:10], age(e.time, now), e.description[:70]))
-                       for e in d.trash if self._match(e.id, e.kind, e.description)])
+        if which == "stashes":
+            fill("stashes", [(s.sha, (s.ref, age(s.date, now), s.branch or "-", s.files, s.message[:70]))
+                             for s in d.stashes if self._match(s.ref, s.message, s.branch)])
+        elif which == "branches":
+            fill("branches", [
+                (b.name, (b.name, age(b.date, now),
+                          "merged" if b.merged else "unmerged" if b.merged is False else "-",
+                          f"{b.upstream} {b.track or ''}".strip() if b.upstream else "-",
+                          short_path(b.worktree) if b.worktree else "-", b.subject[:50]))
+                for b in d.branches if self._match(b.name, b.subject)])
+        elif which == "worktrees":
+            fill("worktrees", [
+                (str(r.wt.path), (short_path(r.wt.path), r.wt.branch or "(detached)", (r.wt.head or "-")[:8],
+                                  "-" if r.wt.dirty is None else r.wt.dirty, r.untracked, r.ignored,
+                                  self._flags(r.wt), ", ".join(r.procs) or "-"))
+                for r in d.worktrees if self._match(r.wt.path, r.wt.branch)])
+        else:
+            fill("trash", [(e.id, (e.id, e.kind, e.sha[:10], age(e.time, now), e.description[:70]))
+                           for e in d.trash if self._match(e.id, e.kind, e.description)])
 
     @staticmethod
     def _flags(w: Worktree) -> str:
@@ -366,9 +389,16 @@ class RecoveryScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#t-branches")
     def _branch_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        key = self._cursor_key("branches")
-        if key:
-            self.branch_detail(key)
+        # one git call per branch: only for the row the cursor rests on (debounced while scrolling)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+
+        def fire() -> None:
+            key = self._cursor_key("branches")
+            if key:
+                self.branch_detail(key)
+
+        self._detail_timer = self.set_timer(0.15, fire)
 
     @work(thread=True, exclusive=True, group="branch-detail", exit_on_error=False)
     def branch_detail(self, name: str) -> None:

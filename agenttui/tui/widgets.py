@@ -149,6 +149,10 @@ class AgentPane(Vertical, can_focus=True):
             lines.append("[dim]no file activity yet[/]")
         self.query_one("#files", Static).update("\n".join(lines), layout=False)
 
+    def activity_recent(self, window: float = 32.0) -> bool:
+        latest = self.activity.latest[0].time if self.activity.latest else 0.0
+        return time.time() - latest < window
+
     def add_changes(self, changes: list[FileChange]) -> None:
         self.activity.add(changes)
         self.refresh_files()
@@ -168,6 +172,8 @@ class AgentPane(Vertical, can_focus=True):
         if path is None:
             return
         try:
+            if os.stat(path).st_size <= self._log_offset:
+                return
             with open(path, "rb") as f:
                 f.seek(self._log_offset)
                 data = f.read(256 * 1024)
