@@ -356,3 +356,49 @@ def _agent_ancestor(pid: int, launched: dict[int, str]) -> str | None:
     except psutil.Error:
         return None
     return None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """inotify watches needed (one per directory) against the per-user limit."""
+
+    dirs: int
+    limit: int | None
+    heaviest: tuple[tuple[str, int], ...]  # top-level folders with the most directories
+
+    @property
+    def degraded(self) -> bool:
+        return self.limit is not None and self.dirs > self.limit
+
+    def describe(self) -> str:
+        if not self.degraded:
+            return f"{self.dirs:,} directories watched"
+        top = ", ".join(f"{d} ({n:,})" for d, n in self.heaviest[:3])
+        return (f"degraded coverage: {self.dirs:,} directories need watches but max_user_watches is "
+                f"{self.limit:,}; biggest: {top} — the 2 s git re-check still sees every change git sees")
+
+
+def watch_limit() -> int | None:
+    """``max_user_watches`` — or ``AGENTTUI_MAX_WATCHES``, a budget below it (the limit is shared
+    with every other tool of the user)."""
+    budget = os.environ.get("AGENTTUI_MAX_WATCHES", "")
+    if budget.isdigit():
+        return int(budget)
+    try:
+        return int(Path("/proc/sys/fs/inotify/max_user_watches").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def coverage(roots: list[Path], limit: int | None = None) -> Coverage:
+    """Count the directories the watchers will install watches on (filters do not reduce them)."""
+    per_top: dict[str, int] = {}
+    total = 0
+    for root in roots:
+        for dirpath, _dirnames, _files in os.walk(root):
+            total += 1
+            rel = os.path.relpath(dirpath, root)
+            top = os.path.join(root.name, rel.split(os.sep, 1)[0]) if rel != "." else root.name
+            per_top[top] = per_top.get(top, 0) + 1
+    heaviest = tuple(sorted(per_top.items(), key=lambda kv: -kv[1])[:5])
+    return Coverage(total, watch_limit() if limit is None else limit, heaviest)

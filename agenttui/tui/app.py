@@ -30,7 +30,7 @@ from ..core import journal
 from ..core import repo as gitrepo
 from ..core.claude import latest_burst
 from ..core.errors import AgentTuiError
-from ..core.guard import Alert, Guard
+from ..core.guard import Alert, Coverage, Guard
 from ..core.models import HeadState, RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
@@ -146,6 +146,7 @@ class AgentTuiApp(App[int]):
         self._texts: dict[str, str] = {}
         self._binding_key: tuple[object, ...] = ()
         self.head: HeadState | None = None
+        self.coverage: Coverage | None = None
         self._journal_offset = 0
         self._claude_records: list[dict[str, object]] = []
         self.claude_sentence: str | None = None
@@ -246,6 +247,8 @@ class AgentTuiApp(App[int]):
         if self.claude_sentence:
             style = "$error" if "denied" in self.claude_sentence else "$success"
             claude = f"  [dim]claude[/] [{style}]{escape(self.claude_sentence)}[/]"
+        if self.coverage is not None and self.coverage.degraded and self.armed:
+            guard += f" [b $warning]({escape(self.coverage.describe())})[/]"
         self._set_text("#gate", f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}")
 
     def _set_text(self, selector: str, text: str) -> None:
@@ -744,6 +747,21 @@ class AgentTuiApp(App[int]):
         self.sup._journal("guard-arm", by_fire=by_fire)
         if self.live:
             self._guard_watch(self.guard.main)
+            self._coverage_worker([self.guard.main, *self.agent_roots()])
+        self._feed_title()
+
+    @work(thread=True, exclusive=True, group="guard-coverage", exit_on_error=False)
+    def _coverage_worker(self, roots: list[Path]) -> None:
+        from ..core.guard import coverage
+
+        cov = coverage(roots)
+        self.call_from_thread(self._coverage_done, cov)
+
+    def _coverage_done(self, cov: Any) -> None:
+        self.coverage = cov
+        if cov.degraded:
+            self.say(cov.describe(), error=True)
+        self.refresh_header()
         self._feed_title()
 
     def disarm_guard(self, reason: str) -> None:
@@ -768,7 +786,8 @@ class AgentTuiApp(App[int]):
     def _feed_title(self) -> None:
         feed = self.query_one("#alerts", AlertFeed)
         state = "armed" if self.armed else "disarmed"
-        feed.border_title = f"Guard: {state} · {len(self.alerts)} alerts"
+        degraded = " · DEGRADED COVERAGE" if self.coverage is not None and self.coverage.degraded else ""
+        feed.border_title = f"Guard: {state}{degraded} · {len(self.alerts)} alerts"
         feed.set_class(self.armed, "-armed")
 
     # ---------------------------------------------------------------- watching

@@ -171,3 +171,15 @@ def test_suspects_mark_agents(armed: tuple[Path, g.Guard]) -> None:
         parent.kill()
         parent.wait()
         subprocess.run(["pkill", "-f", "sleep 30 & wait"], check=False)
+
+
+def test_watch_coverage_reports_degraded(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    for i in range(30):
+        (root / "node_modules" / f"p{i}").mkdir(parents=True)
+    (root / "src").mkdir()
+    ok = g.coverage([root], limit=1000)
+    assert ok.dirs == 33 and not ok.degraded and ok.describe() == "33 directories watched"
+    bad = g.coverage([root], limit=10)
+    assert bad.degraded and "max_user_watches is 10" in bad.describe()
+    assert bad.heaviest[0] == ("tree/node_modules", 31)

@@ -111,3 +111,17 @@ async def test_expected_changes_are_not_alerts(repo: Path) -> None:
         reads = app.guard.git_reads
         await until(pilot, lambda: app.guard.git_reads >= reads + 2, what="a full poll round")
         assert [t for t in texts(app) if "real.txt" not in t] == []
+
+
+async def test_degraded_coverage_is_said_in_the_header(repo: Path, monkeypatch: object) -> None:
+    for i in range(20):
+        (repo / "vendor" / f"pkg{i}").mkdir(parents=True)
+    monkeypatch.setenv("AGENTTUI_MAX_WATCHES", "10")  # type: ignore[attr-defined]
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
+    async with app.run_test(size=(200, 44)) as pilot:
+        await pilot.press("g")
+        await until(pilot, lambda: app.coverage is not None, what="coverage counted")
+        assert app.coverage.degraded
+        gate = str(app.query_one("#gate").render())
+        assert "degraded coverage" in gate and "max_user_watches is 10" in gate and "vendor" in gate
+        assert "DEGRADED" in str(app.query_one(AlertFeed).border_title)
