@@ -58,19 +58,18 @@ def fmt(name: str, ours: list[float], raw: list[float] | None) -> str:
     return line
 
 
-async def raw_latency(path: Path, trials: int) -> list[float]:
-    """The floor: watchfiles on the same folder with the same settings, nothing else."""
+async def raw_latency(roots: list[Path], trials: int, *, debounce: int = 10, step: int = 5) -> list[float]:
+    """The floor: watchfiles on the same folders with the same settings, nothing else."""
     out: list[float] = []
     stop = asyncio.Event()
-    ready = asyncio.Event()
     stamps: dict[str, float] = {}
 
     async def writer() -> None:
-        await ready.wait()
+        await asyncio.sleep(0.3)
         for i in range(trials):
             name = f"raw-{i}.txt"
             stamps[name] = time.perf_counter()
-            (path / name).write_text("x")
+            (roots[i % len(roots)] / name).write_text("x")
             for _ in range(400):
                 if name not in stamps:
                     break
@@ -79,8 +78,7 @@ async def raw_latency(path: Path, trials: int) -> list[float]:
         stop.set()
 
     task = asyncio.create_task(writer())
-    ready.set()
-    async for changes in watchfiles.awatch(path, debounce=10, step=5, stop_event=stop):
+    async for changes in watchfiles.awatch(*roots, debounce=debounce, step=step, stop_event=stop):
         now = time.perf_counter()
         for _c, p in changes:
             t = stamps.pop(os.path.basename(p), None)
@@ -225,7 +223,7 @@ def main() -> int:
         repo = make_repo(root)
         raw_dir = root / "raw"
         raw_dir.mkdir()
-        raw = asyncio.run(raw_latency(raw_dir, args.trials))
+        raw = asyncio.run(raw_latency([raw_dir], args.trials))
         idle = asyncio.run(app_latency(repo, args.trials))
         print(f"guard alert latency, idle ({args.trials} trials), write → alert in the running app:")
         print("  " + fmt("file write", idle["file"], raw))

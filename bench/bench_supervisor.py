@@ -22,12 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
-import watchfiles  # noqa: E402
 
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.core.procs import ProcSampler  # noqa: E402
 from agenttui.tui.app import AgentTuiApp, FileActivity  # noqa: E402
-from bench.bench_guard import fmt, git, make_repo  # noqa: E402
+from bench.bench_guard import fmt, git, make_repo, raw_latency  # noqa: E402
 
 
 class TimedApp(AgentTuiApp):
@@ -46,34 +45,6 @@ class TimedApp(AgentTuiApp):
     async def on_mount(self) -> None:
         await super().on_mount()
         self.mounted_at = time.perf_counter()
-
-
-async def raw_latency(roots: list[Path], trials: int) -> list[float]:
-    out: list[float] = []
-    stamps: dict[str, float] = {}
-    stop = asyncio.Event()
-
-    async def writer() -> None:
-        await asyncio.sleep(0.3)
-        for i in range(trials):
-            name = f"raw-{i}.txt"
-            stamps[name] = time.perf_counter()
-            (roots[i % len(roots)] / name).write_text("x")
-            for _ in range(500):
-                if name not in stamps:
-                    break
-                await asyncio.sleep(0.001)
-        stop.set()
-
-    task = asyncio.create_task(writer())
-    async for changes in watchfiles.awatch(*roots, debounce=20, step=10, stop_event=stop):
-        now = time.perf_counter()
-        for _c, p in changes:
-            t = stamps.pop(os.path.basename(p), None)
-            if t is not None:
-                out.append(now - t)
-    await task
-    return out
 
 
 async def pane_latency(repo: Path, roots: list[Path], trials: int) -> list[float]:
@@ -172,7 +143,7 @@ def main() -> int:
                 wt = root / "agents" / f"w{k}"
                 git(repo, "worktree", "add", "-q", "-b", f"agents/w{k}", str(wt))
                 roots.append(wt.resolve())
-            raw = asyncio.run(raw_latency(roots, args.trials))
+            raw = asyncio.run(raw_latency(roots, args.trials, debounce=20, step=10))
             ours = asyncio.run(pane_latency(repo, roots, args.trials))
             print(f"pane latency, 4 agent worktrees ({args.trials} writes):")
             print("  " + fmt("file written → pane", ours, raw) + "   target p50 <= 50, p99 <= 150 ms")

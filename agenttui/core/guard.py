@@ -65,27 +65,52 @@ def new_alert(kind: str, text: str, **kw: object) -> Alert:
     return Alert(next(_ids), time.time(), kind, text, **kw)  # type: ignore[arg-type]
 
 
-def take_snapshot(paths: RepoPaths, main: Path) -> CheckoutSnapshot:
-    """Read the main checkout's git state: a handful of cheap git calls, no locks taken."""
-    st, out, _ = gitcmd.run(main, ["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], check=False)
-    lines = out.split()
-    head_sha = lines[0] if st == 0 and lines else None
-    head_ref = lines[1] if st == 0 and len(lines) > 1 and lines[1] != "HEAD" else None
-    if head_sha is None:  # unborn
-        _, ref, _ = gitcmd.run(main, ["symbolic-ref", "-q", "HEAD"], check=False)
-        head_ref = ref.strip() or None
-    _, top, _ = gitcmd.run(main, ["reflog", "-1", "--format=%H%x00%gs", "HEAD"], check=False)
-    reflog_top = tuple(top.strip().split("\0", 1)) if "\0" in top else None
-    _, refs, _ = gitcmd.run(paths.common_dir, ["for-each-ref", "--format=%(refname:lstrip=2)%00%(objectname)",
-                                               "refs/heads"], check=False)
-    branches = tuple(sorted(tuple(ln.split("\0", 1)) for ln in refs.splitlines() if "\0" in ln))
-    _, st_out, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"],
-                              check=False)
-    stashes = tuple(tuple(ln.split("\0", 1)) for ln in st_out.splitlines() if "\0" in ln)
-    try:
-        trees = tuple(str(w.path) for w in gitrepo.list_worktrees(paths))
-    except GitError:
-        trees = ()
+PARTS = frozenset({"refs", "stash", "worktrees"})
+
+
+def take_snapshot(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
+                  previous: CheckoutSnapshot | None = None) -> CheckoutSnapshot:
+    """Read the main checkout's git state, no locks taken.  Only the *parts* an event touched
+    are re-read (a branch switch costs two git calls); the rest is taken from *previous*."""
+    if previous is None:
+        parts = PARTS
+    if "refs" in parts:
+        _, refs, _ = gitcmd.run(main, ["for-each-ref", "--format=%(HEAD)%00%(refname:lstrip=2)%00%(objectname)",
+                                       "refs/heads"], check=False)
+        rows = [ln.split("\0") for ln in refs.splitlines() if ln.count("\0") == 2]
+        branches = tuple(sorted((name, sha) for _, name, sha in rows))
+        current = next(((name, sha) for mark, name, sha in rows if mark == "*"), None)
+        _, top, _ = gitcmd.run(main, ["reflog", "-1", "--format=%H%x00%gs", "HEAD"], check=False)
+        reflog_top = tuple(top.strip().split("\0", 1)) if "\0" in top else None
+        if current is not None:
+            head_ref: str | None = f"refs/heads/{current[0]}"
+            head_sha: str | None = current[1]
+        else:  # detached, or an unborn branch
+            _, sha, _ = gitcmd.run(main, ["rev-parse", "-q", "--verify", "HEAD"], check=False)
+            head_sha = sha.strip() or None
+            head_ref = None
+            if head_sha is None:
+                _, ref, _ = gitcmd.run(main, ["symbolic-ref", "-q", "HEAD"], check=False)
+                head_ref = ref.strip() or None
+    else:
+        assert previous is not None
+        head_sha, head_ref, reflog_top = previous.head_sha, previous.head_ref, previous.reflog_top
+        branches = previous.branches
+    if "stash" in parts:
+        _, st_out, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"],
+                                  check=False)
+        stashes = tuple(tuple(ln.split("\0", 1)) for ln in st_out.splitlines() if "\0" in ln)
+    else:
+        assert previous is not None
+        stashes = previous.stashes
+    if "worktrees" in parts:
+        try:
+            trees = tuple(str(w.path) for w in gitrepo.list_worktrees(paths))
+        except GitError:
+            trees = ()
+    else:
+        assert previous is not None
+        trees = previous.worktrees
     git_dir = paths.git_dir
     try:
         s = os.stat(git_dir / "index")
@@ -217,15 +242,26 @@ class Guard:
             str(self.paths.git_dir), str(self.paths.common_dir))
 
     def git_path_matters(self, path: str) -> bool:
-        """Git-dir events worth a snapshot: not objects, not agenttui's own files, not the
-        per-worktree files agents' own git commands write under worktrees/<id>/."""
+        return bool(self.git_parts(path))
+
+    def git_parts(self, path: str) -> frozenset[str]:
+        """Which parts of the snapshot a git-dir event may have changed (empty: none).  Not
+        objects, not agenttui's own files, not the per-worktree files agents' own git commands
+        write under worktrees/<id>/."""
         common = str(self.paths.common_dir) + os.sep
         rel = path[len(common):] if path.startswith(common) else path
         if rel.startswith(("objects/", "agenttui/", "logs/refs/heads/")) or rel == "agenttui":
-            return False
+            return frozenset()
         if rel.startswith("worktrees/"):
-            return rel.count("/") <= 1  # worktrees/<id> itself appearing or vanishing
-        return not rel.endswith(".lock") or rel == "index.lock"
+            # worktrees/<id> itself appearing or vanishing
+            return frozenset({"worktrees"}) if rel.count("/") <= 1 else frozenset()
+        if rel.endswith(".lock") and rel != "index.lock":
+            return frozenset()
+        if rel in ("refs/stash", "logs/refs/stash"):
+            return frozenset({"stash"})
+        if rel == "packed-refs":
+            return frozenset({"refs", "stash"})
+        return frozenset({"refs"})
 
     def relevant_file(self, path: str) -> str | None:
         """The path relative to the main checkout when a working-tree event counts, else None."""
@@ -265,11 +301,11 @@ class Guard:
         b.alert = replace(b.alert, text=text, paths=tuple(b.paths))
         return b.alert
 
-    def on_git(self) -> list[Alert]:
-        """Re-read the snapshot and diff it against the last one (git calls: run off the UI)."""
+    def on_git(self, parts: frozenset[str] = PARTS) -> list[Alert]:
+        """Re-read (*parts* of) the snapshot and diff it against the last one (run off the UI)."""
         if not self.armed:
             return []
-        new = take_snapshot(self.paths, self.main)
+        new = take_snapshot(self.paths, self.main, parts, self.last)
         self.git_reads += 1
         old, self.last = self.last, new
         if old is None:

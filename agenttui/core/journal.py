@@ -32,20 +32,7 @@ def append(paths: RepoPaths, event: str, **data: Any) -> dict[str, Any]:
 
 def read(paths: RepoPaths) -> list[dict[str, Any]]:
     """Every readable record, oldest first (a torn last line is skipped)."""
-    path = journal_path(paths)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return []
-    out: list[dict[str, Any]] = []
-    for line in text.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict):
-            out.append(rec)
-    return out
+    return read_from(paths, 0)[0]
 
 
 def read_from(paths: RepoPaths, offset: int) -> tuple[list[dict[str, Any]], int]:

@@ -30,6 +30,7 @@ from ..core import journal
 from ..core import repo as gitrepo
 from ..core.claude import latest_burst
 from ..core.errors import AgentTuiError
+from ..core.guard import PARTS as GUARD_PARTS
 from ..core.guard import Alert, Coverage, Guard
 from ..core.models import HeadState, RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
@@ -141,6 +142,8 @@ class AgentTuiApp(App[int]):
         self.alerts: dict[int, Alert] = {}
         self._guard_pending = False
         self._guard_running = False
+        self._guard_parts: set[str] = set()
+        self._guard_reconcile = False
         self._armed_by_fire = False
         self._last_toast = 0.0
         self._texts: dict[str, str] = {}
@@ -371,24 +374,20 @@ class AgentTuiApp(App[int]):
             f = f.parent  # type: ignore[assignment]
         return f if isinstance(f, AgentPane) else None
 
-    def _targets(self) -> list[str]:
-        """The highlighted agent, or the suspect agents of the highlighted alert."""
+    def _on_targets(self, op: Callable[[str], str]) -> None:
+        """Apply *op* to the highlighted agent, or to the suspect agents of the highlighted alert."""
         p = self.focused_run()
-        return [p.agent_name] if p is not None else self.alert_agents()
+        for name in [p.agent_name] if p is not None else self.alert_agents():
+            self.say(op(name))
+            pane = self.pane(name)
+            if pane is not None:
+                pane.refresh_title()
 
     def action_stop(self) -> None:
-        for name in self._targets():
-            self.say(self.sup.stop(name))
-            pane = self.pane(name)
-            if pane is not None:
-                pane.refresh_title()
+        self._on_targets(self.sup.stop)
 
     def action_pause(self) -> None:
-        for name in self._targets():
-            self.say(self.sup.toggle_pause(name))
-            pane = self.pane(name)
-            if pane is not None:
-                pane.refresh_title()
+        self._on_targets(self.sup.toggle_pause)
 
     def action_shell(self) -> None:
         p = self.focused_run()
@@ -806,10 +805,10 @@ class AgentTuiApp(App[int]):
                 stop_event=stop, recursive=True,
             ):
                 files: list[str] = []
-                git_hit = False
+                parts: set[str] = set()
                 for _change, path in changes:
                     if guard.is_git_path(path):
-                        git_hit = git_hit or guard.git_path_matters(path)
+                        parts |= guard.git_parts(path)
                     else:
                         rel = guard.relevant_file(path)
                         if rel is not None:
@@ -818,13 +817,14 @@ class AgentTuiApp(App[int]):
                     alert = guard.on_files(files)
                     if alert is not None:
                         self.post_message(GuardAlerts([alert]))
-                if git_hit:
-                    self.request_guard_git()
+                if parts:
+                    self.request_guard_git(frozenset(parts))
         finally:
             stop.set()
 
-    def request_guard_git(self) -> None:
+    def request_guard_git(self, parts: frozenset[str] = GUARD_PARTS) -> None:
         """At most one snapshot read in flight; a request meanwhile reruns it once after."""
+        self._guard_parts |= parts
         if self._guard_running:
             self._guard_pending = True
             return
@@ -832,7 +832,9 @@ class AgentTuiApp(App[int]):
         self._guard_git_worker()
 
     def guard_poll(self) -> None:
+        """Every 2 s: the whole snapshot, and the git-status re-check for missed file events."""
         if self.armed:
+            self._guard_reconcile = True
             self.request_guard_git()
 
     @work(thread=True, exclusive=False, group="guard-git", exit_on_error=False)
@@ -842,12 +844,15 @@ class AgentTuiApp(App[int]):
         try:
             while True:
                 self._guard_pending = False
-                alerts = guard.on_git()
-                missed = guard.reconcile()
-                if missed is not None:
-                    alerts.append(missed)
+                parts, self._guard_parts = frozenset(self._guard_parts), set()
+                alerts = guard.on_git(parts or GUARD_PARTS)
                 if alerts:
                     self.post_message(GuardAlerts(alerts))
+                if self._guard_reconcile:
+                    self._guard_reconcile = False
+                    missed = guard.reconcile()
+                    if missed is not None:
+                        self.post_message(GuardAlerts([missed]))
                 if not self._guard_pending:
                     break
         except AgentTuiError:
