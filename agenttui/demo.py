@@ -37,8 +37,8 @@ def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
         raise AgentTuiError(f"demo: git {args[0]} failed: {res.stderr.strip()[:200]}")
 
 
-def plan_text(seconds: float, *, incident: bool = False) -> str:
-    py = sys.executable
+def plan_text(seconds: float, *, incident: bool = False, python: str | None = None) -> str:
+    py = python or sys.executable
     if incident:
         out = [
             "# agenttui INCIDENT demo: four scripted agents in ONE shared checkout (isolation = none).",
@@ -68,11 +68,11 @@ def plan_text(seconds: float, *, incident: bool = False) -> str:
 
 
 def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: bool = False,
-              incident: bool = False) -> Path:
+              incident: bool = False, python: str | None = None) -> Path:
     """Create the demo repository and return its path.
 
-    *fixed_dates* pins author and committer dates, so commit shas are the same on every run
-    (snapshot tests and screenshots rely on it).
+    *fixed_dates* pins author and committer dates and *python* the interpreter written into the
+    plan, so commit shas are the same on every machine (snapshot tests rely on it).
     """
     env = None
     if fixed_dates:
@@ -93,7 +93,7 @@ def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: b
         if i % 2:
             _git(root, "add", "-A")
             _git(root, "commit", "-q", "-m", f"add {rel}", env=env)
-    (root / "agenttui.toml").write_text(plan_text(seconds, incident=incident))
+    (root / "agenttui.toml").write_text(plan_text(seconds, incident=incident, python=python))
     (root / ".gitignore").write_text("*.pyc\n__pycache__/\n")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "agenttui plan", env=env)

@@ -20,7 +20,7 @@ class Confirmation:
     @property
     def sentence(self) -> str:
         if self.serial:
-            n = len([t for t in self.verdict.targets])
+            n = len(self.verdict.targets)
             return f"Serialized: {n} dispatches run one after another in the main checkout"
         return self.verdict.announcement or ""
 

@@ -478,9 +478,6 @@ class Supervisor:
         self._journal("pause", agent=name, pid=run.pid)
         return f"paused {name}"
 
-    def shutdown(self) -> None:
-        """Leave agents running (they are detached sessions); close nothing else."""
-
     def counts(self) -> tuple[int, int]:
         running = sum(1 for r in self.runs.values() if r.alive)
         exited = sum(1 for r in self.runs.values() if r.state in ("exited", "failed"))

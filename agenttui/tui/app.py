@@ -75,7 +75,6 @@ class SampleJob:
     name: str
     pid: int | None
     worktree: Path | None
-    base: str | None
     want_git: bool
     tmux: TmuxPane | None = None
 
@@ -513,7 +512,7 @@ class AgentTuiApp(App[int]):
             self._git_rounds += 1
         full = self._git_rounds % 15 == 1  # every 15th git round (30 s) refreshes every pane
         jobs = [
-            SampleJob(r.name, r.pid if r.alive else None, r.worktree, None,
+            SampleJob(r.name, r.pid if r.alive else None, r.worktree,
                       git_round and (full or r.name in self._git_due), r.tmux)
             for r in self.sup.runs.values()
         ]

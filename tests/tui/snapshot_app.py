@@ -15,15 +15,16 @@ PINNED_NOW = 1767272400.0  # 2026-01-01T13:00:00Z, an hour after the fixed commi
 SNAP_ROOT = Path(tempfile.gettempdir()) / "agenttui-snapshots"
 
 
-def fixed_demo(name: str = "shop") -> Path:
+def fixed_demo(name: str = "shop", *, live: bool = False) -> Path:
     root = SNAP_ROOT / name
     shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(root.parent / f"{name}.agents", ignore_errors=True)
-    return make_demo(root, seconds=5, fixed_dates=True)
+    # not live: nothing runs, so the plan names a fixed interpreter and the shas match everywhere
+    return make_demo(root, seconds=5, fixed_dates=True, python=None if live else "python3")
 
 
 def demo_app(name: str = "shop", *, live: bool = False, plan_suffix: str = "") -> AgentTuiApp:
-    root = fixed_demo(name)
+    root = fixed_demo(name, live=live)
     plan = root / "agenttui.toml"
     if plan_suffix:
         plan.write_text(plan.read_text() + plan_suffix)
