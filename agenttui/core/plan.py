@@ -33,7 +33,7 @@ from .errors import PlanError
 
 PLAN_FILE = "agenttui.toml"
 AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner"}
-SETTINGS_KEYS = {"worktree_root", "branch_prefix"}
+SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
 GUARD_KEYS = {"ignore"}
 TOP_KEYS = {"agent", "settings", "guard"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -72,6 +72,7 @@ class Plan:
     worktree_root: str | None = None
     branch_prefix: str = "agents/"
     guard_ignore: tuple[str, ...] = ()
+    agent_nice: int = 5  # agents run this much nicer than the supervisor (0: same priority)
     fingerprint: str = field(default="")
 
     @property
@@ -163,6 +164,9 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
     prefix = settings.get("branch_prefix", "agents/")
     if not isinstance(prefix, str) or (prefix and not gitcmd.check_ref_format(f"refs/heads/{prefix}x")):
         raise err(table_lines.get("settings.branch_prefix"), f"branch_prefix {prefix!r} is not valid in a ref")
+    agent_nice = settings.get("agent_nice", 5)
+    if not isinstance(agent_nice, int) or isinstance(agent_nice, bool) or not 0 <= agent_nice <= 19:
+        raise err(table_lines.get("settings.agent_nice"), "agent_nice must be an integer from 0 to 19")
     guard = data.get("guard", {})
     if not isinstance(guard, dict):
         raise err(table_lines.get("guard"), "'guard' must be a table")
@@ -268,6 +272,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         worktree_root=worktree_root,
         branch_prefix=prefix,
         guard_ignore=tuple(ignore),
+        agent_nice=agent_nice,
         fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
     )
 

@@ -347,6 +347,10 @@ class Supervisor:
             self._fail(run.name, f"cannot start {shlex.join(argv)[:80]}: {exc.strerror}")
             return
         run.pid = run.popen.pid
+        if self.plan.agent_nice:
+            # agents are batch work: under CPU contention the supervisor stays responsive
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, run.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.plan.agent_nice)
         run.started = time.time()
         run.state = "running"
         run.exit_code = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import os
 import shutil
 import subprocess
@@ -67,6 +68,7 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     return wrapper
 GIT_INTERVAL = 2.0
+GIT_PER_ROUND = 8
 TICK = 0.5
 
 
@@ -146,6 +148,7 @@ class AgentTuiApp(App[int]):
         self._armed_by_fire = False
         self._last_toast = 0.0
         self._texts: dict[str, str] = {}
+        self._files_dirty: set[AgentPane] = set()
         self._binding_key: tuple[object, ...] = ()
         self.head: HeadState | None = None
         self.coverage: Coverage | None = None
@@ -153,6 +156,10 @@ class AgentTuiApp(App[int]):
         self._claude_records: list[dict[str, object]] = []
         self.claude_sentence: str | None = None
         self._touched: dict[str, dict[str, float]] = {}  # relative path -> {agent: time}
+        self._overlap_paths: dict[tuple[str, str], dict[str, None]] = {}
+        self._overlap_alerts: dict[tuple[str, str], Alert] = {}
+        self._pane_cache: list[AgentPane] | None = None
+        self._feed_dirty = False
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -165,7 +172,9 @@ class AgentTuiApp(App[int]):
 
     @property
     def panes(self) -> list[AgentPane]:
-        return list(self.query(AgentPane))
+        if self._pane_cache is None:  # a DOM query per call showed up in profiles under load
+            self._pane_cache = list(self.query(AgentPane))
+        return self._pane_cache
 
     def pane(self, name: str) -> AgentPane | None:
         for p in self.panes:
@@ -188,6 +197,7 @@ class AgentTuiApp(App[int]):
         if self.live:
             self.set_interval(TICK, self.tick)
             self.set_interval(POLL, self.guard_poll)
+            self.set_interval(0.1, self._flush_files)
             self.arm_sampler(0.05)
             self.watch_agents()
             if self.sup.plan_path is not None:
@@ -200,6 +210,7 @@ class AgentTuiApp(App[int]):
             self.sup.discover(gitrepo.list_worktrees(self.paths))
 
     async def _sync_panes(self) -> None:
+        self._pane_cache = None
         container = self.query_one("#panes", VerticalScroll)
         have = {p.agent_name: p for p in self.panes}
         new = [AgentPane(run) for name, run in self.sup.runs.items() if name not in have]
@@ -211,6 +222,7 @@ class AgentTuiApp(App[int]):
                 p.refresh_all()
         if new:
             await container.mount_all(new)
+        self._pane_cache = None
         self.set_class(not self.sup.runs, "-empty")
         self._layout_grid()
 
@@ -500,23 +512,36 @@ class AgentTuiApp(App[int]):
             self._binding_key = key
             self.refresh_bindings()
 
+    @_while_mounted
+    def _flush_files(self) -> None:
+        """File activity arrives in bursts of thousands of events: redraw each pane once per 100 ms."""
+        dirty, self._files_dirty = self._files_dirty, set()
+        for p in dirty:
+            if p.is_mounted:
+                p.refresh_files()
+        if self._feed_dirty:
+            self._feed_dirty = False
+            self.render_feed()
+
     def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
         self.set_timer(delay, self._start_sample)
 
     def _start_sample(self) -> None:
         now = time.monotonic()
         git_round = now - self._last_git >= GIT_INTERVAL
+        due: set[str] = set()
         if git_round:
             self._last_git = now
-        if git_round:
             self._git_rounds += 1
+            # at most 8 busy worktrees a round (4 git calls each); the rest wait for the next one
+            due = set(sorted(self._git_due)[:GIT_PER_ROUND])
+            self._git_due -= due
         full = self._git_rounds % 15 == 1  # every 15th git round (30 s) refreshes every pane
         jobs = [
             SampleJob(r.name, r.pid if r.alive else None, r.worktree,
-                      git_round and (full or r.name in self._git_due), r.tmux)
+                      git_round and (full or r.name in due), r.tmux)
             for r in self.sup.runs.values()
         ]
-        self._git_due.clear()
         self._sample_worker(jobs, git_round)
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
@@ -644,33 +669,52 @@ class AgentTuiApp(App[int]):
             p = by_root.get(root)
             if p is not None:
                 p.add_changes(changes)
+                self._files_dirty.add(p)
                 self._git_due.add(p.agent_name)
                 overlaps += self._note_overlaps(p.agent_name, changes)
         if overlaps:
             self.post_message(GuardAlerts(overlaps))
 
     def _note_overlaps(self, agent: str, changes: list[FileChange]) -> list[Alert]:
-        """Two agents changing the same path in their worktrees: both panes and the feed say so."""
+        """Two agents changing the same path in their worktrees: both panes and the feed say so.
+        One alert per pair of agents, grown as more shared paths turn up (agents that touch the
+        same thousands of files must not flood the feed)."""
+        from dataclasses import replace
+
         from ..core.guard import new_alert
 
-        alerts: list[Alert] = []
+        grown: dict[tuple[str, str], Alert] = {}
         for c in changes:
             who = self._touched.setdefault(c.path, {})
             first = agent not in who
             who[agent] = c.time
-            others = sorted(a for a in who if a != agent)
-            if first and others:
-                names = [*others, agent]
-                text = " and ".join(f"'{n}'" for n in names) + f" both changed {c.path}"
-                alerts.append(new_alert("overlap", text, paths=(c.path,), agents=tuple(names)))
-                for n in names:
-                    pane = self.pane(n)
+            if not first:
+                continue
+            for other in who:
+                if other == agent:
+                    continue
+                pair = (min(agent, other), max(agent, other))
+                paths = self._overlap_paths.setdefault(pair, {})  # insertion-ordered set
+                if c.path in paths:
+                    continue
+                paths[c.path] = None
+                old = self._overlap_alerts.get(pair)
+                n = len(paths)
+                first3 = list(itertools.islice(paths, 3))
+                text = (f"'{pair[0]}' and '{pair[1]}' both changed {c.path}" if n == 1 else
+                        f"'{pair[0]}' and '{pair[1]}' both changed {n} paths: {', '.join(first3)}"
+                        + (" …" if n > 3 else ""))
+                alert = (replace(old, text=text, paths=tuple(itertools.islice(paths, 500))) if old is not None else
+                         new_alert("overlap", text, paths=(c.path,), agents=pair))
+                self._overlap_alerts[pair] = grown[pair] = alert
+                for me, them in ((pair[0], pair[1]), (pair[1], pair[0])):
+                    pane = self.pane(me)
                     if pane is not None:
-                        pane.overlap = f"{c.path} also changed by " + ", ".join(x for x in names if x != n)
-                        pane.refresh_files()
+                        pane.overlap = f"{c.path} also changed by {them}"
+                        self._files_dirty.add(pane)
         if len(self._touched) > 20_000:
             self._touched.clear()
-        return alerts
+        return list(grown.values())
 
     @work(exclusive=True, group="watch-plan", exit_on_error=False)
     async def watch_plan(self) -> None:
@@ -872,7 +916,10 @@ class AgentTuiApp(App[int]):
             self.alerts[a.id] = a
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.pop(next(iter(self.alerts)))
-        self.render_feed()
+        if self.live:
+            self._feed_dirty = True  # redrawn by _flush_files, at most 10 times a second
+        else:
+            self.render_feed()
         if msg.fresh and fresh:
             now = time.monotonic()
             if now - self._last_toast > 1.0:  # a toast a second at most; the feed has them all
@@ -880,7 +927,9 @@ class AgentTuiApp(App[int]):
                 more = f" (+{len(fresh) - 1} more in the feed)" if len(fresh) > 1 else ""
                 self.notify(fresh[0].text + more, title="guard", severity="warning", timeout=6)
             self.bell()
-            self._find_suspects(fresh)
+            suspects = [a for a in fresh if a.kind != "overlap"]  # overlaps are not main-checkout events
+            if suspects:
+                self._find_suspects(suspects)
 
     @work(thread=True, group="guard-suspects", exit_on_error=False)
     def _find_suspects(self, alerts: list[Alert]) -> None:

@@ -154,8 +154,8 @@ class AgentPane(Vertical, can_focus=True):
         return time.time() - latest < window
 
     def add_changes(self, changes: list[FileChange]) -> None:
+        """Record only: the app redraws dirty panes at most 10 times a second."""
         self.activity.add(changes)
-        self.refresh_files()
 
     def set_tail(self, lines: list[str]) -> None:
         """A tmux-hosted agent: its window's last lines (replaced, not appended)."""

@@ -43,6 +43,7 @@ async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, t
                     what="worktree alert")
         # the feed shows newest first; Enter expands an alert
         feed = app.query_one(AlertFeed)
+        await until(pilot, lambda: feed.option_count == len(app.alerts), what="feed redrawn")
         feed.focus()
         feed.highlighted = 0
         newest = app.highlighted_alert()
@@ -87,6 +88,7 @@ command = ["sh", "-c", "cd \\"$MAIN\\" && sleep 0.8 && echo oops > rogue.txt && 
         assert any(s.startswith("agent 'rogue' (pid ") for s in alert.suspects)
         # from the alert, p pauses the suspect agent's tree
         feed = app.query_one(AlertFeed)
+        await until(pilot, lambda: feed.option_count == len(app.alerts), what="feed redrawn")
         feed.focus()
         feed.highlighted = [a.id for a in sorted(app.alerts.values(), key=lambda a: -a.id)].index(alert.id)
         await pilot.press("p")

@@ -1,0 +1,168 @@
+"""Key latency of the real ``agenttui`` over a real pty while agents write files in their worktrees.
+
+    python bench/bench_keys.py [--agents 32] [--trials 30] [--seconds 40]
+
+Starts the installed supervisor in a pty on a repository whose plan has N agents, each writing
+files as fast as it can in its own worktree; confirms and fires through the real keys; then presses
+ctrl+p (the command palette) and times until its command list is drawn, closing it between trials.
+Baseline in the same run: the same measure with no agent running.  Target (issue 3): p99 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import contextlib
+
+from bench.bench_guard import fmt, make_repo  # noqa: E402
+
+WRITER = """
+import os, sys, time
+n = 0
+start = time.monotonic()
+end = start + float(sys.argv[1])
+rate = float(sys.argv[2])  # files per second for this agent
+while time.monotonic() < end:
+    for _ in range(20):
+        with open(f"f{n % 500}.txt", "w") as f:
+            f.write(str(n))
+        n += 1
+    ahead = n / rate - (time.monotonic() - start)
+    if ahead > 0:
+        time.sleep(ahead)
+print(n, flush=True)
+"""
+
+
+class Term:
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS="200", LINES="60")
+        env.pop("TMUX", None)
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child
+            os.chdir(cwd)
+            os.execvpe(argv[0], argv, env)
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 200, 0, 0))
+        self.buf = b""
+
+    def read(self, timeout: float) -> bytes:
+        out = b""
+        end = time.perf_counter() + timeout
+        while True:
+            left = end - time.perf_counter()
+            if left <= 0:
+                break
+            r, _, _ = select.select([self.fd], [], [], left)
+            if not r:
+                break
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            out += chunk
+            if chunk:
+                break
+        self.buf = (self.buf + out)[-200_000:]
+        return out
+
+    def wait_for(self, needle: bytes, timeout: float) -> float | None:
+        t0 = time.perf_counter()
+        seen = b""
+        while time.perf_counter() - t0 < timeout:
+            seen += self.read(0.05)
+            if needle in seen:
+                return time.perf_counter()
+        return None
+
+    def send(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def drain(self, seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            self.read(0.05)
+
+    def close(self) -> None:
+        self.send(b"q")
+        self.drain(1.0)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, 9)
+
+
+def palette_latency(term: Term, trials: int) -> list[float]:
+    out = []
+    for _ in range(trials):
+        term.drain(0.3)
+        t0 = time.perf_counter()
+        term.send(b"\x10")  # ctrl+p
+        t = term.wait_for(b"Show help", 3.0)  # the palette's first listed command
+        if t is not None:
+            out.append(t - t0)
+        term.send(b"\x1b")
+        term.drain(0.4)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agents", type=int, default=32)
+    ap.add_argument("--trials", type=int, default=30)
+    ap.add_argument("--seconds", type=float, default=40)
+    ap.add_argument("--rate", type=float, default=13_000, help="files/s for all agents together")
+    args = ap.parse_args()
+    exe = Path(sys.executable).parent / "agenttui"
+    argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agenttui"]
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        repo = make_repo(Path(tmp))
+        writer = Path(tmp) / "writer.py"
+        writer.write_text(WRITER)
+        per_agent = args.rate / args.agents
+        (repo / "agenttui.toml").write_text("".join(
+            f'[[agent]]\nname = "w{i:02d}"\n'
+            f'command = ["{sys.executable}", "{writer}", "{args.seconds}", "{per_agent}"]\n'
+            for i in range(args.agents)))
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "add", "-A"], cwd=repo, check=True)
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "plan"],
+                       cwd=repo, check=True)
+        term = Term(argv, repo)
+        try:
+            assert term.wait_for(b"not announced", 20) is not None, "no first frame"
+            term.drain(1.0)
+            idle = palette_latency(term, max(5, args.trials // 2))
+            term.send(b"a")
+            assert term.wait_for(b"verified", 20) is not None, "no announce modal"
+            term.send(b"y")
+            term.drain(1.0)
+            term.send(b"f")
+            term.drain(4.0)
+            loaded = palette_latency(term, args.trials)
+        finally:
+            term.close()
+        logs = list((repo / ".git" / "agenttui" / "logs").glob("*.log"))
+        deadline = time.monotonic() + args.seconds + 15
+        while time.monotonic() < deadline and not all(p.read_text().split() for p in logs):
+            time.sleep(0.5)  # the writers print their count when their time is up
+        written = sum(int(p.read_text().split()[-1]) for p in logs if p.read_text().split())
+        print(f"key → palette drawn over a pty, {args.agents} agents writing (about {written:,} files in "
+              f"{args.seconds:.0f} s, {written / args.seconds:,.0f} files/s):")
+        print("  " + fmt("ctrl+p under load", loaded, None))
+        print("  " + fmt("ctrl+p idle (baseline)", idle, None) + "   target under load: p99 <= 100 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
