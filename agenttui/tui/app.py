@@ -517,8 +517,10 @@ class AgentTuiApp(App[int]):
         """File activity arrives in bursts of thousands of events: redraw each pane once per 100 ms."""
         dirty, self._files_dirty = self._files_dirty, set()
         for p in dirty:
-            if p.is_mounted:
+            if p.is_mounted and p.is_on_screen:
                 p.refresh_files()
+            elif p.is_mounted:
+                p.files_stale = True  # off screen: redrawn by the 2 s sample round instead
         if self._feed_dirty:
             self._feed_dirty = False
             self.render_feed()
@@ -624,7 +626,8 @@ class AgentTuiApp(App[int]):
                 p.refresh_where()
             if p.agent_name in msg.tails:
                 p.set_tail(msg.tails[p.agent_name])
-            if p.activity_recent():  # the sparkline only moves while there is recent activity
+            if p.activity_recent() or p.files_stale:  # the sparkline only moves while there is activity
+                p.files_stale = False
                 p.refresh_files()
         if msg.revoke:
             self.say(msg.revoke, error=True)

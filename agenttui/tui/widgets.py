@@ -73,6 +73,7 @@ class AgentPane(Vertical, can_focus=True):
         self.overlap: str | None = None
         self._log_offset = 0
         self._tail: list[str] = []
+        self.files_stale = False
         self._last_state = ""
 
     def compose(self) -> ComposeResult:
