@@ -67,6 +67,7 @@ env = { MODEL = "x" }
         ('[[agent]]\nname = "a"\ncommand = ["x"]\nbranch = "a..b"\n', r":4: agent 'a': branch 'a..b'"),
         ('[settings]\nbranch_prefix = "bad..x/"\n', r":2: branch_prefix"),
         ('[settings]\ncolour = 1\n', r":2: unknown key 'settings.colour'"),
+        ('[settings]\nagent_nice = 40\n', r":2: agent_nice must be"),
         ('agents = 1\n', r":1: unknown key 'agents'"),
         ('[[agent]]\ncommand = ["x"]\n', r":1: agent has no 'name'"),
     ],

@@ -140,6 +140,7 @@ async def test_fire_creates_worktrees_and_launches(repo: Path, cleanup_agents: l
         auth = app.sup.runs["auth"]
         assert auth.log_path is not None and auth.log_path.is_relative_to(repo / ".git" / "agenttui" / "logs")
         assert psutil.Process(auth.pid).cwd() == str((root / "auth").resolve())
+        assert psutil.Process(auth.pid).nice() == psutil.Process().nice() + 5  # settings.agent_nice
         # the pane shows process stats, git state, output tail and live file activity
         await until(pilot, lambda: pane(app, "auth").stats is not None, what="process stats")
         await until(pilot, lambda: "started auth" in "\n".join(pane(app, "auth").query_one("#out").lines),
