@@ -34,7 +34,7 @@ end = start + float(sys.argv[1])
 rate = float(sys.argv[2])  # files per second for this agent
 while time.monotonic() < end:
     for _ in range(20):
-        with open(f"f{n % 500}.txt", "w") as f:
+        with open(f"{os.environ.get('AGENTTUI_AGENT', 'w')}-{n % 500}.txt", "w") as f:
             f.write(str(n))
         n += 1
     ahead = n / rate - (time.monotonic() - start)

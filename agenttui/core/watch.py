@@ -7,6 +7,7 @@ anyio's thread limit), never shared with the main checkout's guard.  watchfiles'
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections import deque
@@ -42,17 +43,24 @@ class WorktreeFilter(watchfiles.DefaultFilter):
 def assign(
     changes: Iterable[tuple[Any, str]], roots: list[Path], now: float | None = None
 ) -> dict[Path, list[FileChange]]:
-    """Sort raw watchfiles changes by the worktree they happened in (deepest root wins)."""
+    """Sort raw watchfiles changes by the worktree they happened in (deepest root wins).
+
+    Thousands of events a second arrive here: a binary search over the sorted root prefixes
+    finds the candidates instead of testing every root for every path."""
     t = time.time() if now is None else now
-    keys = sorted(((str(r).rstrip(os.sep) + os.sep, r) for r in roots), key=lambda k: -len(k[0]))
+    prefixes = sorted((str(r).rstrip(os.sep) + os.sep, r) for r in roots)
+    keys = [p for p, _ in prefixes]
     out: dict[Path, list[FileChange]] = {}
     for change, path in changes:
-        for prefix, root in keys:
+        i = bisect.bisect_right(keys, path)
+        while i > 0:  # the deepest root that is a prefix sorts last among those <= path
+            prefix, root = prefixes[i - 1]
             if path.startswith(prefix):
                 out.setdefault(root, []).append(
                     FileChange(KINDS.get(change, "modified"), path[len(prefix):], t)
                 )
                 break
+            i -= 1
     return out
 
 
@@ -83,15 +91,16 @@ class Activity:
         self.total = 0
 
     def add(self, changes: list[FileChange]) -> None:
+        self.latest.extendleft(changes[-(self.latest.maxlen or 8):])
         for c in changes:
-            self.latest.appendleft(c)
             sec = int(c.time)
             if self._buckets and self._buckets[-1][0] == sec:
                 self._buckets[-1] = (sec, self._buckets[-1][1] + 1)
             else:
                 self._buckets.append((sec, 1))
         self.total += len(changes)
-        self._trim(int(time.time()))
+        if changes:
+            self._trim(int(changes[-1].time))
 
     def _trim(self, now: int) -> None:
         while self._buckets and self._buckets[0][0] <= now - self.seconds:

@@ -160,6 +160,7 @@ class AgentTuiApp(App[int]):
         self._overlap_alerts: dict[tuple[str, str], Alert] = {}
         self._pane_cache: list[AgentPane] | None = None
         self._feed_dirty = False
+        self._feed_drawn = 0.0
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -197,7 +198,7 @@ class AgentTuiApp(App[int]):
         if self.live:
             self.set_interval(TICK, self.tick)
             self.set_interval(POLL, self.guard_poll)
-            self.set_interval(0.1, self._flush_files)
+            self.set_interval(0.25, self._flush_files)
             self.arm_sampler(0.05)
             self.watch_agents()
             if self.sup.plan_path is not None:
@@ -514,15 +515,16 @@ class AgentTuiApp(App[int]):
 
     @_while_mounted
     def _flush_files(self) -> None:
-        """File activity arrives in bursts of thousands of events: redraw each pane once per 100 ms."""
+        """File activity arrives in bursts of thousands of events: redraw each pane 4 times a second."""
         dirty, self._files_dirty = self._files_dirty, set()
         for p in dirty:
             if p.is_mounted and p.is_on_screen:
                 p.refresh_files()
             elif p.is_mounted:
                 p.files_stale = True  # off screen: redrawn by the 2 s sample round instead
-        if self._feed_dirty:
+        if self._feed_dirty and time.monotonic() - self._feed_drawn > 0.25:
             self._feed_dirty = False
+            self._feed_drawn = time.monotonic()
             self.render_feed()
 
     def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
@@ -919,10 +921,12 @@ class AgentTuiApp(App[int]):
             self.alerts[a.id] = a
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.pop(next(iter(self.alerts)))
-        if self.live:
-            self._feed_dirty = True  # redrawn by _flush_files, at most 10 times a second
+        now = time.monotonic()
+        if not self.live or now - self._feed_drawn > 0.25:
+            self._feed_drawn = now
+            self.render_feed()  # a lone alert shows at once
         else:
-            self.render_feed()
+            self._feed_dirty = True  # a flood is redrawn by _flush_files, 4 times a second at most
         if msg.fresh and fresh:
             now = time.monotonic()
             if now - self._last_toast > 1.0:  # a toast a second at most; the feed has them all

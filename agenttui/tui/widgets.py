@@ -155,7 +155,7 @@ class AgentPane(Vertical, can_focus=True):
         return time.time() - latest < window
 
     def add_changes(self, changes: list[FileChange]) -> None:
-        """Record only: the app redraws dirty panes at most 10 times a second."""
+        """Record only: the app redraws dirty panes at most 4 times a second."""
         self.activity.add(changes)
 
     def set_tail(self, lines: list[str]) -> None:
