@@ -216,6 +216,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--miss-trials", type=int, default=2000)
     ap.add_argument("--load", action="store_true", help="also measure while agents write files")
+    ap.add_argument("--writers", type=int, default=4, help="writer processes for --load")
     ap.add_argument("--big", type=int, default=80_000, help="files for the watch-setup measure (0: skip)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
@@ -233,7 +234,7 @@ def main() -> int:
         if args.load:
             load_root = root / "agents"
             dirs = []
-            for k in range(2):
+            for k in range(args.writers):
                 d = load_root / f"w{k}"
                 git(repo, "worktree", "add", "-q", "-b", f"agents/w{k}", str(d))
                 dirs.append(d)
