@@ -123,6 +123,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--rate", type=float, default=13_000, help="files/s for all agents together")
+    ap.add_argument("--nice", type=int, default=None, help="settings.agent_nice for the plan")
     args = ap.parse_args()
     exe = Path(sys.executable).parent / "agenttui"
     argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agenttui"]
@@ -131,7 +132,8 @@ def main() -> int:
         writer = Path(tmp) / "writer.py"
         writer.write_text(WRITER)
         per_agent = args.rate / args.agents
-        (repo / "agenttui.toml").write_text("".join(
+        settings = f"[settings]\nagent_nice = {args.nice}\n\n" if args.nice is not None else ""
+        (repo / "agenttui.toml").write_text(settings + "".join(
             f'[[agent]]\nname = "w{i:02d}"\n'
             f'command = ["{sys.executable}", "{writer}", "{args.seconds}", "{per_agent}"]\n'
             for i in range(args.agents)))
