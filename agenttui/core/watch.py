@@ -11,7 +11,7 @@ import bisect
 import os
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,31 +79,6 @@ async def watch_worktrees(
         stop_event=stop_event,
     ):
         yield assign(changes, existing)
-
-
-def watch_worktrees_batched(
-    roots: list[Path], cancelled: Callable[[], bool], *, every: float = 0.1,
-    debounce: int = 20, step: int = 10,
-) -> Iterator[dict[Path, list[FileChange]]]:
-    """The same, on a thread: events are sorted and merged off the UI thread and handed over at
-    most every *every* seconds (13,000 events a second must not cost the UI thread its keys)."""
-    existing = [r for r in roots if r.is_dir()]
-    if not existing:
-        return
-    pending: dict[Path, list[FileChange]] = {}
-    last = time.monotonic()
-    for changes in watchfiles.watch(
-        *existing, watch_filter=WorktreeFilter(), debounce=debounce, step=step,
-        rust_timeout=100, yield_on_timeout=True,
-    ):
-        if cancelled():
-            return
-        for root, found in assign(changes, existing).items():
-            pending.setdefault(root, []).extend(found)
-        now = time.monotonic()
-        if pending and now - last >= every:
-            yield pending
-            pending, last = {}, now
 
 
 class Activity:

@@ -37,7 +37,7 @@ from ..core.models import HeadState, RepoPaths, Worktree
 from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
 from ..core.tmux import TmuxPane
-from ..core.watch import FileChange, watch_worktrees_batched
+from ..core.watch import FileChange, watch_worktrees
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
 from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
@@ -656,14 +656,15 @@ class AgentTuiApp(App[int]):
         if roots:
             self._watch_worker(list(roots))
 
-    @work(thread=True, exclusive=True, group="watch-agents", exit_on_error=False)
-    def _watch_worker(self, roots: list[Path]) -> None:
-        """One watcher over every agent worktree, on its own thread (never the main checkout's)."""
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-        for batch in watch_worktrees_batched(roots, lambda: worker.is_cancelled or not self.is_running):
-            self.post_message(FileActivity(batch))
+    @work(exclusive=True, group="watch-agents", exit_on_error=False)
+    async def _watch_worker(self, roots: list[Path]) -> None:
+        stop = asyncio.Event()
+        try:
+            async for batch in watch_worktrees(roots, stop):
+                if batch:
+                    self.post_message(FileActivity(batch))
+        finally:
+            stop.set()
 
     @_while_mounted
     def on_file_activity(self, msg: FileActivity) -> None:
