@@ -38,7 +38,7 @@ def predict(paths: RepoPaths, a: str, b: str) -> Prediction:
     if st == 1 and re.fullmatch(r"[0-9a-f]{40,64}", head):
         lines = [ln for ln in out.splitlines()[1:] if ln.strip()]
         return Prediction(a, b, False, tuple(dict.fromkeys(lines)))
-    first = next((ln for ln in err.splitlines() if ln.strip()), f"exit {st}")
+    first = gitcmd.first_line(err, f"exit {st}")
     return Prediction(a, b, None, error=first)
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def first_line(text: str, default: str = "failed") -> str:
+    """The first non-blank line of a command's stderr: what git (or tmux) says went wrong."""
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), default)
+
+
 class AgentTuiError(Exception):
     """A problem with the user's input or repository, explained in one line."""
 
@@ -26,8 +31,7 @@ class GitError(AgentTuiError):
     """A git command failed; the message is git's own first stderr line."""
 
     def __init__(self, argv: list[str], status: int | None, stderr: str) -> None:
-        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-        first = lines[0] if lines else f"exit status {status}"
+        first = first_line(stderr, f"exit status {status}")
         self.argv = argv
         self.status = status
         self.stderr = stderr

@@ -13,11 +13,10 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import git as gitpython
 
-from .errors import GitError
+from .errors import GitError, first_line  # noqa: F401  (first_line: for callers of git)
 
 #: Environment for every git call agenttui makes.
 BASE_ENV: dict[str, str] = {
@@ -86,5 +85,6 @@ def ok(cwd: str | os.PathLike[str], *args: str) -> bool:
 
 
 def check_ref_format(refname: str) -> bool:
-    """``git check-ref-format`` — the authority on what a valid ref name is."""
-    return ok(Path.cwd() if Path.cwd().exists() else "/", "check-ref-format", refname)
+    """``git check-ref-format`` — the authority on what a valid ref name is (needs no repo)."""
+    return ok("/", "check-ref-format", refname)
+

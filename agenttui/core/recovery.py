@@ -85,7 +85,7 @@ def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str,
     status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--stdin"],
                                 input="\n".join(lines) + "\n", check=False)
     if status != 0:
-        first = next((ln for ln in err.splitlines() if ln.strip()), "update-ref failed")
+        first = gitcmd.first_line(err, "update-ref failed")
         if verify is not None and ("but expected" in err or "cannot lock" in err or "is at" in err):
             raise RecoveryError(f"{verify[0]} moved since it was listed (an agent may be using it): "
                                 "nothing was removed; reload and try again")
@@ -145,7 +145,7 @@ def _drop_one(paths: RepoPaths, stash: Stash, below: str | None = None) -> Outco
     m = _DROPPED.search(out + err)
     if status != 0 or m is None:
         _unbackup(paths, ref)
-        first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+        first = gitcmd.first_line(err, "failed")
         return Outcome(False, f"git stash drop {stash.ref} failed: {first}")
     dropped = m.group(2)
     if not stash.sha.startswith(dropped):
@@ -181,7 +181,7 @@ def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome
         raise RecoveryError("index.lock is held in the main checkout: another git command is running")
     status, _, err = gitcmd.run(cwd, ["stash", "apply", stash.ref], check=False)
     if status != 0:
-        first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+        first = gitcmd.first_line(err, "failed")
         raise RecoveryError(f"git stash apply {stash.ref} failed: {first}")
     _record(paths, "stash-apply", sha=stash.sha, pop=pop)
     if pop:
@@ -215,7 +215,7 @@ def delete_branch(paths: RepoPaths, name: str, *, force: bool = False) -> Outcom
         if "not fully merged" in err:
             raise RecoveryError(f"branch {name} is not fully merged: deleting it needs a second, "
                                 "explicit confirmation (force)")
-        first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+        first = gitcmd.first_line(err, "failed")
         raise RecoveryError(f"git branch -d {name} failed: {first}")
     if not sha.startswith(m.group(1)):
         # someone moved it between our verify and git's delete: the backup still has ours,
@@ -296,7 +296,7 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
     status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", str(wt.path)], check=False)
     if status != 0:
         _unbackup(paths, ref)
-        first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+        first = gitcmd.first_line(err, "failed")
         raise RecoveryError(f"git worktree remove {wt.path} failed: {first}")
     gitcmd.run(_cwd(paths), ["worktree", "prune"], check=False)
     _record(paths, "trash", id=entry, kind="worktree", sha=commit,

@@ -292,7 +292,7 @@ class Supervisor:
             args += ["-b", t.branch, str(t.path), base_sha or "HEAD"]
         status, _, err = gitcmd.run(cwd, args, check=False)
         if status != 0:
-            first = next((ln for ln in err.splitlines() if ln.strip()), "failed")
+            first = gitcmd.first_line(err, "failed")
             return f"cannot create worktree {t.path}: {first.removeprefix('fatal: ')}"
         self._journal("worktree-add", agent=t.name, path=str(t.path), branch=t.branch)
         return None

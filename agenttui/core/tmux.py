@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AgentTuiError
+from .errors import AgentTuiError, first_line
 
 
 class TmuxError(AgentTuiError):
@@ -43,7 +43,7 @@ def _base() -> list[str]:
 def tmux(*args: str, check: bool = True) -> str:
     res = subprocess.run([*_base(), *args], capture_output=True, text=True, check=False, timeout=10)
     if check and res.returncode != 0:
-        first = next((ln for ln in res.stderr.splitlines() if ln.strip()), f"exit {res.returncode}")
+        first = first_line(res.stderr, f"exit {res.returncode}")
         raise TmuxError(f"tmux {args[0]} failed: {first}")
     return res.stdout
 
