@@ -51,7 +51,7 @@ def pct(values: list[float], q: float) -> float:
 
 def fmt(name: str, ours: list[float], raw: list[float] | None) -> str:
     o50, o99 = pct(ours, 0.5) * 1000, pct(ours, 0.99) * 1000
-    line = f"{name:<34} p50 {o50:7.1f} ms  p99 {o99:7.1f} ms"
+    line = f"{name:<34} p50 {o50:7.1f} ms  p99 {o99:7.1f} ms  (n={len(ours)})"
     if raw:
         r50, r99 = pct(raw, 0.5) * 1000, pct(raw, 0.99) * 1000
         line += f"   raw watchfiles p50 {r50:6.1f} / p99 {r99:6.1f} ms   ratio p50 {o50 / r50:5.2f}"

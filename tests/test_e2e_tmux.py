@@ -55,8 +55,10 @@ def test_demo_announce_confirm_fire_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     try:
         wait_for(lambda: "not announced" in tmux.screen(), 30, "the supervisor's first frame")
         screen = tmux.screen()
-        for name in ("auth", "api", "docs", "tests"):
+        for name in ("api", "docs", "tests"):
             assert f"─ {name} ─" in screen
+        # the highlighted pane says so in words, not only in colour
+        wait_for(lambda: "─ ▶ auth ─" in tmux.screen(), 10, "the highlighted first pane")
         tmux("send-keys", "-t", "e2e", "a")
         wait_for(lambda: "All 4 dispatches use isolation: worktree — verified" in tmux.screen(), 20,
                  "the announce modal")

@@ -150,6 +150,52 @@ def describe(pid: int) -> str:
         return f"pid {pid}"
 
 
+# the kernel's CPU weight of each nice value, -20..19 (kernel/sched/core.c sched_prio_to_weight)
+_WEIGHTS = (88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100,
+            4904, 3906, 3121, 2501, 1991, 1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172,
+            137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15)
+
+
+def spread_nice(nice: int, agents: int) -> int:
+    """The nice value for each of *agents* concurrent agents so that together they weigh no more
+    than one process *nice* steps nicer than the supervisor (or as close as nice 19 allows).
+
+    The scheduler shares CPU by weight: 32 agents at nice 5 outweigh the supervisor 10 to 1, and
+    its keys wait seconds for a CPU.  Spread over 32 agents, ``agent_nice = 5`` becomes 19 each."""
+    if nice <= 0 or agents <= 1:
+        return max(0, nice)
+    budget = _WEIGHTS[20 + nice] / agents
+    for k in range(nice, 20):
+        if _WEIGHTS[20 + k] <= budget:
+            return k
+    return 19
+
+
+def deprioritize(pid: int, nice: int) -> bool:
+    """Run *pid* (and what it starts) *nice* steps nicer than us; return False to be retried.
+
+    With the kernel's autogroups (``/proc/sys/kernel/sched_autogroup_enabled``) CPU is shared
+    fairly between *sessions* first, and a process nice value only counts inside its session.
+    Agents start in their own session, so their session's nice (``/proc/PID/autogroup``) is set
+    too: without it 32 agents take 32/33 of the CPU whatever their nice.  The kernel allows one
+    autogroup change per 100 ms to unprivileged users (EAGAIN): the caller retries later."""
+    if nice <= 0:
+        return True
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+    path = _PROC / str(pid) / "autogroup"
+    try:
+        with open(path) as f:
+            mine = int(f.read().split()[-1])  # "/autogroup-123 nice 0"
+        with open(path, "w") as f:
+            f.write(str(min(19, mine + nice)))
+    except BlockingIOError:
+        return False
+    except (OSError, ValueError, IndexError):
+        return True  # no autogroups here (or the process is gone): the plain nice is all there is
+    return True
+
+
 def signal_tree(root: int, sig: int, *, include_root: bool = True) -> list[int]:
     """Send *sig* to root's process group and to every descendant; return pids signalled.
 

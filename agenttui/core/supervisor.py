@@ -25,7 +25,7 @@ from .errors import AgentTuiError, GateClosed, GitError
 from .gate import Confirmation, Gate
 from .models import RepoPaths, Worktree
 from .plan import AgentSpec, Plan, empty_plan, load_plan
-from .procs import signal_tree, tree_pids
+from .procs import deprioritize, signal_tree, spread_nice, tree_pids
 from .tmux import TmuxPane
 
 STOP_GRACE = 3.0
@@ -42,6 +42,7 @@ class AgentRun:
     branch: str | None
     state: str = "planned"  # planned, queued, starting, running, paused, exited, failed, stopping
     pid: int | None = None
+    nice: int = 0  # the nice value it was started with (settings.agent_nice spread over the batch)
     exit_code: int | None = None
     error: str | None = None
     log_path: Path | None = None
@@ -107,6 +108,8 @@ class Supervisor:
         self.serial_queue: list[str] = []
         self.fired = False
         self._dead_since: dict[str, float] = {}
+        self._renice_later: dict[int, int] = {}  # agents whose session nice the kernel refused for now
+        self._concurrency = 1  # agents launched together by the current fire
         self._main: Path | None = None
         self._lock = threading.RLock()
         self.reload_plan()
@@ -223,6 +226,7 @@ class Supervisor:
                       agents=self.plan.names)
         from .check import plan_targets
 
+        self._concurrency = len(self.plan.agents)
         for t in plan_targets(self.plan, facts.main, facts.head):
             run = self.runs[t.name]
             run.worktree, run.branch = t.path, t.branch
@@ -245,9 +249,11 @@ class Supervisor:
                 for name in self.serial_queue:
                     r = self.runs[name]
                     r.worktree, r.branch, r.state = main, facts.head.branch if facts.head else None, "queued"
+            self._concurrency = 1
             self._start_next_serial()
             return [f"serialized {len(self.plan.agents)} dispatches in the main checkout"]
         targets = list(conf.verdict.targets)
+        self._concurrency = len(targets)
         for t in targets:
             if t.isolated:
                 err = self._ensure_worktree(t, facts.bases.get(self._spec(t.name).base))
@@ -347,10 +353,11 @@ class Supervisor:
             self._fail(run.name, f"cannot start {shlex.join(argv)[:80]}: {exc.strerror}")
             return
         run.pid = run.popen.pid
-        if self.plan.agent_nice:
-            # agents are batch work: under CPU contention the supervisor stays responsive
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, run.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.plan.agent_nice)
+        # agents are batch work: under CPU contention the supervisor stays responsive
+        active = sum(1 for r in self.runs.values() if r.state in ("running", "paused", "starting"))
+        run.nice = spread_nice(self.plan.agent_nice, max(self._concurrency, active))
+        if not deprioritize(run.pid, run.nice):
+            self._renice_later[run.pid] = run.nice
         run.started = time.time()
         run.state = "running"
         run.exit_code = None
@@ -405,6 +412,9 @@ class Supervisor:
     def poll(self) -> list[str]:
         """Reap exited agents (and start the next serialized one).  Cheap: call often."""
         events: list[str] = []
+        for pid, nice in list(self._renice_later.items()):
+            if deprioritize(pid, nice):
+                del self._renice_later[pid]
         for run in list(self.runs.values()):
             if run.state in ("exited", "failed"):
                 continue

@@ -24,7 +24,7 @@ from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.widgets.option_list import Option
 
 from ..core import journal
@@ -41,7 +41,7 @@ from ..core.watch import FileChange, watch_worktrees
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
 from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
-from .widgets import AgentPane, GitInfo, short_path
+from .widgets import AgentPane, GitInfo, QuietFooter, short_path
 
 SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
 
@@ -70,6 +70,8 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 GIT_INTERVAL = 2.0
 GIT_PER_ROUND = 8
 TICK = 0.5
+FLUSH_GAP = 0.1  # seconds between pane redraw rounds under a flood of changes
+PANES_PER_FLUSH = 3  # panes drawn per round: each pane costs a few ms of Textual rendering
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,9 @@ class AgentTuiApp(App[int]):
         self._armed_by_fire = False
         self._last_toast = 0.0
         self._texts: dict[str, str] = {}
-        self._files_dirty: set[AgentPane] = set()
+        self._redraw_due: dict[AgentPane, None] = {}  # insertion-ordered: drawn round robin
+        self._flush_at: float | None = None
+        self._last_flush = 0.0
         self._binding_key: tuple[object, ...] = ()
         self.head: HeadState | None = None
         self.coverage: Coverage | None = None
@@ -169,7 +173,7 @@ class AgentTuiApp(App[int]):
         yield Static(id="notice")
         yield VerticalScroll(id="panes")
         yield from self.compose_feed()
-        yield Footer()
+        yield QuietFooter()
 
     @property
     def panes(self) -> list[AgentPane]:
@@ -195,16 +199,27 @@ class AgentTuiApp(App[int]):
             self.say(f"plan: {self.sup.plan_error}", error=True)
         if self.panes:
             self.panes[0].focus()
+        self.screen_change_signal.subscribe(self, self._on_screen_change)
+        self.watch(self.query_one("#panes"), "scroll_y", self._panes_scrolled, init=False)
         if self.live:
             self.set_interval(TICK, self.tick)
             self.set_interval(POLL, self.guard_poll)
-            self.set_interval(0.25, self._flush_files)
             self.arm_sampler(0.05)
             self.watch_agents()
             if self.sup.plan_path is not None:
                 self.watch_plan()
         if self.start_in_recovery:
             self.push_screen(RecoveryScreen(self.paths, now=self.now))
+
+    def _on_screen_change(self, screen: Screen[Any]) -> None:
+        """Back on the main screen: redraw what changed while it was covered."""
+        if screen is not self.screen_stack[0]:
+            return
+        for p in self.panes:
+            if p.thaw_due and p.is_mounted:
+                p.thaw_due = False
+                self.mark(p, "all", "log")
+        self._schedule_flush()
 
     def _discover_now(self) -> None:
         with contextlib.suppress(AgentTuiError):
@@ -502,9 +517,12 @@ class AgentTuiApp(App[int]):
             if self._armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
                 self.disarm_guard("the last agent exited")
         for p in self.panes:
-            p.tail_log()
+            if p.log_grew():
+                self.mark(p, "log")
             if p.run.state_text != p._last_state:
                 p.refresh_title()
+        if self._redraw_due:  # e.g. panes scrolled into view since the last round
+            self._schedule_flush()
         self.refresh_header()
         c = self.sup.gate.confirmation
         key = (id(c) if c else None, self.sup.fired, self._firing, self.sup.plan.fingerprint, self.armed,
@@ -514,18 +532,57 @@ class AgentTuiApp(App[int]):
             self.refresh_bindings()
 
     @_while_mounted
-    def _flush_files(self) -> None:
-        """File activity arrives in bursts of thousands of events: redraw each pane 4 times a second."""
-        dirty, self._files_dirty = self._files_dirty, set()
-        for p in dirty:
-            if p.is_mounted and p.is_on_screen:
-                p.refresh_files()
-            elif p.is_mounted:
-                p.files_stale = True  # off screen: redrawn by the 2 s sample round instead
+    def mark(self, pane: AgentPane, *parts: str) -> None:
+        """Schedule parts of a pane for redrawing.  Drawing is what costs under load (Textual renders
+        every changed line), so redraws are paced: a quiet pane is drawn at once, and under a flood
+        at most PANES_PER_FLUSH visible panes are drawn every FLUSH_GAP seconds, round robin; a pane
+        off screen keeps its parts until it is scrolled into view."""
+        pane.pending.update(parts)
+        self._redraw_due[pane] = None
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_at is not None:
+            return
+        delay = max(0.0, self._last_flush + FLUSH_GAP - time.monotonic())
+        self._flush_at = time.monotonic() + delay
+        if delay < 0.002:
+            self.call_later(self._flush)  # (a Textual timer of 0 s divides by zero)
+        else:
+            self.set_timer(delay, self._flush, name="flush")
+
+    @_while_mounted
+    def _flush(self) -> None:
+        self._flush_at = None
+        if len(self.screen_stack) > 1:
+            return  # covered: redrawn when the main screen is back (_on_screen_change)
+        self._last_flush = time.monotonic()
+        budget = PANES_PER_FLUSH
+        waiting = False
+        for p in list(self._redraw_due):
+            if not p.is_mounted:
+                del self._redraw_due[p]
+                continue
+            if not p.is_on_screen:
+                continue
+            if budget == 0:
+                waiting = True
+                break
+            del self._redraw_due[p]
+            parts, p.pending = p.pending, set()
+            p.redraw(parts)
+            budget -= 1
         if self._feed_dirty and time.monotonic() - self._feed_drawn > 0.25:
             self._feed_dirty = False
             self._feed_drawn = time.monotonic()
             self.render_feed()
+        if waiting or self._feed_dirty:
+            self._schedule_flush()
+
+    def _panes_scrolled(self, _y: float) -> None:
+        """Panes scrolled into view draw what they missed."""
+        if self._redraw_due:
+            self._schedule_flush()
 
     def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
         self.set_timer(delay, self._start_sample)
@@ -620,17 +677,20 @@ class AgentTuiApp(App[int]):
             await self._sync_panes()
             self.watch_agents()
         for p in self.panes:
+            parts = []
             if p.agent_name in msg.stats:
                 p.stats = msg.stats[p.agent_name]
-                p.refresh_proc()
+                parts.append("proc")
             if p.agent_name in msg.git:
                 p.git = msg.git[p.agent_name]
-                p.refresh_where()
+                parts.append("where")
             if p.agent_name in msg.tails:
-                p.set_tail(msg.tails[p.agent_name])
-            if p.activity_recent() or p.files_stale:  # the sparkline only moves while there is activity
-                p.files_stale = False
-                p.refresh_files()
+                p._tail_next = msg.tails[p.agent_name]
+                parts.append("tail")
+            if p.activity_recent():  # the sparkline only moves while there is activity
+                parts.append("files")
+            if parts:
+                self.mark(p, *parts)
         if msg.revoke:
             self.say(msg.revoke, error=True)
             self.refresh_bindings()
@@ -674,7 +734,7 @@ class AgentTuiApp(App[int]):
             p = by_root.get(root)
             if p is not None:
                 p.add_changes(changes)
-                self._files_dirty.add(p)
+                self.mark(p, "files")
                 self._git_due.add(p.agent_name)
                 overlaps += self._note_overlaps(p.agent_name, changes)
         if overlaps:
@@ -716,7 +776,7 @@ class AgentTuiApp(App[int]):
                     pane = self.pane(me)
                     if pane is not None:
                         pane.overlap = f"{c.path} also changed by {them}"
-                        self._files_dirty.add(pane)
+                        self.mark(pane, "files")
         if len(self._touched) > 20_000:
             self._touched.clear()
         return list(grown.values())
@@ -926,7 +986,8 @@ class AgentTuiApp(App[int]):
             self._feed_drawn = now
             self.render_feed()  # a lone alert shows at once
         else:
-            self._feed_dirty = True  # a flood is redrawn by _flush_files, 4 times a second at most
+            self._feed_dirty = True  # a flood is redrawn by _flush, 4 times a second at most
+            self._schedule_flush()
         if msg.fresh and fresh:
             now = time.monotonic()
             if now - self._last_toast > 1.0:  # a toast a second at most; the feed has them all

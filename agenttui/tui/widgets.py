@@ -11,7 +11,8 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Log, Sparkline, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Sparkline, Static
 
 from ..core.procs import ProcStats
 from ..core.supervisor import AgentRun
@@ -53,6 +54,27 @@ def short_path(p: Path | None) -> str:
     return "~" + s[len(home):] if home != "/" and s.startswith(home + os.sep) else s
 
 
+class QuietFooter(Footer):
+    """A Footer that rebuilds only when what it shows changes.
+
+    Textual's Footer recomposes on every focus change; on the supervisor that meant a relayout of
+    the whole screen per arrow key (about 40 a second while keys repeat, measured by bench_keys)."""
+
+    _shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        try:
+            shown = tuple((key, b.action, b.description, enabled, tooltip)
+                          for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+                          if b.show or key == self.app.COMMAND_PALETTE_BINDING)
+        except Exception:  # noqa: BLE001 - never let an optimisation break the footer
+            shown = None
+        if shown is not None and shown == self._shown and self._bindings_ready:
+            return
+        self._shown = shown
+        super().bindings_changed(screen)
+
+
 class AgentPane(Vertical, can_focus=True):
     """One agent: identity and state, process stats, git state, file activity, output tail."""
 
@@ -73,7 +95,9 @@ class AgentPane(Vertical, can_focus=True):
         self.overlap: str | None = None
         self._log_offset = 0
         self._tail: list[str] = []
-        self.files_stale = False
+        self.pending: set[str] = set()  # parts to redraw: title, proc, where, files, tail, log
+        self._tail_next: list[str] | None = None
+        self.thaw_due = False
         self._last_state = ""
 
     def compose(self) -> ComposeResult:
@@ -91,14 +115,47 @@ class AgentPane(Vertical, can_focus=True):
         self.border_title = self.agent_name
         self.refresh_all()
 
+    def on_focus(self) -> None:
+        # the highlight in words too: a monochrome terminal (or a screen reader) sees no colour
+        self.border_title = f"▶ {self.agent_name}"
+
+    def on_blur(self) -> None:
+        self.border_title = self.agent_name
+
     # ---------------------------------------------------------------- rendering
+    def frozen(self) -> bool:
+        """True while another screen (a modal, the palette, recovery) is on top of the panes.
+
+        A change on a screen under a translucent modal repaints both screens whole: with 32 busy
+        panes that kept the main thread saturated, so covered panes only note that a redraw is
+        due (``thaw_due``) and the app redraws them when the main screen is back."""
+        if len(self.app.screen_stack) > 1:
+            self.thaw_due = True
+            return True
+        return False
+
+    def redraw(self, parts: set[str]) -> None:
+        """Draw the parts the app scheduled (see ``AgentTuiApp.mark``)."""
+        if "all" in parts:
+            self.refresh_all()
+        for part in ("title", "proc", "where", "files"):
+            if part in parts and "all" not in parts:
+                getattr(self, f"refresh_{part}")()
+        if "tail" in parts and self._tail_next is not None:
+            self.set_tail(self._tail_next)
+        if "log" in parts:
+            self.tail_log()
+
     def refresh_all(self) -> None:
+        self.thaw_due = False
         self.refresh_title()
         self.refresh_proc()
         self.refresh_where()
         self.refresh_files()
 
     def refresh_title(self) -> None:
+        if self.frozen():
+            return
         r = self.run
         state = r.state_text
         if r.error:
@@ -112,6 +169,8 @@ class AgentPane(Vertical, can_focus=True):
         self.border_subtitle = state[:40]
 
     def refresh_proc(self) -> None:
+        if self.frozen():
+            return
         r, s = self.run, self.stats
         if s is None:
             text = f"pid {r.pid}" if r.pid else "no process"
@@ -122,6 +181,8 @@ class AgentPane(Vertical, can_focus=True):
         self.query_one("#proc", Static).update(escape(text), layout=False)
 
     def refresh_where(self) -> None:
+        if self.frozen():
+            return
         r, g = self.run, self.git
         self.query_one("#where", Static).update(f"[dim]in[/] {escape(short_path(r.worktree))}",
                                                 layout=False)
@@ -137,6 +198,8 @@ class AgentPane(Vertical, can_focus=True):
         self.query_one("#gitline", Static).update("  ".join(parts), layout=False)
 
     def refresh_files(self) -> None:
+        if self.frozen():
+            return
         self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
         lines = []
         if self.overlap:
@@ -160,17 +223,24 @@ class AgentPane(Vertical, can_focus=True):
 
     def set_tail(self, lines: list[str]) -> None:
         """A tmux-hosted agent: its window's last lines (replaced, not appended)."""
-        if lines == self._tail:
+        if lines == self._tail or self.frozen():
             return
         self._tail = lines
         log = self.query_one("#out", Log)
         log.clear()
         log.write_lines(lines)
 
+    def log_grew(self) -> bool:
+        path = self.run.log_path
+        try:
+            return path is not None and os.stat(path).st_size > self._log_offset
+        except OSError:
+            return False
+
     def tail_log(self) -> None:
         """Append whatever the agent wrote since the last call."""
         path = self.run.log_path
-        if path is None:
+        if path is None or self.frozen():
             return
         try:
             if os.stat(path).st_size <= self._log_offset:
