@@ -72,7 +72,9 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 GIT_INTERVAL = 2.0
 GIT_PER_ROUND = 8
 TICK = 0.5
-FLUSH_GAP = 0.1  # seconds between pane redraw rounds under a flood of changes
+FLUSH_GAP = 0.2  # seconds between pane redraw rounds under a flood of changes
+HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
+QUICK_GAP = 0.02  # ... and when the last round drew every visible pane that was due
 PANES_PER_FLUSH = 3  # panes drawn per round: each pane costs a few ms of Textual rendering
 
 
@@ -116,6 +118,7 @@ class MainScreen(Screen[Any]):
 
 class AgentTuiApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
+    PANE = AgentPane  # the pane class (benchmarks subclass it to time drawing)
     TITLE = "agenttui"
     BINDINGS = [
         Binding("a", "announce", "Announce"),
@@ -163,6 +166,8 @@ class AgentTuiApp(App[int]):
         self._redraw_due: dict[AgentPane, None] = {}  # insertion-ordered: drawn round robin
         self._flush_at: float | None = None
         self._last_flush = 0.0
+        self._backlog = False  # the last round left visible panes undrawn: pace the next one
+        self._urgent: dict[AgentPane, None] = {}  # panes with live file activity to draw first
         self._binding_key: tuple[object, ...] = ()
         self.head: HeadState | None = None
         self.coverage: Coverage | None = None
@@ -242,7 +247,7 @@ class AgentTuiApp(App[int]):
         self._pane_cache = None
         container = self.query_one("#panes", VerticalScroll)
         have = {p.agent_name: p for p in self.panes}
-        new = [AgentPane(run) for name, run in self.sup.runs.items() if name not in have]
+        new = [self.PANE(run) for name, run in self.sup.runs.items() if name not in have]
         for name, p in have.items():
             if name not in self.sup.runs:
                 await p.remove()
@@ -545,19 +550,23 @@ class AgentTuiApp(App[int]):
             self.refresh_bindings()
 
     @_while_mounted
-    def mark(self, pane: AgentPane, *parts: str) -> None:
+    def mark(self, pane: AgentPane, *parts: str, urgent: bool = False) -> None:
         """Schedule parts of a pane for redrawing.  Drawing is what costs under load (Textual renders
         every changed line), so redraws are paced: a quiet pane is drawn at once, and under a flood
-        at most PANES_PER_FLUSH visible panes are drawn every FLUSH_GAP seconds, round robin; a pane
-        off screen keeps its parts until it is scrolled into view."""
+        a round every FLUSH_GAP seconds draws a budget of visible panes, oldest first.  *urgent*
+        (live file activity) goes before the routine refresh of stats; a pane off screen keeps its
+        parts until it is scrolled into view."""
         pane.pending.update(parts)
         self._redraw_due[pane] = None
+        if urgent:
+            self._urgent[pane] = None
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if self._flush_at is not None:
             return
-        delay = max(0.0, self._last_flush + FLUSH_GAP - time.monotonic())
+        gap = FLUSH_GAP if self._backlog else QUICK_GAP  # a lone change is drawn at once
+        delay = max(0.0, self._last_flush + gap - time.monotonic())
         self._flush_at = time.monotonic() + delay
         if delay < 0.002:
             self.call_later(self._flush)  # (a Textual timer of 0 s divides by zero)
@@ -570,26 +579,36 @@ class AgentTuiApp(App[int]):
         if len(self.screen_stack) > 1:
             return  # covered: redrawn when the main screen is back (_on_screen_change)
         self._last_flush = time.monotonic()
-        budget = PANES_PER_FLUSH
-        waiting = False
-        for p in list(self._redraw_due):
-            if not p.is_mounted:
-                del self._redraw_due[p]
-                continue
-            if not p.is_on_screen:
-                continue
-            if budget == 0:
-                waiting = True
-                break
-            del self._redraw_due[p]
-            parts, p.pending = p.pending, set()
-            p.redraw(parts)
-            budget -= 1
+        budget = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
+        routine = [p for p in self._redraw_due if p not in self._urgent]
+        if routine:
+            budget -= 3  # under a flood of file events the stats still move
+        waiting = left = False
+        for group in (list(self._urgent), routine):
+            for p in group:
+                if not p.is_mounted:
+                    self._redraw_due.pop(p, None)
+                    self._urgent.pop(p, None)
+                    continue
+                if not p.is_on_screen:
+                    continue
+                cost = 3 if p.pending & HEAVY_PARTS else 1
+                if cost > budget:
+                    waiting = waiting or p in self._urgent
+                    left = True
+                    break
+                self._redraw_due.pop(p, None)
+                self._urgent.pop(p, None)
+                parts, p.pending = p.pending, set()
+                p.redraw(parts)
+                budget -= cost
+            budget += 3 if group is not routine and routine else 0
         if self._feed_dirty and time.monotonic() - self._feed_drawn > 0.25:
             self._feed_dirty = False
             self._feed_drawn = time.monotonic()
             self.render_feed()
-        if waiting or self._feed_dirty:
+        self._backlog = waiting
+        if waiting or left or self._feed_dirty:  # (panes off screen wait to be scrolled into view)
             self._schedule_flush()
 
     def _panes_scrolled(self, _y: float) -> None:
@@ -747,7 +766,7 @@ class AgentTuiApp(App[int]):
             p = by_root.get(root)
             if p is not None:
                 p.add_changes(changes)
-                self.mark(p, "files")
+                self.mark(p, "files", urgent=True)
                 self._git_due.add(p.agent_name)
                 overlaps += self._note_overlaps(p.agent_name, changes)
         if overlaps:
