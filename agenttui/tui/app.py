@@ -580,6 +580,8 @@ class AgentTuiApp(App[int]):
             return  # covered: redrawn when the main screen is back (_on_screen_change)
         self._last_flush = time.monotonic()
         budget = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
+        # widget.is_on_screen is true for panes scrolled out of view too: ask the compositor
+        visible = self.screen._compositor.visible_widgets
         routine = [p for p in self._redraw_due if p not in self._urgent]
         if routine:
             budget -= 3  # under a flood of file events the stats still move
@@ -590,7 +592,7 @@ class AgentTuiApp(App[int]):
                     self._redraw_due.pop(p, None)
                     self._urgent.pop(p, None)
                     continue
-                if not p.is_on_screen:
+                if p not in visible:
                     continue
                 cost = 3 if p.pending & HEAVY_PARTS else 1
                 if cost > budget:

@@ -1,0 +1,121 @@
+"""How the supervisor draws under load: the footer, the focus, paced pane redraws, panes under modals.
+
+These guard the fixes bench_keys measured (a full-screen relayout per arrow key, a full repaint per
+focus move, panes redrawn under a modal): each test fails if the costly behaviour comes back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from agenttui.tui.app import AgentTuiApp
+from agenttui.tui.modals import AnnounceModal
+from agenttui.tui.widgets import AgentPane
+from tests.conftest import git, write_plan
+from tests.tui.test_supervisor import announce_and_confirm, make_app, until
+
+FOUR = "".join(f'[[agent]]\nname = "a{i}"\ncommand = ["sleep", "60"]\n' for i in range(4))
+
+
+def files_text(pane: AgentPane) -> str:
+    return str(pane.query_one("#files", Static).render())
+
+
+async def test_footer_is_not_rebuilt_when_focus_moves_but_is_when_a_key_changes(repo: Path) -> None:
+    write_plan(repo, FOUR)
+    app = make_app(repo)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await pilot.pause()
+        keys = {id(k) for k in app.query(FooterKey)}
+        assert keys
+        await pilot.press("right", "down", "left")
+        await pilot.pause()
+        assert app.focused is app.pane("a2")
+        assert {id(k) for k in app.query(FooterKey)} == keys  # same widgets: no recompose
+        fire = [k for k in app.query(FooterKey) if k.action == "fire"]
+        assert fire and fire[0].has_class("-disabled")
+        await announce_and_confirm(pilot, app)
+        await until(pilot, lambda: any(k.action == "fire" and not k.has_class("-disabled")
+                                       for k in app.query(FooterKey)), what="f enabled in the footer")
+
+
+async def test_focused_pane_is_titled_and_the_screen_is_not_repainted_whole(repo: Path) -> None:
+    write_plan(repo, FOUR)
+    app = make_app(repo)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await pilot.pause()
+        assert str(app.pane("a0").border_title) == "▶ a0"
+        repaints: list[object] = []
+        screen = app.screen
+        original = screen.refresh
+
+        def spy(*regions: object, **kw: object) -> object:
+            repaints.append(regions)
+            return original(*regions, **kw)  # type: ignore[arg-type]
+
+        screen.refresh = spy  # type: ignore[method-assign]
+        await pilot.press("right")
+        await pilot.pause()
+        assert str(app.pane("a1").border_title) == "▶ a1"
+        assert str(app.pane("a0").border_title) == "a0"
+        assert repaints == []
+
+
+async def test_file_activity_is_drawn_at_once_when_quiet(repo: Path) -> None:
+    wt = repo.parent / "wt-one"
+    git(repo, "worktree", "add", "-q", "-b", "one", str(wt))
+    app = make_app(repo, live=True)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await until(pilot, lambda: bool(app._watched), what="agent watcher")
+        pane = app.pane("wt-one")
+        assert pane is not None
+        (wt / "fresh.py").write_text("x = 1\n")
+        await until(pilot, lambda: "fresh.py" in files_text(pane), timeout=5, what="the path drawn")
+
+
+async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) -> None:
+    write_plan(repo, '[[agent]]\nname = "solo"\ncommand = ["sleep", "60"]\n')
+    wt = repo.parent / "wt-two"
+    git(repo, "worktree", "add", "-q", "-b", "two", str(wt))
+    app = make_app(repo, live=True)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await until(pilot, lambda: bool(app._watched), what="agent watcher")
+        pane = app.pane("wt-two")
+        assert pane is not None
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AnnounceModal), what="announce modal")
+        (wt / "under_modal.py").write_text("y = 2\n")
+        await until(pilot, lambda: any(c.path == "under_modal.py" for c in pane.activity.latest),
+                    what="the change recorded")
+        await pilot.pause(0.3)
+        assert "under_modal.py" not in files_text(pane)  # not drawn beneath the modal
+        assert pane.thaw_due or pane in app._redraw_due
+        await pilot.press("escape")
+        await until(pilot, lambda: "under_modal.py" in files_text(pane), timeout=5,
+                    what="the pane catching up")
+
+
+async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
+    trees = []
+    for i in range(8):
+        wt = repo.parent / f"wt-{i}"
+        git(repo, "worktree", "add", "-q", "-b", f"b{i}", str(wt))
+        trees.append(wt)
+    app = make_app(repo, live=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: bool(app._watched), what="agent watcher")
+        last = app.pane("wt-7")
+        assert isinstance(app, AgentTuiApp) and last is not None
+        assert last not in app.screen._compositor.visible_widgets
+        (trees[7] / "far_away.py").write_text("z = 3\n")
+        await until(pilot, lambda: any(c.path == "far_away.py" for c in last.activity.latest),
+                    what="the change recorded")
+        await pilot.pause(0.3)
+        assert "far_away.py" not in files_text(last)  # off screen: not drawn
+        last.focus()
+        last.scroll_visible(animate=False)
+        await until(pilot, lambda: "far_away.py" in files_text(last), timeout=5,
+                    what="the pane drawn once in view")
