@@ -357,7 +357,10 @@ class Supervisor:
         active = sum(1 for r in self.runs.values() if r.state in ("running", "paused", "starting"))
         run.nice = spread_nice(self.plan.agent_nice, max(self._concurrency, active))
         if not deprioritize(run.pid, run.nice):
-            self._renice_later[run.pid] = run.nice
+            with self._lock:
+                self._renice_later[run.pid] = run.nice
+                if len(self._renice_later) == 1:
+                    threading.Thread(target=self._renice_retry, name="agenttui-renice", daemon=True).start()
         run.started = time.time()
         run.state = "running"
         run.exit_code = None
@@ -408,13 +411,23 @@ class Supervisor:
             if run.state != "failed":
                 return
 
+    def _renice_retry(self) -> None:
+        """The kernel lets an unprivileged user change one session's nice per 100 ms (EAGAIN):
+        the agents of a fire are reniced one by one, off the UI thread."""
+        while True:
+            with self._lock:
+                if not self._renice_later:
+                    return
+                pid, nice = next(iter(self._renice_later.items()))
+                if deprioritize(pid, nice):
+                    del self._renice_later[pid]
+                    continue
+            time.sleep(0.11)
+
     # ---------------------------------------------------------------- lifecycle
     def poll(self) -> list[str]:
         """Reap exited agents (and start the next serialized one).  Cheap: call often."""
         events: list[str] = []
-        for pid, nice in list(self._renice_later.items()):
-            if deprioritize(pid, nice):
-                del self._renice_later[pid]
         for run in list(self.runs.values()):
             if run.state in ("exited", "failed"):
                 continue
