@@ -18,7 +18,7 @@ from typing import Any
 from rich.markup import escape
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
@@ -56,7 +56,7 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
         async def awrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return await fn(self, *args, **kwargs)
-            except NoMatches:
+            except (NoMatches, ScreenStackError):
                 return None
 
         return awrapper
@@ -65,7 +65,7 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(self, *args, **kwargs)
-        except NoMatches:
+        except (NoMatches, ScreenStackError):
             return None
 
     return wrapper
@@ -576,8 +576,8 @@ class AgentTuiApp(App[int]):
     @_while_mounted
     def _flush(self) -> None:
         self._flush_at = None
-        if len(self.screen_stack) > 1:
-            return  # covered: redrawn when the main screen is back (_on_screen_change)
+        if len(self.screen_stack) != 1:
+            return  # covered: redrawn when the main screen is back (_on_screen_change); or closing
         self._last_flush = time.monotonic()
         budget = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
         # widget.is_on_screen is true for panes scrolled out of view too: ask the compositor
