@@ -119,3 +119,28 @@ async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
         last.scroll_visible(animate=False)
         await until(pilot, lambda: "far_away.py" in files_text(last), timeout=5,
                     what="the pane drawn once in view")
+
+
+async def test_opening_the_palette_and_modals_leaks_no_widgets(repo: Path) -> None:
+    import gc
+
+    write_plan(repo, FOUR)
+    app = make_app(repo)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await pilot.pause()
+
+        def footer_keys() -> int:
+            gc.collect()
+            return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
+
+        before = footer_keys()
+        for _ in range(5):
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.05)
+            await pilot.press("escape")
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, AnnounceModal), what="announce modal")
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, AnnounceModal), what="modal closed")
+        await pilot.pause()
+        assert footer_keys() == before  # Textual's Footer leaked 9 keys per rebuild
