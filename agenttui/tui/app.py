@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -549,7 +549,6 @@ class AgentTuiApp(App[int]):
             self._binding_key = key
             self.refresh_bindings()
 
-    @_while_mounted
     def mark(self, pane: AgentPane, *parts: str, urgent: bool = False) -> None:
         """Schedule parts of a pane for redrawing.  Drawing is what costs under load (Textual renders
         every changed line), so redraws are paced: a quiet pane is drawn at once, and under a flood
@@ -579,39 +578,40 @@ class AgentTuiApp(App[int]):
         if len(self.screen_stack) != 1:
             return  # covered: redrawn when the main screen is back (_on_screen_change); or closing
         self._last_flush = time.monotonic()
-        budget = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
         # widget.is_on_screen is true for panes scrolled out of view too: ask the compositor
         visible = self.screen._compositor.visible_widgets
+        total = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
         routine = [p for p in self._redraw_due if p not in self._urgent]
-        if routine:
-            budget -= 3  # under a flood of file events the stats still move
-        waiting = left = False
-        for group in (list(self._urgent), routine):
-            for p in group:
-                if not p.is_mounted:
-                    self._redraw_due.pop(p, None)
-                    self._urgent.pop(p, None)
-                    continue
-                if p not in visible:
-                    continue
-                cost = 3 if p.pending & HEAVY_PARTS else 1
-                if cost > budget:
-                    waiting = waiting or p in self._urgent
-                    left = True
-                    break
-                self._redraw_due.pop(p, None)
-                self._urgent.pop(p, None)
-                parts, p.pending = p.pending, set()
-                p.redraw(parts)
-                budget -= cost
-            budget += 3 if group is not routine and routine else 0
+        reserve = 3 if routine else 0  # under a flood of file events the stats still move
+        spent, urgent_left = self._draw_round(list(self._urgent), total - reserve, visible)
+        _, routine_left = self._draw_round(routine, total - spent, visible)
         if self._feed_dirty and time.monotonic() - self._feed_drawn > 0.25:
             self._feed_dirty = False
             self._feed_drawn = time.monotonic()
             self.render_feed()
-        self._backlog = waiting
-        if waiting or left or self._feed_dirty:  # (panes off screen wait to be scrolled into view)
+        self._backlog = urgent_left
+        if urgent_left or routine_left or self._feed_dirty:  # (panes off screen wait to be seen)
             self._schedule_flush()
+
+    def _draw_round(self, panes: list[AgentPane], budget: int, visible: Container[object]) -> tuple[int, bool]:
+        """Draw the visible *panes* in order while *budget* lasts: (budget spent, panes left)."""
+        spent = 0
+        for p in panes:
+            if not p.is_mounted:
+                self._redraw_due.pop(p, None)
+                self._urgent.pop(p, None)
+                continue
+            if p not in visible:
+                continue
+            cost = 3 if p.pending & HEAVY_PARTS else 1
+            if spent + cost > budget:
+                return spent, True
+            self._redraw_due.pop(p, None)
+            self._urgent.pop(p, None)
+            parts, p.pending = p.pending, set()
+            p.redraw(parts)
+            spent += cost
+        return spent, False
 
     def _panes_scrolled(self, _y: float) -> None:
         """Panes scrolled into view draw what they missed."""
