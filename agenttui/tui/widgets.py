@@ -153,9 +153,10 @@ class AgentPane(Vertical, can_focus=True):
         """Draw the parts the app scheduled (see ``AgentTuiApp.mark``)."""
         if "all" in parts:
             self.refresh_all()
-        for part in ("title", "proc", "where", "files"):
-            if part in parts and "all" not in parts:
-                getattr(self, f"refresh_{part}")()
+        else:
+            for part in ("title", "proc", "where", "files"):
+                if part in parts:
+                    getattr(self, f"refresh_{part}")()
         if "tail" in parts and self._tail_next is not None:
             self.set_tail(self._tail_next)
         if "log" in parts:
