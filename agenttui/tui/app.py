@@ -1076,17 +1076,16 @@ class AgentTuiApp(App[int]):
 def freeze_heap() -> None:
     """Once the first screen is up, move everything alive into the collector's permanent generation.
 
-    Under a flood of file events Textual's render caches churn enough objects to run a full
-    collection about once a second; over the ~140,000 objects of the imported modules and the
-    mounted panes each took ~95 ms of CPU (bench_keys).  Frozen, those are not scanned again:
-    ~25 ms.  The thresholds make the young generations absorb the render churn, so a full
-    collection comes every ~15 s instead of every second.  Only for the real process (tests
-    share theirs)."""
+    Under a flood of file events Textual's render churn runs a full collection about once a second
+    (many of its Strips sit in reference cycles: a Strip caches itself); over the ~140,000 objects
+    of the imported modules and the mounted panes each took ~95 ms of CPU (bench_keys).  Frozen,
+    those are not scanned again: ~20-30 ms.  The thresholds stay Python's: raising them made full
+    collections rare but each one huge (1.8 s over 560,000 objects after 150 s, RSS 200 MB and
+    growing).  Only for the real process (tests share theirs)."""
     import gc
 
     gc.collect()
     gc.freeze()
-    gc.set_threshold(5000, 20, 100)
 
 
 def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
