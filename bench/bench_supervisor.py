@@ -25,7 +25,7 @@ import psutil  # noqa: E402
 
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.core.procs import ProcSampler  # noqa: E402
-from agenttui.tui.app import AgentTuiApp, FileActivity  # noqa: E402
+from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.widgets import AgentPane  # noqa: E402
 from bench.bench_guard import fmt, git, make_repo, raw_latency  # noqa: E402
 
@@ -45,15 +45,7 @@ class TimedApp(AgentTuiApp):
 
     def __init__(self, *a: object, **k: object) -> None:
         super().__init__(*a, **k)  # type: ignore[arg-type]
-        self.seen: dict[str, float] = {}
         self.mounted_at: float | None = None
-
-    def on_file_activity(self, msg: FileActivity) -> None:
-        now = time.perf_counter()
-        super().on_file_activity(msg)
-        for changes in msg.batch.values():
-            for c in changes:
-                self.seen.setdefault(c.path, now)
 
     async def on_mount(self) -> None:
         await super().on_mount()
