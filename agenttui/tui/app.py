@@ -719,7 +719,7 @@ class AgentTuiApp(App[int]):
                 p.git = msg.git[p.agent_name]
                 parts.append("where")
             if p.agent_name in msg.tails:
-                p._tail_next = msg.tails[p.agent_name]
+                p.tail_next = msg.tails[p.agent_name]
                 parts.append("tail")
             if p.activity_recent():  # the sparkline only moves while there is activity
                 parts.append("files")

@@ -111,7 +111,7 @@ class AgentPane(Vertical, can_focus=True):
         self._log_offset = 0
         self._tail: list[str] = []
         self.pending: set[str] = set()  # parts to redraw: title, proc, where, files, tail, log
-        self._tail_next: list[str] | None = None
+        self.tail_next: list[str] | None = None  # a tmux agent's latest window lines, to draw
         self.thaw_due = False
         self._last_state = ""
 
@@ -157,8 +157,8 @@ class AgentPane(Vertical, can_focus=True):
             for part in ("title", "proc", "where", "files"):
                 if part in parts:
                     getattr(self, f"refresh_{part}")()
-        if "tail" in parts and self._tail_next is not None:
-            self.set_tail(self._tail_next)
+        if "tail" in parts and self.tail_next is not None:
+            self.set_tail(self.tail_next)
         if "log" in parts:
             self.tail_log()
 
