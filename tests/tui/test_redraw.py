@@ -24,6 +24,13 @@ def files_text(pane: AgentPane) -> str:
     return str(pane.query_one("#files", Static).render())
 
 
+def linked_worktree(repo: Path, name: str) -> Path:
+    """A worktree agenttui did not create: the supervisor gives it a pane named after its folder."""
+    wt = repo.parent / name
+    git(repo, "worktree", "add", "-q", "-b", f"branch-{name}", str(wt))
+    return wt
+
+
 async def test_footer_is_not_rebuilt_when_focus_moves_but_is_when_a_key_changes(repo: Path) -> None:
     write_plan(repo, FOUR)
     app = make_app(repo)
@@ -65,8 +72,7 @@ async def test_focused_pane_is_titled_and_the_screen_is_not_repainted_whole(repo
 
 
 async def test_file_activity_is_drawn_at_once_when_quiet(repo: Path) -> None:
-    wt = repo.parent / "wt-one"
-    git(repo, "worktree", "add", "-q", "-b", "one", str(wt))
+    wt = linked_worktree(repo, "wt-one")
     app = make_app(repo, live=True)
     async with app.run_test(size=(130, 44)) as pilot:
         await until(pilot, lambda: bool(app._watched), what="agent watcher")
@@ -78,8 +84,7 @@ async def test_file_activity_is_drawn_at_once_when_quiet(repo: Path) -> None:
 
 async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) -> None:
     write_plan(repo, '[[agent]]\nname = "solo"\ncommand = ["sleep", "60"]\n')
-    wt = repo.parent / "wt-two"
-    git(repo, "worktree", "add", "-q", "-b", "two", str(wt))
+    wt = linked_worktree(repo, "wt-two")
     app = make_app(repo, live=True)
     async with app.run_test(size=(130, 44)) as pilot:
         await until(pilot, lambda: bool(app._watched), what="agent watcher")
@@ -99,11 +104,7 @@ async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) 
 
 
 async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
-    trees = []
-    for i in range(8):
-        wt = repo.parent / f"wt-{i}"
-        git(repo, "worktree", "add", "-q", "-b", f"b{i}", str(wt))
-        trees.append(wt)
+    trees = [linked_worktree(repo, f"wt-{i}") for i in range(8)]
     app = make_app(repo, live=True)
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: bool(app._watched), what="agent watcher")
