@@ -183,17 +183,29 @@ def deprioritize(pid: int, nice: int) -> bool:
         return True
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
-    path = _PROC / str(pid) / "autogroup"
+    if session_nice(pid) is None:
+        return True  # no autogroup for it: the plain nice is all there is
     try:
-        with open(path) as f:
-            mine = int(f.read().split()[-1])  # "/autogroup-123 nice 0"
-        with open(path, "w") as f:
-            f.write(str(min(19, mine + nice)))
+        with open(_PROC / str(pid) / "autogroup", "w") as f:
+            f.write(str(min(19, (session_nice("self") or 0) + nice)))
     except BlockingIOError:
         return False
-    except (OSError, ValueError, IndexError):
-        return True  # no autogroups here (or the process is gone): the plain nice is all there is
+    except OSError:
+        return True  # the process is gone, or the kernel refused: the plain nice is all there is
     return True
+
+
+def session_nice(pid: int | str) -> int | None:
+    """The nice value of *pid*'s scheduler autogroup (its session), or None when it has none.
+
+    The file reads ``/autogroup-123 nice 0``; it is empty for a task in the root autogroup (a
+    process whose session never got one, e.g. under some container runtimes and CI runners), and
+    missing without autogroup support."""
+    try:
+        fields = (_PROC / str(pid) / "autogroup").read_text().split()
+        return int(fields[-1]) if fields else None
+    except (OSError, ValueError):
+        return None
 
 
 def signal_tree(root: int, sig: int, *, include_root: bool = True) -> list[int]:
