@@ -110,6 +110,40 @@ class Term:
             os.kill(self.pid, 9)
 
 
+# open for the whole run, closed at exit
+TRACE = open(os.environ["BENCH_TRACE"], "a", buffering=1) if os.environ.get("BENCH_TRACE") else None  # noqa: SIM115
+
+
+def trace(kind: str, t0: float, t: float | None) -> None:
+    """With BENCH_TRACE=file: one line per key (wall clock at send, latency) to line up with a probe."""
+    if TRACE is not None:
+        sent = time.time() - (time.perf_counter() - t0)
+        TRACE.write(f"{sent:.3f} {kind} {'lost' if t is None else f'{(t - t0) * 1000:.0f} ms'}\n")
+
+
+def schedstat(pid: int) -> tuple[int, int] | None:
+    """(ns on a CPU, ns runnable but waiting for one) of *pid*'s main thread."""
+    try:
+        on, wait, _ = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+        return int(on), int(wait)
+    except (OSError, ValueError):
+        return None
+
+
+def thread_cpu(pid: int) -> dict[int, tuple[str, int]]:
+    """tid -> (thread name, user+system clock ticks) of every thread of *pid*."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(task.name)] = (name, int(fields[11]) + int(fields[12]))
+    return out
+
+
 def palette_latency(term: Term, trials: int) -> list[float]:
     out = []
     for _ in range(trials):
@@ -117,6 +151,7 @@ def palette_latency(term: Term, trials: int) -> list[float]:
         t0 = time.perf_counter()
         term.send(b"\x10")  # ctrl+p
         t = term.wait_for(b"Show help", 3.0)  # the palette's first listed command
+        trace("palette", t0, t)
         if t is not None:
             out.append(t - t0)
         term.send(b"\x1b")
@@ -134,6 +169,7 @@ def nav_latency(term: Term, trials: int) -> list[float]:
         t0 = time.perf_counter()
         term.send(key)
         t = term.wait_for(f"\u25b6 {name}".encode(), 3.0)
+        trace("arrow", t0, t)
         if t is not None:
             out.append(t - t0)
     return out
@@ -180,9 +216,14 @@ def main() -> int:
             term.drain(4.0)
             sup = psutil.Process(term.pid)
             t0, c0 = time.monotonic(), sum(sup.cpu_times()[:2])
+            s0 = schedstat(term.pid)
+            th0 = thread_cpu(term.pid)
             loaded_nav = nav_latency(term, args.trials * 2) if nav else []
             loaded = palette_latency(term, args.trials) if pal else []
-            cpu = (sum(sup.cpu_times()[:2]) - c0) / (time.monotonic() - t0) * 100
+            wall = time.monotonic() - t0
+            cpu = (sum(sup.cpu_times()[:2]) - c0) / wall * 100
+            s1 = schedstat(term.pid)
+            th1 = thread_cpu(term.pid)
             rss = sup.memory_info().rss
         finally:
             term.close()
@@ -199,6 +240,17 @@ def main() -> int:
         print("  " + fmt("ctrl+p idle (baseline)", idle, None) + "   target under load: p99 <= 100 ms")
         print(f"  supervisor under load: {cpu:.0f} % of a core, RSS {rss / 2**20:.0f} MB   "
               "target: under one core")
+        if s0 and s1:
+            print(f"  its main thread: ran {(s1[0] - s0[0]) / 1e9 / wall * 100:.0f} % of the time, waited for a CPU "
+                  f"{(s1[1] - s0[1]) / 1e9 / wall * 100:.0f} % (/proc schedstat)")
+        by_name: dict[str, float] = {}
+        for tid, (name, ticks) in th1.items():
+            if tid != term.pid:
+                by_name[name] = by_name.get(name, 0.0) + ticks - th0.get(tid, (name, 0))[1]
+        tick = os.sysconf("SC_CLK_TCK")
+        busiest = sorted(by_name.items(), key=lambda x: -x[1])
+        print("  its other threads (% of a core): "
+              + ", ".join(f"{n} {t / tick / wall * 100:.0f}" for n, t in busiest if t > 0))
     return 0
 
 

@@ -17,17 +17,25 @@ def journal_path(paths: RepoPaths) -> Path:
 
 def append(paths: RepoPaths, event: str, **data: Any) -> dict[str, Any]:
     """Append one event (fsync'd) and return it."""
-    record: dict[str, Any] = {"time": time.time(), "event": event, **data}
+    return append_many(paths, [(event, data)])[0]
+
+
+def append_many(paths: RepoPaths, events: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Append several events with one write and one fsync (e.g. 32 agents exiting in one tick)."""
+    now = time.time()
+    records: list[dict[str, Any]] = [{"time": now, "event": event, **data} for event, data in events]
+    if not records:
+        return records
     path = journal_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, default=str, ensure_ascii=False) + "\n"
+    text = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode())
+        os.write(fd, text.encode())
         os.fsync(fd)
     finally:
         os.close(fd)
-    return record
+    return records
 
 
 def read(paths: RepoPaths) -> list[dict[str, Any]]:

@@ -428,6 +428,7 @@ class Supervisor:
     def poll(self) -> list[str]:
         """Reap exited agents (and start the next serialized one).  Cheap: call often."""
         events: list[str] = []
+        exits: list[tuple[str, dict[str, object]]] = []
         for run in list(self.runs.values()):
             if run.state in ("exited", "failed"):
                 continue
@@ -455,9 +456,12 @@ class Supervisor:
             run.exit_code = code
             run.state = "exited"
             events.append(f"{run.name} exited with code {code}")
-            self._journal("exit", agent=run.name, code=code)
+            exits.append(("exit", {"agent": run.name, "code": code}))
             if self.serial_queue:
+                self._journal_many(exits)  # in order: this exit before the next one's start
+                exits = []
                 self._start_next_serial()
+        self._journal_many(exits)  # 32 agents ending together: one write, one fsync
         return events
 
     def stop(self, name: str, grace: float = STOP_GRACE) -> str:
@@ -513,3 +517,7 @@ class Supervisor:
     def _journal(self, event: str, **data: object) -> None:
         with contextlib.suppress(OSError):
             journal.append(self.paths, event, **data)
+
+    def _journal_many(self, events: list[tuple[str, dict[str, object]]]) -> None:
+        with contextlib.suppress(OSError):
+            journal.append_many(self.paths, events)

@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -36,14 +36,18 @@ from ..core.errors import AgentTuiError
 from ..core.guard import PARTS as GUARD_PARTS
 from ..core.guard import Alert, Coverage, Guard
 from ..core.models import HeadState, RepoPaths, Worktree
-from ..core.procs import ProcSampler, ProcStats, processes_in
+from ..core.procs import ProcSampler, ProcStats, processes_in, renice_threads
 from ..core.supervisor import Supervisor
 from ..core.tmux import TmuxPane
 from ..core.watch import FileChange, watch_worktrees
+from . import textual_fixes
+from .collector import CollectorPacer
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
 from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, QuietFooter, short_path
+
+textual_fixes.apply()
 
 SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
 
@@ -72,6 +76,8 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 GIT_INTERVAL = 2.0
 GIT_PER_ROUND = 8
 TICK = 0.5
+THREAD_NICE = 10  # file watchers, samplers, git workers: the UI thread answers keys first
+INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 FLUSH_GAP = 0.2  # seconds between pane redraw rounds under a flood of changes
 HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
 QUICK_GAP = 0.02  # ... and when the last round drew every visible pane that was due
@@ -180,6 +186,18 @@ class AgentTuiApp(App[int]):
         self._pane_cache: list[AgentPane] | None = None
         self._feed_dirty = False
         self._feed_drawn = 0.0
+        self.collector: CollectorPacer | None = None
+        self._collect_handle: asyncio.TimerHandle | None = None
+        self._reniced: set[int] = set()  # worker threads already made nicer than the UI thread
+
+    # ---------------------------------------------------------------- input
+    async def on_event(self, event: events.Event) -> None:
+        if self.collector is not None and isinstance(event, INPUT_EVENTS) and not event.is_forwarded:
+            self.collector.input()  # a due full collection waits until input is quiet, then runs
+            if self._collect_handle is not None:
+                self._collect_handle.cancel()
+            self._collect_handle = asyncio.get_running_loop().call_later(self.collector.quiet, self.collector.tick)
+        await super().on_event(event)
 
     # ---------------------------------------------------------------- layout
     def get_default_screen(self) -> Screen[Any]:
@@ -529,9 +547,17 @@ class AgentTuiApp(App[int]):
     # ---------------------------------------------------------------- live updates
     @_while_mounted
     def tick(self) -> None:
+        if self.collector is not None:
+            self.collector.tick()
+        if self.live:
+            renice_threads(THREAD_NICE, self._reniced)
         if not self._firing:
-            for event in self.sup.poll():
-                self.say(event)
+            events = self.sup.poll()
+            if len(events) > 2:  # many agents ending together: one notice, not a toast each
+                self.say("; ".join(events[:2]) + f"; and {len(events) - 2} more agents ended")
+            else:
+                for event in events:
+                    self.say(event)
             if self._armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
                 self.disarm_guard("the last agent exited")
         for p in self.panes:
@@ -1073,24 +1099,10 @@ class AgentTuiApp(App[int]):
         return list(a.agents) if a else []
 
 
-def freeze_heap() -> None:
-    """Once the first screen is up, move everything alive into the collector's permanent generation.
-
-    Under a flood of file events Textual's render churn runs a full collection about once a second
-    (many of its Strips sit in reference cycles: a Strip caches itself); over the ~140,000 objects
-    of the imported modules and the mounted panes each took ~95 ms of CPU (bench_keys).  Frozen,
-    those are not scanned again: ~20-30 ms.  The thresholds stay Python's: raising them made full
-    collections rare but each one huge (1.8 s over 560,000 objects after 150 s, RSS 200 MB and
-    growing).  Only for the real process (tests share theirs)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
 def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
             unsafe_demo: bool = False) -> int:
     app = AgentTuiApp(paths, plan_path, recover=recover, unsafe_demo=unsafe_demo)
-    app.call_after_refresh(lambda: app.set_timer(1.0, freeze_heap))
+    pacer = app.collector = CollectorPacer()  # the real process only: tests share their heap
+    app.call_after_refresh(lambda: app.set_timer(1.0, pacer.start))  # once the first screen is up
     result = app.run()
     return int(result or 0)

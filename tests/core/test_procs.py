@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 
 import psutil
 import pytest
 
-from agenttui.core.procs import deprioritize, session_nice, spread_nice
+from agenttui.core.procs import deprioritize, renice_threads, session_nice, spread_nice
 
 
 def test_spread_nice_keeps_the_agents_together_no_heavier_than_one_nice_process() -> None:
@@ -42,3 +44,24 @@ def test_deprioritize_a_gone_process_is_not_an_error() -> None:
     child.wait()
     assert deprioritize(child.pid, 5) is True  # nothing to retry
 
+
+
+def test_worker_threads_run_nicer_than_the_main_thread() -> None:
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, name="test-worker")
+    worker.start()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        done: set[int] = set()
+        tid = worker.native_id
+        assert tid is not None
+        assert tid in renice_threads(3, done)
+        assert os.getpriority(os.PRIO_PROCESS, tid) == min(19, base + 3)
+        assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the main thread keeps its nice
+        assert tid not in renice_threads(3, done)  # handled once
+        late = threading.Thread(target=stop.wait)  # a thread that turns up later is handled too
+        late.start()
+        assert late.native_id in renice_threads(3, done)
+    finally:
+        stop.set()
+        worker.join()

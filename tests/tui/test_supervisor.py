@@ -311,3 +311,31 @@ def test_status_lists_launched_agent_pids(repo: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_agents_ending_together_make_one_notice_and_one_journal_write(
+    repo: Path, tmp_path: Path, cleanup_agents: list[AgentTuiApp]
+) -> None:
+    go = tmp_path / "go"
+    write_plan(repo, "".join(
+        f'[[agent]]\nname = "w{i}"\ncommand = ["sh", "-c", "while [ ! -e \'{go}\' ]; do sleep 0.02; done"]\n\n'
+        for i in range(4)))
+    app = make_app(repo, live=True)
+    cleanup_agents.append(app)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await announce_and_confirm(pilot, app)
+        await pilot.press("f")
+        await until(pilot, lambda: all(r.state == "running" for r in app.sup.runs.values()), what="running")
+        app._firing = True  # hold the reaping tick while all four end, so one tick sees them together
+        go.touch()
+        pids = [r.pid for r in app.sup.runs.values()]
+        await until(pilot, lambda: all(psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids if p),
+                    what="all four ended")
+        app._firing = False
+        await until(pilot, lambda: all(r.state == "exited" for r in app.sup.runs.values()), what="reaped")
+        said = [n.message for n in app._notifications]
+        ended = [m for m in said if "exited with code" in m]
+        assert len(ended) == 1 and ended[0].endswith("and 2 more agents ended"), said
+    exits = [r for r in read_journal(gitrepo.open_repo(repo)) if r["event"] == "exit"]
+    assert sorted(r["agent"] for r in exits) == ["w0", "w1", "w2", "w3"]
+    assert len({r["time"] for r in exits}) == 1  # one append, one fsync

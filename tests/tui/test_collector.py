@@ -1,0 +1,44 @@
+"""Full garbage collections paced between key presses (the real collector, the real heap)."""
+
+from __future__ import annotations
+
+import gc
+
+from agenttui.tui.collector import CollectorPacer
+
+
+def test_policy_waits_for_quiet_input_but_not_forever() -> None:
+    pacer = CollectorPacer(quiet=0.12, longest=2.0)
+    assert pacer.decide(10.0, due=False) is False  # nothing piled up: nothing to do
+    pacer.input(now=10.0)
+    assert pacer.decide(10.05, due=True) is False  # a key 50 ms ago: its answer may still be drawing
+    assert pacer.decide(10.13, due=True) is True  # quiet for 130 ms: now
+    for t in range(20):  # a held key: input every 100 ms keeps it waiting ...
+        pacer.input(now=20.0 + t / 10)
+        if pacer.decide(20.0 + t / 10 + 0.01, due=True):
+            break
+    assert 1.9 <= t / 10 <= 2.1  # ... but at most `longest`
+    assert pacer.deferred >= 19
+
+
+def test_start_takes_full_collections_over_and_stop_gives_them_back() -> None:
+    before = gc.get_threshold()
+    pacer = CollectorPacer(quiet=0.0)
+    pacer.start()
+    try:
+        assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] > 1_000_000
+        assert gc.get_freeze_count() > 0  # the start-up heap is out of the full collections' way
+        runs = 0
+        while not pacer.due():  # churn young collections until a full one is due, as a flood does
+            for _ in range(2000):
+                a: list[object] = []
+                a.append(a)
+            runs += 1
+            assert runs < 10_000
+        assert gc.get_count()[2] >= 10  # Python did not run it by itself
+        took = pacer.tick()
+        assert took is not None and pacer.runs == 1
+        assert gc.get_count()[2] == 0 and not pacer.due()
+    finally:
+        pacer.stop()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

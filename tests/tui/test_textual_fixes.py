@@ -1,0 +1,34 @@
+"""The Textual fixes the app applies: each test fails on unpatched Textual."""
+
+from __future__ import annotations
+
+import gc
+
+from rich.segment import Segment
+from textual.strip import Strip
+
+import agenttui.tui.app  # noqa: F401  (applies the fixes, as the app does)
+
+
+def test_a_whole_strip_division_leaves_no_reference_cycle() -> None:
+    line = Strip([Segment("hello "), Segment("world")])
+    assert [s.text for s in line.divide([11])] == ["hello world"]
+    assert [s.text for s in line.divide([6, 11])] == ["hello ", "world"]  # real cuts still work
+    assert [s.text for s in line.divide([6, 11])] == ["hello ", "world"]  # and are cached
+    assert line.divide([11, 40])[0] is line  # cuts past the end are dropped, as before
+
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(200):  # what the compositor does to nearly every line of every frame
+            strip = Strip([Segment(f"line {i}")])
+            assert strip.divide([strip.cell_length]) == [strip]
+            del strip
+        gc.collect()
+        cyclic = [o for o in gc.garbage if isinstance(o, Strip)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert cyclic == []  # unpatched: 200 strips, each freed only by a full collection
