@@ -11,6 +11,7 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,32 +197,34 @@ def deprioritize(pid: int, nice: int) -> bool:
     return True
 
 
-def renice_threads(nice: int, done: set[int]) -> list[int]:
-    """Run this process's threads other than the main one *nice* steps nicer than it; return tids.
-
-    A thread's nice is its own on Linux, and new threads inherit their creator's.  The file
-    watchers' reader threads (watchfiles' ``notify-rs``) take ~27 % of a core while agents write
-    13,000 files/s; at the main thread's nice they made it wait for a CPU 12 % of the time and keys
-    wait with it (bench_keys).  *done* holds the threads already handled: call this as often as
-    threads may appear (cheap: one directory listing)."""
-    main = threading.main_thread().native_id
-    if nice <= 0 or main is None:
-        return []
+def thread_ids() -> set[int]:
+    """The ids of this process's threads (Linux: ``/proc/self/task``; empty elsewhere)."""
     try:
-        tids = [int(t) for t in os.listdir(_PROC / "self" / "task")]
+        return {int(t) for t in os.listdir(_PROC / "self" / "task")}
     except (OSError, ValueError):
+        return set()
+
+
+def renice_threads(tids: Iterable[int], nice: int, *, name_prefix: str = "") -> list[int]:
+    """Run the given threads of this process *nice* steps nicer than the calling thread.
+
+    A thread's nice is its own on Linux.  The main thread is never changed; with *name_prefix*
+    only threads whose name starts with it are (e.g. ``notify-rs``, watchfiles' reader thread)."""
+    main = threading.main_thread().native_id
+    if nice <= 0:
         return []
     target = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice)
     changed = []
     for tid in tids:
-        if tid == main or tid in done:
+        if tid == main:
             continue
-        done.add(tid)
-        with contextlib.suppress(OSError):  # gone meanwhile
+        try:
+            if name_prefix and not (_PROC / "self" / "task" / str(tid) / "comm").read_text().startswith(name_prefix):
+                continue
             os.setpriority(os.PRIO_PROCESS, tid, target)
-            changed.append(tid)
-    if len(done) > 4 * len(tids) + 64:  # forget threads long gone (tids are reused)
-        done.intersection_update(tids)
+        except OSError:  # gone meanwhile
+            continue
+        changed.append(tid)
     return changed
 
 

@@ -36,7 +36,7 @@ from ..core.errors import AgentTuiError
 from ..core.guard import PARTS as GUARD_PARTS
 from ..core.guard import Alert, Coverage, Guard
 from ..core.models import HeadState, RepoPaths, Worktree
-from ..core.procs import ProcSampler, ProcStats, processes_in, renice_threads
+from ..core.procs import ProcSampler, ProcStats, processes_in
 from ..core.supervisor import Supervisor
 from ..core.tmux import TmuxPane
 from ..core.watch import FileChange, watch_worktrees
@@ -76,7 +76,7 @@ def _while_mounted(fn: Callable[..., Any]) -> Callable[..., Any]:
 GIT_INTERVAL = 2.0
 GIT_PER_ROUND = 8
 TICK = 0.5
-THREAD_NICE = 10  # file watchers, samplers, git workers: the UI thread answers keys first
+WATCHER_NICE = 19  # the agents' file watcher thread: the UI thread answers keys first
 INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 FLUSH_GAP = 0.2  # seconds between pane redraw rounds under a flood of changes
 HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
@@ -188,7 +188,6 @@ class AgentTuiApp(App[int]):
         self._feed_drawn = 0.0
         self.collector: CollectorPacer | None = None
         self._collect_handle: asyncio.TimerHandle | None = None
-        self._reniced: set[int] = set()  # worker threads already made nicer than the UI thread
 
     # ---------------------------------------------------------------- input
     async def on_event(self, event: events.Event) -> None:
@@ -549,8 +548,6 @@ class AgentTuiApp(App[int]):
     def tick(self) -> None:
         if self.collector is not None:
             self.collector.tick()
-        if self.live:
-            renice_threads(THREAD_NICE, self._reniced)
         if not self._firing:
             events = self.sup.poll()
             if len(events) > 2:  # many agents ending together: one notice, not a toast each
@@ -780,7 +777,7 @@ class AgentTuiApp(App[int]):
     async def _watch_worker(self, roots: list[Path]) -> None:
         stop = asyncio.Event()
         try:
-            async for batch in watch_worktrees(roots, stop):
+            async for batch in watch_worktrees(roots, stop, thread_nice=WATCHER_NICE):
                 if batch:
                     self.post_message(FileActivity(batch))
         finally:

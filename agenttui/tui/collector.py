@@ -4,10 +4,10 @@ Under a flood of file events Textual's layout and render churn leaves cyclic gar
 compositor's arrangement closures, rebuilt widgets), and Python runs a full collection whenever
 enough has piled up: 25-75 ms on a loaded machine, wherever it lands, e.g. in the middle of
 drawing the answer to a key (the p99 of bench/bench_keys.py).  The pacer takes full collections
-out of Python's hands and runs them itself, at the same rate, but only once input has been quiet
-for ``QUIET`` seconds (the answer to the last key is on the screen by then, and the next key of a
-person typing is rarely that close), and at the latest ``LONGEST`` seconds after they became due
-(a held key must not grow the heap without bound).
+out of Python's hands and runs them itself, in at most ``SHARE`` of the time, once input has been
+quiet for ``QUIET`` seconds (the answer to the last key is on the screen by then, and the next key
+of a person typing is rarely that close), and at the latest ``LONGEST`` seconds after they became
+due (a held key must not grow the heap without bound).
 
 Young collections (generations 0 and 1) stay automatic: they are short.  At start the start-up
 heap (imported modules, the mounted panes) is collected once and frozen, so full collections do
@@ -23,14 +23,18 @@ import time
 QUIET = 0.12  # s of no input before a due full collection runs
 LONGEST = 2.0  # s a due full collection may be put off while input keeps coming
 YOUNG_RUNS = 10  # generation-1 collections between full ones: Python's own default threshold
+SHARE = 0.05  # full collections take at most this share of the time: after one of d s, wait d / SHARE
 _NEVER = 1 << 30  # a generation-2 threshold Python never reaches by itself
 
 
 class CollectorPacer:
-    def __init__(self, *, quiet: float = QUIET, longest: float = LONGEST, young_runs: int = YOUNG_RUNS) -> None:
+    def __init__(self, *, quiet: float = QUIET, longest: float = LONGEST, young_runs: int = YOUNG_RUNS,
+                 share: float = SHARE) -> None:
         self.quiet = quiet
         self.longest = longest
         self.young_runs = young_runs
+        self.share = share
+        self.not_before = 0.0  # monotonic time before which no full collection is due
         self.last_input = 0.0
         self.due_since: float | None = None
         self.saved: tuple[int, int, int] | None = None
@@ -60,8 +64,12 @@ class CollectorPacer:
         """A key, click or scroll arrived."""
         self.last_input = time.monotonic() if now is None else now
 
-    def due(self) -> bool:
-        return gc.get_count()[2] >= self.young_runs
+    def due(self, now: float | None = None) -> bool:
+        """Python's own count says so (Python also waits until the survivors grew by a quarter, which
+        it does not expose: under a flood its count alone came due 5 times a second), and the
+        collections so far leave the time budget room."""
+        now = time.monotonic() if now is None else now
+        return gc.get_count()[2] >= self.young_runs and now >= self.not_before
 
     def decide(self, now: float, due: bool) -> bool:
         """Whether a full collection runs now (pure: the policy, for tests)."""
@@ -81,9 +89,11 @@ class CollectorPacer:
         if self.saved is None:
             return None
         now = time.monotonic() if now is None else now
-        if not self.decide(now, self.due()):
+        if not self.decide(now, self.due(now)):
             return None
         t0 = time.perf_counter()
         gc.collect()
+        took = time.perf_counter() - t0
         self.runs += 1
-        return time.perf_counter() - t0
+        self.not_before = time.monotonic() + took / self.share
+        return took

@@ -10,7 +10,7 @@ import threading
 import psutil
 import pytest
 
-from agenttui.core.procs import deprioritize, renice_threads, session_nice, spread_nice
+from agenttui.core.procs import deprioritize, renice_threads, session_nice, spread_nice, thread_ids
 
 
 def test_spread_nice_keeps_the_agents_together_no_heavier_than_one_nice_process() -> None:
@@ -46,22 +46,20 @@ def test_deprioritize_a_gone_process_is_not_an_error() -> None:
 
 
 
-def test_worker_threads_run_nicer_than_the_main_thread() -> None:
+def test_renice_threads_makes_the_given_threads_nicer_never_the_main_one() -> None:
     stop = threading.Event()
+    before = thread_ids()
     worker = threading.Thread(target=stop.wait, name="test-worker")
     worker.start()
     base = os.getpriority(os.PRIO_PROCESS, 0)
     try:
-        done: set[int] = set()
         tid = worker.native_id
-        assert tid is not None
-        assert tid in renice_threads(3, done)
+        assert tid is not None and tid in thread_ids() - before
+        main = threading.main_thread().native_id
+        assert renice_threads([tid, main or 0], 3) == [tid]
         assert os.getpriority(os.PRIO_PROCESS, tid) == min(19, base + 3)
         assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the main thread keeps its nice
-        assert tid not in renice_threads(3, done)  # handled once
-        late = threading.Thread(target=stop.wait)  # a thread that turns up later is handled too
-        late.start()
-        assert late.native_id in renice_threads(3, done)
+        assert renice_threads([tid], 3, name_prefix="notify-rs") == []  # not a watcher thread
     finally:
         stop.set()
         worker.join()

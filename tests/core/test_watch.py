@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import time
 from pathlib import Path
 
+import watchfiles
+
+from agenttui.core.procs import thread_ids
 from agenttui.core.watch import Activity, assign, watch_worktrees
 
 
@@ -15,6 +21,15 @@ def test_assign_deepest_root_wins() -> None:
     flat = {str(k): [(c.kind, c.path) for c in v] for k, v in got.items()}
     assert flat == {"/a/w1": [("created", "x"), ("created", "n.txt")], "/a/w10": [("modified", "y")],
                     "/a/w1/nested": [("deleted", "z")], "/b": [("created", "c")]}
+
+
+def test_noise_is_left_out_by_the_path_inside_the_worktree() -> None:
+    noise = [".git", ".git/index", "src/__pycache__/m.cpython-311.pyc", "m.pyc", "a/.m.py.swp", "notes.txt~",
+             ".#lock", ".DS_Store", "flycheck_x.py", "pkg/.mypy_cache/x", ".ruff_cache/y"]
+    kept = ["src/app.py", ".gitignore", ".github/workflows/ci.yml", "my.git/x", "a.sw", "git/x", "x~y"]
+    root = Path("/home/u/.hg/wt")  # a worktree under a directory that would be noise inside one
+    got = assign([(1, f"{root}/{p}") for p in noise + kept], [root], now=1.0)
+    assert [c.path for c in got[root]] == kept
 
 
 def test_activity_latest_and_rates() -> None:
@@ -49,3 +64,41 @@ async def test_real_watch(tmp_path: Path) -> None:
     stop.set()
     await asyncio.wait_for(task, 10)
     assert "x.py" in seen[a] and "y.py" in seen[b]
+
+
+def notify_threads() -> dict[int, int]:
+    """tid -> nice of this process's watchfiles reader threads."""
+    out = {}
+    for tid in thread_ids():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/self/task/{tid}/comm").read_text().startswith("notify-rs"):
+                out[tid] = os.getpriority(os.PRIO_PROCESS, tid)
+    return out
+
+
+async def test_the_agents_watcher_thread_runs_nicer_and_the_guards_does_not(tmp_path: Path) -> None:
+    a, guarded = tmp_path / "a", tmp_path / "main"
+    a.mkdir()
+    guarded.mkdir()
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    stop = asyncio.Event()
+    before = notify_threads()
+
+    async def agents() -> None:
+        async for _batch in watch_worktrees([a], stop, thread_nice=4):
+            pass
+
+    async def guard() -> None:  # the guard's own watcher, as the app starts it: plain awatch
+        async for _changes in watchfiles.awatch(guarded, stop_event=stop, debounce=10, step=5):
+            pass
+
+    tasks = [asyncio.create_task(guard()), asyncio.create_task(agents())]
+    deadline = time.monotonic() + 10
+    while len(set(notify_threads()) - set(before)) < 2 or max(notify_threads().values()) == base:
+        assert time.monotonic() < deadline, f"watcher threads: {notify_threads()}"
+        await asyncio.sleep(0.02)
+    mine = {t: n for t, n in notify_threads().items() if t not in before}
+    assert sorted(mine.values()) == [base, min(19, base + 4)]  # one reniced, the guard's untouched
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 
 from agenttui.tui.collector import CollectorPacer
 
@@ -39,6 +40,13 @@ def test_start_takes_full_collections_over_and_stop_gives_them_back() -> None:
         took = pacer.tick()
         assert took is not None and pacer.runs == 1
         assert gc.get_count()[2] == 0 and not pacer.due()
+        # the time budget: however much piles up, the next one waits took / share
+        assert pacer.not_before >= time.monotonic() + took / pacer.share - 1.0
+        while gc.get_count()[2] < 10:
+            for _ in range(2000):
+                b: list[object] = []
+                b.append(b)
+        assert not pacer.due(now=pacer.not_before - 0.001) and pacer.due(now=pacer.not_before)
     finally:
         pacer.stop()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
