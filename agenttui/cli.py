@@ -206,10 +206,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _frame_rate() -> None:
+    """Before Textual is imported: up to 120 frames a second instead of its 60.  Frames are drawn
+    only when something changed (and the panes' redraws are paced anyway), so this costs nothing
+    idle; it shortens every wait for the next frame, and opening the palette takes three of them
+    (bench_keys: idle 42 -> 33 ms, under load p50 45 -> 37 ms).  TEXTUAL_FPS still wins."""
+    os.environ.setdefault("TEXTUAL_FPS", "120")
+
+
 def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
     paths, plan = _load(args.repo, args.plan, required=False)
     if paths.bare:
         raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
+    _frame_rate()
     from .tui.app import run_app
 
     plan_path = find_plan(paths.toplevel, args.plan)
@@ -231,6 +240,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               "agents in one shared checkout, exactly the incident agenttui exists to prevent.",
               file=sys.stderr)
     paths = gitrepo.open_repo(path)
+    _frame_rate()
     from .tui.app import run_app
 
     return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)

@@ -1,7 +1,7 @@
 """Key latency of the real ``agenttui`` over a real pty while agents write files in their worktrees.
 
     python bench/bench_keys.py [--agents 32] [--trials 30] [--seconds 40] [--rate 13000]
-                               [--keys both|nav|palette] [--nice N]
+                               [--keys both|nav|palette] [--nice N] [--idle-trials N]
 
 Starts the installed supervisor in a pty on a repository whose plan has N agents, each writing
 files at its share of --rate in its own worktree; confirms and fires through the real keys; then
@@ -179,6 +179,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--agents", type=int, default=32)
     ap.add_argument("--trials", type=int, default=30)
+    ap.add_argument("--idle-trials", type=int, default=None, help="baseline trials (default: from --trials)")
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--rate", type=float, default=13_000, help="files/s for all agents together")
     ap.add_argument("--keys", choices=("both", "nav", "palette"), default="both")
@@ -206,8 +207,9 @@ def main() -> int:
             assert term.wait_for(b"not announced", 20) is not None, "no first frame"
             term.drain(1.0)
             nav, pal = args.keys in ("both", "nav"), args.keys in ("both", "palette")
-            idle_nav = nav_latency(term, max(10, args.trials)) if nav else []
-            idle = palette_latency(term, max(5, args.trials // 2)) if pal else []
+            base = args.trials if args.idle_trials is None else args.idle_trials
+            idle_nav = nav_latency(term, max(10, base)) if nav else []
+            idle = palette_latency(term, max(5, base // 2)) if pal else []
             term.send(b"a")
             assert term.wait_for(b"verified", 20) is not None, "no announce modal"
             term.send(b"y")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,14 @@ def test_status_text(repo: Path) -> None:
     res = run_cli("status", str(repo))
     assert res.returncode == 0
     assert "HEAD        detached at" in res.stdout
+
+
+def test_the_supervisor_draws_up_to_120_frames_unless_told_otherwise() -> None:
+    code = ("from agenttui.cli import _frame_rate; _frame_rate(); "
+            "import textual.constants as c; print(c.MAX_FPS)")
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "120"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "TEXTUAL_FPS": "30"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "30"

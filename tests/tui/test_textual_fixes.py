@@ -32,3 +32,20 @@ def test_a_whole_strip_division_leaves_no_reference_cycle() -> None:
         gc.garbage.clear()
         gc.enable()
     assert cyclic == []  # unpatched: 200 strips, each freed only by a full collection
+
+
+def test_styles_caches_of_gone_widgets_are_not_kept_alive() -> None:
+    from textual._styles_cache import StylesCache
+    from textual.color import Color
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, StylesCache) for o in gc.get_objects())
+
+    before = alive()
+    for i in range(50):  # every widget has one; a palette, toast or modal dies with its widgets
+        cache = StylesCache()
+        inner, outer = cache.get_inner_outer(Color(i, 0, 0), Color(0, 0, 255, 0.5))
+        assert outer.background == Color(i, 0, 0)
+        del cache
+    assert alive() == before  # unpatched: all 50 held by get_inner_outer's lru_cache (up to 1,024)
