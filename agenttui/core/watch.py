@@ -27,7 +27,6 @@ KINDS = {
     watchfiles.Change.modified: "modified",
     watchfiles.Change.deleted: "deleted",
 }
-_IGNORED_DIRS = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hg"}
 
 
 @dataclass(frozen=True)

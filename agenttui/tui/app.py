@@ -549,12 +549,12 @@ class AgentTuiApp(App[int]):
         if self.collector is not None:
             self.collector.tick()
         if not self._firing:
-            events = self.sup.poll()
-            if len(events) > 2:  # many agents ending together: one notice, not a toast each
-                self.say("; ".join(events[:2]) + f"; and {len(events) - 2} more agents ended")
+            ended = self.sup.poll()
+            if len(ended) > 2:  # many agents ending together: one notice, not a toast each
+                self.say("; ".join(ended[:2]) + f"; and {len(ended) - 2} more agents ended")
             else:
-                for event in events:
-                    self.say(event)
+                for line in ended:
+                    self.say(line)
             if self._armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
                 self.disarm_guard("the last agent exited")
         for p in self.panes:
