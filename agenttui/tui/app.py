@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -120,6 +121,13 @@ class MainScreen(Screen[Any]):
     key was most of the key's latency under load, bench_keys)."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
+    def _screen_resized(self, size: Size) -> None:
+        """Textual lays out every screen under a new modal again when the modal gets its first
+        Resize, at the same size: 32 panes arranged for nothing on each palette open."""
+        if size == self._size and not self._layout_required:
+            return
+        super()._screen_resized(size)
 
 
 class AgentTuiApp(App[int]):

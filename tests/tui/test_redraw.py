@@ -145,3 +145,33 @@ async def test_opening_the_palette_and_modals_leaks_no_widgets(repo: Path) -> No
             await until(pilot, lambda: not isinstance(app.screen, AnnounceModal), what="modal closed")
         await pilot.pause()
         assert footer_keys() == before  # Textual's Footer leaked 9 keys per rebuild
+
+
+async def test_opening_the_palette_does_not_lay_out_the_panes_again_but_a_resize_does(repo: Path) -> None:
+    from textual.command import CommandPalette
+
+    for i in range(4):
+        linked_worktree(repo, f"lay-{i}")
+    app = make_app(repo)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await until(pilot, lambda: len(app.panes) == 4 and not app.screen._layout_required, what="settled")
+        await pilot.pause(0.2)
+        main = app.screen
+        layouts: list[object] = []
+        original = main._refresh_layout
+
+        def counted(size: object = None, scroll: bool = False) -> None:
+            layouts.append(size)
+            original(size, scroll)
+
+        main._refresh_layout = counted  # type: ignore[method-assign]
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        await pilot.pause(0.2)
+        assert layouts == []  # Textual re-arranges every screen under a new modal, at the same size
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, what="palette closed")
+        width = app.pane("lay-0").size.width  # type: ignore[union-attr]
+        await pilot.resize_terminal(100, 44)
+        await until(pilot, lambda: app.pane("lay-0").size.width != width, what="panes laid out anew")  # type: ignore[union-attr]
+        assert layouts
