@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any, NoReturn
 
 from .core import repo as gitrepo
 from .core.check import gather_facts, plan_targets, verify
-from .core.errors import AgentTuiError, PlanError
+from .core.errors import AgentTuiError, PlanError, shown
 from .core.plan import Plan, empty_plan, find_plan, load_plan
 
 COMMANDS = ("check", "status", "recover", "demo", "trash", "restore")
@@ -248,6 +249,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if shutil.which("git") is None and not {"-h", "--help", "--version"} & set(argv[:2]):
+        print("agenttui: error: git is not on PATH: install git (2.38 or newer) or fix PATH", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         if argv and argv[0] in COMMANDS:
             cmd = argv[0]
@@ -265,12 +269,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args, recover=True)
         return cmd_tui(_parser().parse_args(argv))
     except AgentTuiError as exc:
-        print(f"agenttui: error: {exc.message}", file=sys.stderr)
+        print(f"agenttui: error: {shown(exc.message)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except RecursionError:  # input nested beyond reason (a plan, a settings file)
+        print("agenttui: error: input is nested too deeply", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a path the system refuses (a name part over 255 bytes, ...): bad input
+        where = f"{shown(exc.filename)}: " if exc.filename else ""
+        print(f"agenttui: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # never a traceback for the user; AGENTTUI_DEBUG=1 shows it
         if os.environ.get("AGENTTUI_DEBUG"):
             raise

@@ -57,6 +57,7 @@ class RepoFacts:
     branches: dict[str, str] = field(default_factory=dict)  # branch name -> sha (plan targets only)
     bases: dict[str, str | None] = field(default_factory=dict)  # base rev -> commit sha
     existing: frozenset[Path] = frozenset()  # target paths that exist on disk
+    unusable: tuple[tuple[str, str], ...] = ()  # (target path, why a worktree cannot go there)
 
     @property
     def fingerprint(self) -> str:
@@ -69,6 +70,7 @@ class RepoFacts:
             "br": sorted(self.branches.items()),
             "bases": sorted((k, v or "") for k, v in self.bases.items()),
             "ex": sorted(str(p) for p in self.existing),
+            "unusable": sorted(self.unusable),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
@@ -139,6 +141,35 @@ def plan_targets(plan: Plan, main: Path | None, head: HeadState | None = None) -
     return targets
 
 
+def target_problem(path: Path, git_dirs: tuple[Path, ...]) -> str | None:
+    """Why no worktree can be made at *path*, found before fire (not half-way through it): a
+    place inside a ``.git`` directory (``worktree_root = ".git/wt"`` once made agents' worktrees
+    inside the repository's own database), under a file, unwritable, or with a name part longer
+    than the file system allows."""
+    p = _norm(path)
+    if any(part == ".git" for part in p.parts):
+        return "is inside a .git directory"
+    real = Path(os.path.realpath(p))
+    for d in git_dirs:
+        if any(q == d or d in q.parents for q in (p, real)):
+            return f"is inside the repository's git directory {d}"
+    if any(len(os.fsencode(part)) > 255 for part in p.parts):
+        return "has a name part longer than 255 bytes"
+    parent = p
+    while True:
+        try:
+            if parent.exists() or parent == parent.parent:
+                break
+        except OSError as exc:  # e.g. ENAMETOOLONG
+            return f"cannot be used: {exc.strerror}"
+        parent = parent.parent
+    if parent != p and not parent.is_dir():
+        return f"cannot be created: {parent} is a file"
+    if parent != p and not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot be created: {parent} is not writable"
+    return None
+
+
 def gather_facts(paths: RepoPaths, plan: Plan) -> RepoFacts:
     """Read what :func:`verify` needs from the repository."""
     if paths.bare:
@@ -160,7 +191,23 @@ def gather_facts(paths: RepoPaths, plan: Plan) -> RepoFacts:
     if commits:
         revs = [a.base for a in plan.agents if a.isolation == "worktree"]
         bases = gitrepo.resolve_commits(paths, revs, cwd=main)
-    existing = frozenset(t.path for t in targets if t.isolated and t.path.exists())
+    registered = {_norm(w.path) for w in trees}
+    git_dirs = tuple(dict.fromkeys(_norm(Path(os.path.realpath(d))) for d in (paths.common_dir, paths.git_dir)))
+    unusable: list[tuple[str, str]] = []
+    existing_paths: list[Path] = []
+    for t in targets:
+        if not t.isolated:
+            continue
+        problem = None if _norm(t.path) in registered else target_problem(t.path, git_dirs)
+        if problem is not None:
+            unusable.append((str(t.path), problem))
+            continue
+        try:
+            if t.path.exists():
+                existing_paths.append(t.path)
+        except OSError:
+            pass
+    existing = frozenset(existing_paths)
     return RepoFacts(
         bare=False,
         has_commits=commits,
@@ -170,6 +217,7 @@ def gather_facts(paths: RepoPaths, plan: Plan) -> RepoFacts:
         branches=branches,
         bases=bases,
         existing=existing,
+        unusable=tuple(unusable),
     )
 
 
@@ -237,10 +285,14 @@ def _check_targets(plan: Plan, facts: RepoFacts, targets: list[Target], v: list[
     seen_path: dict[str, str] = {}
     seen_branch: dict[str, str] = {}
     registered = {os.path.normcase(str(_norm(w.path))): w for w in facts.worktrees}
+    unusable = dict(facts.unusable)
     for t in targets:
         if not t.isolated:
             continue
         a = by_name[t.name]
+        if str(t.path) in unusable:
+            v.append(Violation(t.name, f"worktree path {t.path} {unusable[str(t.path)]}: "
+                                       "set worktree_root (or worktree) to a writable folder outside .git"))
         key = os.path.normcase(str(t.path))
         if _same(t.path, facts.main):
             v.append(Violation(t.name, f"worktree path {t.path} is the main checkout: "

@@ -31,7 +31,7 @@ class Prediction:
 
 def predict(paths: RepoPaths, a: str, b: str) -> Prediction:
     st, out, err = gitcmd.run(paths.common_dir, ["merge-tree", "--write-tree", "--name-only",
-                                                 "--no-messages", a, b], check=False)
+                                                 "--no-messages", "--end-of-options", a, b], check=False)
     if st == 0:
         return Prediction(a, b, True)
     head = out.splitlines()[0] if out.strip() else ""

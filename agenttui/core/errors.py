@@ -8,6 +8,15 @@ def first_line(text: str, default: str = "failed") -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), default)
 
 
+def shown(value: object) -> str:
+    """A path or name for a one-line message: control characters (a newline in a folder name)
+    are written as escapes, so the line is not cut and cannot be spoofed."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class AgentTuiError(Exception):
     """A problem with the user's input or repository, explained in one line."""
 

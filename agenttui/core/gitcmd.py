@@ -14,7 +14,11 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 
-import git as gitpython
+# GitPython looks for git when it is imported and raises a 59-line error when git is missing;
+# agenttui checks for git itself (cli.main) and says so in one line.
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+
+import git as gitpython  # noqa: E402
 
 from .errors import GitError, first_line  # noqa: F401  (first_line: for callers of git)
 
@@ -86,5 +90,23 @@ def ok(cwd: str | os.PathLike[str], *args: str) -> bool:
 
 def check_ref_format(refname: str) -> bool:
     """``git check-ref-format`` — the authority on what a valid ref name is (needs no repo)."""
-    return ok("/", "check-ref-format", refname)
+    return ok("/", "check-ref-format", refname)  # (no --end-of-options here: callers pass refs/...)
+
+
+def branch_name_problem(name: str) -> str | None:
+    """Why *name* cannot be a branch, or None.  ``check-ref-format refs/heads/<x>`` alone accepts
+    ``-M``, ``-b`` and ``-x/``: names that reach ``git branch`` or ``git worktree add`` as options
+    (``branch = "-M"`` once renamed the main checkout's branch).  ``git branch`` itself refuses a
+    leading ``-`` and ``HEAD``; so does agenttui."""
+    if not name:
+        return "is empty"
+    if name.startswith("-"):
+        return "starts with '-' (git would read it as an option)"
+    if name == "HEAD":
+        return "is HEAD"
+    if any(c in name for c in "\n\r\t\0"):
+        return "contains a control character"
+    if not check_ref_format(f"refs/heads/{name}"):
+        return "is not a valid branch name"
+    return None
 

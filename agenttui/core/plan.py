@@ -133,6 +133,8 @@ def load_plan(path: str | Path) -> Plan:
 def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan:
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nesting level (100,000 nested arrays)
+        raise PlanError(f"{path}: malformed TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -162,8 +164,10 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
     if worktree_root is not None and (not isinstance(worktree_root, str) or not worktree_root):
         raise err(table_lines.get("settings.worktree_root"), "worktree_root must be a non-empty string")
     prefix = settings.get("branch_prefix", "agents/")
-    if not isinstance(prefix, str) or (prefix and not gitcmd.check_ref_format(f"refs/heads/{prefix}x")):
-        raise err(table_lines.get("settings.branch_prefix"), f"branch_prefix {prefix!r} is not valid in a ref")
+    if not isinstance(prefix, str) or (prefix and gitcmd.branch_name_problem(f"{prefix}x") is not None):
+        raise err(table_lines.get("settings.branch_prefix"),
+                  f"branch_prefix {prefix!r} is not valid in a branch name"
+                  + (" (it starts with '-')" if isinstance(prefix, str) and prefix.startswith("-") else ""))
     agent_nice = settings.get("agent_nice", 5)
     if not isinstance(agent_nice, int) or isinstance(agent_nice, bool) or not 0 <= agent_nice <= 19:
         raise err(table_lines.get("settings.agent_nice"), "agent_nice must be an integer from 0 to 19")
@@ -238,10 +242,10 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         ):
             raise err(kline("env"), f"agent {name!r}: 'env' must be a table of strings")
         branch = a.get("branch")
-        if branch is not None and (
-            not isinstance(branch, str) or not gitcmd.check_ref_format(f"refs/heads/{branch}")
-        ):
-            raise err(kline("branch"), f"agent {name!r}: branch {branch!r} is not a valid branch name")
+        if branch is not None:
+            problem = gitcmd.branch_name_problem(branch) if isinstance(branch, str) else "is not a string"
+            if problem is not None:
+                raise err(kline("branch"), f"agent {name!r}: branch {branch!r} {problem}")
         worktree = a.get("worktree")
         if worktree is not None and (not isinstance(worktree, str) or not worktree):
             raise err(kline("worktree"), f"agent {name!r}: 'worktree' must be a path")

@@ -141,7 +141,7 @@ def _drop_one(paths: RepoPaths, stash: Stash, below: str | None = None) -> Outco
     if status != 0 or now_sha.strip() != stash.sha:
         _unbackup(paths, ref)
         return Outcome(False, f"{stash.ref} moved before the drop; nothing dropped, reload and retry")
-    status, out, err = gitcmd.run(_cwd(paths), ["stash", "drop", stash.ref], check=False)
+    status, out, err = gitcmd.run(_cwd(paths), ["stash", "drop", "--end-of-options", stash.ref], check=False)
     m = _DROPPED.search(out + err)
     if status != 0 or m is None:
         _unbackup(paths, ref)
@@ -179,7 +179,7 @@ def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome
     cwd = _cwd(paths)
     if gitrepo.head_state(cwd).index_locked:
         raise RecoveryError("index.lock is held in the main checkout: another git command is running")
-    status, _, err = gitcmd.run(cwd, ["stash", "apply", stash.ref], check=False)
+    status, _, err = gitcmd.run(cwd, ["stash", "apply", "--end-of-options", stash.ref], check=False)
     if status != 0:
         first = gitcmd.first_line(err, "failed")
         raise RecoveryError(f"git stash apply {stash.ref} failed: {first}")
@@ -208,7 +208,8 @@ def delete_branch(paths: RepoPaths, name: str, *, force: bool = False) -> Outcom
     meta = {"name": name, "config": config, "force": force}
     _record(paths, "trash-before", id=entry, kind="branch", sha=sha, op="branch delete", meta=meta)
     ref = _backup(paths, entry, "branch", sha, verify=(f"refs/heads/{name}", sha))
-    status, out, err = gitcmd.run(_cwd(paths), ["branch", "-D" if force else "-d", name], check=False)
+    status, out, err = gitcmd.run(_cwd(paths), ["branch", "-D" if force else "-d", "--end-of-options", name],
+                                  check=False)
     m = re.search(r"Deleted branch .+ \(was ([0-9a-f]+)\)", out + err)
     if status != 0 or m is None:
         _unbackup(paths, ref)
@@ -233,7 +234,7 @@ def worktree_blockers(paths: RepoPaths, wt: Worktree) -> list[str]:
         problems.append("it is the main checkout")
     if wt.locked:
         problems.append(f"it is locked ({wt.locked_reason or 'no reason given'}): unlock it first")
-    if wt.path.is_dir():
+    if os.path.isdir(wt.path):
         try:
             git_dir = Path(gitcmd.out(wt.path, "rev-parse", "--path-format=absolute", "--git-dir").strip())
         except GitError:
@@ -280,7 +281,7 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
     blockers = worktree_blockers(paths, wt)
     if blockers:
         raise RecoveryError(f"refusing to touch {wt.path}: " + "; ".join(blockers))
-    if wt.prunable or not wt.path.is_dir():
+    if wt.prunable or not os.path.isdir(wt.path):
         raise RecoveryError(f"{wt.path} is gone from disk: prune stale worktrees instead")
     if require_clean:
         dirty = gitrepo.status_entries(wt.path)
@@ -293,7 +294,8 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
     meta = {"path": str(wt.path), "branch": wt.branch, "head": wt.head, "detached": wt.detached}
     _record(paths, "trash-before", id=entry, kind="worktree", sha=commit, op="worktree archive", meta=meta)
     ref = _backup(paths, entry, "worktree", commit)
-    status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", str(wt.path)], check=False)
+    status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", "--end-of-options", str(wt.path)],
+                                check=False)
     if status != 0:
         _unbackup(paths, ref)
         first = gitcmd.first_line(err, "failed")
@@ -323,7 +325,7 @@ def prune_worktrees(paths: RepoPaths) -> list[Outcome]:
 
 
 def unlock_worktree(paths: RepoPaths, path: Path) -> Outcome:
-    gitcmd.out(_cwd(paths), "worktree", "unlock", str(path))
+    gitcmd.out(_cwd(paths), "worktree", "unlock", "--end-of-options", str(path))
     _record(paths, "worktree-unlock", path=str(path))
     return Outcome(True, f"unlocked {path}")
 
@@ -380,7 +382,7 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
         if status != 0:
             raise RecoveryError(f"cannot restore branch {name}: it exists again; rename or delete it first")
         for key, value in e.meta.get("config") or []:
-            gitcmd.run(paths.common_dir, ["config", key, value], check=False)
+            gitcmd.run(paths.common_dir, ["config", "--add", "--end-of-options", key, value], check=False)
         done = f"restored branch {name} at {e.sha[:10]}"
     else:
         done = _restore_worktree(paths, e)
@@ -445,11 +447,11 @@ def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
     taken = {w.branch for w in gitrepo.list_worktrees(paths)}
     exists = bool(branch) and gitcmd.ok(paths.common_dir, "show-ref", "--verify", "-q", f"refs/heads/{branch}")
     if branch and exists and branch not in taken:
-        gitcmd.out(cwd, "worktree", "add", "--quiet", str(path), str(branch))
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "--end-of-options", str(path), str(branch))
     elif branch and not exists:
-        gitcmd.out(cwd, "worktree", "add", "--quiet", "-b", str(branch), str(path), head)
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "-b", str(branch), "--end-of-options", str(path), head)
     else:
-        gitcmd.out(cwd, "worktree", "add", "--quiet", "--detach", str(path), head)
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "--detach", "--end-of-options", str(path), head)
     if e.meta.get("pruned"):
         return f"restored worktree {path} at {head[:10]}"
     # put back the archived state: files from the snapshot, deletions too; index back to HEAD

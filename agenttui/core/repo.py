@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import gitcmd
-from .errors import AgentTuiError, GitError, NotARepository
+from .errors import AgentTuiError, GitError, NotARepository, shown
 from .models import Branch, HeadState, RepoPaths, RepoSnapshot, Stash, Worktree
 
 _SEP = "\x1f"
@@ -18,10 +18,13 @@ _REC = "\x1e"
 def open_repo(path: str | os.PathLike[str] = ".") -> RepoPaths:
     """Locate the repository that *path* is in (any path inside a checkout)."""
     p = Path(path).expanduser()
-    if not p.exists():
-        raise NotARepository(f"{p}: no such file or directory")
-    if not p.is_dir():
-        p = p.parent
+    try:
+        if not p.exists():
+            raise NotARepository(f"{shown(p)}: no such file or directory")
+        if not p.is_dir():
+            p = p.parent
+    except OSError as exc:  # e.g. a name part over 255 bytes: bad input, not an internal error
+        raise NotARepository(f"{shown(p)}: {exc.strerror or exc}") from None
     try:
         lines = gitcmd.out(
             p,
@@ -34,14 +37,14 @@ def open_repo(path: str | os.PathLike[str] = ".") -> RepoPaths:
         ).splitlines()
     except GitError as exc:
         if "not a git repository" in exc.stderr:
-            raise NotARepository(f"{p.resolve()}: not a git repository") from None
-        raise NotARepository(f"{p.resolve()}: {exc.message}") from None
+            raise NotARepository(f"{shown(p.resolve())}: not a git repository") from None
+        raise NotARepository(f"{shown(p.resolve())}: {exc.message}") from None
     git_dir, common_dir, bare, inside = lines[0], lines[1], lines[2], lines[3]
     toplevel: Path | None = None
     if inside == "true":
         toplevel = Path(gitcmd.out(p, "rev-parse", "--show-toplevel").rstrip("\n"))
     elif bare != "true":
-        raise NotARepository(f"{p.resolve()}: inside a .git directory; give a path in the checkout")
+        raise NotARepository(f"{shown(p.resolve())}: inside a .git directory; give a path in the checkout")
     return RepoPaths(
         git_dir=Path(git_dir),
         common_dir=Path(common_dir),
@@ -155,6 +158,8 @@ def list_worktrees(paths: RepoPaths, *, dirty: bool = False) -> list[Worktree]:
     """All worktrees, main first (one git call; plus one status per worktree with *dirty*)."""
     text = gitcmd.out(paths.common_dir, "worktree", "list", "--porcelain", "-z")
     trees = parse_worktrees(text)
+    if trees and not trees[0].bare and _same_dir(trees[0].path, paths.common_dir):
+        trees[0] = _real_main(paths, trees[0])
     if dirty:
         from dataclasses import replace
 
@@ -165,6 +170,26 @@ def list_worktrees(paths: RepoPaths, *, dirty: bool = False) -> list[Worktree]:
             for w in trees
         ]
     return trees
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _real_main(paths: RepoPaths, main: Worktree) -> Worktree:
+    """A submodule's git dir is absorbed into ``<super>/.git/modules/<name>`` with
+    ``core.worktree`` pointing back at the checkout; git 2.39's worktree list then names the git
+    dir as the main worktree.  The checkout is where ``core.worktree`` says (else the toplevel
+    the user is in), never a folder inside ``.git``."""
+    from dataclasses import replace
+
+    _, value, _ = gitcmd.run(paths.common_dir, ["config", "--get", "core.worktree"], check=False)
+    value = value.strip()
+    if value:
+        return replace(main, path=Path(os.path.normpath(paths.common_dir / value)))
+    if paths.toplevel is not None and paths.git_dir == paths.common_dir:
+        return replace(main, path=paths.toplevel)
+    return main
 
 
 def status_entries(checkout: str | os.PathLike[str], *pathspec: str) -> list[tuple[str, str]]:

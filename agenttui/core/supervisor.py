@@ -120,7 +120,7 @@ class Supervisor:
         old = self.plan.fingerprint
         try:
             plan = load_plan(self.plan_path) if self.plan_path else empty_plan()
-            if self.plan_path and not self.plan_path.exists():
+            if self.plan_path and not os.path.exists(self.plan_path):
                 plan = empty_plan()
             self.plan_error = None
         except AgentTuiError as exc:
@@ -293,9 +293,9 @@ class Supervisor:
         cwd = self.main_checkout or self.paths.common_dir
         args = ["worktree", "add", "--quiet"]
         if exists:
-            args += [str(t.path), t.branch]
+            args += ["--end-of-options", str(t.path), t.branch]
         else:
-            args += ["-b", t.branch, str(t.path), base_sha or "HEAD"]
+            args += ["-b", t.branch, "--end-of-options", str(t.path), base_sha or "HEAD"]
         status, _, err = gitcmd.run(cwd, args, check=False)
         if status != 0:
             first = gitcmd.first_line(err, "failed")

@@ -83,7 +83,7 @@ async def watch_worktrees(
     UI thread wait for a CPU 12 % of the time (keys with it: bench_keys).  Only this watcher's
     thread: the main checkout's guard keeps its own at full priority, or files written right
     after a new directory are seen late (by the 2 s re-check: 49 % of them instead of 1 %)."""
-    existing = [r for r in roots if r.is_dir()]
+    existing = [r for r in roots if os.path.isdir(r)]
     if not existing:
         return
     if thread_nice > 0:

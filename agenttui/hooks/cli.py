@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .claude_code import run_pre_tool_use
 
@@ -27,9 +27,18 @@ class HookError(Exception):
     pass
 
 
+USAGE = "usage: agenttui hook claude-code (pre-tool-use|install|uninstall|status)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (as the main command line)
+        hint = f" ({USAGE})" if "required" in message or "invalid choice" in message else ""
+        self.exit(2, f"agenttui: error: {message}{hint}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="agenttui hook claude-code")
-    sub = p.add_subparsers(dest="action", required=True)
+    p = _Parser(prog="agenttui hook claude-code")
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pre = sub.add_parser("pre-tool-use", help="decide on one PreToolUse payload read from stdin")
     pre.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
     for name in ("install", "uninstall", "status"):
@@ -145,8 +154,7 @@ def status(paths: list[Path]) -> str:
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] != "claude-code":
-        print("agenttui: error: usage: agenttui hook claude-code (pre-tool-use|install|uninstall|status)",
-              file=sys.stderr)
+        print(f"agenttui: error: {USAGE}", file=sys.stderr)
         return 2
     if argv[1:2] == ["pre-tool-use"]:  # the hot path: no argparse detour needed beyond the flag
         code, out = run_pre_tool_use(sys.stdin.read() if not sys.stdin.isatty() else "",

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.message import Message
@@ -44,6 +44,7 @@ from ..core.watch import FileChange, watch_worktrees
 from . import textual_fixes
 from .collector import CollectorPacer
 from .guardfeed import MAX_ALERTS, POLL, AlertFeed, GuardAlerts
+from .literal import fmt
 from .modals import AnnounceModal, ConflictModal
 from .screens import RecoveryScreen
 from .widgets import AgentPane, GitInfo, QuietFooter, short_path
@@ -176,7 +177,7 @@ class AgentTuiApp(App[int]):
         self._guard_reconcile = False
         self._armed_by_fire = False
         self._last_toast = 0.0
-        self._texts: dict[str, str] = {}
+        self._texts: dict[str, tuple[object, ...]] = {}
         self._redraw_due: dict[AgentPane, None] = {}  # insertion-ordered: drawn round robin
         self._flush_at: float | None = None
         self._last_flush = 0.0
@@ -196,6 +197,23 @@ class AgentTuiApp(App[int]):
         self._feed_drawn = 0.0
         self.collector: CollectorPacer | None = None
         self._collect_handle: asyncio.TimerHandle | None = None
+
+    # ---------------------------------------------------------------- crash
+    crash_log: Path | None = None
+    crash_line: str | None = None
+
+    def _fatal_error(self) -> None:
+        """An unhandled exception: the traceback goes to a log file, the terminal gets one line
+        naming it, and the process exits 3 (Textual's default prints a screenful and exits 0).
+        Textual calls this inside the ``except`` that caught the error (see textual_compat)."""
+        import sys
+        import traceback
+
+        exc = sys.exc_info()[1]
+        self.crash_line = f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
+        self.crash_log = write_crash_log(self.paths, traceback.format_exc())
+        self.panic(Text(f"agenttui: internal error: {self.crash_line.splitlines()[0] if self.crash_line else ''}"
+                        f" (traceback in {self.crash_log})"))
 
     # ---------------------------------------------------------------- input
     async def on_event(self, event: events.Event) -> None:
@@ -297,44 +315,50 @@ class AgentTuiApp(App[int]):
 
     @_while_mounted
     def refresh_header(self) -> None:
-        """Rendered from cached state only: the UI thread never runs git (the sampler reads HEAD)."""
+        """Rendered from cached state only: the UI thread never runs git (the sampler reads HEAD).
+        Every value goes in as a template variable: shown literally (see literal.py)."""
         h = self.head
         c = self.sup.gate.confirmation
         if self.unsafe_demo:
             gate = "[b reverse $error] UNSAFE INCIDENT DEMO: the isolation gate is OFF — f replays the incident [/]"
         elif c is not None:
-            gate = f"[b $success]{escape(c.sentence)}[/]"
+            gate = "[b $success]$sentence[/]"
         elif self.sup.gate.revoked_reason:
-            gate = f"[b $warning]not announced[/] [dim](revoked: {escape(self.sup.gate.revoked_reason)})[/]"
+            gate = "[b $warning]not announced[/] [dim](revoked: $revoked)[/]"
         else:
             gate = "[b $warning]not announced[/]"
         running, exited = self.sup.counts()
-        repo = short_path(self.sup.main_checkout or self.paths.common_dir)
-        branch = escape(h.describe) if h else "-"
-        plan = self.sup.plan_path.name if self.sup.plan_path else "no plan"
         self._set_text("#header",
-                       f"[b]agenttui[/b]  [dim]agents[/] {running} running · {exited} exited  "
-                       f"[dim]on[/] {branch}  [dim]plan[/] {escape(plan)}  [dim]repo[/] {escape(repo)}")
+                       "[b]agenttui[/b]  [dim]agents[/] $running running · $exited exited  "
+                       "[dim]on[/] $branch  [dim]plan[/] $plan  [dim]repo[/] $repo",
+                       running=running, exited=exited, branch=h.describe if h else "-",
+                       plan=self.sup.plan_path.name if self.sup.plan_path else "no plan",
+                       repo=short_path(self.sup.main_checkout or self.paths.common_dir))
         guard = "[b $error]armed[/]" if self.armed else "[dim]disarmed[/]"
         claude = ""
         if self.claude_sentence:
             style = "$error" if "denied" in self.claude_sentence else "$success"
-            claude = f"  [dim]claude[/] [{style}]{escape(self.claude_sentence)}[/]"
-        if self.coverage is not None and self.coverage.degraded and self.armed:
-            guard += f" [b $warning]({escape(self.coverage.describe())})[/]"
-        self._set_text("#gate", f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}")
+            claude = f"  [dim]claude[/] [{style}]$claude[/]"
+        degraded = self.coverage is not None and self.coverage.degraded and self.armed
+        if degraded:
+            guard += " [b $warning]($coverage)[/]"
+        self._set_text("#gate", f"[dim]guard[/] {guard}  [dim]gate[/] {gate}{claude}",
+                       sentence=c.sentence if c else "", revoked=self.sup.gate.revoked_reason or "",
+                       claude=self.claude_sentence or "",
+                       coverage=self.coverage.describe() if degraded and self.coverage else "")
 
-    def _set_text(self, selector: str, text: str) -> None:
-        if self._texts.get(selector) != text:
-            self._texts[selector] = text
-            self.query_one(selector, Static).update(text, layout=False)
+    def _set_text(self, selector: str, template: str, **values: object) -> None:
+        key = (template, *sorted((k, str(v)) for k, v in values.items()))
+        if self._texts.get(selector) != key:
+            self._texts[selector] = key
+            self.query_one(selector, Static).update(fmt(template, **values), layout=False)
 
     @_while_mounted
     def say(self, text: str, *, error: bool = False) -> None:
         notice = self.query_one("#notice", Static)
-        notice.update(escape(text))
+        notice.update(Content(text))
         notice.set_class(error, "-error")
-        self.notify(text, severity="error" if error else "information", timeout=4)
+        self.notify(text, severity="error" if error else "information", timeout=4, markup=False)
 
     # ---------------------------------------------------------------- gate
     SUPERVISOR_ACTIONS = frozenset({"announce", "fire", "stop", "pause", "shell", "recover", "move",
@@ -461,7 +485,7 @@ class AgentTuiApp(App[int]):
 
     def action_shell(self) -> None:
         p = self.focused_run()
-        if p is None or p.run.worktree is None or not p.run.worktree.is_dir():
+        if p is None or p.run.worktree is None or not os.path.isdir(p.run.worktree):
             self.say("no worktree to open a shell in", error=True)
             return
         cwd = p.run.worktree
@@ -702,7 +726,7 @@ class AgentTuiApp(App[int]):
                     head = gitrepo.head_state(self.sup.main_checkout)
                     main_sha = head.sha
                 for j in jobs:
-                    if j.want_git and j.worktree is not None and j.worktree.is_dir():
+                    if j.want_git and j.worktree is not None and os.path.isdir(j.worktree):
                         gitinfo[j.name] = self._git_info(j.worktree, main_sha)
                 revoke = self.sup.revalidate()
                 claude = self._claude_sentence()
@@ -770,7 +794,7 @@ class AgentTuiApp(App[int]):
     def agent_roots(self) -> tuple[Path, ...]:
         main = self.sup.main_checkout
         roots = {r.worktree for r in self.sup.runs.values()
-                 if r.worktree is not None and r.worktree != main and r.worktree.is_dir()}
+                 if r.worktree is not None and r.worktree != main and os.path.isdir(r.worktree)}
         return tuple(sorted(roots))
 
     def watch_agents(self) -> None:
@@ -1058,7 +1082,7 @@ class AgentTuiApp(App[int]):
             if now - self._last_toast > 1.0:  # a toast a second at most; the feed has them all
                 self._last_toast = now
                 more = f" (+{len(fresh) - 1} more in the feed)" if len(fresh) > 1 else ""
-                self.notify(fresh[0].text + more, title="guard", severity="warning", timeout=6)
+                self.notify(fresh[0].text + more, title="guard", severity="warning", timeout=6, markup=False)
             self.bell()
             suspects = [a for a in fresh if a.kind != "overlap"]  # overlaps are not main-checkout events
             if suspects:
@@ -1104,10 +1128,32 @@ class AgentTuiApp(App[int]):
         return list(a.agents) if a else []
 
 
+def write_crash_log(paths: RepoPaths, text: str) -> Path:
+    """Append a traceback to ``<git-common-dir>/agenttui/crash.log`` (else a temporary file)."""
+    import tempfile
+
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    for folder in (paths.agenttui_dir, Path(tempfile.gettempdir())):
+        target = folder / "crash.log" if folder == paths.agenttui_dir else folder / f"agenttui-crash-{os.getpid()}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(target, "a", encoding="utf-8") as f:
+                f.write(f"--- {stamp} pid {os.getpid()}\n{text}\n")
+            return target
+        except OSError:
+            continue
+    return Path("(no writable place for the log)")
+
+
+EXIT_CRASH = 3
+
+
 def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
             unsafe_demo: bool = False) -> int:
     app = AgentTuiApp(paths, plan_path, recover=recover, unsafe_demo=unsafe_demo)
     pacer = app.collector = CollectorPacer()  # the real process only: tests share their heap
     app.call_after_refresh(lambda: app.set_timer(1.0, pacer.start))  # once the first screen is up
     result = app.run()
+    if app.return_code:  # a crash: Textual printed our one line on the way out
+        return EXIT_CRASH
     return int(result or 0)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..core.check import Verdict
 from ..core.plan import Plan
+from .literal import fmt, plain
 from .widgets import short_path
 
 
@@ -34,13 +35,13 @@ class AnnounceModal(ModalScreen[str | None]):
             yield Static("[b]Isolation check[/b]", id="announce-title")
             yield DataTable(id="dispatches", cursor_type="row", zebra_stripes=True)
             if v.ok:
-                yield Static(f"[b]{escape(v.announcement or '')}[/b]", id="sentence",
+                yield Static(fmt("[b]$a[/b]", a=v.announcement or ""), id="sentence",
                              classes="ok")
                 yield Static("[b]y[/b]/Enter confirm and enable fire   [b]n[/b]/Esc cancel",
                              classes="hint")
             else:
-                lines = "\n".join(f"• {escape(x.line)}" for x in v.violations)
-                yield Static(f"[b]Cannot be announced:[/b]\n{lines}", id="sentence", classes="bad")
+                yield Static(fmt("[b]Cannot be announced:[/b]\n$lines",
+                                 lines="\n".join(f"• {x.line}" for x in v.violations)), id="sentence", classes="bad")
                 if v.can_serialize:
                     yield Static(
                         "Only isolation is missing: [b]s[/b] serializes — the dispatches run one "
@@ -61,8 +62,8 @@ class AnnounceModal(ModalScreen[str | None]):
             n = len(problems)
             verdict = "ok" if not n else f"✗ {n} problem{'s' if n > 1 else ''}, see below"
             where = short_path(t.path) if t.isolated else "(main checkout)"
-            table.add_row(t.name, "yes" if spec and spec.writes else "no", where, t.branch or "-",
-                          verdict)
+            table.add_row(*map(plain, (t.name, "yes" if spec and spec.writes else "no", where,
+                                       t.branch or "-", verdict)))
         table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -100,16 +101,16 @@ class ConflictModal(ModalScreen[None]):
             yield Static("[b]Predicted merge conflicts[/b] [dim](git merge-tree: no checkout touched)[/]",
                          id="announce-title")
             yield DataTable(id="matrix", cursor_type="cell")
-            body = "\n".join(escape(d) for d in self.details[:40]) or "no conflicts predicted"
+            body = Content("\n".join(self.details[:40]) or "no conflicts predicted")
             yield Static(body, id="sentence")
             yield Static("[b]Esc[/b] close", classes="hint")
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        t.add_columns("", *self.names, "base")
+        t.add_columns("", *map(plain, self.names), "base")
         for a in self.names:
             row = [self.cells.get((a, b), self.cells.get((b, a), "")) if a != b else "·" for b in self.names]
-            t.add_row(a, *row, self.cells.get((a, "base"), "-"))
+            t.add_row(*map(plain, (a, *row, self.cells.get((a, "base"), "-"))))
 
     def action_close(self) -> None:
         self.dismiss(None)

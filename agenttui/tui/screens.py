@@ -28,6 +28,7 @@ from ..core import repo as gitrepo
 from ..core.errors import AgentTuiError
 from ..core.models import Branch, RepoPaths, Stash, Worktree
 from ..core.procs import describe, processes_in
+from .literal import fmt, plain
 from .widgets import short_path
 
 TABS = ("stashes", "branches", "worktrees", "trash")
@@ -85,12 +86,12 @@ class RecoveryData:
 
 def load_data(paths: RepoPaths) -> RecoveryData:
     snap = gitrepo.snapshot(paths, dirty=True)
-    linked = [w.path for w in snap.worktrees if w.path.is_dir()]
+    linked = [w.path for w in snap.worktrees if os.path.isdir(w.path)]
     inside = processes_in(linked, exclude={os.getpid()}) if linked else {}
     rows = []
     for w in snap.worktrees:
         untracked = ignored = 0
-        if w.path.is_dir() and not w.bare:
+        if os.path.isdir(w.path) and not w.bare:
             text = gitcmd.out(w.path, "status", "--porcelain", "--ignored=matching", "-z")
             items = text.split("\0")
             untracked = sum(1 for i in items if i.startswith("?? "))
@@ -240,11 +241,12 @@ class RecoveryScreen(Screen[None]):
         self.render_tables()
         inc = msg.data.incident
         if inc.empty:
-            text = f"[b]Incident[/b]  nothing stray {inc.summary.split(' appeared ')[-1]}"
+            text = "[b]Incident[/b]  nothing stray $summary"
+            summary = inc.summary.split(" appeared ")[-1]
         else:
-            text = f"[b]Incident[/b]  {inc.summary} — [b]c[/b] backs up and cleans all of them"
+            text, summary = "[b]Incident[/b]  $summary — [b]c[/b] backs up and cleans all of them", inc.summary
         self.query_one("#incident", Static).update(
-            f"{text}   [dim]trash: {len(msg.data.trash)} entries[/]")
+            fmt(f"{text}   [dim]trash: {len(msg.data.trash)} entries[/]", summary=summary))
         self.loaded = True
         self.loads += 1
         self._preview_current()
@@ -294,7 +296,7 @@ class RecoveryScreen(Screen[None]):
             t.clear()
             sel = self.selected[tab]
             for key, cells in rows:
-                t.add_row(MARK if key in sel else " ", *cells, key=key)
+                t.add_row(MARK if key in sel else " ", *(plain(c) for c in cells), key=key)
             if rows:
                 t.move_cursor(row=min(cursor, len(rows) - 1))
 
@@ -414,7 +416,7 @@ class RecoveryScreen(Screen[None]):
     # ---------------------------------------------------------------- actions
     def _run(self, job: Callable[[], list[tuple[bool, str]]]) -> None:
         if self.busy:
-            self.notify("another operation is running", severity="warning")
+            self.notify("another operation is running", severity="warning", markup=False)
             return
         self.busy = True
         self._worker(job)
@@ -435,9 +437,9 @@ class RecoveryScreen(Screen[None]):
         oks = [m for ok, m in msg.messages if ok]
         if oks:
             self.notify("\n".join(oks[:8]) + (f"\n… {len(oks) - 8} more" if len(oks) > 8 else ""),
-                        title=f"{len(oks)} done", timeout=6)
+                        title=f"{len(oks)} done", timeout=6, markup=False)
         for m in failures[:5]:
-            self.notify(m, severity="error", timeout=10)
+            self.notify(m, severity="error", timeout=10, markup=False)
         self.action_reload()
 
     def _confirm(self, title: str, rows: list[str], then: Callable[[], None], note: str = "") -> None:
@@ -445,7 +447,7 @@ class RecoveryScreen(Screen[None]):
             if ok:
                 then()
             else:
-                self.notify("cancelled: nothing was changed")
+                self.notify("cancelled: nothing was changed", markup=False)
         self.app.push_screen(ConfirmModal(title, rows, note), done)
 
     def _stash_by_sha(self) -> dict[str, Stash]:
@@ -461,7 +463,7 @@ class RecoveryScreen(Screen[None]):
         tab = self.tab
         keys = self.targets(tab)
         if not keys or self.data is None:
-            self.notify("nothing to act on")
+            self.notify("nothing to act on", markup=False)
             return
         if tab == "stashes":
             self._drop_stashes([self._stash_by_sha()[k] for k in keys if k in self._stash_by_sha()])
@@ -505,7 +507,7 @@ class RecoveryScreen(Screen[None]):
                 self._run(lambda: [*delete(merged, []), *[(False, f"kept unmerged branch {n}")
                                                           for n in unmerged]])
             else:
-                self.notify("kept the unmerged branches: nothing was changed")
+                self.notify("kept the unmerged branches: nothing was changed", markup=False)
 
         def first() -> None:
             if not unmerged:
@@ -547,7 +549,7 @@ class RecoveryScreen(Screen[None]):
 
     def action_archive(self) -> None:
         if self.tab != "worktrees":
-            self.notify("archive works on the Worktrees tab")
+            self.notify("archive works on the Worktrees tab", markup=False)
             return
         keys = self.targets("worktrees")
         if keys:
@@ -566,7 +568,7 @@ class RecoveryScreen(Screen[None]):
 
     def _one_stash(self) -> Stash | None:
         if self.tab != "stashes":
-            self.notify("this works on the Stashes tab")
+            self.notify("this works on the Stashes tab", markup=False)
             return None
         key = self._cursor_key("stashes")
         return self._stash_by_sha().get(key or "")
@@ -612,7 +614,7 @@ class RecoveryScreen(Screen[None]):
 
     def action_purge(self) -> None:
         if self.tab != "trash":
-            self.notify("purge works on the Trash tab")
+            self.notify("purge works on the Trash tab", markup=False)
             return
         keys = self.targets("trash")
         by = {e.id: e for e in (self.data.trash if self.data else ())}
@@ -633,7 +635,7 @@ class RecoveryScreen(Screen[None]):
 
     def action_clean_all(self) -> None:
         if self.data is None or self.data.incident.empty:
-            self.notify("nothing stray to clean")
+            self.notify("nothing stray to clean", markup=False)
             return
         inc = self.data.incident
         rows = [f"archive worktree {short_path(p)}" for p in inc.worktrees]

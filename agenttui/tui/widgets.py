@@ -7,16 +7,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Log, Sparkline, Static
 
 from ..core.procs import ProcStats
 from ..core.supervisor import AgentRun
 from ..core.watch import Activity, FileChange
+from .literal import fmt
 
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
                  "stopping", "found")
@@ -127,15 +128,15 @@ class AgentPane(Vertical, can_focus=True):
         yield log
 
     def on_mount(self) -> None:
-        self.border_title = self.agent_name
+        self.border_title = Content(self.agent_name)
         self.refresh_all()
 
     def on_focus(self) -> None:
         # the highlight in words too: a monochrome terminal (or a screen reader) sees no colour
-        self.border_title = f"▶ {self.agent_name}"
+        self.border_title = Content(f"▶ {self.agent_name}")
 
     def on_blur(self) -> None:
-        self.border_title = self.agent_name
+        self.border_title = Content(self.agent_name)
 
     # ---------------------------------------------------------------- rendering
     def frozen(self) -> bool:
@@ -177,12 +178,12 @@ class AgentPane(Vertical, can_focus=True):
         if r.error:
             state += f": {r.error}"
         src = "" if r.source == "plan" else "  [dim](worktree found in the repository)[/]"
-        self.query_one("#title", Static).update(f"[b]{escape(state)}[/b]{src}", layout=False)
+        self.query_one("#title", Static).update(fmt(f"[b]$state[/b]{src}", state=state), layout=False)
         if state != self._last_state:
             for c in STATE_CLASSES:
                 self.set_class(r.state == c, f"-{c}")
             self._last_state = state
-        self.border_subtitle = state[:40]
+        self.border_subtitle = Content(state[:40])
 
     def refresh_proc(self) -> None:
         if self.frozen():
@@ -194,24 +195,24 @@ class AgentPane(Vertical, can_focus=True):
             n = len(s.pids)
             text = (f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
                     f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}")
-        self.query_one("#proc", Static).update(escape(text), layout=False)
+        self.query_one("#proc", Static).update(Content(text), layout=False)
 
     def refresh_where(self) -> None:
         if self.frozen():
             return
         r, g = self.run, self.git
-        self.query_one("#where", Static).update(f"[dim]in[/] {escape(short_path(r.worktree))}",
+        self.query_one("#where", Static).update(fmt("[dim]in[/] $p", p=short_path(r.worktree)),
                                                 layout=False)
         branch = (g.branch if g and g.branch else r.branch) or "-"
-        parts = [f"[dim]on[/] {escape(branch)}"]
+        parts = [fmt("[dim]on[/] $b", b=branch)]
         if g is not None:
             if g.sha:
-                parts.append(f"[dim]HEAD[/] {g.sha[:8]}")
+                parts.append(fmt("[dim]HEAD[/] $s", s=g.sha[:8]))
             if g.ahead is not None:
-                parts.append(f"+{g.ahead} ahead")
+                parts.append(Content(f"+{g.ahead} ahead"))
             if g.dirty is not None:
-                parts.append(f"{g.dirty} dirty")
-        self.query_one("#gitline", Static).update("  ".join(parts), layout=False)
+                parts.append(Content(f"{g.dirty} dirty"))
+        self.query_one("#gitline", Static).update(Content("  ").join(parts), layout=False)
 
     def refresh_files(self) -> None:
         if self.frozen():
@@ -219,15 +220,15 @@ class AgentPane(Vertical, can_focus=True):
         self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
         lines = []
         if self.overlap:
-            lines.append(f"[b $warning]overlap:[/] {escape(self.overlap)}")
+            lines.append(fmt("[b $warning]overlap:[/] $o", o=self.overlap))
         marks = {"created": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}
         now = time.time()
         for c in list(self.activity.latest)[:3]:
             age = max(0, int(now - c.time))
-            lines.append(f"{marks[c.kind]} {escape(c.path)} [dim]{age}s[/]")
+            lines.append(fmt(f"{marks[c.kind]} $p [dim]{age}s[/]", p=c.path))
         if not lines:
-            lines.append("[dim]no file activity yet[/]")
-        self.query_one("#files", Static).update("\n".join(lines), layout=False)
+            lines.append(Content.from_markup("[dim]no file activity yet[/]"))
+        self.query_one("#files", Static).update(Content("\n").join(lines), layout=False)
 
     def activity_recent(self, window: float = 32.0) -> bool:
         latest = self.activity.latest[0].time if self.activity.latest else 0.0
