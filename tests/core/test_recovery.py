@@ -187,7 +187,7 @@ def test_moved_branch_is_not_deleted(tmp_path: Path) -> None:
     old = git(r, "rev-parse", "x").strip()
     git(r, "update-ref", "refs/heads/x", git(r, "rev-parse", "HEAD~1").strip())
     with pytest.raises(recovery.RecoveryError, match="moved since it was listed"):
-        recovery._backup(paths, "t1", "branch", old, verify=("refs/heads/x", old))
+        recovery.trash._backup(paths, "t1", "branch", old, verify=("refs/heads/x", old))
     assert refs(r, recovery.TRASH) == {}
 
 

@@ -50,10 +50,10 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
     (wt / "scratch.txt").write_text("untracked\n")
     from agenttui.core import recovery
 
-    recovery.ID_OVERRIDE = iter(f"20260101-120000-00000{i}" for i in range(10))
+    recovery.trash.ID_OVERRIDE = iter(f"20260101-120000-00000{i}" for i in range(10))
     try:
         recovery.delete_branch(gitrepo.open_repo(root), "tmp-fix")
     finally:
-        recovery.ID_OVERRIDE = None
+        recovery.trash.ID_OVERRIDE = None
     return AgentTuiApp(gitrepo.open_repo(root), root / "agenttui.toml", live=False, recover=True,
                        now=PINNED_NOW)

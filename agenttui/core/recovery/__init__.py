@@ -1,0 +1,48 @@
+"""Recovery that loses nothing (GIT-NOTES.md, "Destroying safely"), by job:
+
+* :mod:`.trash` — the backups (``refs/agenttui/trash/<id>/<kind>``), listing, restore, purge;
+* :mod:`.ops` — drop stashes, delete branches, archive / prune / unlock worktrees, each backed up
+  in the same ``update-ref --stdin`` transaction that verifies the target did not move;
+* :mod:`.incident` — what appeared since the baseline, and cleaning it up;
+* :mod:`.listing` — everything the recovery screen lists, read in one go.
+"""
+
+from __future__ import annotations
+
+from .incident import Incident, baseline, clean_incident, find_incident, owned_by_plan
+from .listing import RecoveryData, WorktreeRow, load_data
+from .ops import (
+    apply_stash,
+    archive_worktree,
+    delete_branch,
+    drop_stashes,
+    find_worktree,
+    ignored_count,
+    prune_worktrees,
+    snapshot_worktree,
+    stash_to_branch,
+    unlock_worktree,
+    untracked_ignored,
+    worktree_blockers,
+)
+from .trash import (
+    KINDS,
+    TRASH,
+    Outcome,
+    RecoveryError,
+    TrashEntry,
+    get_entry,
+    list_trash,
+    new_id,
+    purge,
+    restore,
+    restore_many,
+)
+
+__all__ = [
+    "KINDS", "TRASH", "Incident", "Outcome", "RecoveryData", "RecoveryError", "TrashEntry", "WorktreeRow",
+    "apply_stash", "archive_worktree", "baseline", "clean_incident", "delete_branch", "drop_stashes",
+    "find_incident", "find_worktree", "get_entry", "ignored_count", "list_trash", "load_data", "new_id",
+    "owned_by_plan", "prune_worktrees", "purge", "restore", "restore_many", "snapshot_worktree",
+    "stash_to_branch", "unlock_worktree", "untracked_ignored", "worktree_blockers",
+]

@@ -1,0 +1,242 @@
+"""The trash: backups of everything recovery removes, listing, restore and purge.
+
+Recovery operations lose nothing (GIT-NOTES.md, "Destroying safely").
+
+Every destructive step: quiesce, journal the before-state, back up under
+``refs/agenttui/trash/<id>/<kind>`` in one ``update-ref --stdin`` transaction that also verifies
+the target did not move, run git's own command, check the SHA it prints.  Anything under
+``refs/`` survives gc, so a dropped stash, a deleted branch or an archived worktree can always be
+restored (:func:`restore`) until the user purges it (:func:`purge`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import gitcmd, journal
+from .. import repo as gitrepo
+from ..errors import AgentTuiError
+from ..models import RepoPaths
+
+TRASH = "refs/agenttui/trash"
+KINDS = ("stash", "branch", "worktree")
+
+
+class RecoveryError(AgentTuiError):
+    """A refusal or failure; nothing was removed."""
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    id: str
+    kind: str  # stash / branch / worktree
+    sha: str
+    time: float
+    description: str
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{TRASH}/{self.id}/{self.kind}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "sha": self.sha, "time": self.time,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one operation did, in words (for the UI and the CLI)."""
+
+    ok: bool
+    message: str
+    trash_id: str | None = None
+
+
+#: Tests and snapshots may pin trash ids (an iterator of strings); None: time + random.
+ID_OVERRIDE: Iterator[str] | None = None
+
+
+def new_id() -> str:
+    if ID_OVERRIDE is not None:
+        return next(ID_OVERRIDE)
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def _cwd(paths: RepoPaths) -> Path:
+    return paths.toplevel or paths.common_dir
+
+
+def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str,
+            verify: tuple[str, str] | None = None) -> str:
+    """Create the trash ref (and verify *verify* = (ref, sha)) in one transaction."""
+    ref = f"{TRASH}/{entry_id}/{kind}"
+    lines = ["start", f"create {ref} {sha}"]
+    if verify is not None:
+        lines.append(f"verify {verify[0]} {verify[1]}")
+    lines += ["prepare", "commit"]
+    status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--stdin"],
+                                input="\n".join(lines) + "\n", check=False)
+    if status != 0:
+        first = gitcmd.first_line(err, "update-ref failed")
+        if verify is not None and ("but expected" in err or "cannot lock" in err or "is at" in err):
+            raise RecoveryError(f"{verify[0]} moved since it was listed (an agent may be using it): "
+                                "nothing was removed; reload and try again")
+        raise RecoveryError(f"backup failed, nothing was removed: {first.removeprefix('fatal: ')}")
+    return ref
+
+
+def _unbackup(paths: RepoPaths, ref: str) -> None:
+    gitcmd.run(paths.common_dir, ["update-ref", "-d", ref], check=False)
+
+
+def _record(paths: RepoPaths, event: str, **data: Any) -> None:
+    journal.append(paths, event, **data)
+
+
+# ------------------------------------------------------------------------ trash
+def list_trash(paths: RepoPaths) -> list[TrashEntry]:
+    """Every backed-up item, newest first: one ``for-each-ref`` joined with the journal."""
+    text = gitcmd.out(paths.common_dir, "for-each-ref", "--format=%(refname)%00%(objectname)", TRASH)
+    info: dict[str, dict[str, Any]] = {}
+    for rec in journal.read(paths):
+        if rec.get("event") == "trash" and isinstance(rec.get("id"), str):
+            info[rec["id"]] = rec
+    entries: list[TrashEntry] = []
+    for line in text.splitlines():
+        ref, _, sha = line.partition("\0")
+        parts = ref.removeprefix(TRASH + "/").split("/")
+        if len(parts) != 2 or parts[1] not in KINDS:
+            continue
+        entry_id, kind = parts
+        rec = info.get(entry_id, {})
+        when = float(rec.get("time", 0.0)) or _id_time(entry_id)
+        entries.append(TrashEntry(entry_id, kind, sha, when,
+                                  str(rec.get("description") or f"{kind} {sha[:10]}"),
+                                  dict(rec.get("meta") or {})))
+    entries.sort(key=lambda e: (e.time, e.id), reverse=True)
+    return entries
+
+
+def _id_time(entry_id: str) -> float:
+    try:
+        return time.mktime(time.strptime(entry_id[:15], "%Y%m%d-%H%M%S"))
+    except ValueError:
+        return 0.0
+
+
+def get_entry(paths: RepoPaths, entry_id: str) -> TrashEntry:
+    for e in list_trash(paths):
+        if e.id == entry_id:
+            return e
+    raise RecoveryError(f"no trash entry {entry_id!r} (agenttui trash lists them)")
+
+
+def restore(paths: RepoPaths, entry_id: str) -> Outcome:
+    """Bring back exactly what was removed; the trash ref goes once the restore succeeded."""
+    e = get_entry(paths, entry_id)
+    if e.kind == "stash":
+        msg = str(e.meta.get("message") or "restored by agenttui")
+        gitcmd.out(_cwd(paths), "stash", "store", "-m", msg, e.sha)
+        done = f"restored stash {msg!r} as stash@{{0}}"
+    elif e.kind == "branch":
+        name = str(e.meta.get("name") or f"restored-{e.id}")
+        status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", e.sha, ""],
+                                    check=False)
+        if status != 0:
+            raise RecoveryError(f"cannot restore branch {name}: it exists again; rename or delete it first")
+        for key, value in e.meta.get("config") or []:
+            gitcmd.run(paths.common_dir, ["config", "--add", "--end-of-options", key, value], check=False)
+        done = f"restored branch {name} at {e.sha[:10]}"
+    else:
+        done = _restore_worktree(paths, e)
+    _unbackup(paths, e.ref)
+    _record(paths, "restore", id=e.id, kind=e.kind, sha=e.sha)
+    return Outcome(True, done, e.id)
+
+
+def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
+    """Restore several entries; stashes go back highest original index first, so they end up in
+    their old order (``stash store`` pushes on top)."""
+    by_id = {e.id: e for e in list_trash(paths)}
+    stashes = [by_id[i] for i in ids if i in by_id and by_id[i].kind == "stash"]
+    others = [i for i in ids if i not in by_id or by_id[i].kind != "stash"]
+    ordered = [e.id for e in _stack_order(stashes)] + others
+    outcomes: list[Outcome] = []
+    for i in ordered:
+        try:
+            outcomes.append(restore(paths, i))
+        except AgentTuiError as exc:
+            outcomes.append(Outcome(False, exc.message))
+    return outcomes
+
+
+def _stack_order(entries: list[TrashEntry]) -> list[TrashEntry]:
+    """Oldest first: an entry comes after the one that was just below it when it was dropped;
+    otherwise by stash date, then by drop order (drops go highest index, i.e. oldest, first)."""
+    import heapq
+
+    by_sha = {e.sha: e for e in entries}
+    after: dict[str, list[TrashEntry]] = {}
+    blocked: dict[str, int] = {}
+    for e in entries:
+        below = e.meta.get("below")
+        if isinstance(below, str) and below in by_sha and below != e.sha:
+            after.setdefault(below, []).append(e)
+            blocked[e.sha] = 1
+
+    def key(e: TrashEntry) -> tuple[float, int, str]:
+        return (float(e.meta.get("date", 0)), int(e.meta.get("seq", 0)), e.id)
+
+    ready = [(key(e), e.sha) for e in entries if e.sha not in blocked]
+    heapq.heapify(ready)
+    out: list[TrashEntry] = []
+    while ready:
+        _, sha = heapq.heappop(ready)
+        out.append(by_sha[sha])
+        for nxt in after.get(sha, []):
+            heapq.heappush(ready, (key(nxt), nxt.sha))
+    seen = {e.sha for e in out}
+    out += [e for e in entries if e.sha not in seen]  # a cycle cannot happen; be safe anyway
+    return out
+
+
+def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
+    path = Path(str(e.meta.get("path") or ""))
+    if not str(path) or path.exists() and any(path.iterdir()):
+        raise RecoveryError(f"cannot restore worktree at {path}: the folder exists and is not empty")
+    branch = e.meta.get("branch")
+    head = str(e.meta.get("head") or "")
+    cwd = _cwd(paths)
+    taken = {w.branch for w in gitrepo.list_worktrees(paths)}
+    exists = bool(branch) and gitcmd.ok(paths.common_dir, "show-ref", "--verify", "-q", f"refs/heads/{branch}")
+    if branch and exists and branch not in taken:
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "--end-of-options", str(path), str(branch))
+    elif branch and not exists:
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "-b", str(branch), "--end-of-options", str(path), head)
+    else:
+        gitcmd.out(cwd, "worktree", "add", "--quiet", "--detach", "--end-of-options", str(path), head)
+    if e.meta.get("pruned"):
+        return f"restored worktree {path} at {head[:10]}"
+    # put back the archived state: files from the snapshot, deletions too; index back to HEAD
+    gitcmd.out(path, "checkout", e.sha, "--", ".")
+    deleted = gitcmd.out(path, "diff", "--name-only", "-z", "--diff-filter=D", "HEAD", e.sha)
+    for rel in filter(None, deleted.split("\0")):
+        (path / rel).unlink(missing_ok=True)
+    gitcmd.out(path, "reset", "-q")
+    return f"restored worktree {path} with its archived files"
+
+
+def purge(paths: RepoPaths, entry_id: str) -> Outcome:
+    """Empty one trash entry for good (``update-ref -d``)."""
+    e = get_entry(paths, entry_id)
+    gitcmd.out(paths.common_dir, "update-ref", "-d", e.ref, e.sha)
+    _record(paths, "purge", id=e.id, kind=e.kind, sha=e.sha)
+    return Outcome(True, f"purged {e.description}")
+
+
