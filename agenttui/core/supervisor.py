@@ -7,94 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import shutil
-import signal
-import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
 
 from . import gitcmd, journal
 from . import repo as gitrepo
 from .check import Target, Verdict, gather_facts, verify
 from .errors import AgentTuiError, GateClosed, GitError
 from .gate import Confirmation, Gate
+from .launcher import STOP_GRACE, AgentRun, Launcher, launched_pids
 from .models import RepoPaths, Worktree
 from .plan import AgentSpec, Plan, empty_plan, load_plan
-from .procs import deprioritize, signal_tree, spread_nice, tree_pids
-from .tmux import TmuxPane
+from .procs import spread_nice
 
-STOP_GRACE = 3.0
-
-
-@dataclass
-class AgentRun:
-    """One pane's worth of state.  Mutated only by the Supervisor."""
-
-    name: str
-    source: str  # "plan" or "worktree" (found in the repository)
-    spec: AgentSpec | None
-    worktree: Path | None
-    branch: str | None
-    state: str = "planned"  # planned, queued, starting, running, paused, exited, failed, stopping
-    pid: int | None = None
-    nice: int = 0  # the nice value it was started with (settings.agent_nice spread over the batch)
-    exit_code: int | None = None
-    error: str | None = None
-    log_path: Path | None = None
-    started: float | None = None
-    popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-    tmux: TmuxPane | None = None  # runner = "tmux": the agent's window
-
-    @property
-    def alive(self) -> bool:
-        return self.state in ("starting", "running", "paused", "stopping")
-
-    @property
-    def state_text(self) -> str:
-        if self.state == "exited":
-            code = self.exit_code
-            if code is not None and code < 0:
-                try:
-                    return f"stopped by {signal.Signals(-code).name}"
-                except ValueError:
-                    return f"killed by signal {-code}"
-            if code == 127:
-                return "exited 127 (command not found)"
-            return f"exited {code}"
-        if self.state == "failed":
-            return "failed to start"
-        return self.state
-
-
-def launched_pids(paths: RepoPaths) -> dict[str, int]:
-    """Agents launched (per the journal) whose process is still alive: name -> pid."""
-    alive: dict[str, int] = {}
-    for rec in journal.read(paths):
-        if rec.get("event") != "launch":
-            continue
-        pid, name, ctime = rec.get("pid"), rec.get("agent"), rec.get("create_time")
-        if not isinstance(pid, int) or not isinstance(name, str):
-            continue
-        try:
-            p = psutil.Process(pid)
-            if ctime is None or abs(p.create_time() - float(ctime)) < 1.0:
-                alive[name] = pid
-        except psutil.Error:
-            alive.pop(name, None)
-    return alive
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
+__all__ = ["STOP_GRACE", "AgentRun", "Supervisor", "launched_pids"]
 
 class Supervisor:
     def __init__(self, paths: RepoPaths, plan_path: Path | None) -> None:
@@ -108,10 +35,10 @@ class Supervisor:
         self.serial_queue: list[str] = []
         self.fired = False
         self._dead_since: dict[str, float] = {}
-        self._renice_later: dict[int, int] = {}  # agents whose session nice the kernel refused for now
         self._concurrency = 1  # agents launched together by the current fire
         self._main: Path | None = None
         self._lock = threading.RLock()
+        self.launcher = Launcher(paths, self._journal, lambda: self.main_checkout)
         self.reload_plan()
 
     # ---------------------------------------------------------------- plan
@@ -321,86 +248,19 @@ class Supervisor:
             seen[t.name] = str(w.path) if w else ""
         return problems
 
-    def _launch(self, run: AgentRun, cwd: Path) -> None:
-        spec = run.spec
-        assert spec is not None
-        run.state = "starting"
-        env = dict(os.environ)
-        env.update(dict(spec.env))
-        env["AGENTTUI_AGENT"] = run.name
-        env.pop("TMUX_PANE", None)
-        logs = self.paths.agenttui_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        run.log_path = logs / f"{run.name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        argv = ["/bin/sh", "-c", spec.command] if isinstance(spec.command, str) else list(spec.command)
-        if spec.runner == "tmux":
-            self._launch_tmux(run, spec, cwd, env)
-            return
-        try:
-            with open(run.log_path, "ab") as log:
-                run.popen = subprocess.Popen(
-                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                )
-        except FileNotFoundError as exc:
-            missing = exc.filename if exc.filename and exc.filename != str(cwd) else argv[0]
-            self._fail(run.name, f"command not found: {missing}")
-            return
-        except PermissionError:
-            self._fail(run.name, f"command is not executable: {argv[0]}")
-            return
-        except OSError as exc:
-            self._fail(run.name, f"cannot start {shlex.join(argv)[:80]}: {exc.strerror}")
-            return
-        run.pid = run.popen.pid
-        # agents are batch work: under CPU contention the supervisor stays responsive
-        active = sum(1 for r in self.runs.values() if r.state in ("running", "paused", "starting"))
-        run.nice = spread_nice(self.plan.agent_nice, max(self._concurrency, active))
-        if not deprioritize(run.pid, run.nice):
-            with self._lock:
-                self._renice_later[run.pid] = run.nice
-                if len(self._renice_later) == 1:
-                    threading.Thread(target=self._renice_retry, name="agenttui-renice", daemon=True).start()
-        run.started = time.time()
-        run.state = "running"
-        run.exit_code = None
-        try:
-            ctime = psutil.Process(run.pid).create_time()
-        except psutil.Error:
-            ctime = None
-        self._journal("launch", agent=run.name, pid=run.pid, create_time=ctime, cwd=str(cwd),
-                      log=str(run.log_path), command=spec.command_text)
-
-    def _launch_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
-        from . import tmux
-
-        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name}
-        if isinstance(spec.command, tuple) and shutil.which(spec.command[0], path=env.get("PATH")) is None:
-            self._fail(run.name, f"command not found: {spec.command[0]}")
-            return
-        try:
-            main = self.main_checkout or cwd
-            session = tmux.ensure_session(tmux.session_name(main.name), str(cwd))
-            state_dir = self.paths.agenttui_dir / "tmux"
-            state_dir.mkdir(parents=True, exist_ok=True)
-            pane = tmux.start(run.name, spec.command if isinstance(spec.command, str) else list(spec.command),
-                              str(cwd), extra, session, state_dir)
-        except AgentTuiError as exc:
-            self._fail(run.name, exc.message)
-            return
-        run.tmux, run.pid, run.started, run.state, run.exit_code = pane, pane.pid, time.time(), "running", None
-        try:
-            ctime = psutil.Process(pane.pid).create_time()
-        except psutil.Error:
-            ctime = None
-        self._journal("launch", agent=run.name, pid=pane.pid, create_time=ctime, cwd=str(cwd),
-                      tmux_pane=pane.pane_id, tmux_window=pane.window_id, session=pane.session,
-                      command=spec.command_text)
-
     def _fail(self, name: str, error: str) -> None:
-        run = self.runs[name]
-        run.state, run.error = "failed", error
-        self._journal("failed", agent=name, error=error)
+        self.launcher.fail(self.runs[name], error)
+
+    def _launch(self, run: AgentRun, cwd: Path) -> None:
+        # agents are batch work: their nice spreads over the batch so the supervisor stays responsive
+        active = sum(1 for r in self.runs.values() if r.state in ("running", "paused", "starting"))
+        self.launcher.start(run, cwd, spread_nice(self.plan.agent_nice, max(self._concurrency, active)))
+
+    def stop(self, name: str, grace: float = STOP_GRACE) -> str:
+        return self.launcher.stop(self.runs.get(name), name, self.serial_queue, grace)
+
+    def toggle_pause(self, name: str) -> str:
+        return self.launcher.toggle_pause(self.runs.get(name), name)
 
     def _start_next_serial(self) -> None:
         while self.serial_queue:
@@ -410,19 +270,6 @@ class Supervisor:
             self._launch(run, run.worktree)
             if run.state != "failed":
                 return
-
-    def _renice_retry(self) -> None:
-        """The kernel lets an unprivileged user change one session's nice per 100 ms (EAGAIN):
-        the agents of a fire are reniced one by one, off the UI thread."""
-        while True:
-            with self._lock:
-                if not self._renice_later:
-                    return
-                pid, nice = next(iter(self._renice_later.items()))
-                if deprioritize(pid, nice):
-                    del self._renice_later[pid]
-                    continue
-            time.sleep(0.11)
 
     # ---------------------------------------------------------------- lifecycle
     def poll(self) -> list[str]:
@@ -463,51 +310,6 @@ class Supervisor:
                 self._start_next_serial()
         self._journal_many(exits)  # 32 agents ending together: one write, one fsync
         return events
-
-    def stop(self, name: str, grace: float = STOP_GRACE) -> str:
-        run = self.runs.get(name)
-        if run is None or run.pid is None or not run.alive:
-            if run is not None and run.state == "queued":
-                self.serial_queue = [n for n in self.serial_queue if n != name]
-                run.state = "exited"
-                run.error = "removed from the queue"
-                return f"{name} removed from the serial queue"
-            return f"{name} is not running"
-        pid = run.pid
-        if run.state == "paused":
-            signal_tree(pid, signal.SIGCONT)
-        pids = signal_tree(pid, signal.SIGTERM)
-        run.state = "stopping"
-        self._journal("stop", agent=name, pid=pid, pids=pids)
-
-        def kill_later() -> None:
-            deadline = time.monotonic() + grace
-            while time.monotonic() < deadline:
-                if not _alive(pid) and not any(_alive(p) for p in pids[1:]):
-                    return
-                time.sleep(0.05)
-            for p in [*tree_pids(pid), *pids]:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(p, signal.SIGKILL)
-            self._journal("kill", agent=name, pid=pid)
-
-        threading.Thread(target=kill_later, daemon=True, name=f"stop-{name}").start()
-        return f"stopping {name} (SIGTERM, SIGKILL after {grace:g} s)"
-
-    def toggle_pause(self, name: str) -> str:
-        run = self.runs.get(name)
-        if run is None or run.pid is None or run.state not in ("running", "paused"):
-            return f"{name} is not running"
-        tmux_root = run.tmux is None  # a tmux pane's first process stays running (see tmux.start)
-        if run.state == "paused":
-            signal_tree(run.pid, signal.SIGCONT, include_root=tmux_root)
-            run.state = "running"
-            self._journal("resume", agent=name, pid=run.pid)
-            return f"resumed {name}"
-        signal_tree(run.pid, signal.SIGSTOP, include_root=tmux_root)
-        run.state = "paused"
-        self._journal("pause", agent=name, pid=run.pid)
-        return f"paused {name}"
 
     def counts(self) -> tuple[int, int]:
         running = sum(1 for r in self.runs.values() if r.alive)
