@@ -26,7 +26,7 @@ import watchfiles  # noqa: E402
 
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
-from agenttui.tui.guardfeed import GuardAlerts  # noqa: E402
+from agenttui.tui.messages import GuardAlerts  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -118,7 +118,7 @@ async def app_latency(repo: Path, trials: int, *, tag: str = "idle") -> dict[str
     result: dict[str, list[float]] = {"file": [], "checkout": [], "stash": []}
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        while not app.armed:
+        while not app.main_screen.guard_panel.armed:
             await pilot.pause(0.01)
         await pilot.pause(0.5)
 
@@ -164,7 +164,7 @@ async def misses(repo: Path, trials: int) -> tuple[int, int, int]:
     app = TimedApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("g")
-        while not app.armed:
+        while not app.main_screen.guard_panel.armed:
             await pilot.pause(0.01)
         await pilot.pause(0.5)
         written: list[str] = []
@@ -177,17 +177,17 @@ async def misses(repo: Path, trials: int) -> tuple[int, int, int]:
             else:
                 (repo / f"flat-{i}.txt").write_text("x")
                 written.append(f"flat-{i}.txt")
-        reads0 = app.guard.git_reads if app.guard else 0
+        reads0 = app.main_screen.guard_panel.guard.git_reads if app.main_screen.guard_panel.guard else 0
         deadline = time.perf_counter() + 10
         seen: set[str] = set()
         while time.perf_counter() < deadline:
-            seen = {p for a in app.alerts.values() for p in a.paths}
+            seen = {p for a in app.main_screen.guard_panel.alerts.values() for p in a.paths}
             if all(w in seen for w in written):
                 break
             await pilot.pause(0.1)
         by_event = {p for _t, paths, text in app.arrivals if "re-check" not in text for p in paths}
         missed = [w for w in written if w not in seen]
-        reads = (app.guard.git_reads if app.guard else 0) - reads0
+        reads = (app.main_screen.guard_panel.guard.git_reads if app.main_screen.guard_panel.guard else 0) - reads0
         return len(missed), len([w for w in written if w not in by_event]), reads
 
 

@@ -26,7 +26,7 @@ import psutil  # noqa: E402
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.core.procs import ProcSampler  # noqa: E402
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
-from agenttui.tui.widgets import AgentPane  # noqa: E402
+from agenttui.tui.widgets.pane import AgentPane  # noqa: E402
 from bench.bench_guard import fmt, git, make_repo, raw_latency  # noqa: E402
 
 DRAWN: dict[str, float] = {}  # path -> when a pane first put it in its file lines
@@ -58,7 +58,7 @@ async def pane_latency(repo: Path, roots: list[Path], trials: int) -> list[float
     app = TimedApp(gitrepo.open_repo(repo), None, live=True)
     out: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
-        while not app._watched:
+        while not app.main_screen.grid.watched_roots:
             await pilot.pause(0.01)
         await pilot.pause(0.5)
         for i in range(trials):
@@ -87,7 +87,7 @@ async def idle_32(repo: Path, n: int) -> tuple[float, float, float, int]:
         first_frame = time.perf_counter() - t_start
         app.sup.announce()
         app.sup.confirm()
-        app.action_fire()
+        app.main_screen.action_fire()
         while sum(1 for r in app.sup.runs.values() if r.state == "running") < n:
             await pilot.pause(0.05)
         await pilot.pause(3.0)  # settle: watchers up, first samples taken

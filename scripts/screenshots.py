@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 from textual.pilot import Pilot  # noqa: E402
 
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
-from agenttui.tui.modals import AnnounceModal  # noqa: E402
-from agenttui.tui.screens import RecoveryScreen  # noqa: E402
+from agenttui.tui.screens.modals import AnnounceModal  # noqa: E402
+from agenttui.tui.screens.recovery import RecoveryScreen  # noqa: E402
 from tests.tui.snapshot_app import demo_app, incident_app  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -68,7 +68,7 @@ async def main() -> None:
         await pilot.pause(0.2)
         await pilot.press("f")
         await until(pilot, lambda: all(len(p.activity.latest) >= 3 and p.git is not None
-                                       for p in app.panes), timeout=30)
+                                       for p in app.main_screen.grid.panes), timeout=30)
         await pilot.pause(1.0)
 
     await shoot(demo_app("shop", live=True), "main-running", running)

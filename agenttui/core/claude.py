@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import journal
 from .check import EM_DASH
+from .models import RepoPaths
 
 BURST_GAP = 30.0  # seconds between dispatches of one burst
 
@@ -46,3 +49,23 @@ def latest_burst(records: list[dict[str, Any]], gap: float = BURST_GAP) -> Burst
             break
         burst.insert(0, r)
     return Burst(last.get("session"), float(burst[0]["time"]), float(last["time"]), tuple(burst))
+
+
+class ClaudeFeed:
+    """Reads the hook's journal records incrementally (from the last offset) and says the sentence
+    for Claude Code's latest burst of dispatches, while it is recent (10 minutes)."""
+
+    def __init__(self, paths: RepoPaths, recent: float = 600.0) -> None:
+        self.paths = paths
+        self.recent = recent
+        self._offset = 0
+        self._records: list[dict[str, Any]] = []
+
+    def sentence(self) -> str | None:
+        records, self._offset = journal.read_from(self.paths, self._offset)
+        self._records.extend(r for r in records if r.get("event") == "claude-code-dispatch")
+        del self._records[:-500]
+        burst = latest_burst(self._records)
+        if burst is None or time.time() - burst.end > self.recent:
+            return None
+        return burst.sentence

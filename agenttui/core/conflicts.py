@@ -47,3 +47,30 @@ def matrix(paths: RepoPaths, branches: dict[str, str], bases: dict[str, str]) ->
     out = [predict(paths, branches[x], branches[y]) for x, y in combinations(sorted(branches), 2)]
     out += [predict(paths, bases[x], branches[x]) for x in sorted(branches) if x in bases]
     return out
+
+
+@dataclass(frozen=True)
+class ConflictTable:
+    """The forecast as the conflict view shows it: agents, cells, and the conflicting paths."""
+
+    names: tuple[str, ...]
+    cells: dict[tuple[str, str], str]  # (agent, agent) or (agent, "base") -> "ok" / "✗ n" / "?"
+    details: tuple[str, ...]
+
+
+def table(paths: RepoPaths, branches: dict[str, str], bases: dict[str, str]) -> ConflictTable:
+    """Every pair of agent branches, and each branch against its base (agent -> ref)."""
+    names = sorted(branches)
+    cells: dict[tuple[str, str], str] = {}
+    details: list[str] = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            p = predict(paths, branches[a], branches[b])
+            cells[(a, b)] = p.cell
+            if p.clean is False:
+                details.append(f"{a} × {b}: {', '.join(p.files[:5])}")
+        p = predict(paths, bases.get(a, "HEAD"), branches[a])
+        cells[(a, "base")] = p.cell
+        if p.clean is False:
+            details.append(f"{a} × its base {bases.get(a, 'HEAD')}: {', '.join(p.files[:5])}")
+    return ConflictTable(tuple(names), cells, tuple(details))

@@ -356,3 +356,32 @@ def snapshot(paths: RepoPaths, *, dirty: bool = True, base: str | None = None) -
         stashes=tuple(stashes),
         main_checkout=main,
     )
+
+
+def ahead_count(worktree: str | os.PathLike[str], base: str) -> int | None:
+    """Commits on the worktree's HEAD that *base* does not have (None when git cannot tell)."""
+    st, out, _ = gitcmd.run(worktree, ["rev-list", "--count", f"{base}..HEAD", "--"], check=False)
+    return int(out.strip()) if st == 0 and out.strip().isdigit() else None
+
+
+def ahead_behind(paths: RepoPaths, base: str, ref: str) -> tuple[int, int] | None:
+    """(ahead, behind) of *ref* against *base*: one ``rev-list --left-right --count``."""
+    st, out, _ = gitcmd.run(paths.common_dir, ["rev-list", "--left-right", "--count", f"{base}...{ref}", "--"],
+                            check=False)
+    parts = out.split()
+    if st != 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[1]), int(parts[0])
+
+
+def stash_patch(paths: RepoPaths, sha: str, max_lines: int = 2000) -> str:
+    """A stash's stat and patch, untracked files included (cut at *max_lines*)."""
+    try:
+        text = gitcmd.out(paths.toplevel or paths.common_dir, "stash", "show", "--include-untracked",
+                          "--stat", "-p", sha)
+    except AgentTuiError as exc:
+        return exc.message
+    lines = text.splitlines()
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines], f"... {len(lines) - max_lines} more lines"]
+    return "\n".join(lines)

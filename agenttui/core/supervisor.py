@@ -316,6 +316,10 @@ class Supervisor:
         exited = sum(1 for r in self.runs.values() if r.state in ("exited", "failed"))
         return running, exited
 
+    def journal(self, event: str, **data: object) -> None:
+        """Append an event to the journal (never raises: the journal is a record, not a gate)."""
+        self._journal(event, **data)
+
     def _journal(self, event: str, **data: object) -> None:
         with contextlib.suppress(OSError):
             journal.append(self.paths, event, **data)

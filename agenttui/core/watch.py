@@ -102,6 +102,18 @@ async def watch_worktrees(
         yield assign(changes, existing)
 
 
+async def watch_file(path: Path, stop_event: asyncio.Event) -> AsyncIterator[None]:
+    """Yield once per change of one file (the plan): its folder is watched, not the file, since
+    editors and git replace files by renaming over them."""
+    target = path.resolve()
+    async for changes in watchfiles.awatch(
+        path.parent, recursive=False, debounce=50, step=20, stop_event=stop_event,
+        watch_filter=lambda _c, p: Path(p).resolve() == target,
+    ):
+        if changes:
+            yield None
+
+
 class Activity:
     """Recent file activity of one worktree: latest paths and a per-second event rate."""
 

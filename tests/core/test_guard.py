@@ -9,6 +9,7 @@ import pytest
 
 from agenttui.core import guard as g
 from agenttui.core import repo as gitrepo
+from agenttui.core.guardwatch import coverage
 from tests.conftest import git, make_repo
 
 
@@ -178,8 +179,8 @@ def test_watch_coverage_reports_degraded(tmp_path: Path) -> None:
     for i in range(30):
         (root / "node_modules" / f"p{i}").mkdir(parents=True)
     (root / "src").mkdir()
-    ok = g.coverage([root], limit=1000)
+    ok = coverage([root], limit=1000)
     assert ok.dirs == 33 and not ok.degraded and ok.describe() == "33 directories watched"
-    bad = g.coverage([root], limit=10)
+    bad = coverage([root], limit=10)
     assert bad.degraded and "max_user_watches is 10" in bad.describe()
     assert bad.heaviest[0] == ("tree/node_modules", 31)

@@ -8,21 +8,22 @@ from pathlib import Path
 from agenttui.core import repo as gitrepo
 from agenttui.core.journal import read as read_journal
 from agenttui.tui.app import AgentTuiApp
-from agenttui.tui.guardfeed import AlertFeed, AlertModal
+from agenttui.tui.screens.modals import AlertModal
+from agenttui.tui.widgets.guard_panel import GuardPanel
 from tests.conftest import git, write_plan
-from tests.tui.test_supervisor import SLEEPERS, announce_and_confirm, cleanup_agents, until  # noqa: F401
+from tests.tui.conftest import announce_and_confirm, until
 
 
 def texts(app: AgentTuiApp) -> list[str]:
-    return [a.text for a in app.alerts.values()]
+    return [a.text for a in app.main_screen.guard_panel.alerts.values()]
 
 
 async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, tmp_path: Path) -> None:
     app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(140, 44)) as pilot:
-        assert not app.armed
+        assert not app.main_screen.guard_panel.armed
         await pilot.press("g")
-        await until(pilot, lambda: app.armed, what="armed")
+        await until(pilot, lambda: app.main_screen.guard_panel.armed, what="armed")
         assert "armed" in str(app.query_one("#gate").render())
         # (a write that races the watcher's start is still caught by the 2 s re-check)
 
@@ -42,23 +43,23 @@ async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, t
         await until(pilot, lambda: f"worktree added that no plan dispatch owns: {wt.resolve()}" in texts(app),
                     what="worktree alert")
         # the feed shows newest first; Enter expands an alert
-        feed = app.query_one(AlertFeed)
-        await until(pilot, lambda: feed.option_count == len(app.alerts), what="feed redrawn")
+        feed = app.query_one(GuardPanel)
+        await until(pilot, lambda: feed.option_count == len(app.main_screen.guard_panel.alerts), what="feed redrawn")
         feed.focus()
         feed.highlighted = 0
-        newest = app.highlighted_alert()
-        assert newest is not None and newest.id == max(app.alerts)
+        newest = app.main_screen.guard_panel.highlighted_alert()
+        assert newest is not None and newest.id == max(app.main_screen.guard_panel.alerts)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AlertModal), what="alert details")
         await pilot.press("escape")
         await pilot.press("g")
-        assert not app.armed
+        assert not app.main_screen.guard_panel.armed
         await until(pilot, lambda: not any(w.group == "guard-watch" and w.is_running for w in app.workers),
                     what="watcher stopped")
-        reads = app.guard.git_reads
+        reads = app.main_screen.guard_panel.guard.git_reads
         git(repo, "branch", "unseen")
-        app.guard_poll()
-        assert app.guard.git_reads == reads and not any("unseen" in t for t in texts(app))
+        app.main_screen.guard_panel.poll()
+        assert app.main_screen.guard_panel.guard.git_reads == reads and not any("unseen" in t for t in texts(app))
     events = [r for r in read_journal(gitrepo.open_repo(repo)) if r["event"] == "alert"]
     assert any(r["kind"] == "switch" for r in events)
 
@@ -80,17 +81,18 @@ command = ["sh", "-c", "cd \\"$MAIN\\" && sleep 0.8 && echo oops > rogue.txt && 
     async with app.run_test(size=(140, 44)) as pilot:
         await announce_and_confirm(pilot, app)
         await pilot.press("f")
-        await until(pilot, lambda: app.armed, what="armed by fire")
-        await until(pilot, lambda: any(a.agents == ("rogue",) for a in app.alerts.values()), timeout=15,
+        await until(pilot, lambda: app.main_screen.guard_panel.armed, what="armed by fire")
+        panel = app.main_screen.guard_panel
+        await until(pilot, lambda: any(a.agents == ("rogue",) for a in panel.alerts.values()), timeout=15,
                     what="alert naming the rogue agent")
-        alert = next(a for a in app.alerts.values() if a.agents)
+        alert = next(a for a in app.main_screen.guard_panel.alerts.values() if a.agents)
         assert "rogue.txt" in alert.text
         assert any(s.startswith("agent 'rogue' (pid ") for s in alert.suspects)
         # from the alert, p pauses the suspect agent's tree
-        feed = app.query_one(AlertFeed)
-        await until(pilot, lambda: feed.option_count == len(app.alerts), what="feed redrawn")
+        feed = app.query_one(GuardPanel)
+        await until(pilot, lambda: feed.option_count == len(app.main_screen.guard_panel.alerts), what="feed redrawn")
         feed.focus()
-        feed.highlighted = [a.id for a in sorted(app.alerts.values(), key=lambda a: -a.id)].index(alert.id)
+        feed.highlighted = [a.id for a in sorted(panel.alerts.values(), key=lambda a: -a.id)].index(alert.id)
         await pilot.press("p")
         await until(pilot, lambda: app.sup.runs["rogue"].state == "paused", what="rogue paused")
         await pilot.press("s")
@@ -104,14 +106,14 @@ async def test_expected_changes_are_not_alerts(repo: Path) -> None:
     app = AgentTuiApp(gitrepo.open_repo(repo), repo / "agenttui.toml", live=True)
     async with app.run_test(size=(140, 44)) as pilot:
         await pilot.press("g")
-        await until(pilot, lambda: app.armed)
+        await until(pilot, lambda: app.main_screen.guard_panel.armed)
         (repo / "debug.log").write_text("ignored by the plan")
         subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)
         subprocess.run(["git", "gc", "-q"], cwd=repo, check=True)
         (repo / "real.txt").write_text("x")  # a marker: once it is seen, the others were processed
         await until(pilot, lambda: any("real.txt" in t for t in texts(app)), what="marker alert")
-        reads = app.guard.git_reads
-        await until(pilot, lambda: app.guard.git_reads >= reads + 2, what="a full poll round")
+        reads = app.main_screen.guard_panel.guard.git_reads
+        await until(pilot, lambda: app.main_screen.guard_panel.guard.git_reads >= reads + 2, what="a full poll round")
         assert [t for t in texts(app) if "real.txt" not in t] == []
 
 
@@ -122,8 +124,8 @@ async def test_degraded_coverage_is_said_in_the_header(repo: Path, monkeypatch: 
     app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(200, 44)) as pilot:
         await pilot.press("g")
-        await until(pilot, lambda: app.coverage is not None, what="coverage counted")
-        assert app.coverage.degraded
+        await until(pilot, lambda: app.main_screen.guard_panel.coverage is not None, what="coverage counted")
+        assert app.main_screen.guard_panel.coverage.degraded
         gate = str(app.query_one("#gate").render())
         assert "degraded coverage" in gate and "max_user_watches is 10" in gate and "vendor" in gate
-        assert "DEGRADED" in str(app.query_one(AlertFeed).border_title)
+        assert "DEGRADED" in str(app.query_one(GuardPanel).border_title)

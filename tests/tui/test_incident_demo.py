@@ -9,7 +9,7 @@ from agenttui.core import repo as gitrepo
 from agenttui.demo import make_demo
 from agenttui.tui.app import AgentTuiApp
 from tests.conftest import run_cli
-from tests.tui.test_supervisor import cleanup_agents, until  # noqa: F401
+from tests.tui.conftest import until
 
 
 async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(
@@ -22,14 +22,14 @@ async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(
     async with app.run_test(size=(150, 50)) as pilot:
         assert "UNSAFE INCIDENT DEMO" in str(app.query_one("#gate").render())
         await pilot.press("f")
-        await until(pilot, lambda: app.armed, what="guard armed by the unsafe fire")
+        await until(pilot, lambda: app.main_screen.guard_panel.armed, what="guard armed by the unsafe fire")
 
         def seen(kind: str) -> bool:
-            return any(a.kind == kind for a in app.alerts.values())
+            return any(a.kind == kind for a in app.main_screen.guard_panel.alerts.values())
 
         for kind in ("files", "stash-push", "switch", "branch-create", "worktree-add"):
             await until(pilot, lambda kind=kind: seen(kind), timeout=25, what=f"a {kind} alert")
-        await until(pilot, lambda: any(a.agents for a in app.alerts.values()), timeout=10,
+        await until(pilot, lambda: any(a.agents for a in app.main_screen.guard_panel.alerts.values()), timeout=10,
                     what="an alert naming an agent as suspect")
         await until(pilot, lambda: app.sup.counts()[0] == 0, timeout=30, what="all agents done")
     inc = recovery.find_incident(paths)

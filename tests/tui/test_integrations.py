@@ -9,9 +9,9 @@ from pathlib import Path
 
 from agenttui.core import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
-from agenttui.tui.modals import ConflictModal
+from agenttui.tui.screens.modals import ConflictModal
 from tests.conftest import git
-from tests.tui.test_supervisor import until
+from tests.tui.conftest import until
 
 
 def two_claude_worktrees(repo: Path) -> tuple[Path, Path]:
@@ -26,19 +26,20 @@ async def test_overlap_warning_in_panes_and_feed(repo: Path) -> None:
     a, b = two_claude_worktrees(repo)
     app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(140, 44)) as pilot:
-        assert {p.agent_name for p in app.panes} == {"agent-a", "agent-b"}
+        assert {p.agent_name for p in app.main_screen.grid.panes} == {"agent-a", "agent-b"}
         await until(pilot, lambda: any(w.group == "watch-agents" and w.is_running for w in app.workers))
-        await until(pilot, lambda: app._watched != (), what="agent watcher roots")
+        await until(pilot, lambda: app.main_screen.grid.watched_roots != (), what="agent watcher roots")
         (a / "config.py").write_text("A = 1\n")
-        await until(pilot, lambda: any(c.path == "config.py" for c in app.pane("agent-a").activity.latest),
+        grid = app.main_screen.grid
+        await until(pilot, lambda: any(c.path == "config.py" for c in grid.pane("agent-a").activity.latest),
                     what="activity in agent-a")
         (b / "config.py").write_text("B = 2\n")
-        await until(pilot, lambda: any(al.kind == "overlap" for al in app.alerts.values()),
+        await until(pilot, lambda: any(al.kind == "overlap" for al in app.main_screen.guard_panel.alerts.values()),
                     what="overlap alert")
-        alert = next(al for al in app.alerts.values() if al.kind == "overlap")
+        alert = next(al for al in app.main_screen.guard_panel.alerts.values() if al.kind == "overlap")
         assert alert.text == "'agent-a' and 'agent-b' both changed config.py"
-        assert app.pane("agent-a").overlap == "config.py also changed by agent-b"
-        assert app.pane("agent-b").overlap == "config.py also changed by agent-a"
+        assert app.main_screen.grid.pane("agent-a").overlap == "config.py also changed by agent-b"
+        assert app.main_screen.grid.pane("agent-b").overlap == "config.py also changed by agent-a"
 
 
 async def test_conflict_matrix(repo: Path) -> None:
@@ -66,6 +67,6 @@ async def test_claude_code_burst_is_announced(repo: Path) -> None:
                        input=json.dumps(payload), capture_output=True, text=True, check=True)
     app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(160, 44)) as pilot:
-        await until(pilot, lambda: app.claude_sentence is not None, what="claude burst read")
-        assert app.claude_sentence == "Claude Code dispatched 3 subagents: all isolated \u2014 verified"
+        await until(pilot, lambda: app.main_screen.claude_sentence is not None, what="claude burst read")
+        assert app.main_screen.claude_sentence == "Claude Code dispatched 3 subagents: all isolated \u2014 verified"
         await until(pilot, lambda: "all isolated" in str(app.query_one("#gate").render()))

@@ -14,7 +14,7 @@ from agenttui.core import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.literal import fmt
 from tests.conftest import git, make_repo
-from tests.tui.test_recovery_screen import loaded
+from tests.tui.conftest import loaded
 
 HOSTILE = ["wip [/]", "copy files to [/tmp]", "[$error]spoof[/]", "[B]bold[/B]", "[link=https://x.example]click",
            "back\\slash\\", "[@click=app.quit]quit[/]"]

@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from agenttui.core import recovery
 from agenttui.core import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
-from agenttui.tui.screens import ConfirmModal, RecoveryScreen
+from agenttui.tui.screens.modals import ConfirmModal
 from tests.conftest import git
 from tests.core.test_recovery import make_incident, refs, tree_state
-from tests.tui.test_supervisor import until
-
-
-def recovery_screen(app: AgentTuiApp) -> RecoveryScreen:
-    for s in app.screen_stack:
-        if isinstance(s, RecoveryScreen):
-            return s
-    raise AssertionError("no recovery screen")
-
-
-async def loaded(pilot: Any, app: AgentTuiApp) -> RecoveryScreen:
-    await until(pilot, lambda: any(isinstance(s, RecoveryScreen) and s.loaded and not s.busy
-                                   for s in app.screen_stack), what="recovery data")
-    return recovery_screen(app)
-
-
-async def confirm(pilot: Any, app: AgentTuiApp, key: str = "y") -> None:
-    await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirmation modal")
-    recovery_screen(app).mark = recovery_screen(app).loads  # type: ignore[attr-defined]
-    modal = app.screen
-    await pilot.press(key)
-    await until(pilot, lambda: app.screen is not modal, what="modal closed")
-
-
-async def settle(pilot: Any, screen: RecoveryScreen) -> None:
-    """Wait until the operation confirmed last has run and the lists were reloaded."""
-    mark = screen.mark  # type: ignore[attr-defined]
-    await until(pilot, lambda: screen.loads > mark and not screen.busy, what="operation and reload")
+from tests.tui.conftest import confirm, loaded, settle, until
 
 
 async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -> None:
@@ -68,7 +40,7 @@ async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -
 
         # Branches tab: an unmerged branch needs a second confirmation
         await pilot.press("2")
-        names = screen._keys("branches")
+        names = screen.keys("branches")
         screen.table("branches").move_cursor(row=names.index("wip-unmerged-1"))
         await pilot.press("d")
         await confirm(pilot, app)  # first: the list
@@ -84,7 +56,7 @@ async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -
 
         # Worktrees tab: remove refuses a dirty worktree; archive takes everything
         await pilot.press("3")
-        screen.table("worktrees").move_cursor(row=screen._keys("worktrees").index(str(wt.resolve())))
+        screen.table("worktrees").move_cursor(row=screen.keys("worktrees").index(str(wt.resolve())))
         await pilot.press("d")
         await confirm(pilot, app)
         await settle(pilot, screen)
@@ -106,14 +78,14 @@ async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -
 
         # Trash tab: select everything, restore
         await pilot.press("4")
-        assert len(screen._keys("trash")) == 16, screen._keys("trash")
+        assert len(screen.keys("trash")) == 16, screen.keys("trash")
         screen.table("trash").focus()
         for _ in range(16):
             await pilot.press("space")
         await pilot.press("u")
         await confirm(pilot, app)
         await settle(pilot, screen)
-        assert screen._keys("trash") == []
+        assert screen.keys("trash") == []
     assert [(s.sha, s.message) for s in gitrepo.list_stashes(paths)] == stashes_before
     assert refs(r, "refs/heads") == branches_before
     assert tree_state(wt) == files_before
@@ -147,12 +119,12 @@ async def test_refusal_is_shown_and_nothing_is_removed(tmp_path: Path) -> None:
         async with app.run_test(size=(150, 45)) as pilot:
             screen = await loaded(pilot, app)
             await pilot.press("3")
-            screen.table("worktrees").move_cursor(row=screen._keys("worktrees").index(str(wt.resolve())))
+            screen.table("worktrees").move_cursor(row=screen.keys("worktrees").index(str(wt.resolve())))
             await pilot.press("a")
             await confirm(pilot, app)
             await settle(pilot, screen)
             assert wt.exists() and recovery.list_trash(gitrepo.open_repo(r)) == []
-            assert any(f"pid {proc.pid}" in n.message for n in app._notifications)
+            assert any(f"pid {proc.pid}" in m for s in app.screen_stack if hasattr(s, "told") for m in s.told)
     finally:
         proc.kill()
         proc.wait()

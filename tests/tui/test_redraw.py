@@ -12,10 +12,11 @@ from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from agenttui.tui.app import AgentTuiApp
-from agenttui.tui.modals import AnnounceModal
-from agenttui.tui.widgets import AgentPane
+from agenttui.tui.screens.modals import AnnounceModal
+from agenttui.tui.textual_compat import visible_widgets
+from agenttui.tui.widgets.pane import AgentPane
 from tests.conftest import git, write_plan
-from tests.tui.test_supervisor import announce_and_confirm, make_app, until
+from tests.tui.conftest import announce_and_confirm, make_app, until
 
 FOUR = "".join(f'[[agent]]\nname = "a{i}"\ncommand = ["sleep", "60"]\n' for i in range(4))
 
@@ -40,7 +41,7 @@ async def test_footer_is_not_rebuilt_when_focus_moves_but_is_when_a_key_changes(
         assert keys
         await pilot.press("right", "down", "left")
         await pilot.pause()
-        assert app.focused is app.pane("a2")
+        assert app.focused is app.main_screen.grid.pane("a2")
         assert {id(k) for k in app.query(FooterKey)} == keys  # same widgets: no recompose
         fire = [k for k in app.query(FooterKey) if k.action == "fire"]
         assert fire and fire[0].has_class("-disabled")
@@ -54,7 +55,7 @@ async def test_focused_pane_is_titled_and_the_screen_is_not_repainted_whole(repo
     app = make_app(repo)
     async with app.run_test(size=(130, 44)) as pilot:
         await pilot.pause()
-        assert str(app.pane("a0").border_title) == "▶ a0"
+        assert str(app.main_screen.grid.pane("a0").border_title) == "▶ a0"
         repaints: list[object] = []
         screen = app.screen
         original = screen.refresh
@@ -66,8 +67,8 @@ async def test_focused_pane_is_titled_and_the_screen_is_not_repainted_whole(repo
         screen.refresh = spy  # type: ignore[method-assign]
         await pilot.press("right")
         await pilot.pause()
-        assert str(app.pane("a1").border_title) == "▶ a1"
-        assert str(app.pane("a0").border_title) == "a0"
+        assert str(app.main_screen.grid.pane("a1").border_title) == "▶ a1"
+        assert str(app.main_screen.grid.pane("a0").border_title) == "a0"
         assert repaints == []
 
 
@@ -75,8 +76,8 @@ async def test_file_activity_is_drawn_at_once_when_quiet(repo: Path) -> None:
     wt = linked_worktree(repo, "wt-one")
     app = make_app(repo, live=True)
     async with app.run_test(size=(130, 44)) as pilot:
-        await until(pilot, lambda: bool(app._watched), what="agent watcher")
-        pane = app.pane("wt-one")
+        await until(pilot, lambda: bool(app.main_screen.grid.watched_roots), what="agent watcher")
+        pane = app.main_screen.grid.pane("wt-one")
         assert pane is not None
         (wt / "fresh.py").write_text("x = 1\n")
         await until(pilot, lambda: "fresh.py" in files_text(pane), timeout=5, what="the path drawn")
@@ -87,8 +88,8 @@ async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) 
     wt = linked_worktree(repo, "wt-two")
     app = make_app(repo, live=True)
     async with app.run_test(size=(130, 44)) as pilot:
-        await until(pilot, lambda: bool(app._watched), what="agent watcher")
-        pane = app.pane("wt-two")
+        await until(pilot, lambda: bool(app.main_screen.grid.watched_roots), what="agent watcher")
+        pane = app.main_screen.grid.pane("wt-two")
         assert pane is not None
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, AnnounceModal), what="announce modal")
@@ -97,7 +98,7 @@ async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) 
                     what="the change recorded")
         await pilot.pause(0.3)
         assert "under_modal.py" not in files_text(pane)  # not drawn beneath the modal
-        assert pane.thaw_due or pane in app._redraw_due
+        assert pane.thaw_due or pane in app.main_screen.grid.redraw_due
         await pilot.press("escape")
         await until(pilot, lambda: "under_modal.py" in files_text(pane), timeout=5,
                     what="the pane catching up")
@@ -107,10 +108,10 @@ async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
     trees = [linked_worktree(repo, f"wt-{i}") for i in range(8)]
     app = make_app(repo, live=True)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: bool(app._watched), what="agent watcher")
-        last = app.pane("wt-7")
+        await until(pilot, lambda: bool(app.main_screen.grid.watched_roots), what="agent watcher")
+        last = app.main_screen.grid.pane("wt-7")
         assert isinstance(app, AgentTuiApp) and last is not None
-        assert last not in app.screen._compositor.visible_widgets
+        assert last not in visible_widgets(app.screen)
         (trees[7] / "far_away.py").write_text("z = 3\n")
         await until(pilot, lambda: any(c.path == "far_away.py" for c in last.activity.latest),
                     what="the change recorded")
@@ -154,7 +155,8 @@ async def test_opening_the_palette_does_not_lay_out_the_panes_again_but_a_resize
         linked_worktree(repo, f"lay-{i}")
     app = make_app(repo)
     async with app.run_test(size=(130, 44)) as pilot:
-        await until(pilot, lambda: len(app.panes) == 4 and not app.screen._layout_required, what="settled")
+        await until(pilot, lambda: len(app.main_screen.grid.panes) == 4 and not app.screen._layout_required,
+                    what="settled")
         await pilot.pause(0.2)
         main = app.screen
         layouts: list[object] = []
@@ -171,7 +173,7 @@ async def test_opening_the_palette_does_not_lay_out_the_panes_again_but_a_resize
         assert layouts == []  # Textual re-arranges every screen under a new modal, at the same size
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, what="palette closed")
-        width = app.pane("lay-0").size.width  # type: ignore[union-attr]
+        width = app.main_screen.grid.pane("lay-0").size.width  # type: ignore[union-attr]
         await pilot.resize_terminal(100, 44)
-        await until(pilot, lambda: app.pane("lay-0").size.width != width, what="panes laid out anew")  # type: ignore[union-attr]
+        await until(pilot, lambda: app.main_screen.grid.pane("lay-0").size.width != width, what="panes laid out anew")  # type: ignore[union-attr]
         assert layouts

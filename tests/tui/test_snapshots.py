@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from agenttui.tui.modals import AnnounceModal
-from agenttui.tui.screens import RecoveryScreen
+from agenttui.tui.screens.modals import AnnounceModal
+from agenttui.tui.screens.recovery import RecoveryScreen
 from tests.tui.snapshot_app import demo_app, incident_app
 
 SIZE = (140, 44)
@@ -65,7 +65,7 @@ def test_alert_feed(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
     from agenttui.core.guard import Alert
-    from agenttui.tui.guardfeed import GuardAlerts
+    from agenttui.tui.messages import GuardAlerts
 
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
@@ -81,7 +81,7 @@ def test_alert_feed(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def before(pilot: Pilot[Any]) -> None:
         app = pilot.app
-        app.post_message(GuardAlerts(alerts, fresh=False))
+        app.main_screen.guard_panel.post_message(GuardAlerts(alerts, fresh=False))
         await pilot.pause()
 
     try:

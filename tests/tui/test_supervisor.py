@@ -2,81 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
-import pytest
-from textual.pilot import Pilot
 
 from agenttui.core import repo as gitrepo
 from agenttui.core.journal import read as read_journal
 from agenttui.core.procs import session_nice
 from agenttui.tui.app import AgentTuiApp
-from agenttui.tui.modals import AnnounceModal
-from agenttui.tui.widgets import AgentPane
+from agenttui.tui.screens.modals import AnnounceModal
 from tests.conftest import git, write_plan
-
-
-async def until(pilot: Pilot[object], cond: Callable[[], object], timeout: float = 10.0,
-                what: str = "condition") -> None:
-    """Let the app run until *cond* holds (deadline, no fixed sleeps)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await pilot.pause(0.05)
-
-
-def make_app(repo: Path, *, live: bool = False) -> AgentTuiApp:
-    paths = gitrepo.open_repo(repo)
-    plan = repo / "agenttui.toml"
-    return AgentTuiApp(paths, plan if plan.exists() else None, live=live)
-
-
-SLEEPERS = """
-[[agent]]
-name = "auth"
-command = ["sh", "-c", "echo started $AGENTTUI_AGENT; echo $AGENTTUI_AGENT > who.txt; exec sleep 60"]
-
-[[agent]]
-name = "api"
-command = "echo started api; exec sleep 60"
-"""
-
-
-def fire_enabled(app: AgentTuiApp) -> bool:
-    return app.check_action("fire", ()) is True
-
-
-async def announce_and_confirm(pilot: Pilot[object], app: AgentTuiApp, key: str = "y") -> None:
-    await pilot.press("a")
-    await until(pilot, lambda: isinstance(app.screen, AnnounceModal), what="announce modal")
-    await pilot.press(key)
-    await until(pilot, lambda: not isinstance(app.screen, AnnounceModal), what="modal closed")
-
-
-def pane(app: AgentTuiApp, name: str) -> AgentPane:
-    p = app.pane(name)
-    assert p is not None, f"no pane {name}"
-    return p
-
-
-@pytest.fixture
-def cleanup_agents() -> list[AgentTuiApp]:
-    apps: list[AgentTuiApp] = []
-    yield apps
-    for app in apps:
-        for run in app.sup.runs.values():
-            if run.popen is not None and run.popen.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(run.popen.pid, 9)
-                run.popen.wait(5)
+from tests.tui.conftest import SLEEPERS, announce_and_confirm, fire_enabled, make_app, pane, until
 
 
 async def test_gate_fire_disabled_until_confirmed_then_revoked_by_plan_edit(
@@ -86,7 +23,7 @@ async def test_gate_fire_disabled_until_confirmed_then_revoked_by_plan_edit(
     app = make_app(repo)
     cleanup_agents.append(app)
     async with app.run_test(size=(140, 44)) as pilot:
-        assert [p.agent_name for p in app.panes] == ["auth", "api"]
+        assert [p.agent_name for p in app.main_screen.grid.panes] == ["auth", "api"]
         assert not fire_enabled(app)
         await pilot.press("f")  # disabled: nothing happens
         await pilot.pause()
@@ -108,14 +45,14 @@ async def test_gate_fire_disabled_until_confirmed_then_revoked_by_plan_edit(
 
         # editing the plan revokes the confirmation
         write_plan(repo, SLEEPERS.replace("sleep 60", "sleep 61"))
-        await app.reload_plan()
+        await app.main_screen.reload_plan()
         assert not fire_enabled(app)
         assert app.sup.gate.revoked_reason == "the plan changed"
         assert "revoked" in str(app.query_one("#notice").render())
 
         # and a direct call cannot get around the gate
-        app.action_fire()
-        await until(pilot, lambda: not app._firing, what="fire worker")
+        app.main_screen.action_fire()
+        await until(pilot, lambda: not app.main_screen.firing, what="fire worker")
         assert "not fired" in str(app.query_one("#notice").render())
         assert not (repo.parent / "repo.agents").exists()
     events = [r["event"] for r in read_journal(gitrepo.open_repo(repo))]
@@ -264,7 +201,7 @@ async def test_found_worktrees_get_panes_and_no_plan_still_opens(repo: Path) -> 
     app = make_app(repo)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert [p.agent_name for p in app.panes] == ["agent-x"]
+        assert [p.agent_name for p in app.main_screen.grid.panes] == ["agent-x"]
         p = pane(app, "agent-x")
         assert p.run.source == "worktree" and p.run.branch == "claude/agent-x"
         assert "plan" in str(app.query_one("#header").render())
@@ -279,20 +216,20 @@ async def test_plan_file_watch_revokes(repo: Path, cleanup_agents: list[AgentTui
         assert fire_enabled(app)
         write_plan(repo, SLEEPERS + '\n[[agent]]\nname = "third"\ncommand = ["true"]\n')
         await until(pilot, lambda: not fire_enabled(app), what="revocation after plan edit")
-        await until(pilot, lambda: app.pane("third") is not None, what="new pane for the new agent")
+        await until(pilot, lambda: app.main_screen.grid.pane("third") is not None, what="new pane for the new agent")
 
 
 async def test_arrow_keys_move_between_panes(repo: Path) -> None:
     write_plan(repo, "".join(f'[[agent]]\nname = "a{i}"\ncommand = ["true"]\n' for i in range(4)))
     app = make_app(repo)
     async with app.run_test(size=(130, 44)) as pilot:
-        assert app.focused is app.pane("a0")
+        assert app.focused is app.main_screen.grid.pane("a0")
         await pilot.press("right")
-        assert app.focused is app.pane("a1")
+        assert app.focused is app.main_screen.grid.pane("a1")
         await pilot.press("down")
-        assert app.focused is app.pane("a3")
+        assert app.focused is app.main_screen.grid.pane("a3")
         await pilot.press("left", "up")
-        assert app.focused is app.pane("a0")
+        assert app.focused is app.main_screen.grid.pane("a0")
 
 
 def test_status_lists_launched_agent_pids(repo: Path) -> None:
@@ -326,14 +263,14 @@ async def test_agents_ending_together_make_one_notice_and_one_journal_write(
         await announce_and_confirm(pilot, app)
         await pilot.press("f")
         await until(pilot, lambda: all(r.state == "running" for r in app.sup.runs.values()), what="running")
-        app._firing = True  # hold the reaping tick while all four end, so one tick sees them together
+        app.main_screen.firing = True  # hold the reaping tick while all four end, so one tick sees them together
         go.touch()
         pids = [r.pid for r in app.sup.runs.values()]
         await until(pilot, lambda: all(psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids if p),
                     what="all four ended")
-        app._firing = False
+        app.main_screen.firing = False
         await until(pilot, lambda: all(r.state == "exited" for r in app.sup.runs.values()), what="reaped")
-        said = [n.message for n in app._notifications]
+        said = list(app.main_screen.said)
         ended = [m for m in said if "exited with code" in m]
         assert len(ended) == 1 and ended[0].endswith("and 2 more agents ended"), said
     exits = [r for r in read_journal(gitrepo.open_repo(repo)) if r["event"] == "exit"]

@@ -1,18 +1,22 @@
-"""The announce modal: one row per dispatch, the verdict, and the sentence to confirm."""
+"""The modal screens: the announcement, the conflict forecast, a confirmation, an alert's details."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ..core.check import Verdict
-from ..core.plan import Plan
-from .literal import fmt, plain
-from .widgets import short_path
+from ...core.check import Verdict
+from ...core.guard import Alert
+from ...core.plan import Plan
+from ..format import short_path
+from ..literal import fmt, plain
 
 
 class AnnounceModal(ModalScreen[str | None]):
@@ -113,4 +117,53 @@ class ConflictModal(ModalScreen[None]):
             t.add_row(*map(plain, (a, *row, self.cells.get((a, "base"), "-"))))
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Lists exactly what will happen, row by row.  ``y`` confirms; any other key cancels."""
+
+    def __init__(self, title: str, rows: list[str], note: str = "") -> None:
+        super().__init__(classes="confirm")
+        self.title_text = title
+        self.rows = rows
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-rows"):
+                yield Static(Text("\n".join(f"  {r}" for r in self.rows)))
+            if self.note:
+                yield Static(Text(self.note), classes="hint")
+            yield Static(Text.from_markup("[b]y[/b] confirm   any other key cancels"), classes="hint")
+
+    def on_key(self, event: Any) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(event.key == "y")
+
+
+class AlertModal(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
+
+    def __init__(self, alert: Alert) -> None:
+        super().__init__(classes="alert-modal")
+        self.alert = alert
+
+    def compose(self) -> ComposeResult:
+        a = self.alert
+        with Vertical(id="alert-box"):
+            yield Static(Text(a.line(), style="bold"))
+            body = [*(f"  {p}" for p in a.paths[:500])]
+            if len(a.paths) > 500:
+                body.append(f"  … {len(a.paths) - 500} more")
+            if a.suspects:
+                body += ["", "suspects:", *(f"  {s}" for s in a.suspects)]
+            with VerticalScroll(id="alert-body"):
+                yield Static(Text("\n".join(body) or "(no paths)"))
+            yield Static(Text.from_markup("[b]Esc[/b] close — in the feed, [b]p[/b] pauses and "
+                                          "[b]s[/b] stops the suspect agents"), classes="hint")
+
+    async def action_dismiss(self, result: Any = None) -> None:
         self.dismiss(None)

@@ -1,104 +1,39 @@
-"""Widgets: the agent pane."""
+"""The agent pane: identity and state, process stats, git state, file activity, output tail.
+
+A pane draws only what its grid scheduled (:meth:`AgentPane.redraw`), from data the grid's workers
+sampled; it runs nothing itself but reading its agent's log file.
+"""
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Log, Sparkline, Static
+from textual.widgets import Log, Sparkline, Static
 
-from ..core.procs import ProcStats
-from ..core.supervisor import AgentRun
-from ..core.watch import Activity, FileChange
-from .literal import fmt
+from ...core.launcher import AgentRun
+from ...core.procs import ProcStats
+from ...core.sampler import GitInfo
+from ...core.watch import Activity, FileChange
+from ..format import human_bytes, human_time, short_path
+from ..literal import fmt
 
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
                  "stopping", "found")
-
-
-@dataclass(frozen=True)
-class GitInfo:
-    branch: str | None
-    sha: str | None
-    ahead: int | None
-    dirty: int | None
-
-
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "K", "M", "G"):
-        if size < 1024 or unit == "G":
-            return f"{size:.0f}{unit}" if unit in ("B", "K") else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{size:.1f}G"
-
-
-def human_time(seconds: float) -> str:
-    s = int(seconds)
-    if s >= 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 60}m{s % 60:02d}s"
-
-
-def short_path(p: Path | None) -> str:
-    if p is None:
-        return "-"
-    home = os.path.expanduser("~")
-    s = str(p)
-    return "~" + s[len(home):] if home != "/" and s.startswith(home + os.sep) else s
-
-
-class QuietFooter(Footer):
-    """A Footer that rebuilds only when what it shows changes.
-
-    Textual's Footer recomposes on every focus change; on the supervisor that meant a relayout of
-    the whole screen per arrow key (about 40 a second while keys repeat, measured by bench_keys)."""
-
-    _shown: tuple[object, ...] | None = None
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        if screen is not self.app.screen:
-            return  # under another screen: checked again when ours is back (Textual refreshes then)
-        try:
-            shown = tuple((key, b.action, b.description, enabled, tooltip)
-                          for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
-                          if b.show or key == self.app.COMMAND_PALETTE_BINDING)
-        except Exception:  # noqa: BLE001 - never let an optimisation break the footer
-            shown = None
-        if shown is not None and shown == self._shown and self._bindings_ready:
-            return
-        self._shown = shown
-        self._forget_removed_keys()
-        super().bindings_changed(screen)
-
-    def _forget_removed_keys(self) -> None:
-        """Each FooterKey is data-bound to ``Footer.compact``; Textual prunes those watchers only when
-        ``compact`` changes, so every rebuild leaked the old keys (bench_keys: +9 widgets per
-        rebuild, RSS 120 → 220 MB in 90 s of palette use).  Drop the watchers of removed keys."""
-        watchers = getattr(self, "__watchers", None)
-        if not isinstance(watchers, dict):
-            return
-        for entries in watchers.values():
-            if isinstance(entries, list):
-                entries[:] = [(node, cb) for node, cb in entries
-                              if not (getattr(node, "_closing", False) or getattr(node, "_closed", False))]
 
 
 class AgentPane(Vertical, can_focus=True):
     """One agent: identity and state, process stats, git state, file activity, output tail."""
 
     BINDINGS = [
-        Binding("left", "app.move(-1, 0)", "Left", show=False),
-        Binding("right", "app.move(1, 0)", "Right", show=False),
-        Binding("up", "app.move(0, -1)", "Up", show=False),
-        Binding("down", "app.move(0, 1)", "Down", show=False),
+        Binding("left", "screen.move(-1, 0)", "Left", show=False),
+        Binding("right", "screen.move(1, 0)", "Right", show=False),
+        Binding("up", "screen.move(0, -1)", "Up", show=False),
+        Binding("down", "screen.move(0, 1)", "Down", show=False),
     ]
 
     def __init__(self, run: AgentRun) -> None:
@@ -114,7 +49,7 @@ class AgentPane(Vertical, can_focus=True):
         self.pending: set[str] = set()  # parts to redraw: title, proc, where, files, tail, log
         self.tail_next: list[str] | None = None  # a tmux agent's latest window lines, to draw
         self.thaw_due = False
-        self._last_state = ""
+        self.last_state = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="pane-title")
@@ -151,7 +86,7 @@ class AgentPane(Vertical, can_focus=True):
         return False
 
     def redraw(self, parts: set[str]) -> None:
-        """Draw the parts the app scheduled (see ``AgentTuiApp.mark``)."""
+        """Draw the parts the grid scheduled (see ``PaneGrid.mark``)."""
         if "all" in parts:
             self.refresh_all()
         else:
@@ -179,10 +114,10 @@ class AgentPane(Vertical, can_focus=True):
             state += f": {r.error}"
         src = "" if r.source == "plan" else "  [dim](worktree found in the repository)[/]"
         self.query_one("#title", Static).update(fmt(f"[b]$state[/b]{src}", state=state), layout=False)
-        if state != self._last_state:
+        if state != self.last_state:
             for c in STATE_CLASSES:
                 self.set_class(r.state == c, f"-{c}")
-            self._last_state = state
+            self.last_state = state
         self.border_subtitle = Content(state[:40])
 
     def refresh_proc(self) -> None:
@@ -235,7 +170,7 @@ class AgentPane(Vertical, can_focus=True):
         return time.time() - latest < window
 
     def add_changes(self, changes: list[FileChange]) -> None:
-        """Record only: the app redraws dirty panes at most 4 times a second."""
+        """Record only: the grid redraws dirty panes, paced."""
         self.activity.add(changes)
 
     def set_tail(self, lines: list[str]) -> None:

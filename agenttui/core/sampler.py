@@ -1,0 +1,163 @@
+"""Periodic sampling for the panes: process stats, git state, tmux tails, HEAD, the gate's facts.
+
+:class:`Sampler` runs on one worker thread at a time (the pane grid re-arms it only after the last
+sample was drawn, so polls never overlap); :meth:`Sampler.sample` never raises — an error travels
+in the :class:`Sample` it returns.  Git is the costly part: a git round comes every
+``GIT_INTERVAL`` seconds and reads at most ``GIT_PER_ROUND`` busy worktrees (those with file
+activity since their last read), every 15th round all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import repo as gitrepo
+from .claude import ClaudeFeed
+from .errors import AgentTuiError
+from .launcher import AgentRun
+from .models import HeadState, RepoPaths, Worktree
+from .procs import ProcSampler, ProcStats, processes_in
+from .tmux import TmuxPane
+
+SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
+GIT_INTERVAL = 2.0
+GIT_PER_ROUND = 8  # busy worktrees read per git round (4 git calls each)
+FULL_EVERY = 15  # every 15th git round (30 s) reads every worktree
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    branch: str | None
+    sha: str | None
+    ahead: int | None
+    dirty: int | None
+
+
+@dataclass(frozen=True)
+class SampleJob:
+    name: str
+    pid: int | None
+    worktree: Path | None
+    want_git: bool
+    tmux: TmuxPane | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    stats: dict[str, ProcStats | None] = field(default_factory=dict)
+    git: dict[str, GitInfo] = field(default_factory=dict)
+    worktrees: list[Worktree] | None = None  # read on git rounds only
+    head: HeadState | None = None
+    revoke: str | None = None  # the gate's facts moved: the announcement was revoked
+    claude: str | None = None  # the sentence for Claude Code's latest burst of dispatches
+    tails: dict[str, list[str]] = field(default_factory=dict)  # tmux agents' window lines
+    errors: tuple[str, ...] = ()
+
+
+class Sampler:
+    def __init__(self, paths: RepoPaths, main_checkout: Path | None,
+                 revalidate: Callable[[], str | None] = lambda: None) -> None:
+        self.paths = paths
+        self.main_checkout = main_checkout
+        self.revalidate = revalidate
+        self.procs = ProcSampler()
+        self.claude = ClaudeFeed(paths)
+        self._last_git = 0.0
+        self._rounds = 0
+        self._due: set[str] = set()
+
+    # ------------------------------------------------------------ scheduling (UI thread)
+    def busy(self, name: str) -> None:
+        """The agent's files changed: read its git state on the next git round."""
+        self._due.add(name)
+
+    def jobs(self, runs: Iterable[AgentRun], now: float | None = None) -> tuple[list[SampleJob], bool]:
+        """What the next sample reads, and whether it is a git round."""
+        now = time.monotonic() if now is None else now
+        git_round = now - self._last_git >= GIT_INTERVAL
+        due: set[str] = set()
+        if git_round:
+            self._last_git = now
+            self._rounds += 1
+            due = set(sorted(self._due)[:GIT_PER_ROUND])
+            self._due -= due
+        full = self._rounds % FULL_EVERY == 1
+        jobs = [SampleJob(r.name, r.pid if r.alive else None, r.worktree,
+                          git_round and (full or r.name in due), r.tmux) for r in runs]
+        return jobs, git_round
+
+    # ------------------------------------------------------------ sampling (worker thread)
+    def sample(self, jobs: list[SampleJob], git_round: bool) -> Sample:
+        errors: list[str] = []
+
+        def attempt(what: str, fn: Callable[[], object]) -> object:
+            try:
+                return fn()
+            except AgentTuiError as exc:
+                errors.append(f"{what}: {exc.message}")
+            except Exception as exc:  # noqa: BLE001 - a sample never raises: the error is shown
+                errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+
+        tails: dict[str, list[str]] = {}
+        for j in jobs:
+            if j.tmux is not None:
+                from . import tmux
+
+                pane = j.tmux
+                lines = attempt(f"tmux {j.name}", lambda pane=pane: tmux.capture(pane))  # type: ignore[misc]
+                if isinstance(lines, list):
+                    tails[j.name] = lines
+        stats = attempt("processes", lambda: self._stats(jobs))
+        worktrees = head = revoke = claude = None
+        gitinfo: dict[str, GitInfo] = {}
+        if git_round:
+            worktrees = attempt("worktrees", lambda: gitrepo.list_worktrees(self.paths))
+            if self.main_checkout is not None:
+                main = self.main_checkout
+                head = attempt("HEAD", lambda: gitrepo.head_state(main))
+            base = head.sha if isinstance(head, HeadState) else None
+            for j in jobs:
+                if j.want_git and j.worktree is not None and os.path.isdir(j.worktree):
+                    gitinfo[j.name] = git_info(j.worktree, base)
+            revoke = attempt("gate", self.revalidate)
+            claude = attempt("claude", self.claude.sentence)
+        return Sample(
+            stats=stats if isinstance(stats, dict) else {},
+            git=gitinfo,
+            worktrees=worktrees if isinstance(worktrees, list) else None,
+            head=head if isinstance(head, HeadState) else None,
+            revoke=revoke if isinstance(revoke, str) else None,
+            claude=claude if isinstance(claude, str) else None,
+            tails=tails,
+            errors=tuple(errors),
+        )
+
+    def _stats(self, jobs: list[SampleJob]) -> dict[str, ProcStats | None]:
+        folders = [j.worktree for j in jobs if j.worktree is not None and j.pid is None]
+        inside = processes_in(folders, exclude={os.getpid()}) if folders else {}
+        stats: dict[str, ProcStats | None] = {}
+        for j in jobs:
+            if j.pid is not None:
+                stats[j.name] = self.procs.sample(j.pid)
+            elif j.worktree is not None and inside.get(j.worktree):
+                pids = inside[j.worktree]
+                stats[j.name] = self.procs.sample(pids[0], tuple(pids[1:]))
+            else:
+                stats[j.name] = None
+        self.procs.forget_dead()
+        return stats
+
+
+def git_info(worktree: Path, base_sha: str | None) -> GitInfo:
+    """Branch, HEAD, commits ahead of *base_sha* and dirty count of one worktree (never raises)."""
+    try:
+        h = gitrepo.head_state(worktree)
+        ahead = gitrepo.ahead_count(worktree, base_sha) if h.sha and base_sha else None
+        return GitInfo(h.branch, h.sha, ahead, gitrepo.dirty_count(worktree))
+    except AgentTuiError:
+        return GitInfo(None, None, None, None)

@@ -1,0 +1,24 @@
+"""Opening a shell in an agent's worktree: a tmux window inside tmux, else the user's shell in
+the foreground (the UI suspends itself around :func:`run_shell`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def in_tmux() -> bool:
+    return bool(os.environ.get("TMUX")) and shutil.which("tmux") is not None
+
+
+def open_tmux_window(cwd: Path, name: str) -> str:
+    subprocess.run(["tmux", "new-window", "-c", str(cwd), "-n", name[:20]], check=False, capture_output=True)
+    return f"opened a tmux window in {cwd}"
+
+
+def run_shell(cwd: Path) -> None:
+    shell = os.environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    print(f"agenttui: shell in {cwd} — exit to return")
+    subprocess.run([shell], cwd=cwd, check=False)

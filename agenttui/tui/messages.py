@@ -1,0 +1,86 @@
+"""The messages widgets post upwards (method calls go down).  Dataclasses; a flood of the same
+kind merges in the queue where a newer one says everything the older did (``can_replace``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from ..core.guard import Alert
+from ..core.guardwatch import Coverage
+from ..core.sampler import Sample
+from ..core.watch import FileChange
+
+
+@dataclass
+class Notice(Message):
+    """Something to tell the user: the notice line and a toast."""
+
+    text: str
+    error: bool = False
+
+
+@dataclass
+class Sampled(Message):
+    """A sample for the panes (posted by the pane grid's sampler worker to the grid)."""
+
+    sample: Sample
+
+    def can_replace(self, message: Message) -> bool:
+        # only one sample is in flight at a time; a newer one without git data must not drop git data
+        return isinstance(message, Sampled) and message.sample.worktrees is None and not message.sample.git
+
+
+@dataclass
+class FileActivity(Message):
+    """A batch of file events in agents' worktrees (never merged: each carries changes)."""
+
+    batch: dict[Path, list[FileChange]]
+
+
+@dataclass
+class PlanChanged(Message):
+    """The plan file changed on disk."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PlanChanged)
+
+
+@dataclass
+class Reaped(Message):
+    """Agents that ended since the last reap (words for the notice line)."""
+
+    ended: list[str]
+
+
+@dataclass
+class Revoked(Message):
+    """The announcement stopped being true (the repository changed, an agent left its worktree)."""
+
+    reason: str
+
+
+@dataclass
+class GuardAlerts(Message):
+    """New or updated alerts (a coalesced burst keeps its id)."""
+
+    alerts: list[Alert]
+    fresh: bool = True
+
+
+@dataclass
+class GuardState(Message):
+    """The guard was armed or disarmed, or its coverage was measured."""
+
+    armed: bool
+    coverage: Coverage | None = None
+
+
+@dataclass
+class AgentsChanged(Message):
+    """The set of agents (and so of worktrees to watch) changed."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, AgentsChanged)

@@ -1,0 +1,1 @@
+"""The app's screens: the supervisor (main), recovery, and the modals."""

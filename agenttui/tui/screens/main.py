@@ -1,0 +1,376 @@
+"""The supervisor's screen: the header, the gate flow, the agents' actions.
+
+It composes the pane grid (which samples and draws the agents) and the guard panel (which owns
+the guard), reads what their messages say into a few reactive attributes, and draws the header
+from those only: the UI thread never runs git here.  The gate flow is straight-line code in a
+worker (``push_screen_wait``); the gate is enforced again inside ``Supervisor.fire``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.reactive import Reactive, reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ...core import conflicts, shell
+from ...core import repo as gitrepo
+from ...core.errors import AgentTuiError
+from ...core.guardwatch import Coverage
+from ...core.models import HeadState, Worktree
+from ...core.supervisor import Supervisor
+from ...core.watch import watch_file
+from .. import actions
+from ..literal import fmt
+from ..messages import AgentsChanged, GuardAlerts, GuardState, Notice, PlanChanged, Reaped, Sampled
+from ..textual_compat import ResizeOnlyWhenResized
+from ..widgets.footer import QuietFooter
+from ..widgets.guard_panel import GuardPanel
+from ..widgets.header import header_lines
+from ..widgets.pane import AgentPane
+from ..widgets.pane_grid import TICK, PaneGrid
+from .modals import AnnounceModal, ConflictModal
+
+MAX_SAID = 200
+
+
+class MainScreen(ResizeOnlyWhenResized):
+    """Textual repaints a whole screen when its focus moves; the panes that gain and lose focus
+    repaint themselves, so here it does not (a full frame of 32 panes per arrow key was most of
+    the key's latency under load, bench_keys)."""
+
+    BINDINGS = actions.bindings(actions.MAIN)
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    firing: reactive[bool] = reactive(False, bindings=True, init=False)
+    #: what the keys' enabled state depends on: refreshing bindings costs real CPU, so only on change
+    binding_state: reactive[tuple[object, ...]] = reactive((), bindings=True, init=False)
+    head: reactive[HeadState | None] = reactive(None, init=False)
+    claude_sentence: reactive[str | None] = reactive(None, init=False)
+    armed: reactive[bool] = reactive(False, init=False)
+    coverage: reactive[Coverage | None] = reactive(None, init=False)
+
+    def __init__(self, sup: Supervisor, *, live: bool = True, unsafe_demo: bool = False,
+                 pane_class: type[AgentPane] = AgentPane) -> None:
+        super().__init__(id="_default")
+        self.sup = sup
+        self.live = live
+        self.unsafe_demo = unsafe_demo  # `agenttui demo --incident --unsafe` only: no gate
+        self.pane_class = pane_class
+        self.said: list[str] = []  # every notice, newest last (tests and the journal read it)
+        self._texts: dict[str, tuple[object, ...]] = {}
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        yield Static(id="gate")
+        yield Static(id="notice")
+        yield PaneGrid(self.sup, live=self.live, pane_class=self.pane_class)
+        yield GuardPanel(self.sup, live=self.live)
+        yield QuietFooter()
+
+    @property
+    def grid(self) -> PaneGrid:
+        return self.query_one(PaneGrid)
+
+    @property
+    def guard_panel(self) -> GuardPanel:
+        return self.query_one(GuardPanel)
+
+    async def on_mount(self) -> None:
+        self.head, worktrees = await asyncio.to_thread(self._read_start)
+        self.sup.discover(worktrees)
+        await self.grid.sync()
+        self.refresh_header()
+        if self.sup.plan_error:
+            self.say(f"plan: {self.sup.plan_error}", error=True)
+        if self.grid.panes:
+            self.grid.panes[0].focus()
+        if self.live:
+            self.set_interval(TICK, self.tick)
+            if self.sup.plan_path is not None:
+                self.watch_plan()
+
+    def _read_start(self) -> tuple[HeadState | None, list[Worktree]]:
+        """HEAD and the worktrees, read once off the UI thread before the first panes."""
+        head, trees = None, []
+        with contextlib.suppress(AgentTuiError):
+            if self.sup.main_checkout:
+                head = gitrepo.head_state(self.sup.main_checkout)
+        with contextlib.suppress(AgentTuiError):
+            trees = gitrepo.list_worktrees(self.sup.paths)
+        return head, trees
+
+    async def _discover(self) -> None:
+        with contextlib.suppress(AgentTuiError):
+            self.sup.discover(await asyncio.to_thread(gitrepo.list_worktrees, self.sup.paths))
+
+    # ---------------------------------------------------------------- header and notices
+    def watch_head(self) -> None:
+        self.refresh_header()
+
+    def watch_claude_sentence(self) -> None:
+        self.refresh_header()
+
+    def watch_armed(self) -> None:
+        self.refresh_header()
+
+    def watch_coverage(self) -> None:
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        if not self.is_attached:
+            return
+        for selector, template, values in header_lines(self.sup, self.head, armed=self.armed,
+                                                       coverage=self.coverage, claude=self.claude_sentence,
+                                                       unsafe_demo=self.unsafe_demo):
+            key = (template, *sorted((k, str(v)) for k, v in values.items()))
+            if self._texts.get(selector) != key:  # drawing the same text again costs a repaint
+                self._texts[selector] = key
+                self.query_one(selector, Static).update(fmt(template, **values), layout=False)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.said.append(text)
+        del self.said[:-MAX_SAID]
+        if not self.is_attached:
+            return
+        notice = self.query_one("#notice", Static)
+        notice.update(Content(text))
+        notice.set_class(error, "-error")
+        self.notify(text, severity="error" if error else "information", timeout=4, markup=False)
+
+    def on_notice(self, msg: Notice) -> None:
+        msg.stop()
+        self.say(msg.text, error=msg.error)
+
+    # ---------------------------------------------------------------- what the widgets report
+    def on_sampled(self, msg: Sampled) -> None:
+        s = msg.sample
+        if s.revoke:
+            self.say(s.revoke, error=True)
+        if s.head is not None:
+            self.head = s.head
+        if s.worktrees is not None:  # a git round: the Claude Code sentence was read too
+            self.claude_sentence = s.claude
+        self.refresh_header()
+
+    def on_guard_alerts(self, msg: GuardAlerts) -> None:
+        msg.stop()
+        self.guard_panel.add_alerts(msg.alerts)
+
+    def on_guard_state(self, msg: GuardState) -> None:
+        self.armed, self.coverage = msg.armed, msg.coverage
+
+    def on_agents_changed(self, _msg: AgentsChanged) -> None:
+        self.refresh_header()
+
+    # ---------------------------------------------------------------- the tick
+    def tick(self) -> None:
+        if not self.firing:
+            self._reap()
+        if self.guard_panel.armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
+            self.guard_panel.disarm("the last agent exited")
+        self.refresh_header()
+        c = self.sup.gate.confirmation
+        self.binding_state = (id(c) if c else None, self.sup.fired, self.firing, self.sup.plan.fingerprint,
+                              self.guard_panel.armed, self.sup.counts())
+
+    @work(thread=True, exclusive=True, group="reap", exit_on_error=False)
+    def _reap(self) -> None:
+        """Reaping asks tmux about tmux agents: a thread, not the UI's."""
+        ended = self.sup.poll()
+        if ended:
+            self.post_message(Reaped(ended))
+
+    def on_reaped(self, msg: Reaped) -> None:
+        ended = msg.ended
+        if len(ended) > 2:  # many agents ending together: one notice, not a toast each
+            self.say("; ".join(ended[:2]) + f"; and {len(ended) - 2} more agents ended")
+        else:
+            for line in ended:
+                self.say(line)
+        for p in self.grid.panes:
+            p.refresh_title()
+
+    def rearm(self, group: str) -> None:
+        """A worker of this screen failed (the App's handler calls this)."""
+        if group == "watch-plan" and self.live and self.sup.plan_path is not None:
+            self.watch_plan()
+
+    # ---------------------------------------------------------------- the plan
+    @work(exclusive=True, group="watch-plan", exit_on_error=False)
+    async def watch_plan(self) -> None:
+        plan = self.sup.plan_path
+        assert plan is not None
+        stop = asyncio.Event()
+        try:
+            async for _ in watch_file(plan, stop):
+                self.post_message(PlanChanged())
+        finally:
+            stop.set()
+
+    async def on_plan_changed(self, _msg: PlanChanged) -> None:
+        await self.reload_plan()
+
+    async def reload_plan(self) -> None:
+        message = self.sup.reload_plan()
+        if message:
+            self.say(message, error=True)
+        elif self.sup.plan_error:
+            self.say(f"plan: {self.sup.plan_error}", error=True)
+        else:
+            self.say("plan reloaded")
+        await self.grid.sync()
+        self.refresh_header()
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- the gate
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fire":
+            if self.unsafe_demo:
+                return True if not self.sup.fired and not self.firing else None
+            c = self.sup.gate.confirmation
+            ok = (c is not None and not self.firing and not self.sup.fired
+                  and self.sup.gate.is_open(self.sup.plan.fingerprint))
+            return True if ok else None
+        if action == "enter":
+            p = self.grid.focused_pane()
+            return bool(p is not None and p.run.tmux is not None)
+        if action in ("stop", "pause"):
+            return True if self.grid.focused_pane() is not None or self.guard_panel.alert_agents() else None
+        if action == "shell":
+            return True if self.grid.focused_pane() is not None else None
+        return True
+
+    def action_announce(self) -> None:
+        if self.sup.plan_error:
+            self.say(f"cannot announce: {self.sup.plan_error}", error=True)
+            return
+        self.announce_flow()
+
+    @work(exclusive=True, group="announce", exit_on_error=False)
+    async def announce_flow(self) -> None:
+        try:
+            verdict = await asyncio.to_thread(self.sup.announce)
+        except AgentTuiError as exc:
+            self.say(f"announce failed: {exc.message}", error=True)
+            return
+        answer = await self.app.push_screen_wait(AnnounceModal(self.sup.plan, verdict))
+        if answer is None:
+            self.say("announcement cancelled: fire stays disabled")
+        else:
+            try:
+                c = self.sup.confirm(serial=answer == "serial")
+            except AgentTuiError as exc:
+                self.say(exc.message, error=True)
+            else:
+                self.say(f"confirmed: {c.sentence} — press f to fire")
+        self.refresh_header()
+        self.refresh_bindings()
+
+    def action_fire(self) -> None:
+        # check_action greys the key out; core enforces the gate again inside fire().
+        if self.firing:
+            return
+        self.firing = True
+        self.fire_flow()
+
+    @work(exclusive=True, group="fire", exit_on_error=False)
+    async def fire_flow(self) -> None:
+        try:
+            fire = self.sup.fire_unsafe_demo if self.unsafe_demo else self.sup.fire
+            messages, error = await asyncio.to_thread(fire), None
+        except AgentTuiError as exc:
+            messages, error = [], exc.message
+        finally:
+            self.firing = False
+        if error:
+            self.say(f"not fired: {error}", error=True)
+        else:
+            self.say("fired: " + ("; ".join(messages) if messages else f"{len(self.sup.plan.agents)} agents launched"))
+            if not self.guard_panel.armed:
+                self.guard_panel.arm(by_fire=True)
+        await self._discover()
+        await self.grid.sync()
+        for p in self.grid.panes:
+            p.refresh_all()
+            self.grid.sampler.busy(p.agent_name)
+        self.refresh_header()
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- agent actions
+    def _on_targets(self, op: Callable[[str], str]) -> None:
+        """Apply *op* to the highlighted agent, or to the suspect agents of the highlighted alert."""
+        p = self.grid.focused_pane()
+        for name in [p.agent_name] if p is not None else self.guard_panel.alert_agents():
+            self.say(op(name))
+            pane = self.grid.pane(name)
+            if pane is not None:
+                pane.refresh_title()
+
+    def action_stop(self) -> None:
+        self._on_targets(self.sup.stop)
+
+    def action_pause(self) -> None:
+        self._on_targets(self.sup.toggle_pause)
+
+    def action_shell(self) -> None:
+        p = self.grid.focused_pane()
+        if p is None or p.run.worktree is None or not os.path.isdir(p.run.worktree):
+            self.say("no worktree to open a shell in", error=True)
+            return
+        cwd: Path = p.run.worktree
+        if shell.in_tmux():
+            self.say(shell.open_tmux_window(cwd, p.agent_name))
+            return
+        with self.app.suspend():
+            shell.run_shell(cwd)
+
+    def action_enter(self) -> None:
+        """A tmux-hosted agent: switch to its window (or say how to attach from outside tmux)."""
+        p = self.grid.focused_pane()
+        if p is None or p.run.tmux is None:
+            self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
+            return
+        from ...core import tmux
+
+        try:
+            self.say(tmux.focus(p.run.tmux))
+        except AgentTuiError as exc:
+            self.say(exc.message, error=True)
+
+    def action_guard(self) -> None:
+        self.guard_panel.toggle()
+
+    def action_conflicts(self) -> None:
+        main = self.sup.main_checkout
+        branches = {r.name: r.branch for r in self.sup.runs.values() if r.branch and r.worktree and r.worktree != main}
+        if not branches:
+            self.say("no agent branches to compare yet")
+            return
+        bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in self.sup.runs.values() if r.name in branches}
+        self.say("predicting merge conflicts…")
+        self._conflict_worker(branches, bases)  # type: ignore[arg-type]
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def _conflict_worker(self, branches: dict[str, str], bases: dict[str, str]) -> None:
+        t = conflicts.table(self.sup.paths, branches, bases)
+        self.app.call_from_thread(self.app.push_screen, ConflictModal(list(t.names), t.cells, list(t.details)))
+
+    def action_recover(self) -> None:
+        from .recovery import RecoveryScreen
+
+        app: Any = self.app
+        self.app.push_screen(RecoveryScreen(self.sup.paths, now=getattr(app, "now", None)))
+
+    def action_move(self, dx: int, dy: int) -> None:
+        self.grid.move(dx, dy)

@@ -1,0 +1,5 @@
+"""The recovery screen and its tabs (one module each)."""
+
+from .screen import MARK, TABS, RecoveryScreen
+
+__all__ = ["MARK", "TABS", "RecoveryScreen"]

@@ -1,0 +1,31 @@
+"""The incident line: back up and clean every stray at once (unmerged branches ask again)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ....core import recovery
+from ...format import short_path
+from .base import outcomes
+
+if TYPE_CHECKING:
+    from .screen import RecoveryScreen
+
+
+async def clean_all(screen: RecoveryScreen) -> None:
+    if screen.data is None or screen.data.incident.empty:
+        screen.tell("nothing stray to clean")
+        return
+    inc = screen.data.incident
+    rows = [f"archive worktree {short_path(p)}" for p in inc.worktrees]
+    rows += [f"delete branch {b}{' (NOT MERGED: asks again)' if b in inc.unmerged else ''}" for b in inc.branches]
+    rows += [f"drop {s.ref} ({s.message[:50]})" for s in sorted(inc.stashes, key=lambda s: -s.index)]
+    if not await screen.confirm(f"Back up and clean the incident: {inc.summary}", rows,
+                                note="Everything goes to the trash first; u on the Trash tab restores it."):
+        return
+    force = False
+    if inc.unmerged:
+        force = await screen.confirm(
+            f"{len(inc.unmerged)} branches are not merged: delete them too (-D)?", list(inc.unmerged),
+            "y deletes them (backed up); any other key keeps them and cleans the rest.", say_cancel=False)
+    await screen.run(lambda: outcomes(recovery.clean_incident(screen.paths, inc, force_unmerged=force)))

@@ -1,0 +1,402 @@
+"""The recovery screen: Stashes · Branches · Worktrees · Trash, and the incident line.
+
+Every destructive action goes through a confirmation that lists exactly what will happen, and
+through :mod:`agenttui.core.recovery`, which backs everything up before git removes it.  Each tab
+is a module of its own (its columns, rows and flows); this screen loads, filters, selects,
+previews, and runs one flow at a time: ``confirm`` is a modal awaited in the flow worker,
+``run`` the operation on a thread, then the lists are read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from ....core import repo as gitrepo
+from ....core.errors import AgentTuiError
+from ....core.models import RepoPaths
+from ....core.recovery import RecoveryData, load_data
+from ...literal import fmt, plain
+from ..modals import ConfirmModal
+from .base import Result, Tab
+from .branches import BranchesTab
+from .incident import clean_all
+from .stashes import StashesTab
+from .trash import TrashTab
+from .worktrees import WorktreesTab
+
+TABS = ("stashes", "branches", "worktrees", "trash")
+MARK = "●"
+
+
+@dataclass
+class Loaded(Message):
+    data: RecoveryData
+
+
+@dataclass
+class Preview(Message):
+    sha: str
+    text: str
+
+
+class RecoveryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("r", "back", "Back", show=False),
+        Binding("space", "toggle_row", "Select"),
+        Binding("d", "destroy", "Drop/delete/remove"),
+        Binding("a", "archive", "Archive"),
+        Binding("u", "restore", "Restore"),
+        Binding("x", "purge", "Purge"),
+        Binding("c", "clean_all", "Clean incident"),
+        Binding("A", "apply", "Apply", show=False),
+        Binding("P", "pop", "Pop", show=False),
+        Binding("b", "to_branch", "To branch", show=False),
+        Binding("U", "unlock", "Unlock", show=False),
+        Binding("z", "prune", "Prune", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("tab", "next_tab", "Next tab", show=False, priority=True),
+        Binding("1", "tab('stashes')", "Stashes", show=False),
+        Binding("2", "tab('branches')", "Branches", show=False),
+        Binding("3", "tab('worktrees')", "Worktrees", show=False),
+        Binding("4", "tab('trash')", "Trash", show=False),
+        Binding("g", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, paths: RepoPaths, *, now: float | None = None) -> None:
+        super().__init__(id="recovery")
+        self.paths = paths
+        self.now = now  # pinned clock for snapshots; None: real time
+        self.loaded = False
+        self.loads = 0  # number of completed loads (tests wait on it)
+        self.data: RecoveryData | None = None
+        self.selected: dict[str, set[str]] = {t: set() for t in TABS}
+        self.filter_text = ""
+        self.stale: set[str] = set(TABS)
+        self.preview_text = ""
+        self.busy = False
+        self.told: list[str] = []  # every notice, newest last
+        self._detail_timer: Timer | None = None
+        self.stashes, self.branches = StashesTab(self), BranchesTab(self)
+        self.worktrees, self.trash = WorktreesTab(self), TrashTab(self)
+        self.tabs: dict[str, Tab] = {t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash)}
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Recovery[/b]  loading…", id="incident")
+        with TabbedContent(initial="stashes", id="tabs"):
+            with TabPane("Stashes", id="stashes"), Horizontal():
+                yield DataTable(id="t-stashes", cursor_type="row")
+                with VerticalScroll(id="stash-preview-box"):
+                    yield Static(id="stash-preview")
+            with TabPane("Branches", id="branches"), Vertical():
+                yield DataTable(id="t-branches", cursor_type="row")
+                yield Static(id="branch-detail")
+            with TabPane("Worktrees", id="worktrees"):
+                yield DataTable(id="t-worktrees", cursor_type="row")
+            with TabPane("Trash", id="trash"):
+                yield DataTable(id="t-trash", cursor_type="row")
+        yield Input(placeholder="filter rows (Enter to apply, Esc to clear)", id="filter")
+        yield Footer()
+
+    # ---------------------------------------------------------------- helpers
+    def table(self, tab: str) -> DataTable[Any]:
+        return self.query_one(f"#t-{tab}", DataTable)
+
+    @property
+    def tab(self) -> str:
+        return self.query_one(TabbedContent).active or "stashes"
+
+    def tell(self, text: str, *, error: bool = False, title: str = "", timeout: float | None = None) -> None:
+        self.told.append(text)
+        del self.told[:-200]
+        self.notify(text, title=title, severity="error" if error else "information", markup=False,
+                    timeout=timeout if timeout is not None else (10 if error else 5))
+
+    def on_mount(self) -> None:
+        for name, tab in self.tabs.items():
+            self.table(name).add_columns(" ", *tab.columns)
+        self.query_one("#filter", Input).display = False
+        self.action_reload()
+
+    def action_back(self) -> None:
+        f = self.query_one("#filter", Input)
+        if f.display:
+            f.value = ""
+            f.display = False
+            self.filter_text = ""
+            self.render_tables()
+            return
+        self.app.pop_screen()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.ensure_filled(tab)
+        self.table(tab).focus()
+
+    def action_next_tab(self) -> None:
+        i = TABS.index(self.tab) if self.tab in TABS else 0
+        self.action_tab(TABS[(i + 1) % len(TABS)])
+
+    def action_filter(self) -> None:
+        f = self.query_one("#filter", Input)
+        f.display = True
+        f.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip().lower()
+        self.render_tables()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, _event: Input.Submitted) -> None:
+        self.table(self.tab).focus()
+
+    # ---------------------------------------------------------------- loading
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="recovery-load", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            self.post_message(Loaded(load_data(self.paths)))
+        except AgentTuiError as exc:
+            self.app.call_from_thread(self._finish, [(False, exc.message)], reload=False)
+
+    def on_loaded(self, msg: Loaded) -> None:
+        self.data = msg.data
+        for name, tab in self.tabs.items():
+            self.selected[name] &= set(tab.keys(msg.data))
+        self.render_tables()
+        inc = msg.data.incident
+        if inc.empty:
+            text, summary = "[b]Incident[/b]  nothing stray $summary", inc.summary.split(" appeared ")[-1]
+        else:
+            text, summary = "[b]Incident[/b]  $summary — [b]c[/b] backs up and cleans all of them", inc.summary
+        self.query_one("#incident", Static).update(
+            fmt(f"{text}   [dim]trash: {len(msg.data.trash)} entries[/]", summary=summary))
+        self.loaded = True
+        self.loads += 1
+        self._preview_current()
+
+    def _match(self, *fields: object) -> bool:
+        return not self.filter_text or any(self.filter_text in str(f).lower() for f in fields)
+
+    def render_tables(self) -> None:
+        """Fill the visible table now; the others when they are first shown (10,000 branches
+        cost most of a second to add: the first rows must not wait for tables nobody looks at)."""
+        self.stale = set(TABS)
+        self.ensure_filled(self.tab)
+
+    def ensure_filled(self, tab: str) -> None:
+        if tab in self.stale and self.data is not None:
+            self.stale.discard(tab)
+            self._fill(tab)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self.ensure_filled(event.pane.id)
+
+    def _fill(self, name: str) -> None:
+        if self.data is None:
+            return
+        rows = self.tabs[name].rows(self.data, self.now, self._match)
+        t = self.table(name)
+        cursor = t.cursor_row
+        t.clear()
+        sel = self.selected[name]
+        for key, cells in rows:
+            t.add_row(MARK if key in sel else " ", *(plain(c) for c in cells), key=key)
+        if rows:
+            t.move_cursor(row=min(cursor, len(rows) - 1))
+
+    # ---------------------------------------------------------------- selection
+    def _cursor_key(self, tab: str) -> str | None:
+        t = self.table(tab)
+        if t.row_count == 0:
+            return None
+        try:
+            return str(t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
+
+    def keys(self, tab: str) -> list[str]:
+        """The keys of every row of *tab* (stash shas, branch names, paths, trash ids)."""
+        return self.tabs[tab].keys(self.data) if self.data else []
+
+    def targets(self, tab: str) -> list[str]:
+        """The selection, or the highlighted row when nothing is selected."""
+        keys = self.keys(tab)
+        sel = [k for k in keys if k in self.selected[tab]]
+        if sel:
+            return sel
+        key = self._cursor_key(tab)
+        return [key] if key else []
+
+    def action_toggle_row(self) -> None:
+        tab = self.tab
+        key = self._cursor_key(tab)
+        if key is None:
+            return
+        sel = self.selected[tab]
+        sel.symmetric_difference_update({key})
+        t = self.table(tab)
+        t.update_cell(key, t.ordered_columns[0].key, MARK if key in sel else " ")
+        if t.cursor_row < t.row_count - 1:
+            t.move_cursor(row=t.cursor_row + 1)
+
+    # ---------------------------------------------------------------- previews
+    @on(DataTable.RowHighlighted, "#t-stashes")
+    def _stash_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._preview_current()
+
+    def _preview_current(self) -> None:
+        if self.tab == "stashes" and self.data is not None:
+            key = self._cursor_key("stashes")
+            if key:
+                self.preview(key)
+
+    @work(thread=True, exclusive=True, group="stash-preview", exit_on_error=False)
+    def preview(self, sha: str) -> None:
+        self.post_message(Preview(sha, gitrepo.stash_patch(self.paths, sha)))
+
+    def on_preview(self, msg: Preview) -> None:
+        self.preview_text = msg.text
+        self.query_one("#stash-preview", Static).update(
+            Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False))
+
+    @on(DataTable.RowHighlighted, "#t-branches")
+    def _branch_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        # one git call per branch: only for the row the cursor rests on (debounced while scrolling)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+
+        def fire() -> None:
+            key = self._cursor_key("branches")
+            if key:
+                self.branch_detail(key)
+
+        self._detail_timer = self.set_timer(0.15, fire)
+
+    @work(thread=True, exclusive=True, group="branch-detail", exit_on_error=False)
+    def branch_detail(self, name: str) -> None:
+        counts = gitrepo.ahead_behind(self.paths, "HEAD", f"refs/heads/{name}")
+        text = f"{name}: " + (f"{counts[0]} ahead, {counts[1]} behind HEAD" if counts else "")
+        self.app.call_from_thread(self.query_one("#branch-detail", Static).update, Text(text))
+
+    # ---------------------------------------------------------------- flows
+    async def confirm(self, title: str, rows: list[str], note: str = "", *, say_cancel: bool = True) -> bool:
+        """Show exactly what will happen; True on ``y``."""
+        ok = bool(await self.app.push_screen_wait(ConfirmModal(title, rows, note)))  # type: ignore[arg-type]
+        if not ok and say_cancel:
+            self.tell("cancelled: nothing was changed")
+        return ok
+
+    async def run(self, job: Callable[[], Result]) -> None:
+        """Run the operation on a thread, report every outcome, then read the lists again."""
+        if self.busy:
+            self.tell("another operation is running", error=True)
+            return
+        self.busy = True
+        try:
+            result = await asyncio.to_thread(job)
+        except AgentTuiError as exc:
+            result = [(False, exc.message)]
+        self._finish(result)
+
+    def _finish(self, messages: Result, *, reload: bool = True) -> None:
+        self.busy = False
+        for tab in TABS:
+            self.selected[tab].clear()
+        oks = [m for ok, m in messages if ok]
+        if oks:
+            self.tell("\n".join(oks[:8]) + (f"\n… {len(oks) - 8} more" if len(oks) > 8 else ""),
+                      title=f"{len(oks)} done", timeout=6)
+        for m in [m for ok, m in messages if not ok][:5]:
+            self.tell(m, error=True)
+        if reload:
+            self.action_reload()
+
+    def flow(self, make: Callable[[], Awaitable[None]]) -> None:
+        self._flow(make)
+
+    @work(exclusive=True, group="recovery-flow", exit_on_error=False)
+    async def _flow(self, make: Callable[[], Awaitable[None]]) -> None:
+        await make()
+
+    # ---------------------------------------------------------------- actions
+    def action_destroy(self) -> None:
+        keys = self.targets(self.tab)
+        if not keys or self.data is None:
+            self.tell("nothing to act on")
+            return
+        tab = self.tabs[self.tab]
+        self.flow(lambda: tab.destroy(keys))
+
+    def action_archive(self) -> None:
+        if self.tab != "worktrees":
+            self.tell("archive works on the Worktrees tab")
+            return
+        keys = self.targets("worktrees")
+        if keys:
+            self.flow(lambda: self.worktrees.remove(keys, archive=True))
+
+    def action_prune(self) -> None:
+        self.flow(self.worktrees.prune)
+
+    def action_unlock(self) -> None:
+        keys = self.targets("worktrees") if self.tab == "worktrees" else []
+        if keys:
+            self.flow(lambda: self.worktrees.unlock(keys))
+
+    def _one_stash(self) -> Any:
+        if self.tab != "stashes":
+            self.tell("this works on the Stashes tab")
+            return None
+        return self.stashes.by_sha().get(self._cursor_key("stashes") or "")
+
+    def action_apply(self, pop: bool = False) -> None:
+        s = self._one_stash()
+        if s is not None:
+            self.flow(lambda: self.stashes.apply(s, pop=pop))
+
+    def action_pop(self) -> None:
+        self.action_apply(pop=True)
+
+    def action_to_branch(self) -> None:
+        s = self._one_stash()
+        if s is not None:
+            self.flow(lambda: self.stashes.to_branch(s))
+
+    def action_restore(self) -> None:
+        if self.tab != "trash":
+            self.action_tab("trash")
+            return
+        keys = self.targets("trash")
+        self.flow(lambda: self.trash.restore(keys))
+
+    def action_purge(self) -> None:
+        if self.tab != "trash":
+            self.tell("purge works on the Trash tab")
+            return
+        keys = self.targets("trash")
+        self.flow(lambda: self.trash.destroy(keys))
+
+    def action_clean_all(self) -> None:
+        self.flow(lambda: clean_all(self))
+
+

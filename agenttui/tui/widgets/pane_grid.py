@@ -1,0 +1,283 @@
+"""The grid of agent panes: owns the sampler worker, the agents' watcher worker and the redraw
+scheduler.
+
+Workers (on this widget): the sampler (a thread, re-armed only after its sample was drawn, so polls
+never overlap) and one watcher over every agent worktree (async; its reader thread reniced: keys
+first).  Drawing is what costs under load (Textual renders every changed line), so redraws are
+paced: a quiet pane is drawn at once; under a flood a round every ``FLUSH_GAP`` draws a budget of
+visible panes, oldest first, live file activity before the routine refresh of stats; a pane off
+screen keeps its parts until it is scrolled into view; covered panes wait for the main screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Container
+from pathlib import Path
+
+from textual import work
+from textual.containers import VerticalScroll
+
+from ...core.overlap import OverlapTracker
+from ...core.sampler import SAMPLE_INTERVAL, Sampler
+from ...core.supervisor import Supervisor
+from ...core.watch import watch_worktrees
+from ..messages import AgentsChanged, FileActivity, GuardAlerts, Sampled
+from ..textual_compat import visible_widgets
+from .pane import AgentPane
+
+TICK = 0.5
+WATCHER_NICE = 19  # the agents' file watcher thread: the UI thread answers keys first
+FLUSH_GAP = 0.2  # seconds between pane redraw rounds under a flood of changes
+QUICK_GAP = 0.02  # ... and when the last round drew every visible pane that was due
+PANES_PER_FLUSH = 3  # panes drawn per round: each pane costs a few ms of Textual rendering
+HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
+PANE_WIDTH = 56
+MAX_COLUMNS = 4
+
+
+class PaneGrid(VerticalScroll):
+    def __init__(self, sup: Supervisor, *, live: bool = True, pane_class: type[AgentPane] = AgentPane) -> None:
+        super().__init__(id="panes")
+        self.sup = sup
+        self.live = live
+        self.pane_class = pane_class
+        self.sampler = Sampler(sup.paths, sup.main_checkout, sup.revalidate)
+        self.overlaps = OverlapTracker()
+        self.watched_roots: tuple[Path, ...] = ()
+        self.columns = 2
+        self.redraw_due: dict[AgentPane, None] = {}  # insertion-ordered: drawn round robin
+        self._urgent: dict[AgentPane, None] = {}  # panes with live file activity, drawn first
+        self._flush_at: float | None = None
+        self._last_flush = 0.0
+        self._backlog = False  # the last round left visible panes undrawn: pace the next one
+        self._pane_cache: list[AgentPane] | None = None
+
+    # ---------------------------------------------------------------- panes
+    @property
+    def panes(self) -> list[AgentPane]:
+        if self._pane_cache is None:  # a DOM query per call showed up in profiles under load
+            self._pane_cache = list(self.query(AgentPane))
+        return self._pane_cache
+
+    def pane(self, name: str) -> AgentPane | None:
+        return next((p for p in self.panes if p.agent_name == name), None)
+
+    def focused_pane(self) -> AgentPane | None:
+        f = self.screen.focused
+        while f is not None and not isinstance(f, AgentPane):
+            f = f.parent  # type: ignore[assignment]
+        return f if isinstance(f, AgentPane) else None
+
+    async def sync(self) -> None:
+        """One pane per agent run, in the Supervisor's order."""
+        self._pane_cache = None
+        have = {p.agent_name: p for p in self.panes}
+        new = [self.pane_class(run) for name, run in self.sup.runs.items() if name not in have]
+        for name, p in have.items():
+            if name not in self.sup.runs:
+                await p.remove()
+            elif p.run is not self.sup.runs[name]:
+                p.run = self.sup.runs[name]
+                p.refresh_all()
+        if new:
+            await self.mount_all(new)
+        self._pane_cache = None
+        self.layout_grid()
+        if self.live:
+            self.watch_agents()
+
+    def layout_grid(self) -> None:
+        width = self.app.size.width or 120
+        self.columns = max(1, min(max(1, len(self.sup.runs)), width // PANE_WIDTH, MAX_COLUMNS))
+        self.styles.grid_size_columns = self.columns
+
+    def on_resize(self) -> None:
+        self.layout_grid()
+
+    def move(self, dx: int, dy: int) -> None:
+        panes = self.panes
+        if not panes:
+            return
+        cur = self.focused_pane()
+        i = panes.index(cur) if cur in panes else 0
+        j = min(max(0, i + dx + dy * self.columns), len(panes) - 1)
+        panes[j].focus()
+        panes[j].scroll_visible()
+
+    # ---------------------------------------------------------------- lifecycle
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+        if self.live:
+            self.set_interval(TICK, self.tick)
+            self.arm_sampler(0.05)
+
+    def tick(self) -> None:
+        for p in self.panes:
+            if p.log_grew():
+                self.mark(p, "log")
+            if p.run.state_text != p.last_state:
+                p.refresh_title()
+        if self.redraw_due:  # e.g. panes scrolled into view since the last round
+            self._schedule_flush()
+
+    def _screen_changed(self, screen: object) -> None:
+        """Back on the main screen: redraw what changed while it was covered."""
+        if screen is not self.screen:
+            return
+        for p in self.panes:
+            if p.thaw_due and p.is_mounted:
+                p.thaw_due = False
+                self.mark(p, "all", "log")
+        self._schedule_flush()
+
+    def _scrolled(self, _y: float) -> None:
+        if self.redraw_due:
+            self._schedule_flush()
+
+    def rearm(self, group: str) -> None:
+        """A worker of this grid failed (the App's handler calls this): restart what loops."""
+        if group == "sample" and self.live:
+            self.arm_sampler()
+        elif group == "watch-agents" and self.live:
+            self.watched_roots = ()
+            self.watch_agents()
+
+    # ---------------------------------------------------------------- sampling
+    def arm_sampler(self, delay: float = SAMPLE_INTERVAL) -> None:
+        self.set_timer(delay, self._start_sample)
+
+    def _start_sample(self) -> None:
+        jobs, git_round = self.sampler.jobs(self.sup.runs.values())
+        self._sample_worker(jobs, git_round)
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def _sample_worker(self, jobs: list, git_round: bool) -> None:  # type: ignore[type-arg]
+        self.post_message(Sampled(self.sampler.sample(jobs, git_round)))
+
+    async def on_sampled(self, msg: Sampled) -> None:
+        s = msg.sample  # (the message bubbles on: the screen reads HEAD, the gate and Claude Code)
+        if s.worktrees is not None and self.sup.discover(s.worktrees):
+            await self.sync()
+            self.post_message(AgentsChanged())
+        for p in self.panes:
+            parts = []
+            if p.agent_name in s.stats:
+                p.stats = s.stats[p.agent_name]
+                parts.append("proc")
+            if p.agent_name in s.git:
+                p.git = s.git[p.agent_name]
+                parts.append("where")
+            if p.agent_name in s.tails:
+                p.tail_next = s.tails[p.agent_name]
+                parts.append("tail")
+            if p.activity_recent():  # the sparkline only moves while there is activity
+                parts.append("files")
+            if parts:
+                self.mark(p, *parts)
+        if self.live:
+            self.arm_sampler()
+
+    # ---------------------------------------------------------------- file activity
+    def agent_roots(self) -> tuple[Path, ...]:
+        main = self.sup.main_checkout
+        return tuple(sorted({r.worktree for r in self.sup.runs.values()
+                             if r.worktree is not None and r.worktree != main and os.path.isdir(r.worktree)}))
+
+    def watch_agents(self) -> None:
+        roots = self.agent_roots()
+        if roots == self.watched_roots and roots:
+            return
+        self.watched_roots = roots
+        if roots:
+            self._watch_worker(list(roots))
+
+    @work(exclusive=True, group="watch-agents", exit_on_error=False)
+    async def _watch_worker(self, roots: list[Path]) -> None:
+        stop = asyncio.Event()
+        try:
+            async for batch in watch_worktrees(roots, stop, thread_nice=WATCHER_NICE):
+                if batch:
+                    self.post_message(FileActivity(batch))
+        finally:
+            stop.set()
+
+    def on_file_activity(self, msg: FileActivity) -> None:
+        msg.stop()
+        by_root = {p.run.worktree: p for p in self.panes if p.run.worktree is not None}
+        alerts = []
+        for root, changes in msg.batch.items():
+            p = by_root.get(root)
+            if p is None:
+                continue
+            p.add_changes(changes)
+            self.mark(p, "files", urgent=True)
+            self.sampler.busy(p.agent_name)
+            found = self.overlaps.note(p.agent_name, changes)
+            alerts += found.alerts
+            for name, note in found.notes.items():
+                other = self.pane(name)
+                if other is not None:
+                    other.overlap = note
+                    self.mark(other, "files")
+        if alerts:
+            self.post_message(GuardAlerts(alerts))  # the screen hands them to the guard panel
+
+    # ---------------------------------------------------------------- paced redraws
+    def mark(self, pane: AgentPane, *parts: str, urgent: bool = False) -> None:
+        """Schedule parts of a pane for redrawing (see the module docstring)."""
+        pane.pending.update(parts)
+        self.redraw_due[pane] = None
+        if urgent:
+            self._urgent[pane] = None
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_at is not None or not self.is_attached:
+            return
+        gap = FLUSH_GAP if self._backlog else QUICK_GAP  # a lone change is drawn at once
+        delay = max(0.0, self._last_flush + gap - time.monotonic())
+        self._flush_at = time.monotonic() + delay
+        if delay < 0.002:
+            self.call_later(self._flush)  # (a Textual timer of 0 s divides by zero)
+        else:
+            self.set_timer(delay, self._flush, name="flush")
+
+    def _flush(self) -> None:
+        self._flush_at = None
+        if not self.is_attached or self.app.screen is not self.screen:
+            return  # covered: redrawn when the main screen is back (_screen_changed); or closing
+        self._last_flush = time.monotonic()
+        visible = visible_widgets(self.screen)
+        total = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
+        routine = [p for p in self.redraw_due if p not in self._urgent]
+        reserve = 3 if routine else 0  # under a flood of file events the stats still move
+        spent, urgent_left = self._draw_round(list(self._urgent), total - reserve, visible)
+        _, routine_left = self._draw_round(routine, total - spent, visible)
+        self._backlog = urgent_left
+        if urgent_left or routine_left:  # (panes off screen wait to be seen)
+            self._schedule_flush()
+
+    def _draw_round(self, panes: list[AgentPane], budget: int,
+                    visible: Container[object] | None) -> tuple[int, bool]:
+        """Draw the visible *panes* in order while *budget* lasts: (budget spent, panes left)."""
+        spent = 0
+        for p in panes:
+            if not p.is_mounted:
+                self.redraw_due.pop(p, None)
+                self._urgent.pop(p, None)
+                continue
+            if visible is not None and p not in visible:
+                continue
+            cost = 3 if p.pending & HEAVY_PARTS else 1
+            if spent + cost > budget:
+                return spent, True
+            self.redraw_due.pop(p, None)
+            self._urgent.pop(p, None)
+            parts, p.pending = p.pending, set()
+            p.redraw(parts)
+            spent += cost
+        return spent, False
