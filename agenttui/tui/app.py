@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -29,6 +29,7 @@ from ..core.models import RepoPaths
 from ..core.supervisor import Supervisor
 from . import actions, textual_compat
 from .collector import CollectorPacer
+from .messages import WorkerFailed
 from .screens.main import MainScreen
 from .widgets.pane import AgentPane
 
@@ -88,11 +89,13 @@ class AgentTuiApp(App[int]):
         await super().on_event(event)
 
     # ---------------------------------------------------------------- failures
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state != WorkerState.ERROR:
-            return
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.on_worker_failed(WorkerFailed(event.worker))
+
+    def on_worker_failed(self, msg: WorkerFailed) -> None:
+        """The one handler: journal it, show it, and re-arm the owner's loop (``rearm(group)``)."""
+        worker = msg.worker
         error = worker.error
         line = f"background job '{worker.group}' failed: {type(error).__name__}: {error}"
         self.worker_failures.append(line)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from ..core.guard import Alert
 from ..core.guardwatch import Coverage
@@ -84,3 +85,25 @@ class AgentsChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, AgentsChanged)
+
+
+@dataclass
+class ShowAlert(Message):
+    """Open an alert's details (its paths and suspects)."""
+
+    alert: Alert
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker raised (Textual's ``Worker.StateChanged`` does not bubble: owners forward it)."""
+
+    worker: Worker[object]
+
+
+class ForwardsWorkerFailures:
+    """Mixin for the widgets and screens that own workers: their failures reach the App's handler."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]

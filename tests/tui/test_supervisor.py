@@ -270,6 +270,7 @@ async def test_agents_ending_together_make_one_notice_and_one_journal_write(
                     what="all four ended")
         app.main_screen.firing = False
         await until(pilot, lambda: all(r.state == "exited" for r in app.sup.runs.values()), what="reaped")
+        await until(pilot, lambda: any("exited with code" in m for m in app.main_screen.said), what="the notice")
         said = list(app.main_screen.said)
         ended = [m for m in said if "exited with code" in m]
         assert len(ended) == 1 and ended[0].endswith("and 2 more agents ended"), said

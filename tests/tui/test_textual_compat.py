@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 from rich.segment import Segment
 from textual.strip import Strip
@@ -50,3 +51,53 @@ def test_styles_caches_of_gone_widgets_are_not_kept_alive() -> None:
         del cache
     gc.collect()
     assert [r for r in refs if r() is not None] == []  # unpatched: all 50 held by an lru_cache on self
+
+
+# ---------------------------------------------------------------- every internal we rely on is still there
+# (each fails when a Textual release moves the name: textual_compat degrades to Textual's own behaviour,
+# which these tests then report, rather than the app breaking at run time)
+
+
+def test_internals_the_fixes_wrap_exist() -> None:
+    from textual._styles_cache import StylesCache
+    from textual.strip import Strip
+
+    from agenttui.tui.textual_compat import _MARK
+
+    assert getattr(Strip.divide, _MARK, False), "Strip.divide is no longer wrapped"
+    assert getattr(StylesCache.get_inner_outer, _MARK, False), "StylesCache.get_inner_outer is no longer wrapped"
+
+
+def test_screen_resized_hook_exists() -> None:
+    from textual.screen import Screen
+
+    assert callable(getattr(Screen, "_screen_resized", None))
+
+
+async def test_compositor_still_says_which_widgets_are_visible(repo: Path) -> None:
+    from agenttui.tui.textual_compat import visible_widgets
+    from tests.tui.conftest import make_app
+
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        visible = visible_widgets(app.screen)
+        assert visible is not None and app.main_screen.grid in visible
+
+
+async def test_footer_internals_exist(repo: Path) -> None:
+    from agenttui.tui.widgets.footer import QuietFooter
+    from tests.tui.conftest import make_app
+
+    app = make_app(repo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(QuietFooter)
+        assert hasattr(footer, "_bindings_ready")
+        assert isinstance(getattr(footer, "__watchers", None), dict)
+
+
+def test_fatal_error_hook_exists() -> None:
+    from agenttui.tui.textual_compat import has_fatal_error_hook
+
+    assert has_fatal_error_hook()

@@ -31,19 +31,29 @@ from ...core.supervisor import Supervisor
 from ...core.watch import watch_file
 from .. import actions
 from ..literal import fmt
-from ..messages import AgentsChanged, GuardAlerts, GuardState, Notice, PlanChanged, Reaped, Sampled
+from ..messages import (
+    AgentsChanged,
+    ForwardsWorkerFailures,
+    GuardAlerts,
+    GuardState,
+    Notice,
+    PlanChanged,
+    Reaped,
+    Sampled,
+    ShowAlert,
+)
 from ..textual_compat import ResizeOnlyWhenResized
 from ..widgets.footer import QuietFooter
 from ..widgets.guard_panel import GuardPanel
 from ..widgets.header import header_lines
 from ..widgets.pane import AgentPane
 from ..widgets.pane_grid import TICK, PaneGrid
-from .modals import AnnounceModal, ConflictModal
+from .modals import AlertModal, AnnounceModal, ConflictModal
 
 MAX_SAID = 200
 
 
-class MainScreen(ResizeOnlyWhenResized):
+class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
     """Textual repaints a whole screen when its focus moves; the panes that gain and lose focus
     repaint themselves, so here it does not (a full frame of 32 panes per arrow key was most of
     the key's latency under load, bench_keys)."""
@@ -166,6 +176,9 @@ class MainScreen(ResizeOnlyWhenResized):
     def on_guard_alerts(self, msg: GuardAlerts) -> None:
         msg.stop()
         self.guard_panel.add_alerts(msg.alerts)
+
+    def on_show_alert(self, msg: ShowAlert) -> None:
+        self.app.push_screen(AlertModal(msg.alert))
 
     def on_guard_state(self, msg: GuardState) -> None:
         self.armed, self.coverage = msg.armed, msg.coverage

@@ -24,14 +24,14 @@ from ...core.errors import AgentTuiError
 from ...core.guard import Alert, Guard
 from ...core.guardwatch import POLL, Coverage, GuardWatch, coverage
 from ...core.supervisor import Supervisor
-from ..messages import GuardAlerts, GuardState, Notice
+from ..messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 
 MAX_ALERTS = 200
 FEED_GAP = 0.25  # s between feed redraws under a flood of alerts
 TOAST_GAP = 1.0  # s between toasts: the feed has every alert
 
 
-class GuardPanel(OptionList):
+class GuardPanel(ForwardsWorkerFailures, OptionList):
     """Newest first; Enter expands an alert to its paths and suspects."""
 
     BINDINGS = [Binding("enter", "expand", "Details", show=False)]
@@ -251,8 +251,6 @@ class GuardPanel(OptionList):
         return list(a.agents) if a else []
 
     def action_expand(self) -> None:
-        from ..screens.modals import AlertModal
-
         alert = self.highlighted_alert()
         if alert is not None:
-            self.app.push_screen(AlertModal(alert))
+            self.post_message(ShowAlert(alert))  # the screen opens the alert's details

@@ -24,7 +24,7 @@ from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
 from ...core.supervisor import Supervisor
 from ...core.watch import watch_worktrees
-from ..messages import AgentsChanged, FileActivity, GuardAlerts, Sampled
+from ..messages import AgentsChanged, FileActivity, ForwardsWorkerFailures, GuardAlerts, Sampled
 from ..textual_compat import visible_widgets
 from .pane import AgentPane
 
@@ -38,7 +38,7 @@ PANE_WIDTH = 56
 MAX_COLUMNS = 4
 
 
-class PaneGrid(VerticalScroll):
+class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
     def __init__(self, sup: Supervisor, *, live: bool = True, pane_class: type[AgentPane] = AgentPane) -> None:
         super().__init__(id="panes")
         self.sup = sup

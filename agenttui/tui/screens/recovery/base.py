@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ....core.errors import AgentTuiError
+from ....core.models import RepoPaths
 from ....core.recovery import Outcome, RecoveryData
-
-if TYPE_CHECKING:
-    from .screen import RecoveryScreen
 
 T = TypeVar("T")
 Result = list[tuple[bool, str]]
@@ -32,6 +30,19 @@ def outcomes(found: Iterable[Outcome]) -> Result:
     return [(o.ok, o.message) for o in found]
 
 
+class Host(Protocol):
+    """What a tab needs of the recovery screen (the screen implements it)."""
+
+    paths: RepoPaths
+    data: RecoveryData | None
+
+    async def confirm(self, title: str, rows: list[str], note: str = "", *, say_cancel: bool = True) -> bool: ...
+
+    async def run(self, job: Callable[[], Result]) -> None: ...
+
+    def tell(self, text: str, *, error: bool = False, title: str = "", timeout: float | None = None) -> None: ...
+
+
 class Tab:
     """One tab of the recovery screen: its columns, its rows, and its flows (async, in the
     screen's flow worker: a confirmation is ``await self.screen.confirm(...)``)."""
@@ -39,7 +50,7 @@ class Tab:
     name = ""
     columns: tuple[str, ...] = ()
 
-    def __init__(self, screen: RecoveryScreen) -> None:
+    def __init__(self, screen: Host) -> None:
         self.screen = screen
 
     @property

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ....core import recovery
 from ...format import short_path
-from .base import outcomes
-
-if TYPE_CHECKING:
-    from .screen import RecoveryScreen
+from .base import Host, outcomes
 
 
-async def clean_all(screen: RecoveryScreen) -> None:
+async def clean_all(screen: Host) -> None:
     if screen.data is None or screen.data.incident.empty:
         screen.tell("nothing stray to clean")
         return

@@ -30,6 +30,7 @@ from ....core.errors import AgentTuiError
 from ....core.models import RepoPaths
 from ....core.recovery import RecoveryData, load_data
 from ...literal import fmt, plain
+from ...messages import ForwardsWorkerFailures
 from ..modals import ConfirmModal
 from .base import Result, Tab
 from .branches import BranchesTab
@@ -53,7 +54,7 @@ class Preview(Message):
     text: str
 
 
-class RecoveryScreen(Screen[None]):
+class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "back", "Back", show=False),
@@ -331,11 +332,8 @@ class RecoveryScreen(Screen[None]):
         if reload:
             self.action_reload()
 
-    def flow(self, make: Callable[[], Awaitable[None]]) -> None:
-        self._flow(make)
-
     @work(exclusive=True, group="recovery-flow", exit_on_error=False)
-    async def _flow(self, make: Callable[[], Awaitable[None]]) -> None:
+    async def flow(self, make: Callable[[], Awaitable[None]]) -> None:
         await make()
 
     # ---------------------------------------------------------------- actions
@@ -370,16 +368,14 @@ class RecoveryScreen(Screen[None]):
         return self.stashes.by_sha().get(self._cursor_key("stashes") or "")
 
     def action_apply(self, pop: bool = False) -> None:
-        s = self._one_stash()
-        if s is not None:
+        if (s := self._one_stash()) is not None:
             self.flow(lambda: self.stashes.apply(s, pop=pop))
 
     def action_pop(self) -> None:
         self.action_apply(pop=True)
 
     def action_to_branch(self) -> None:
-        s = self._one_stash()
-        if s is not None:
+        if (s := self._one_stash()) is not None:
             self.flow(lambda: self.stashes.to_branch(s))
 
     def action_restore(self) -> None:

@@ -1,0 +1,1 @@
+"""The Textual UI: thin screens and widgets over agenttui.core (see docs/ARCHITECTURE.md)."""
