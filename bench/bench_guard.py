@@ -27,6 +27,7 @@ import watchfiles  # noqa: E402
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.messages import GuardAlerts  # noqa: E402
+from agenttui.tui.widgets.guard_panel import GuardPanel  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -88,18 +89,26 @@ async def raw_latency(roots: list[Path], trials: int, *, debounce: int = 10, ste
     return out
 
 
-class TimedApp(AgentTuiApp):
-    """The real app; records when each alert reaches the UI thread."""
+ARRIVALS: list[tuple[float, tuple[str, ...], str]] = []
 
-    def __init__(self, *a: object, **k: object) -> None:
-        super().__init__(*a, **k)  # type: ignore[arg-type]
-        self.arrivals: list[tuple[float, tuple[str, ...], str]] = []
+
+class TimedPanel(GuardPanel):
+    """The real guard panel; records when each alert reaches the UI thread."""
 
     def on_guard_alerts(self, msg: GuardAlerts) -> None:
         now = time.perf_counter()
         for a in msg.alerts:
-            self.arrivals.append((now, a.paths, a.text))
+            ARRIVALS.append((now, a.paths, a.text))
         super().on_guard_alerts(msg)
+
+
+class TimedApp(AgentTuiApp):
+    GUARD_PANEL = TimedPanel
+
+    def __init__(self, *a: object, **k: object) -> None:
+        super().__init__(*a, **k)  # type: ignore[arg-type]
+        self.arrivals = ARRIVALS
+        ARRIVALS.clear()
 
 
 def load_writer(root: str, seconds: float, counter: object) -> None:  # runs in a child process

@@ -3,22 +3,16 @@
 Every call goes through :func:`run` so that tests and benchmarks see exact argv, every read
 runs with ``GIT_OPTIONAL_LOCKS=0`` plus ``--no-optional-locks`` (agenttui must never take
 ``index.lock`` or rewrite ``.git/index`` and so alert on itself), and every failure becomes a
-one-line :class:`GitError`.  Commands are executed by GitPython's :class:`git.Git` (argv
-lists, never a shell).
+one-line :class:`GitError`.  Commands are argv lists run by :mod:`subprocess`, never a shell.
+(GitPython's ``Git.execute`` did the same for 36 ms of import and a logging setup at start-up:
+bench/bench_startup.py; nothing else of it was used.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
+import subprocess
 from collections.abc import Mapping, Sequence
-
-# GitPython looks for git when it is imported and raises a 59-line error when git is missing;
-# agenttui checks for git itself (cli.main) and says so in one line.
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-
-import git as gitpython  # noqa: E402
 
 from .errors import GitError, first_line  # noqa: F401  (first_line: for callers of git)
 
@@ -48,34 +42,29 @@ def run(
 
     With ``check`` (the default) a non-zero exit raises :class:`GitError`.
     """
-    argv = ["--no-optional-locks", *args]
-    full_env = dict(BASE_ENV)
-    if env:
-        full_env.update(env)
+    full_env = {**os.environ, **BASE_ENV, **(env or {})}
     if _RECORD:
         CALLS.append(list(args))
-    g = gitpython.Git(str(cwd))
-    with tempfile.TemporaryFile() if input is not None else contextlib.nullcontext() as stdin:
-        if stdin is not None and input is not None:
-            stdin.write(input.encode())
-            stdin.seek(0)
-        try:
-            status, out, err = g.execute(
-                ["git", *argv],
-                istream=stdin,
-                with_extended_output=True,
-                with_exceptions=False,
-                strip_newline_in_stdout=strip,
-                env=full_env,
-            )
-        except gitpython.GitCommandNotFound as exc:  # git itself missing
-            raise GitError(list(args), None, f"cannot run git: {exc}") from None
-        except FileNotFoundError as exc:  # cwd vanished
-            raise GitError(list(args), None, f"no such directory: {exc.filename}") from None
-    text = out if isinstance(out, str) else (out or b"").decode("utf-8", "replace")
-    if check and status != 0:
-        raise GitError(list(args), status, err)
-    return status, text, err
+    try:
+        res = subprocess.run(
+            ["git", "--no-optional-locks", *args], cwd=cwd, env=full_env,
+            input=input.encode() if input is not None else None,
+            stdin=subprocess.DEVNULL if input is None else None,
+            capture_output=True, check=False,
+        )
+    except FileNotFoundError as exc:
+        if exc.filename == "git":  # git itself missing
+            raise GitError(list(args), None, "cannot run git: not found on PATH") from None
+        raise GitError(list(args), None, f"no such directory: {exc.filename or cwd}") from None
+    except NotADirectoryError:
+        raise GitError(list(args), None, f"not a directory: {cwd}") from None
+    text = res.stdout.decode("utf-8", "replace")
+    err = res.stderr.decode("utf-8", "replace")
+    if strip:
+        text = text.rstrip("\n")
+    if check and res.returncode != 0:
+        raise GitError(list(args), res.returncode, err)
+    return res.returncode, text, err
 
 
 def out(cwd: str | os.PathLike[str], *args: str, input: str | None = None) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -62,3 +64,30 @@ def read_from(paths: RepoPaths, offset: int) -> tuple[list[dict[str, Any]], int]
         if isinstance(rec, dict):
             out.append(rec)
     return out, offset + cut
+
+
+def write_crash_log(paths: RepoPaths, text: str) -> Path:
+    """Append a traceback to ``<git-common-dir>/agenttui/crash.log`` (else a temporary file)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    for target in (paths.agenttui_dir / "crash.log", Path(tempfile.gettempdir()) / f"agenttui-crash-{os.getpid()}.log"):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "a", encoding="utf-8") as f:
+                f.write(f"--- {stamp} pid {os.getpid()}\n{text}\n")
+            return target
+        except OSError:
+            continue
+    return Path("(no writable place for the log)")
+
+
+def record_failure(paths: RepoPaths, error: object, **data: Any) -> Path:
+    """A background job failed: its traceback to the crash log, a line to the journal (never
+    raises: reporting a failure must not fail).  Returns the log's path."""
+    import traceback
+
+    text = ("".join(traceback.format_exception(error)) if isinstance(error, BaseException)
+            else f"{type(error).__name__}: {error}")
+    log = write_crash_log(paths, text)
+    with contextlib.suppress(OSError):
+        append(paths, "worker-failed", error=str(error), log=str(log), **data)
+    return log

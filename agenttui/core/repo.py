@@ -340,14 +340,15 @@ def main_checkout(paths: RepoPaths, worktrees: list[Worktree] | None = None) -> 
     return None
 
 
-def snapshot(paths: RepoPaths, *, dirty: bool = True, base: str | None = None) -> RepoSnapshot:
+def snapshot(paths: RepoPaths, *, dirty: bool = True, base: str | None = None,
+             stashes: Iterable[Stash] | None = None) -> RepoSnapshot:
     worktrees = list_worktrees(paths, dirty=dirty)
     main = main_checkout(paths, worktrees)
     head = head_state(main) if main is not None else None
     if base is None and head is not None and head.sha is not None:
         base = "HEAD"
     branches = list_branches(paths, merged_into=base)
-    stashes = list_stashes(paths)
+    stashes = list_stashes(paths) if stashes is None else list(stashes)
     return RepoSnapshot(
         paths=paths,
         head=head,

@@ -58,3 +58,8 @@ def commands(table: Iterable[Action], target: Any) -> Iterable[SystemCommand]:
         method: Callable[[], Any] | None = getattr(target, f"action_{a.action}", None)
         if method is not None:
             yield SystemCommand(a.palette, a.help, method)
+
+
+def is_main(screen: Any) -> bool:
+    """Whether *screen* is the supervisor's screen (without importing it: start-up stays light)."""
+    return type(screen).__name__ == "MainScreen" or any(c.__name__ == "MainScreen" for c in type(screen).__mro__)

@@ -9,14 +9,12 @@ with one line naming it.  Which thread touches what: ``docs/THREADS.md``.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
-import time
 import traceback
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -25,23 +23,29 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from ..core import journal
 from ..core.models import RepoPaths
-from ..core.supervisor import Supervisor
 from . import actions, textual_compat
 from .collector import CollectorPacer
-from .messages import WorkerFailed
-from .screens.main import MainScreen
-from .widgets.pane import AgentPane
+from .messages import BackToMain, WorkerFailed
+
+if TYPE_CHECKING:  # imported when first needed: `agenttui recover` shows stashes without them
+    from ..core.supervisor import Supervisor
+    from .screens.main import MainScreen
+    from .widgets.guard_panel import GuardPanel
+    from .widgets.pane import AgentPane
 
 textual_compat.apply()
 
 EXIT_CRASH = 3
+TICK = 0.5  # the collector pacer looks for a due full collection this often (and after input)
 INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class AgentTuiApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
-    PANE = AgentPane  # the pane class (benchmarks subclass it to time drawing)
+    PANE: type[AgentPane] | None = None  # the pane class (benchmarks subclass it to time drawing)
+    GUARD_PANEL: type[GuardPanel] | None = None  # the guard panel class (bench_guard times alerts)
     TITLE = "agenttui"
     BINDINGS = [Binding("q", "quit", "Quit")]  # on every screen (the main screen lists it in its place)
 
@@ -49,43 +53,58 @@ class AgentTuiApp(App[int]):
                  live: bool = True, now: float | None = None, unsafe_demo: bool = False) -> None:
         super().__init__()
         self.paths = paths
-        self.sup = Supervisor(paths, plan_path)
+        self.plan_path = plan_path
         self.start_in_recovery = recover
         self.now = now  # pinned clock for snapshot tests
         self.live = live  # False in snapshot tests: no timers, watchers or samplers
         self.unsafe_demo = unsafe_demo
         self.collector: CollectorPacer | None = None
-        self._collect_handle: asyncio.TimerHandle | None = None
         self.crash_log: Path | None = None
         self.crash_line: str | None = None
         self.worker_failures: list[str] = []
 
+    @cached_property
+    def sup(self) -> Supervisor:
+        from ..core.supervisor import Supervisor
+
+        return Supervisor(self.paths, self.plan_path)
+
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen(self.sup, live=self.live, unsafe_demo=self.unsafe_demo, pane_class=self.PANE)
+        if self.start_in_recovery:  # first frame without the supervisor's screen, workers or imports
+            from .screens.recovery import RecoveryScreen
+
+            return RecoveryScreen(self.paths, now=self.now)
+        return self._new_main()
+
+    def _new_main(self) -> MainScreen:
+        from .screens.main import MainScreen
+        from .widgets.guard_panel import GuardPanel
+        from .widgets.pane import AgentPane
+
+        return MainScreen(self.sup, live=self.live, unsafe_demo=self.unsafe_demo, pane_class=self.PANE or AgentPane,
+                          panel_class=self.GUARD_PANEL or GuardPanel)
 
     @property
     def main_screen(self) -> MainScreen:
-        screen = self.screen_stack[0]
-        assert isinstance(screen, MainScreen)
+        from .screens.main import MainScreen
+
+        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        assert screen is not None, "the main screen is not up (agenttui recover shows it after Esc)"
         return screen
 
-    def on_mount(self) -> None:
-        if self.start_in_recovery:
-            from .screens.recovery import RecoveryScreen
-
-            self.push_screen(RecoveryScreen(self.paths, now=self.now))
+    def on_back_to_main(self, _msg: BackToMain) -> None:
+        """Leaving the recovery screen it was started with: the supervisor's screen goes on top (a
+        default screen cannot be switched away in Textual; the recovery screen stays under it)."""
+        self.push_screen(self._new_main())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, MainScreen):
+        if actions.is_main(screen):
             yield from actions.commands(actions.MAIN, screen)
 
     async def on_event(self, event: events.Event) -> None:
         if self.collector is not None and isinstance(event, INPUT_EVENTS) and not event.is_forwarded:
-            self.collector.input()  # a due full collection waits until input is quiet, then runs
-            if self._collect_handle is not None:
-                self._collect_handle.cancel()
-            self._collect_handle = asyncio.get_running_loop().call_later(self.collector.quiet, self.collector.tick)
+            self.collector.on_input()  # a due full collection waits until input is quiet, then runs
         await super().on_event(event)
 
     # ---------------------------------------------------------------- failures
@@ -95,13 +114,10 @@ class AgentTuiApp(App[int]):
 
     def on_worker_failed(self, msg: WorkerFailed) -> None:
         """The one handler: journal it, show it, and re-arm the owner's loop (``rearm(group)``)."""
-        worker = msg.worker
-        error = worker.error
+        worker, error = msg.worker, msg.worker.error
         line = f"background job '{worker.group}' failed: {type(error).__name__}: {error}"
         self.worker_failures.append(line)
-        tb = "".join(traceback.format_exception(error)) if isinstance(error, BaseException) else line
-        log = write_crash_log(self.paths, tb)
-        self.sup.journal("worker-failed", group=worker.group, name=worker.name, error=str(error), log=str(log))
+        log = journal.record_failure(self.paths, error, group=worker.group, name=worker.name)
         rearm = getattr(worker.node, "rearm", None)
         restarted = ""
         if callable(rearm) and self.live:
@@ -115,31 +131,16 @@ class AgentTuiApp(App[int]):
         Textual calls this inside the ``except`` that caught the error (textual_compat, 6)."""
         exc = sys.exc_info()[1]
         self.crash_line = f"{type(exc).__name__}: {exc}".splitlines()[0] if exc is not None else "unknown error"
-        self.crash_log = write_crash_log(self.paths, traceback.format_exc())
+        self.crash_log = journal.write_crash_log(self.paths, traceback.format_exc())
         self.panic(Text(f"agenttui: internal error: {self.crash_line} (traceback in {self.crash_log})"))
-
-
-def write_crash_log(paths: RepoPaths, text: str) -> Path:
-    """Append a traceback to ``<git-common-dir>/agenttui/crash.log`` (else a temporary file)."""
-    import tempfile
-
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    for target in (paths.agenttui_dir / "crash.log", Path(tempfile.gettempdir()) / f"agenttui-crash-{os.getpid()}.log"):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "a", encoding="utf-8") as f:
-                f.write(f"--- {stamp} pid {os.getpid()}\n{text}\n")
-            return target
-        except OSError:
-            continue
-    return Path("(no writable place for the log)")
 
 
 def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
             unsafe_demo: bool = False) -> int:
     app = AgentTuiApp(paths, plan_path, recover=recover, unsafe_demo=unsafe_demo)
     pacer = app.collector = CollectorPacer()  # the real process only: tests share their heap
-    app.call_after_refresh(lambda: app.set_timer(1.0, pacer.start))  # once the first screen is up
+    app.call_after_refresh(lambda: (app.set_timer(1.0, pacer.start),  # once the first screen is up
+                                    app.set_interval(TICK, pacer.tick)))
     result = app.run()
     if app.return_code:  # a crash: Textual printed our one line on the way out
         return EXIT_CRASH

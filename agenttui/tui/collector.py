@@ -20,6 +20,7 @@ tests share theirs, and :meth:`stop` undoes everything.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 
@@ -43,6 +44,7 @@ class CollectorPacer:
         self.saved: tuple[int, int, int] | None = None
         self.runs = 0  # full collections run by the pacer
         self.deferred = 0  # times a due collection waited for input to go quiet
+        self._handle: asyncio.TimerHandle | None = None
 
     @property
     def active(self) -> bool:
@@ -66,6 +68,13 @@ class CollectorPacer:
     def input(self, now: float | None = None) -> None:
         """A key, click or scroll arrived."""
         self.last_input = time.monotonic() if now is None else now
+
+    def on_input(self) -> None:
+        """Input arrived (on the event loop): note it, and look again once it has been quiet."""
+        self.input()
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = asyncio.get_running_loop().call_later(self.quiet, self.tick)
 
     def due(self, now: float | None = None) -> bool:
         """Python's own count says so (Python also waits until the survivors grew by a quarter, which

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from ..core.guard import Alert
-from ..core.guardwatch import Coverage
-from ..core.sampler import Sample
-from ..core.watch import FileChange
+if TYPE_CHECKING:  # annotations only: the recovery screen starts without the guard and sampler
+    from ..core.guard import Alert
+    from ..core.guardwatch import Coverage
+    from ..core.sampler import Sample
+    from ..core.watch import FileChange
 
 
 @dataclass
@@ -107,3 +109,8 @@ class ForwardsWorkerFailures:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.app.post_message(WorkerFailed(event.worker))  # type: ignore[attr-defined]
+
+
+@dataclass
+class BackToMain(Message):
+    """The recovery screen `agenttui recover` started with was closed: show the supervisor."""

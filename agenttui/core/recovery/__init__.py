@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from .incident import Incident, baseline, clean_incident, find_incident, owned_by_plan
-from .listing import RecoveryData, WorktreeRow, load_data
+from .listing import RecoveryData, WorktreeRow, load_data, load_stashes
 from .ops import (
     apply_stash,
     archive_worktree,
@@ -42,7 +42,7 @@ from .trash import (
 __all__ = [
     "KINDS", "TRASH", "Incident", "Outcome", "RecoveryData", "RecoveryError", "TrashEntry", "WorktreeRow",
     "apply_stash", "archive_worktree", "baseline", "clean_incident", "delete_branch", "drop_stashes",
-    "find_incident", "find_worktree", "get_entry", "ignored_count", "list_trash", "load_data", "new_id",
+    "find_incident", "find_worktree", "get_entry", "ignored_count", "list_trash", "load_data", "load_stashes", "new_id",
     "owned_by_plan", "prune_worktrees", "purge", "restore", "restore_many", "snapshot_worktree",
     "stash_to_branch", "unlock_worktree", "untracked_ignored", "worktree_blockers",
 ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from .. import repo as gitrepo
 from ..models import Branch, RepoPaths, Stash, Worktree
-from ..procs import describe, processes_in
 from .incident import Incident, find_incident
 from .ops import untracked_ignored
 from .trash import TrashEntry, list_trash
@@ -27,11 +26,18 @@ class RecoveryData:
     branches: tuple[Branch, ...]
     worktrees: tuple[WorktreeRow, ...]
     trash: tuple[TrashEntry, ...]
-    incident: Incident
+    incident: Incident | None  # None: the first, stashes-only read (the rest follows)
 
 
-def load_data(paths: RepoPaths) -> RecoveryData:
-    snap = gitrepo.snapshot(paths, dirty=True)
+def load_stashes(paths: RepoPaths) -> RecoveryData:
+    """What the first frame shows: the stashes (one git call; 10,000 branches take ~0.4 s more)."""
+    return RecoveryData(tuple(gitrepo.list_stashes(paths)), (), (), (), None)
+
+
+def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None) -> RecoveryData:
+    from ..procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
+
+    snap = gitrepo.snapshot(paths, dirty=True, stashes=stashes)
     linked = [w.path for w in snap.worktrees if os.path.isdir(w.path)]
     inside = processes_in(linked, exclude={os.getpid()}) if linked else {}
     rows = []

@@ -13,7 +13,6 @@ from .. import gitcmd
 from .. import repo as gitrepo
 from ..errors import GitError
 from ..models import RepoPaths, Stash, Worktree
-from ..procs import describe, processes_in
 from .trash import TRASH, Outcome, RecoveryError, _backup, _cwd, _record, _unbackup, new_id
 
 # ------------------------------------------------------------------------ stashes
@@ -156,6 +155,8 @@ def worktree_blockers(paths: RepoPaths, wt: Worktree) -> list[str]:
             git_dir = None
         if git_dir is not None and (git_dir / "index.lock").exists():
             problems.append("its index.lock is held: a git command is running in it")
+        from ..procs import describe, processes_in
+
         users = processes_in([wt.path], exclude={os.getpid()}).get(wt.path, [])
         if users:
             problems.append("processes have their working directory in it: "

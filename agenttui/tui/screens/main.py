@@ -70,12 +70,13 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
     coverage: reactive[Coverage | None] = reactive(None, init=False)
 
     def __init__(self, sup: Supervisor, *, live: bool = True, unsafe_demo: bool = False,
-                 pane_class: type[AgentPane] = AgentPane) -> None:
+                 pane_class: type[AgentPane] = AgentPane, panel_class: type[GuardPanel] = GuardPanel) -> None:
         super().__init__(id="_default")
         self.sup = sup
         self.live = live
         self.unsafe_demo = unsafe_demo  # `agenttui demo --incident --unsafe` only: no gate
         self.pane_class = pane_class
+        self.panel_class = panel_class
         self.said: list[str] = []  # every notice, newest last (tests and the journal read it)
         self._texts: dict[str, tuple[object, ...]] = {}
 
@@ -85,7 +86,7 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
         yield Static(id="gate")
         yield Static(id="notice")
         yield PaneGrid(self.sup, live=self.live, pane_class=self.pane_class)
-        yield GuardPanel(self.sup, live=self.live)
+        yield self.panel_class(self.sup, live=self.live)
         yield QuietFooter()
 
     @property

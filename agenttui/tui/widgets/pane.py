@@ -80,7 +80,7 @@ class AgentPane(Vertical, can_focus=True):
         A change on a screen under a translucent modal repaints both screens whole: with 32 busy
         panes that kept the main thread saturated, so covered panes only note that a redraw is
         due (``thaw_due``) and the app redraws them when the main screen is back."""
-        if len(self.app.screen_stack) > 1:
+        if self.app.screen is not self.screen:
             self.thaw_due = True
             return True
         return False

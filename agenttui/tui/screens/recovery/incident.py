@@ -8,10 +8,13 @@ from .base import Host, outcomes
 
 
 async def clean_all(screen: Host) -> None:
-    if screen.data is None or screen.data.incident.empty:
+    inc = screen.data.incident if screen.data is not None else None
+    if inc is None:
+        screen.tell("still reading the repository: try again in a moment")
+        return
+    if inc.empty:
         screen.tell("nothing stray to clean")
         return
-    inc = screen.data.incident
     rows = [f"archive worktree {short_path(p)}" for p in inc.worktrees]
     rows += [f"delete branch {b}{' (NOT MERGED: asks again)' if b in inc.unmerged else ''}" for b in inc.branches]
     rows += [f"drop {s.ref} ({s.message[:50]})" for s in sorted(inc.stashes, key=lambda s: -s.index)]

@@ -9,8 +9,6 @@ previews, and runs one flow at a time: ``confirm`` is a modal awaited in the flo
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,19 +26,18 @@ from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, Tab
 from ....core import repo as gitrepo
 from ....core.errors import AgentTuiError
 from ....core.models import RepoPaths
-from ....core.recovery import RecoveryData, load_data
+from ....core.recovery import RecoveryData, load_data, load_stashes
 from ...literal import fmt, plain
-from ...messages import ForwardsWorkerFailures
-from ..modals import ConfirmModal
-from .base import Result, Tab
+from ...messages import BackToMain, ForwardsWorkerFailures
+from .base import TABS, Row, Tab
 from .branches import BranchesTab
-from .incident import clean_all
+from .flows import Flows
 from .stashes import StashesTab
 from .trash import TrashTab
 from .worktrees import WorktreesTab
 
-TABS = ("stashes", "branches", "worktrees", "trash")
 MARK = "●"
+FIRST_ROWS = 100  # rows added before the first frame; the rest right after it
 
 
 @dataclass
@@ -54,7 +51,7 @@ class Preview(Message):
     text: str
 
 
-class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
+class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "back", "Back", show=False),
@@ -92,6 +89,7 @@ class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
         self.busy = False
         self.told: list[str] = []  # every notice, newest last
         self._detail_timer: Timer | None = None
+        self._fills: dict[str, int] = {}  # per table: how often it was filled (drops stale halves)
         self.stashes, self.branches = StashesTab(self), BranchesTab(self)
         self.worktrees, self.trash = WorktreesTab(self), TrashTab(self)
         self.tabs: dict[str, Tab] = {t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash)}
@@ -141,7 +139,10 @@ class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
             self.filter_text = ""
             self.render_tables()
             return
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        else:
+            self.post_message(BackToMain())
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -173,16 +174,24 @@ class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="recovery-load", exit_on_error=False)
     def load(self) -> None:
         try:
-            self.post_message(Loaded(load_data(self.paths)))
+            stashes = None
+            if self.data is None:  # the first frame: stashes at once, the rest when read
+                first = load_stashes(self.paths)
+                stashes = first.stashes
+                self.post_message(Loaded(first))
+            self.post_message(Loaded(load_data(self.paths, stashes)))
         except AgentTuiError as exc:
             self.app.call_from_thread(self._finish, [(False, exc.message)], reload=False)
 
     def on_loaded(self, msg: Loaded) -> None:
         self.data = msg.data
+        inc = msg.data.incident
+        if inc is None:  # stashes only, for the first frame
+            self.render_tables()
+            return
         for name, tab in self.tabs.items():
             self.selected[name] &= set(tab.keys(msg.data))
         self.render_tables()
-        inc = msg.data.incident
         if inc.empty:
             text, summary = "[b]Incident[/b]  nothing stray $summary", inc.summary.split(" appeared ")[-1]
         else:
@@ -213,17 +222,33 @@ class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
             self.ensure_filled(event.pane.id)
 
     def _fill(self, name: str) -> None:
+        """Rows for one table.  A long list is added in two steps: the rows a screen shows first
+        (1,000 stashes took ~170 ms to add, all before the first frame), the rest after it."""
         if self.data is None:
             return
         rows = self.tabs[name].rows(self.data, self.now, self._match)
         t = self.table(name)
         cursor = t.cursor_row
         t.clear()
-        sel = self.selected[name]
+        self._fills[name] = self._fills.get(name, 0) + 1
+        self._add_rows(name, rows[:FIRST_ROWS])
+        if len(rows) > FIRST_ROWS:
+            generation = self._fills[name]
+            self.call_after_refresh(self._fill_rest, name, rows[FIRST_ROWS:], generation, cursor)
+        elif rows:
+            t.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def _fill_rest(self, name: str, rows: list[Row], generation: int, cursor: int) -> None:
+        if self._fills.get(name) != generation:
+            return  # filled again meanwhile
+        self._add_rows(name, rows)
+        t = self.table(name)
+        t.move_cursor(row=min(cursor, t.row_count - 1))
+
+    def _add_rows(self, name: str, rows: list[Row]) -> None:
+        t, sel = self.table(name), self.selected[name]
         for key, cells in rows:
             t.add_row(MARK if key in sel else " ", *(plain(c) for c in cells), key=key)
-        if rows:
-            t.move_cursor(row=min(cursor, len(rows) - 1))
 
     # ---------------------------------------------------------------- selection
     def _cursor_key(self, tab: str) -> str | None:
@@ -298,101 +323,3 @@ class RecoveryScreen(ForwardsWorkerFailures, Screen[None]):
         counts = gitrepo.ahead_behind(self.paths, "HEAD", f"refs/heads/{name}")
         text = f"{name}: " + (f"{counts[0]} ahead, {counts[1]} behind HEAD" if counts else "")
         self.app.call_from_thread(self.query_one("#branch-detail", Static).update, Text(text))
-
-    # ---------------------------------------------------------------- flows
-    async def confirm(self, title: str, rows: list[str], note: str = "", *, say_cancel: bool = True) -> bool:
-        """Show exactly what will happen; True on ``y``."""
-        ok = bool(await self.app.push_screen_wait(ConfirmModal(title, rows, note)))  # type: ignore[arg-type]
-        if not ok and say_cancel:
-            self.tell("cancelled: nothing was changed")
-        return ok
-
-    async def run(self, job: Callable[[], Result]) -> None:
-        """Run the operation on a thread, report every outcome, then read the lists again."""
-        if self.busy:
-            self.tell("another operation is running", error=True)
-            return
-        self.busy = True
-        try:
-            result = await asyncio.to_thread(job)
-        except AgentTuiError as exc:
-            result = [(False, exc.message)]
-        self._finish(result)
-
-    def _finish(self, messages: Result, *, reload: bool = True) -> None:
-        self.busy = False
-        for tab in TABS:
-            self.selected[tab].clear()
-        oks = [m for ok, m in messages if ok]
-        if oks:
-            self.tell("\n".join(oks[:8]) + (f"\n… {len(oks) - 8} more" if len(oks) > 8 else ""),
-                      title=f"{len(oks)} done", timeout=6)
-        for m in [m for ok, m in messages if not ok][:5]:
-            self.tell(m, error=True)
-        if reload:
-            self.action_reload()
-
-    @work(exclusive=True, group="recovery-flow", exit_on_error=False)
-    async def flow(self, make: Callable[[], Awaitable[None]]) -> None:
-        await make()
-
-    # ---------------------------------------------------------------- actions
-    def action_destroy(self) -> None:
-        keys = self.targets(self.tab)
-        if not keys or self.data is None:
-            self.tell("nothing to act on")
-            return
-        tab = self.tabs[self.tab]
-        self.flow(lambda: tab.destroy(keys))
-
-    def action_archive(self) -> None:
-        if self.tab != "worktrees":
-            self.tell("archive works on the Worktrees tab")
-            return
-        keys = self.targets("worktrees")
-        if keys:
-            self.flow(lambda: self.worktrees.remove(keys, archive=True))
-
-    def action_prune(self) -> None:
-        self.flow(self.worktrees.prune)
-
-    def action_unlock(self) -> None:
-        keys = self.targets("worktrees") if self.tab == "worktrees" else []
-        if keys:
-            self.flow(lambda: self.worktrees.unlock(keys))
-
-    def _one_stash(self) -> Any:
-        if self.tab != "stashes":
-            self.tell("this works on the Stashes tab")
-            return None
-        return self.stashes.by_sha().get(self._cursor_key("stashes") or "")
-
-    def action_apply(self, pop: bool = False) -> None:
-        if (s := self._one_stash()) is not None:
-            self.flow(lambda: self.stashes.apply(s, pop=pop))
-
-    def action_pop(self) -> None:
-        self.action_apply(pop=True)
-
-    def action_to_branch(self) -> None:
-        if (s := self._one_stash()) is not None:
-            self.flow(lambda: self.stashes.to_branch(s))
-
-    def action_restore(self) -> None:
-        if self.tab != "trash":
-            self.action_tab("trash")
-            return
-        keys = self.targets("trash")
-        self.flow(lambda: self.trash.restore(keys))
-
-    def action_purge(self) -> None:
-        if self.tab != "trash":
-            self.tell("purge works on the Trash tab")
-            return
-        keys = self.targets("trash")
-        self.flow(lambda: self.trash.destroy(keys))
-
-    def action_clean_all(self) -> None:
-        self.flow(lambda: clean_all(self))
-
-

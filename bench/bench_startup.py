@@ -1,0 +1,119 @@
+"""Start-up: time from launch until the newest stash is on the screen, in tmux (200x50), side by
+side with lazygit (the ``lazygit-py`` wheel, skipped where it is not installed) in the same run.
+
+    python bench/bench_startup.py [--trials 5] [--branches 10000] [--stashes 1000]
+
+Two repositories: a big one (10,001 branches, 1,000 stashes) and a tiny one (1 branch, 1 stash).
+Targets (issue 10): ``agenttui recover`` <= 0.35 s on the big one, <= 0.30 s on the tiny one.  The
+raw baseline is the interpreter importing textual.app, psutil and watchfiles and exiting (GitPython
+is no longer a dependency).
+Each line: label, p50, p99 (over the trials), as bench_keys prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_listing import build  # noqa: E402
+
+SOCKET = f"agenttui-bench-startup-{os.getpid()}"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=False).stdout
+
+
+def time_to_text(argv: list[str], cwd: Path, needle: str, timeout: float = 15.0) -> float | None:
+    """Start *argv* in a fresh tmux window and poll the screen until *needle* shows."""
+    tmux("kill-server")
+    tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "b", "sleep 600")
+    env = ["env", "-u", "PYTHONDONTWRITEBYTECODE", f"PATH={os.environ['PATH']}", "TERM=xterm-256color", f"HOME={os.environ.get('HOME', '/root')}"]
+    t0 = time.perf_counter()
+    tmux("new-window", "-t", "b:", "-c", str(cwd), "--", *env, *argv)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            if needle in tmux("capture-pane", "-p", "-t", "b:1"):
+                return time.perf_counter() - t0
+            time.sleep(0.003)
+        return None
+    finally:
+        tmux("kill-server")
+
+
+def import_baseline() -> float:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import textual.app, psutil, watchfiles"], check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def stats(values: list[float]) -> tuple[float, float]:
+    s = sorted(values)
+    return statistics.median(s) * 1000, s[min(len(s) - 1, int(0.99 * len(s)))] * 1000
+
+
+def line(label: str, values: list[float]) -> str:
+    if not values:
+        return f"{label:<44} (did not show)"
+    p50, p99 = stats(values)
+    return f"{label:<44} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  (n={len(values)})"
+
+
+def tiny(root: Path) -> Path:
+    r = root / "tiny"
+    r.mkdir()
+    run = lambda *a: subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *a], cwd=r,  # noqa: E731
+                                    check=True, capture_output=True)
+    run("init", "-q", "-b", "main")
+    (r / "f.txt").write_text("0\n")
+    run("add", "f.txt")
+    run("commit", "-qm", "base")
+    (r / "f.txt").write_text("1\n")
+    run("stash", "push", "-q", "-m", "stash 999")
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--branches", type=int, default=10_000)
+    ap.add_argument("--stashes", type=int, default=1_000)
+    args = ap.parse_args()
+    agenttui = shutil.which("agenttui") or str(Path(sys.executable).with_name("agenttui"))
+    lazygit = shutil.which("lazygit")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        repos = {"big": build(root, args.branches, args.stashes), "tiny": tiny(root)}
+        # a warm-up run of each writes the byte code (as an installed package has it)
+        time_to_text([agenttui, "recover", str(repos["tiny"])], repos["tiny"], "stash 999")
+        print(f"start-up until the newest stash is on the screen (tmux 200x50, {args.trials} trials)")
+        base = [import_baseline() for _ in range(args.trials)]
+        print(line("raw: import textual.app+psutil+watchfiles", base))
+        for name, repo in repos.items():
+            ours = [t for _ in range(args.trials)
+                    if (t := time_to_text([agenttui, "recover", str(repo)], repo, "stash 999")) is not None]
+            print(line(f"agenttui recover, {name}", ours))
+            if lazygit:
+                theirs = [t for _ in range(args.trials)
+                          if (t := time_to_text([lazygit, "-p", str(repo)], repo, "stash 999")) is not None]
+                print(line(f"lazygit, {name}", theirs))
+                if ours and theirs:
+                    print(f"{'':<44} ratio to lazygit p50 {stats(ours)[0] / stats(theirs)[0]:5.2f}")
+            else:
+                print(f"lazygit, {name}: skipped (not installed: pip install lazygit-py)")
+        print("targets: big <= 350 ms, tiny <= 300 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
