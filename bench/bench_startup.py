@@ -37,7 +37,8 @@ def time_to_text(argv: list[str], cwd: Path, needle: str, timeout: float = 15.0)
     """Start *argv* in a fresh tmux window and poll the screen until *needle* shows."""
     tmux("kill-server")
     tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "b", "sleep 600")
-    env = ["env", "-u", "PYTHONDONTWRITEBYTECODE", f"PATH={os.environ['PATH']}", "TERM=xterm-256color", f"HOME={os.environ.get('HOME', '/root')}"]
+    env = ["env", "-u", "PYTHONDONTWRITEBYTECODE", f"PATH={os.environ['PATH']}", "TERM=xterm-256color",
+           f"HOME={os.environ.get('HOME', '/root')}"]
     t0 = time.perf_counter()
     tmux("new-window", "-t", "b:", "-c", str(cwd), "--", *env, *argv)
     try:
