@@ -72,3 +72,23 @@ def test_a_crash_exits_nonzero_and_names_its_log(tmp_path: Path) -> None:
     log = app.crash_log.read_text()
     assert "RuntimeError: boom [/] on mount" in log and "Traceback" in log
     assert app.crash_line == "RuntimeError: boom [/] on mount"
+
+
+async def test_recover_then_main_then_recovery_again(repo: Path) -> None:
+    """`agenttui recover` starts on the recovery screen; Esc shows the supervisor, r recovery again
+    (once crashed with DuplicateIds), Esc the supervisor — the same one, with its workers."""
+    from agenttui.tui.screens.main import MainScreen
+    from agenttui.tui.screens.recovery import RecoveryScreen
+
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, recover=True, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecoveryScreen) and app.screen.loaded, what="recovery")
+        assert not any(isinstance(s, MainScreen) for s in app.screen_stack)  # control: not built at start
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        main = app.screen
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RecoveryScreen) and app.screen.loaded, what="recovery")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, what="the same main screen")
+        assert app.main_screen is main

@@ -76,7 +76,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     ]
 
     def __init__(self, paths: RepoPaths, *, now: float | None = None) -> None:
-        super().__init__(id="recovery")
+        super().__init__(classes="recovery")  # no id: `agenttui recover` keeps one under the main screen
         self.paths = paths
         self.now = now  # pinned clock for snapshots; None: real time
         self.loaded = False
