@@ -12,6 +12,7 @@ from .. import journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths, Stash
+from .lock import locked
 from .ops import archive_worktree, delete_branch, drop_stashes
 from .trash import Outcome
 
@@ -105,6 +106,7 @@ def _ctime(path: Path) -> float:
         return 0.0
 
 
+@locked
 def clean_incident(paths: RepoPaths, inc: Incident, *, force_unmerged: bool = False) -> list[Outcome]:
     """Back up and clean everything in *inc*: worktrees first (freeing their branches), then
     branches (unmerged ones only with *force_unmerged*), then stashes highest index first."""

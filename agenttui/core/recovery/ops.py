@@ -13,66 +13,97 @@ from .. import gitcmd
 from .. import repo as gitrepo
 from ..errors import GitError
 from ..models import RepoPaths, Stash, Worktree
+from .lock import locked
 from .trash import TRASH, Outcome, RecoveryError, _backup, _cwd, _record, _unbackup, new_id
 
+DROP_ATTEMPTS = 5  # re-reads of the list when agents keep pushing stashes during a drop
+
 # ------------------------------------------------------------------------ stashes
-_DROPPED = re.compile(r"Dropped (\S+) \(([0-9a-f]+)\)")
-
-
-def drop_stashes(paths: RepoPaths, targets: list[tuple[int, str]],
-                 *, between: Callable[[], None] | None = None) -> list[Outcome]:
+@locked
+def drop_stashes(paths: RepoPaths, targets: list[tuple[int, str]], *, between: Callable[[], None] | None = None,
+                 gap: Callable[[], None] | None = None) -> list[Outcome]:
     """Drop stashes given as (index, sha), highest index first, each backed up first.
 
-    git has no drop-by-SHA: before each drop the entry is re-found by its SHA (an agent may
-    have pushed or dropped a stash meanwhile, shifting indexes), and the SHA git reports as
-    dropped is compared; a wrong drop is stored back at once.  *between* runs before each drop
-    (tests use it to race a real ``git stash push`` against the loop).
+    git has no drop-by-SHA, and ``git stash drop stash@{n}`` resolves the SHA and later picks the
+    reflog line to delete with no lock between: a push in that gap (an agent's) makes git delete
+    a newer stash while it prints the expected SHA.  So git's word is not taken: the list is read
+    before and after each drop, and whatever vanished that was not the target is stored back at
+    once (and kept in the trash whatever happens: nothing is ever unreachable).  *between* runs
+    before each drop, *gap* between the listing and git's drop (tests race a real ``git stash push``
+    against both: the second is the gap git itself loses).
     """
     outcomes: list[Outcome] = []
     for index, sha in sorted(targets, key=lambda t: -t[0]):
         if between is not None:
             between()
+        outcomes.append(_drop_sha(paths, sha, index, gap))
+    return outcomes
+
+
+def _drop_sha(paths: RepoPaths, sha: str, index: int, gap: Callable[[], None] | None) -> Outcome:
+    for _attempt in range(DROP_ATTEMPTS):
         listing = gitrepo.list_stashes(paths)
         current = {s.sha: s for s in listing}
         stash = current.get(sha)
         if stash is None:
-            outcomes.append(Outcome(False, f"stash {sha[:10]} (was stash@{{{index}}}) is gone already"))
-            continue
+            return Outcome(False, f"stash {sha[:10]} (was stash@{{{index}}}) is gone already")
         below = listing[stash.index + 1].sha if stash.index + 1 < len(listing) else None
-        outcomes.append(_drop_one(paths, stash, below))
-    return outcomes
+        outcome = _drop_one(paths, stash, [s.sha for s in listing], below, gap)
+        gap = None  # (a test's race happens once)
+        if outcome is not None:
+            return outcome
+    return Outcome(False, f"stash {sha[:10]} kept moving while agents pushed stashes: nothing of it was "
+                          "dropped (every stash is still listed or in the trash); try again")
 
 
-def _drop_one(paths: RepoPaths, stash: Stash, below: str | None = None) -> Outcome:
+def _drop_one(paths: RepoPaths, stash: Stash, before: list[str], below: str | None,
+              gap: Callable[[], None] | None = None) -> Outcome | None:
+    """One drop, checked by the list after it.  None: the target moved, try again."""
     entry = new_id()
     # "below" (the next older entry) and "seq" let restore_many rebuild the stack order
     meta = {"message": stash.message, "branch": stash.branch, "index": stash.index,
             "files": stash.files, "date": stash.date, "below": below, "seq": time.time_ns()}
     _record(paths, "trash-before", id=entry, kind="stash", sha=stash.sha, op="stash drop", meta=meta)
     ref = _backup(paths, entry, "stash", stash.sha)
-    # re-check right before the drop: the index must still name this sha
-    status, now_sha, _ = gitcmd.run(_cwd(paths), ["rev-parse", "-q", "--verify", stash.ref], check=False)
-    if status != 0 or now_sha.strip() != stash.sha:
-        _unbackup(paths, ref)
-        return Outcome(False, f"{stash.ref} moved before the drop; nothing dropped, reload and retry")
+    if gap is not None:
+        gap()  # (tests: a push right here is the race git itself loses)
     status, out, err = gitcmd.run(_cwd(paths), ["stash", "drop", "--end-of-options", stash.ref], check=False)
-    m = _DROPPED.search(out + err)
-    if status != 0 or m is None:
-        _unbackup(paths, ref)
-        first = gitcmd.first_line(err, "failed")
-        return Outcome(False, f"git stash drop {stash.ref} failed: {first}")
-    dropped = m.group(2)
-    if not stash.sha.startswith(dropped):
-        # git dropped another entry: store it back at once (it is in the trash too)
-        full = gitcmd.out(paths.common_dir, "rev-parse", dropped).strip()
-        gitcmd.run(_cwd(paths), ["stash", "store", "-m", "restored by agenttui", full], check=False)
-        _record(paths, "trash-mismatch", id=entry, expected=stash.sha, dropped=full)
-        return Outcome(False, f"git dropped {full[:10]} instead of {stash.sha[:10]}; stored it back")
-    _record(paths, "trash", id=entry, kind="stash", sha=stash.sha,
-            description=f"stash {stash.message}", meta=meta)
-    return Outcome(True, f"dropped {stash.ref} ({stash.message}); backed up as {entry}", entry)
+    after = [s.sha for s in gitrepo.list_stashes(paths)]
+    vanished = [x for x in dict.fromkeys(before) if x not in after]
+    wrong = [x for x in vanished if x != stash.sha]
+    for lost in wrong:  # git dropped another agent's stash: it goes back on top, and stays in the trash
+        _keep_lost_stash(paths, lost, entry)
+    if stash.sha not in vanished:
+        _unbackup(paths, ref)  # it is still listed: a backup would duplicate it on restore
+        if status != 0 and not wrong:
+            first = gitcmd.first_line(err, "failed")
+            return Outcome(False, f"git stash drop {stash.ref} failed: {first}")
+        return None
+    _record(paths, "trash", id=entry, kind="stash", sha=stash.sha, description=f"stash {stash.message}", meta=meta)
+    note = f" (git also dropped {len(wrong)} other stash(es): stored back)" if wrong else ""
+    return Outcome(True, f"dropped {stash.ref} ({stash.message}); backed up as {entry}{note}", entry)
 
 
+def _keep_lost_stash(paths: RepoPaths, sha: str, beside: str) -> None:
+    """A stash git dropped by mistake: into the trash first (so it can never be lost), then back into
+    the stash list; the store is checked, and a failed one leaves the trash entry to restore from."""
+    lost_id = new_id()
+    _, subject, _ = gitcmd.run(paths.common_dir, ["log", "-1", "--format=%s", sha, "--"], check=False)
+    subject = subject.strip() or "restored by agenttui"
+    _backup(paths, lost_id, "stash", sha)
+    status, _, err = gitcmd.run(_cwd(paths), ["stash", "store", "-m", subject, sha], check=False)
+    back = status == 0 and sha in {s.sha for s in gitrepo.list_stashes(paths)}
+    _record(paths, "trash-mismatch", id=beside, dropped=sha, stored_back=back,
+            error=None if back else gitcmd.first_line(err, "stash store failed"))
+    if back:
+        _unbackup(paths, f"{TRASH}/{lost_id}/stash")
+    else:
+        _record(paths, "trash", id=lost_id, kind="stash", sha=sha,
+                description=f"stash {subject} (dropped by git in a race; restore it from here)",
+                meta={"message": subject})
+
+
+@locked
 def stash_to_branch(paths: RepoPaths, stash: Stash, name: str) -> Outcome:
     """Make a branch holding the stash's changes as one commit on its base; no checkout touched."""
     if not gitcmd.check_ref_format(f"refs/heads/{name}"):
@@ -88,6 +119,7 @@ def stash_to_branch(paths: RepoPaths, stash: Stash, name: str) -> Outcome:
     return Outcome(True, f"branch {name} now holds {stash.ref} as commit {commit[:10]}")
 
 
+@locked
 def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome:
     """``git stash apply`` into the main checkout; with *pop*, then drop it (backed up)."""
     cwd = _cwd(paths)
@@ -105,6 +137,7 @@ def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome
 
 
 # ------------------------------------------------------------------------ branches
+@locked
 def delete_branch(paths: RepoPaths, name: str, *, force: bool = False) -> Outcome:
     """``git branch -d`` (``-D`` only with *force*), backed up with its config first."""
     status, sha, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{name}"],
@@ -199,14 +232,59 @@ def snapshot_worktree(wt: Worktree) -> str:
     return gitcmd.out(wt.path, "commit-tree", tree.strip(), *parents, "-m", msg).strip()
 
 
+def inner_repositories(path: Path) -> list[str]:
+    """Nested git repositories and submodules inside a worktree (relative paths).  git stores them
+    as gitlinks: an archive would keep a commit id, not their files, history or edits."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        if dirpath != str(path) and (".git" in dirnames or ".git" in filenames):
+            found.append(os.path.relpath(dirpath, path))
+            dirnames[:] = []
+            continue
+        if dirpath == str(path):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+    return found
+
+
+def _odd_entries(path: Path) -> tuple[list[str], dict[str, int]]:
+    """What git cannot store and the archive must remember: empty folders, and file modes other
+    than 644/755 (git keeps only the executable bit)."""
+    empty: list[str] = []
+    modes: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(path):
+        if dirpath == str(path):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+        rel = os.path.relpath(dirpath, path)
+        if not dirnames and not filenames and rel != ".":
+            empty.append(rel)
+        for f in filenames:
+            full = os.path.join(dirpath, f)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            mode = st.st_mode & 0o7777
+            if not os.path.islink(full) and mode not in (0o644, 0o755):
+                modes[os.path.normpath(os.path.join(rel, f))] = mode
+    return empty, modes
+
+
+@locked
 def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = False) -> Outcome:
-    """Snapshot the worktree's whole state into the trash, then ``worktree remove`` + ``prune``."""
+    """Snapshot the worktree's whole state into the trash, then ``worktree remove`` + ``prune``.
+    Once removal has started the backup is never dropped: ``worktree remove --force`` that fails
+    part-way has already deleted files and unregistered the worktree."""
     wt = find_worktree(paths, path)
     blockers = worktree_blockers(paths, wt)
     if blockers:
         raise RecoveryError(f"refusing to touch {wt.path}: " + "; ".join(blockers))
     if wt.prunable or not os.path.isdir(wt.path):
         raise RecoveryError(f"{wt.path} is gone from disk: prune stale worktrees instead")
+    nested = inner_repositories(wt.path)
+    if nested:
+        raise RecoveryError(f"refusing to archive {wt.path}: it holds a nested repository or submodule at "
+                            f"{', '.join(nested[:3])} (an archive keeps only its commit id): move it out or "
+                            "back it up first")
     if require_clean:
         dirty = gitrepo.status_entries(wt.path)
         ignored = ignored_count(wt.path)
@@ -214,23 +292,28 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
             raise RecoveryError(f"{wt.path} has {len(dirty)} changed/untracked and {ignored} ignored "
                                 "files: archive it instead (keeps everything in the trash)")
     commit = snapshot_worktree(wt)
+    empty, modes = _odd_entries(wt.path)
     entry = new_id()
-    meta = {"path": str(wt.path), "branch": wt.branch, "head": wt.head, "detached": wt.detached}
+    meta = {"path": str(wt.path), "branch": wt.branch, "head": wt.head, "detached": wt.detached,
+            "empty_dirs": empty, "modes": modes}
     _record(paths, "trash-before", id=entry, kind="worktree", sha=commit, op="worktree archive", meta=meta)
-    ref = _backup(paths, entry, "worktree", commit)
+    _backup(paths, entry, "worktree", commit)
+    description = f"worktree {wt.path} ({wt.branch or 'detached'})"
     status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", "--end-of-options", str(wt.path)],
                                 check=False)
     if status != 0:
-        _unbackup(paths, ref)
         first = gitcmd.first_line(err, "failed")
-        raise RecoveryError(f"git worktree remove {wt.path} failed: {first}")
+        _record(paths, "trash", id=entry, kind="worktree", sha=commit, meta=meta,
+                description=f"{description} — removal failed part-way: {first}")
+        raise RecoveryError(f"git worktree remove {wt.path} failed: {first}; its snapshot {commit[:10]} stays in "
+                            f"the trash as {entry} (agenttui restore {entry})")
     gitcmd.run(_cwd(paths), ["worktree", "prune"], check=False)
-    _record(paths, "trash", id=entry, kind="worktree", sha=commit,
-            description=f"worktree {wt.path} ({wt.branch or 'detached'})", meta=meta)
+    _record(paths, "trash", id=entry, kind="worktree", sha=commit, description=description, meta=meta)
     verb = "removed" if require_clean else "archived"
     return Outcome(True, f"{verb} worktree {wt.path}; snapshot {commit[:10]} backed up as {entry}", entry)
 
 
+@locked
 def prune_worktrees(paths: RepoPaths) -> list[Outcome]:
     """``git worktree prune``: stale entries only; each one's HEAD is backed up first."""
     outcomes: list[Outcome] = []
@@ -248,6 +331,7 @@ def prune_worktrees(paths: RepoPaths) -> list[Outcome]:
     return outcomes or [Outcome(True, "no stale worktrees to prune")]
 
 
+@locked
 def unlock_worktree(paths: RepoPaths, path: Path) -> Outcome:
     gitcmd.out(_cwd(paths), "worktree", "unlock", "--end-of-options", str(path))
     _record(paths, "worktree-unlock", path=str(path))

@@ -11,6 +11,8 @@ restored (:func:`restore`) until the user purges it (:func:`purge`).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths
+from .lock import locked
 
 TRASH = "refs/agenttui/trash"
 KINDS = ("stash", "branch", "worktree")
@@ -105,8 +108,10 @@ def list_trash(paths: RepoPaths) -> list[TrashEntry]:
     text = gitcmd.out(paths.common_dir, "for-each-ref", "--format=%(refname)%00%(objectname)", TRASH)
     info: dict[str, dict[str, Any]] = {}
     for rec in journal.read(paths):
-        if rec.get("event") == "trash" and isinstance(rec.get("id"), str):
-            info[rec["id"]] = rec
+        # "trash" is written after the removal; a crash before it leaves only "trash-before"
+        event, eid = rec.get("event"), rec.get("id")
+        if isinstance(eid, str) and (event == "trash" or (event == "trash-before" and eid not in info)):
+            info[eid] = rec
     entries: list[TrashEntry] = []
     for line in text.splitlines():
         ref, _, sha = line.partition("\0")
@@ -137,13 +142,19 @@ def get_entry(paths: RepoPaths, entry_id: str) -> TrashEntry:
     raise RecoveryError(f"no trash entry {entry_id!r} (agenttui trash lists them)")
 
 
+@locked
 def restore(paths: RepoPaths, entry_id: str) -> Outcome:
     """Bring back exactly what was removed; the trash ref goes once the restore succeeded."""
     e = get_entry(paths, entry_id)
     if e.kind == "stash":
         msg = str(e.meta.get("message") or "restored by agenttui")
-        gitcmd.out(_cwd(paths), "stash", "store", "-m", msg, e.sha)
-        done = f"restored stash {msg!r} as stash@{{0}}"
+        if e.sha in {s.sha for s in gitrepo.list_stashes(paths)}:
+            done = f"stash {msg!r} is in the stash list already (its drop never happened): trash entry removed"
+        else:
+            status, _, err = gitcmd.run(_cwd(paths), ["stash", "store", "-m", msg, e.sha], check=False)
+            if status != 0:
+                raise RecoveryError(f"cannot restore stash {msg!r}: {gitcmd.first_line(err, 'stash store failed')}")
+            done = f"restored stash {msg!r} as stash@{{0}}"
     elif e.kind == "branch":
         name = str(e.meta.get("name") or f"restored-{e.id}")
         status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", e.sha, ""],
@@ -160,6 +171,7 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
     return Outcome(True, done, e.id)
 
 
+@locked
 def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
     """Restore several entries; stashes go back highest original index first, so they end up in
     their old order (``stash store`` pushes on top)."""
@@ -214,8 +226,10 @@ def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
     head = str(e.meta.get("head") or "")
     cwd = _cwd(paths)
     taken = {w.branch for w in gitrepo.list_worktrees(paths)}
-    exists = bool(branch) and gitcmd.ok(paths.common_dir, "show-ref", "--verify", "-q", f"refs/heads/{branch}")
-    if branch and exists and branch not in taken:
+    _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
+    exists = bool(branch) and bool(tip.strip())
+    moved = exists and head and tip.strip() != head
+    if branch and exists and branch not in taken and not moved:
         gitcmd.out(cwd, "worktree", "add", "--quiet", "--end-of-options", str(path), str(branch))
     elif branch and not exists:
         gitcmd.out(cwd, "worktree", "add", "--quiet", "-b", str(branch), "--end-of-options", str(path), head)
@@ -229,9 +243,18 @@ def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
     for rel in filter(None, deleted.split("\0")):
         (path / rel).unlink(missing_ok=True)
     gitcmd.out(path, "reset", "-q")
+    for rel in e.meta.get("empty_dirs") or []:
+        (path / rel).mkdir(parents=True, exist_ok=True)
+    for rel, mode in (e.meta.get("modes") or {}).items():
+        with contextlib.suppress(OSError):
+            os.chmod(path / rel, int(mode))
+    if moved:
+        return (f"restored worktree {path} with its archived files, detached at {head[:10]}: branch {branch} "
+                f"has moved on to {tip.strip()[:10]} since (check it out there when the work is merged)")
     return f"restored worktree {path} with its archived files"
 
 
+@locked
 def purge(paths: RepoPaths, entry_id: str) -> Outcome:
     """Empty one trash entry for good (``update-ref -d``)."""
     e = get_entry(paths, entry_id)
