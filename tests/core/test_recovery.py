@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from agenttui.core import recovery
+from agenttui.core import journal, recovery
 from agenttui.core import repo as gitrepo
 from agenttui.core.models import RepoPaths
 from tests.conftest import git, make_repo, run_cli
 
 
-def make_incident(root: Path) -> tuple[Path, Path]:
+def make_incident(root: Path, *, baseline: bool = True) -> tuple[Path, Path]:
     """10 stashes, 4 stray branches (2 unmerged), 1 self-made worktree with uncommitted,
-    untracked and ignored work."""
+    untracked and ignored work — after a baseline on record (the guard armed), unless not asked."""
     r = make_repo(root / "repo", files={".gitignore": "*.log\n"})
+    if baseline:
+        paths = gitrepo.open_repo(r)
+        journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
     for i in range(10):
         (r / "file0.txt").write_text(f"stash {i}\n")
         if i % 3 == 0:
@@ -253,3 +256,29 @@ def test_cli_trash_and_restore(tmp_path: Path) -> None:
     bad = run_cli("restore", str(r), "no-such-id")
     assert bad.returncode == 2 and "no trash entry" in bad.stderr and "Traceback" not in bad.stderr
     assert "the trash is empty" in run_cli("trash", str(r)).stdout
+
+
+def test_no_baseline_takes_nothing_as_stray_and_never_offers_the_trunk(tmp_path: Path) -> None:
+    """The real incident: agents outside agenttui, no announcement, HEAD left on an agent branch.
+    Without a baseline nothing is stray (the clean-up once deleted `main`); with --since the trunk
+    is protected and the agents' branches are offered."""
+    import time as _time
+
+    r = make_repo(tmp_path / "repo")
+    since = _time.time()
+    _time.sleep(1.1)  # reflog times have a one-second resolution
+    git(r, "checkout", "-q", "-b", "agent-4-work")
+    (r / "wip.txt").write_text("agent 4\n")
+    git(r, "add", "wip.txt")
+    git(r, "commit", "-qm", "agent 4 wip")
+    git(r, "branch", "agent-2-tmp")
+    paths = gitrepo.open_repo(r)
+    inc = recovery.find_incident(paths)
+    assert inc.source == "none" and inc.empty and "--since" in inc.summary
+    assert recovery.clean_incident(paths, inc)[0].ok is False  # nothing to do, and it says why
+    assert "refs/heads/main" in refs(r, "refs/heads")
+    timed = recovery.find_incident(paths, since=since)
+    assert timed.source == "since"
+    assert "main" not in timed.branches and "main" in timed.protected  # control: it is a branch HEAD is not on
+    assert timed.before_branch == "main"
+    assert set(timed.branches) == {"agent-2-tmp"}  # agent-4-work is checked out: git keeps it anyway

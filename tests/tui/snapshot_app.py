@@ -36,6 +36,11 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
     root = fixed_demo(name)
     import os
 
+    from agenttui.core import journal, recovery
+
+    paths = gitrepo.open_repo(root)  # the guard was armed before the strays appeared: the baseline
+    journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
+
     env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z", GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
     env_args = ["-c", "user.name=x", "-c", "user.email=x@x"]
     for i in range(3):
@@ -48,8 +53,6 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
     subprocess.run(["git", "worktree", "add", "-q", "-b", "self-isolated", str(wt)], cwd=root, check=True)
     (wt / "README.md").write_text("half-done work\n")
     (wt / "scratch.txt").write_text("untracked\n")
-    from agenttui.core import recovery
-
     recovery.trash.ID_OVERRIDE = iter(f"20260101-120000-00000{i}" for i in range(10))
     try:
         recovery.delete_branch(gitrepo.open_repo(root), "tmp-fix")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import journal
+from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths, Stash
@@ -19,15 +19,32 @@ from .trash import Outcome
 
 # ------------------------------------------------------------------------ incident
 @dataclass(frozen=True)
-class Incident:
-    """What appeared since the baseline: the strays to back up and clean."""
+class Baseline:
+    """The repository before the first foreign mutation, and where that came from."""
 
-    since: float | None  # time of the baseline (None: no announcement on record)
-    source: str  # "announcement" or "time" or "everything"
+    source: str  # "announcement", "guard" (its arming), or "since" (reconstructed from reflogs)
+    time: float
+    stashes: frozenset[str]
+    branches: dict[str, str]  # name -> sha (older records: sha "")
+    worktrees: frozenset[str]
+    branch: str | None  # the main checkout's branch then (None: detached or unknown)
+    sha: str | None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What appeared since the baseline: the strays to back up and clean.  What existed before it
+    is never offered for deletion — the baseline branch above all."""
+
+    since: float | None  # time of the baseline (None: no baseline on record)
+    source: str  # "announcement", "guard", "since", or "none" (nothing is taken as stray)
     stashes: tuple[Stash, ...]
     branches: tuple[str, ...]
     unmerged: tuple[str, ...]  # subset of branches not merged into HEAD
     worktrees: tuple[Path, ...]
+    before_branch: str | None = None
+    before_sha: str | None = None
+    protected: tuple[str, ...] = ()  # branches that existed before: never cleaned
 
     @property
     def empty(self) -> bool:
@@ -35,19 +52,29 @@ class Incident:
 
     @property
     def summary(self) -> str:
-        when = ("since the last announcement" if self.source == "announcement"
-                else "since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since))
-                if self.since else "in the repository")
+        if self.source == "none":
+            return ("no baseline on record (no announcement, the guard was never armed): nothing is taken as "
+                    "stray — give the time it began: agenttui incident --since TIME")
+        when = {"announcement": "since the last announcement",
+                "guard": "since the guard was armed"}.get(self.source) or (
+            "since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since)) if self.since else "")
         return (f"{len(self.stashes)} stashes, {len(self.branches)} branches, "
                 f"{len(self.worktrees)} worktrees appeared {when}")
 
 
 def baseline(paths: RepoPaths) -> dict[str, Any]:
-    """What exists now: stored with each announcement so the incident view can diff against it."""
+    """What exists now: stored with each announcement and each arming of the guard, so that the
+    incident can be diffed against it."""
+    head = None
+    main = gitrepo.main_checkout(paths)
+    if main is not None:
+        h = gitrepo.head_state(main)
+        head = {"branch": h.branch, "sha": h.sha}
     return {
         "stashes": [s.sha for s in gitrepo.list_stashes(paths)],
-        "branches": [b.name for b in gitrepo.list_branches(paths)],
+        "branches": {b.name: b.sha for b in gitrepo.list_branches(paths)},
         "worktrees": [str(w.path) for w in gitrepo.list_worktrees(paths)],
+        "head": head,
     }
 
 
@@ -62,40 +89,98 @@ def owned_by_plan(paths: RepoPaths) -> tuple[set[str], set[str]]:
     return branches, trees
 
 
+def _from_record(rec: dict[str, Any], source: str) -> Baseline:
+    base = rec["baseline"]
+    branches = base.get("branches") or {}
+    if isinstance(branches, list):  # records before the head/sha fields
+        branches = {name: "" for name in branches}
+    head = base.get("head") or {}
+    return Baseline(source, float(rec.get("time", 0)), frozenset(base.get("stashes") or ()),
+                    dict(branches), frozenset(base.get("worktrees") or ()), head.get("branch"), head.get("sha"))
+
+
+def ref_birth_times(paths: RepoPaths) -> dict[str, float]:
+    """When each local branch first appeared, from the reflogs (one ``git log -g --all`` call)."""
+    _, text, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--all", "--date=unix", "--format=%gD", "--"],
+                            check=False)
+    born: dict[str, float] = {}
+    for line in text.splitlines():
+        ref, _, rest = line.rpartition("@{")
+        if ref.startswith("refs/heads/") and rest.rstrip("}").isdigit():
+            name, t = ref.removeprefix("refs/heads/"), float(rest.rstrip("}"))
+            born[name] = min(born.get(name, t), t)
+    return born
+
+
+def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | None, str | None]:
+    """The main checkout's branch and SHA at *since*, from HEAD's reflog (newest entry not after it)."""
+    if main is None:
+        return None, None
+    _, text, _ = gitcmd.run(main, ["log", "-g", "--date=unix", "--format=%gd%x00%H%x00%gs", "HEAD", "--"],
+                            check=False)
+    branch = None
+    for line in text.splitlines():  # newest first
+        sel, _, rest = line.partition("\0")
+        sha, _, subject = rest.partition("\0")
+        t = sel.rpartition("@{")[2].rstrip("}")
+        if not t.isdigit():
+            continue
+        if float(t) <= since:
+            for later in text.splitlines():  # the branch: what the next checkout moved away from
+                _s, _, r = later.partition("\0")
+                lt = _s.rpartition("@{")[2].rstrip("}")
+                subj = r.partition("\0")[2]
+                if lt.isdigit() and float(lt) > since and subj.startswith("checkout: moving from "):
+                    branch = subj.removeprefix("checkout: moving from ").split(" to ")[0]
+            if branch is None:
+                h = gitrepo.head_state(main)
+                branch = h.branch
+            return branch, sha
+    return None, None
+
+
+def find_baseline(paths: RepoPaths, since: float | None = None,
+                  snap: gitrepo.RepoSnapshot | None = None) -> Baseline | None:
+    """The last announcement, else the guard's last arming, else what the reflogs say about
+    *since*; None when there is nothing to go on (then nothing is stray: ask for --since)."""
+    if since is None:
+        for rec in reversed(journal.read(paths)):
+            if isinstance(rec.get("baseline"), dict) and rec.get("event") in ("announce", "guard-arm"):
+                return _from_record(rec, "announcement" if rec["event"] == "announce" else "guard")
+        return None
+    snap = snap or gitrepo.snapshot(paths, dirty=False)
+    born = ref_birth_times(paths)
+    branches = {b.name: b.sha for b in snap.branches if born.get(b.name, float(b.date)) < since}
+    trees = frozenset(str(w.path) for w in snap.worktrees if w.is_main or _ctime(w.path) < since)
+    branch, sha = _head_at(paths, snap.main_checkout, since)
+    return Baseline("since", since, frozenset(s.sha for s in snap.stashes if s.date < since), branches, trees,
+                    branch, sha)
+
+
 def find_incident(paths: RepoPaths, since: float | None = None,
                   snap: gitrepo.RepoSnapshot | None = None) -> Incident:
     snap = snap or gitrepo.snapshot(paths, dirty=False)
-    main_branch = snap.head.branch if snap.head else None
-    base: dict[str, Any] | None = None
-    base_time: float | None = None
-    if since is None:
-        for rec in reversed(journal.read(paths)):
-            if rec.get("event") == "announce" and isinstance(rec.get("baseline"), dict):
-                base, base_time = rec["baseline"], float(rec.get("time", 0))
-                break
+    base = find_baseline(paths, since, snap)
+    if base is None:
+        return Incident(None, "none", (), (), (), ())
     own_branches, own_trees = owned_by_plan(paths)
-    linked = [w for w in snap.worktrees if not w.is_main]
-    if base is not None:
-        stashes = [s for s in snap.stashes if s.sha not in set(base.get("stashes", []))]
-        branches = [b for b in snap.branches if b.name not in set(base.get("branches", []))]
-        trees = [w for w in linked if str(w.path) not in set(base.get("worktrees", []))]
-        source = "announcement"
-    elif since is not None:
-        stashes = [s for s in snap.stashes if s.date >= since]
-        branches = [b for b in snap.branches if b.date >= since]
-        trees = [w for w in linked if _ctime(w.path) >= since]
-        source, base_time = "time", since
-    else:
-        stashes, branches, trees, source = list(snap.stashes), list(snap.branches), linked, "everything"
-    branches = [b for b in branches if b.name != main_branch and b.name not in own_branches]
-    trees = [w for w in trees if os.path.normpath(w.path) not in own_trees]
+    protected = set(base.branches) | ({base.branch} if base.branch else set())
+    current = snap.head.branch if snap.head else None
+    stashes = [s for s in snap.stashes if s.sha not in base.stashes]
+    branches = [b for b in snap.branches if b.name not in protected and b.name != current
+                and b.name not in own_branches]
+    trees = [w for w in snap.worktrees if not w.is_main and str(w.path) not in base.worktrees
+             and os.path.normpath(w.path) not in own_trees]
     return Incident(
-        since=base_time,
-        source=source,
+        since=base.time,
+        source=base.source,
         stashes=tuple(stashes),
         branches=tuple(b.name for b in branches),
         unmerged=tuple(b.name for b in branches if b.merged is False),
         worktrees=tuple(w.path for w in trees),
+        before_branch=base.branch,
+        before_sha=base.sha,
+        protected=tuple(sorted(protected)),
     )
 
 
@@ -111,12 +196,17 @@ def clean_incident(paths: RepoPaths, inc: Incident, *, force_unmerged: bool = Fa
     """Back up and clean everything in *inc*: worktrees first (freeing their branches), then
     branches (unmerged ones only with *force_unmerged*), then stashes highest index first."""
     outcomes: list[Outcome] = []
+    if inc.source == "none":
+        return [Outcome(False, inc.summary)]
     for path in inc.worktrees:
         try:
             outcomes.append(archive_worktree(paths, path))
         except AgentTuiError as exc:
             outcomes.append(Outcome(False, exc.message))
     for name in inc.branches:
+        if name in inc.protected:  # (belt and braces: find_incident never lists one)
+            outcomes.append(Outcome(False, f"kept branch {name}: it existed before the incident"))
+            continue
         force = force_unmerged and name in inc.unmerged
         if name in inc.unmerged and not force:
             outcomes.append(Outcome(False, f"kept unmerged branch {name} (needs explicit confirmation)"))

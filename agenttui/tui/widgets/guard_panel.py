@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from ...core.errors import AgentTuiError
 from ...core.guard import Alert, Guard
 from ...core.guardwatch import POLL, Coverage, GuardWatch, coverage
+from ...core.recovery import baseline
 from ...core.supervisor import Supervisor
 from ..messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 
@@ -91,20 +92,21 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             guard.ignore = self.sup.plan.guard_ignore
             guard.refresh_nested()
             guard.arm()
+            base = baseline(self.sup.paths)  # what existed at arming: the incident's baseline
         except AgentTuiError as exc:
             self.app.call_from_thread(self._arm_failed, exc.message)
             return
-        self.app.call_from_thread(self._armed, guard, by_fire, agent_roots)
+        self.app.call_from_thread(self._armed, guard, by_fire, agent_roots, base)
 
     def _arm_failed(self, message: str) -> None:
         self._arming = False
         self.post_message(Notice(f"cannot arm the guard: {message}", error=True))
 
-    def _armed(self, guard: Guard, by_fire: bool, agent_roots: list[Path]) -> None:
+    def _armed(self, guard: Guard, by_fire: bool, agent_roots: list[Path], base: dict[str, object]) -> None:
         self._arming = False
         self.guard, self.watcher = guard, GuardWatch(guard)
         self.armed_by_fire = by_fire
-        self.sup.journal("guard-arm", by_fire=by_fire)
+        self.sup.journal("guard-arm", by_fire=by_fire, baseline=base)
         if self.live:
             self._watch_worker()
             self._coverage_worker([guard.main, *agent_roots])
