@@ -12,174 +12,28 @@ agent agenttui launched.
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psutil
 
-from . import gitcmd, journal
+from . import journal
 from . import repo as gitrepo
+from .actors import ActorFinder
+from .alerts import Alert, new_alert
+from .checkout import PARTS, CheckoutSnapshot, diff_snapshots, record_diff, take_snapshot
 from .errors import GitError
+from .ledger import Ledger
 from .models import RepoPaths
 from .procs import processes_in
 
-_ids = itertools.count(1)
 LOCK_ALERT_AFTER = 3.0  # seconds index.lock may be held before it is an alert
 BURST = 0.5  # file events closer than this are one alert
 
 
-@dataclass(frozen=True)
-class CheckoutSnapshot:
-    head_sha: str | None
-    head_ref: str | None  # refs/heads/x, or None when detached
-    reflog_top: tuple[str, str] | None  # (sha, subject) of HEAD's newest reflog entry
-    branches: tuple[tuple[str, str], ...]  # (name, sha), sorted
-    stashes: tuple[tuple[str, str], ...]  # (sha, subject), newest first
-    worktrees: tuple[str, ...]  # paths, main first
-    operation: str | None
-    index_stat: tuple[int, int] | None  # (mtime_ns, size)
-    index_locked: bool
-
-
-@dataclass(frozen=True)
-class Alert:
-    id: int
-    time: float
-    kind: str  # files, switch, reset, commit, merge, rebase, operation, stash-push, stash-drop,
-    #            branch-create, branch-delete, worktree-add, worktree-remove, index-lock, detached
-    text: str
-    paths: tuple[str, ...] = ()
-    suspects: tuple[str, ...] = ()
-    suspect_pids: tuple[int, ...] = ()
-    agents: tuple[str, ...] = ()  # agents among the suspects
-
-    def line(self) -> str:
-        who = f" — suspects: {', '.join(self.suspects)}" if self.suspects else ""
-        return f"{time.strftime('%H:%M:%S', time.localtime(self.time))} {self.text}{who}"
-
-
-def new_alert(kind: str, text: str, **kw: object) -> Alert:
-    return Alert(next(_ids), time.time(), kind, text, **kw)  # type: ignore[arg-type]
-
-
-PARTS = frozenset({"refs", "stash", "worktrees"})
-
-
-def take_snapshot(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
-                  previous: CheckoutSnapshot | None = None) -> CheckoutSnapshot:
-    """Read the main checkout's git state, no locks taken.  Only the *parts* an event touched
-    are re-read (a branch switch costs two git calls); the rest is taken from *previous*."""
-    if previous is None:
-        parts = PARTS
-    if "refs" in parts:
-        _, refs, _ = gitcmd.run(main, ["for-each-ref", "--format=%(HEAD)%00%(refname:lstrip=2)%00%(objectname)",
-                                       "refs/heads"], check=False)
-        rows = [ln.split("\0") for ln in refs.splitlines() if ln.count("\0") == 2]
-        branches = tuple(sorted((name, sha) for _, name, sha in rows))
-        current = next(((name, sha) for mark, name, sha in rows if mark == "*"), None)
-        _, top, _ = gitcmd.run(main, ["reflog", "-1", "--format=%H%x00%gs", "HEAD"], check=False)
-        reflog_top = tuple(top.strip().split("\0", 1)) if "\0" in top else None
-        if current is not None:
-            head_ref: str | None = f"refs/heads/{current[0]}"
-            head_sha: str | None = current[1]
-        else:  # detached, or an unborn branch
-            _, sha, _ = gitcmd.run(main, ["rev-parse", "-q", "--verify", "HEAD"], check=False)
-            head_sha = sha.strip() or None
-            head_ref = None
-            if head_sha is None:
-                _, ref, _ = gitcmd.run(main, ["symbolic-ref", "-q", "HEAD"], check=False)
-                head_ref = ref.strip() or None
-    else:
-        assert previous is not None
-        head_sha, head_ref, reflog_top = previous.head_sha, previous.head_ref, previous.reflog_top
-        branches = previous.branches
-    if "stash" in parts:
-        _, st_out, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"],
-                                  check=False)
-        stashes = tuple(tuple(ln.split("\0", 1)) for ln in st_out.splitlines() if "\0" in ln)
-    else:
-        assert previous is not None
-        stashes = previous.stashes
-    if "worktrees" in parts:
-        try:
-            trees = tuple(str(w.path) for w in gitrepo.list_worktrees(paths))
-        except GitError:
-            trees = ()
-    else:
-        assert previous is not None
-        trees = previous.worktrees
-    git_dir = paths.git_dir
-    try:
-        s = os.stat(git_dir / "index")
-        index_stat: tuple[int, int] | None = (s.st_mtime_ns, s.st_size)
-    except OSError:
-        index_stat = None
-    return CheckoutSnapshot(
-        head_sha=head_sha, head_ref=head_ref,
-        reflog_top=reflog_top,  # type: ignore[arg-type]
-        branches=branches,  # type: ignore[arg-type]
-        stashes=stashes,  # type: ignore[arg-type]
-        worktrees=trees, operation=gitrepo.operation_in_progress(git_dir),
-        index_stat=index_stat, index_locked=(git_dir / "index.lock").exists(),
-    )
-
-
-def _short(ref: str | None, sha: str | None) -> str:
-    if ref:
-        return ref.removeprefix("refs/heads/")
-    return f"detached {sha[:8]}" if sha else "(unborn)"
-
-
-def diff_snapshots(old: CheckoutSnapshot, new: CheckoutSnapshot, *,
-                   plan_branches: frozenset[str] = frozenset(),
-                   plan_worktrees: frozenset[str] = frozenset()) -> list[Alert]:
-    """Classify what changed between two snapshots of the main checkout.  Pure."""
-    alerts: list[Alert] = []
-    subject = new.reflog_top[1] if new.reflog_top and new.reflog_top != old.reflog_top else ""
-    if (old.head_ref, old.head_sha) != (new.head_ref, new.head_sha):
-        before, after = _short(old.head_ref, old.head_sha), _short(new.head_ref, new.head_sha)
-        if old.head_ref != new.head_ref:
-            alerts.append(new_alert("switch", f"branch switched {before} → {after}"
-                                    + (f" ({subject})" if subject else "")))
-        elif subject.startswith("commit"):
-            alerts.append(new_alert("commit", f"commit made on {after}: {subject.split(': ', 1)[-1]}"))
-        elif subject.startswith("reset"):
-            alerts.append(new_alert("reset", f"{after} reset: {subject}"))
-        elif subject.startswith("merge") or subject.startswith("pull"):
-            alerts.append(new_alert("merge", f"merge into {after}: {subject}"))
-        elif subject.startswith("rebase"):
-            alerts.append(new_alert("rebase", f"rebase on {after}: {subject}"))
-        else:
-            alerts.append(new_alert("head", f"HEAD of {after} moved {(old.head_sha or '')[:8]} → "
-                                    f"{(new.head_sha or '')[:8]}" + (f" ({subject})" if subject else "")))
-    if new.operation and new.operation != old.operation:
-        alerts.append(new_alert("operation", f"{new.operation} started in the main checkout"))
-    old_st = {sha for sha, _ in old.stashes}
-    new_st = {sha for sha, _ in new.stashes}
-    for sha, msg in new.stashes:
-        if sha not in old_st:
-            alerts.append(new_alert("stash-push", f"stash pushed: {msg}"))
-    for sha, msg in old.stashes:
-        if sha not in new_st:
-            alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg}"))
-    ob, nb = dict(old.branches), dict(new.branches)
-    for name in sorted(set(nb) - set(ob)):
-        if name not in plan_branches:
-            alerts.append(new_alert("branch-create", f"branch {name} created outside the plan"))
-    for name in sorted(set(ob) - set(nb)):
-        if name not in plan_branches:
-            alerts.append(new_alert("branch-delete", f"branch {name} deleted"))
-    for path in new.worktrees:
-        if path not in old.worktrees and os.path.normpath(path) not in plan_worktrees:
-            alerts.append(new_alert("worktree-add", f"worktree added that no plan dispatch owns: {path}",
-                                    paths=(path,)))
-    for path in old.worktrees:
-        if path not in new.worktrees and os.path.normpath(path) not in plan_worktrees:
-            alerts.append(new_alert("worktree-remove", f"worktree removed: {path}", paths=(path,)))
-    return alerts
 
 
 @dataclass
@@ -196,8 +50,12 @@ class Guard:
 
     def __init__(self, paths: RepoPaths, main: Path, *, ignore: tuple[str, ...] = (),
                  plan_branches: frozenset[str] = frozenset(),
-                 plan_worktrees: frozenset[str] = frozenset()) -> None:
+                 plan_worktrees: frozenset[str] = frozenset(),
+                 launched: Callable[[], dict[int, str]] = dict) -> None:
         self.paths = paths
+        self.launched = launched  # pid -> agent name, for the agents agenttui launched
+        self.ledger: Ledger | None = None
+        self.actors: ActorFinder | None = None
         self.main = main
         self.ignore = ignore
         self.plan_branches = plan_branches
@@ -229,10 +87,24 @@ class Guard:
         self._dirty = self._status()
         self.git_reads += 2
         self._burst = None
+        common = self.paths.common_dir
+        self.actors = ActorFinder([self.main, common], self.launched,
+                                  lock_dirs=[common, common / "refs", common / "refs" / "heads", self.paths.git_dir])
+        self.actors.start()
+        self.ledger = Ledger(self.paths, self.main, head_ref=self.last.head_ref, actor=self.actors.best)
+        self.ledger.start()
 
     def disarm(self) -> None:
         self.armed = False
         self._burst = None
+        if self.ledger is not None:
+            self.ledger.stop()  # writes what is pending
+        if self.actors is not None:
+            self.actors.stop()
+
+    def is_lock_path(self, path: str) -> bool:
+        """A git lock file: a git process is working on this repository right now."""
+        return path.endswith(".lock") and self.is_git_path(path)
 
     # ------------------------------------------------------------------ classification
     def is_git_path(self, path: str) -> bool:
@@ -291,6 +163,8 @@ class Guard:
         if len(self._seen) > 50_000:
             self._seen.clear()
         self._seen.update(rels)
+        if self.ledger is not None:
+            self.ledger.files(rels)
         n = len(b.paths)
         if n == 1:
             text = f"file changed in the main checkout: {b.paths[0]}"
@@ -305,6 +179,7 @@ class Guard:
         """Re-read (*parts* of) the snapshot and diff it against the last one (run off the UI)."""
         if not self.armed:
             return []
+        read_at = time.time()
         new = take_snapshot(self.paths, self.main, parts, self.last)
         self.git_reads += 1
         old, self.last = self.last, new
@@ -312,6 +187,11 @@ class Guard:
             return []
         alerts = diff_snapshots(old, new, plan_branches=self.plan_branches,
                                 plan_worktrees=self.plan_worktrees)
+        if self.ledger is not None:
+            self.ledger.head_entries(read_at)
+            actors = self.actors
+            record_diff(self.ledger, old, new,
+                        (lambda words: actors.best(read_at, words)) if actors is not None else None)
         if any(a.kind == "worktree-add" for a in alerts):
             self.refresh_nested()
         lock = self.check_lock(new.index_locked)
@@ -336,6 +216,8 @@ class Guard:
         self._dirty = now
         if not missed:
             return None
+        if self.ledger is not None:
+            self.ledger.files(missed)
         self._seen.update(missed)
         n = len(missed)
         return new_alert("files", f"{n} file{'s' if n > 1 else ''} changed in the main checkout "
@@ -349,6 +231,8 @@ class Guard:
             return None
         if self._lock_since is None:
             self._lock_since = t
+        if self._lock_since == t and self.ledger is not None:
+            self.ledger.add("index-lock", self.actors.best(time.time()) if self.actors else None)
         if not self._lock_alerted and t - self._lock_since >= LOCK_ALERT_AFTER:
             self._lock_alerted = True
             return new_alert("index-lock", f"index.lock held in the main checkout for "
@@ -392,3 +276,6 @@ def _agent_ancestor(pid: int, launched: dict[int, str]) -> str | None:
     except psutil.Error:
         return None
     return None
+
+
+__all__ = ["PARTS", "Alert", "CheckoutSnapshot", "Guard", "diff_snapshots", "new_alert", "take_snapshot"]

@@ -31,6 +31,29 @@ class GuardEvent:
     parts: frozenset[str] = frozenset()
 
 
+NEW_DIR_LIMIT = 20_000  # entries read from one new directory at once (the 2 s re-check covers the rest)
+
+
+def scan_new_directory(guard: Guard, path: str) -> list[str]:
+    """Files already inside a directory the watcher has just seen appear: inotify watches it only
+    from now on, so files written right after ``mkdir`` raise no event (as watchman does, scan it)."""
+    found: list[str] = []
+    stack = [path]
+    while stack and len(found) < NEW_DIR_LIMIT:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        rel = guard.relevant_file(entry.path)
+                        if rel is not None:
+                            found.append(rel)
+        except OSError:
+            continue
+    return found
+
+
 class GuardWatch:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
@@ -52,13 +75,18 @@ class GuardWatch:
         ):
             files: list[str] = []
             parts: set[str] = set()
-            for _change, path in changes:
+            for change, path in changes:
                 if guard.is_git_path(path):
+                    if (guard.actors is not None and not guard.actors.immediate
+                            and change == watchfiles.Change.added and guard.is_lock_path(path)):
+                        guard.actors.poke()  # a git process is at work right now: who is it?
                     parts |= guard.git_parts(path)
                 else:
                     rel = guard.relevant_file(path)
                     if rel is not None:
                         files.append(rel)
+                        if change == watchfiles.Change.added and os.path.isdir(path):
+                            files += scan_new_directory(guard, path)
             alert = guard.on_files(files) if files else None
             if alert is not None or parts:
                 yield GuardEvent((alert,) if alert is not None else (), frozenset(parts))

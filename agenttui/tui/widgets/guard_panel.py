@@ -79,6 +79,9 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         main = self.sup.main_checkout
         return sorted({r.worktree for r in self.sup.runs.values() if r.worktree is not None and r.worktree != main})
 
+    def _launched(self) -> dict[int, str]:
+        return {r.pid: name for name, r in list(self.sup.runs.items()) if r.pid and r.alive}
+
     @work(thread=True, exclusive=True, group="guard-arm", exit_on_error=False)
     def _arm_worker(self, by_fire: bool, agent_roots: list[Path]) -> None:
         """Reading the first snapshot and status runs git: never on the UI thread."""
@@ -86,7 +89,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         assert main is not None
         branches, trees = self._plan_sets()
         try:
-            guard = self.guard or Guard(self.sup.paths, main)
+            guard = self.guard or Guard(self.sup.paths, main, launched=self._launched)
             guard.plan_branches = branches
             guard.plan_worktrees = frozenset(trees)
             guard.ignore = self.sup.plan.guard_ignore

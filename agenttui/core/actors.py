@@ -1,0 +1,224 @@
+"""Who did it: the process behind a git mutation of the main checkout, caught while it runs.
+
+Agents outside agenttui run short-lived ``git`` processes (``git -C <repo> stash push`` from a
+cwd elsewhere): by the time a snapshot diff says a stash appeared, the process is gone.  But while
+git works it holds lock files in the git dir (``index.lock``, ``HEAD.lock``, ``refs/stash.lock``,
+``refs/heads/x.lock``, ``packed-refs.lock``), and the guard's watcher sees them appear.  The moment
+one does, :class:`ActorFinder` (its own thread, woken through a queue) looks for live ``git``
+processes working on this repository — cwd inside the checkout or the git dir (``-C`` changes the
+cwd), or the repository on the command line — and walks their parents: the ancestry, the command
+line, and the agent, from a pid agenttui launched or ``AGENTTUI_AGENT`` in an ancestor's
+environment.  A scan reads only the pids allocated since the last one (``/proc/loadavg`` names the newest;
+pids wrap around at ``pid_max``), so it costs the same with 2,000 processes on the machine.
+Nothing found: ``via: "unknown"`` — a name is never guessed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .inotify import LockWatcher
+
+KEEP = 5.0  # seconds a capture stays attributable to a mutation read after it
+
+
+@dataclass(frozen=True)
+class Actor:
+    agent: str | None
+    pid: int | None
+    ancestry: tuple[int, ...] = ()
+    cmdline: tuple[str, ...] = ()
+    via: str = "unknown"  # "process", "hook", "reflog" or "unknown"
+    time: float = field(default=0.0, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"agent": self.agent, "pid": self.pid, "ancestry": list(self.ancestry),
+                "cmdline": list(self.cmdline), "via": self.via}
+
+
+UNKNOWN = Actor(None, None)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _ppid(pid: int) -> int | None:
+    stat = _read(f"/proc/{pid}/stat")
+    if not stat:
+        return None
+    try:
+        return int(stat[stat.rfind(b")") + 2:].split()[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _agent_of(pid: int) -> str | None:
+    env = _read(f"/proc/{pid}/environ") or b""
+    for item in env.split(b"\0"):
+        if item.startswith(b"AGENTTUI_AGENT="):
+            return item.split(b"=", 1)[1].decode("utf-8", "replace") or None
+    return None
+
+
+def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process") -> Actor:
+    """The actor for a live *pid*: its ancestry up to init, its command line, its agent."""
+    chain: list[int] = []
+    p: int | None = pid
+    agent = None
+    while p and p > 1 and len(chain) < 64:
+        chain.append(p)
+        if agent is None:
+            agent = (launched or {}).get(p) or _agent_of(p)
+        p = _ppid(p)
+    raw = _read(f"/proc/{pid}/cmdline") or b""
+    cmdline = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
+    return Actor(agent, pid, tuple(chain), cmdline, via, time.time())
+
+
+SLACK = 512  # pids allocated before the last scan that are looked at again (a git still running)
+
+
+def _last_pid() -> int | None:
+    """The most recently allocated pid (the last field of /proc/loadavg)."""
+    raw = _read("/proc/loadavg")
+    try:
+        return int(raw.split()[-1]) if raw else None
+    except ValueError:
+        return None
+
+
+def _recent(pids: list[int], since: int, last: int) -> list[int]:
+    """The pids allocated after *since* up to *last* (pids wrap around at pid_max), with SLACK."""
+    low = since - SLACK
+    if last >= since:
+        return [p for p in pids if low < p <= last]
+    return [p for p in pids if p > low or p <= last]  # wrapped
+
+
+class ActorFinder:
+    def __init__(self, roots: list[Path], launched: Callable[[], dict[int, str]] = dict,
+                 lock_dirs: list[Path] | None = None) -> None:
+        self.roots = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
+        self.names = tuple(str(r).rstrip(os.sep) for r in roots)
+        self.launched = launched
+        self.own = os.getpid()
+        self.watermark = 0
+        self.captured: list[Actor] = []  # newest last; pruned to KEEP seconds
+        self.scans = 0
+        self.scan_time = 0.0
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[float | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.lock_dirs = lock_dirs or []
+        self._locks: LockWatcher | None = None
+        self._switch: float | None = None
+
+    # ------------------------------------------------------------ the threads
+    def start(self) -> None:
+        """Scan at once when git takes a lock (inotify, its own thread); the queue is the slower
+        path for lock events the watcher reports (where inotify cannot be had)."""
+        if self._thread is None:
+            self.watermark = _last_pid() or 0
+            self._thread = threading.Thread(target=self._run, name="agenttui-actors", daemon=True)
+            self._thread.start()
+            if self.lock_dirs:
+                self._locks = LockWatcher(self.lock_dirs, lambda _name: self.scan())
+                if not self._locks.start():
+                    self._locks = None
+            self._switch = None
+
+    @property
+    def immediate(self) -> bool:
+        """Lock files are seen by the inotify thread (watcher pokes are then redundant)."""
+        return self._locks is not None
+
+    def stop(self) -> None:
+        if self._switch is not None:
+            sys.setswitchinterval(self._switch)
+            self._switch = None
+        if self._locks is not None:
+            self._locks.stop()
+            self._locks = None
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread = None
+
+    def poke(self) -> None:
+        """A lock file appeared in the git dir: scan now (called from the watcher; never blocks)."""
+        self._queue.put(time.time())
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            while not self._queue.empty():  # a burst of lock files: one scan
+                if self._queue.get_nowait() is None:
+                    return
+            self.scan()
+
+    # ------------------------------------------------------------ scanning
+    def _working_here(self, pid: int) -> bool:
+        comm = (_read(f"/proc/{pid}/comm") or b"").strip()
+        if comm != b"git":
+            return False
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd").rstrip(os.sep) + os.sep
+        except OSError:
+            return False
+        if cwd.startswith(self.roots):
+            return True
+        raw = _read(f"/proc/{pid}/cmdline") or b""
+        return any(a.decode("utf-8", "replace").rstrip(os.sep) in self.names for a in raw.split(b"\0"))
+
+    def _is_ours(self, pid: int) -> bool:
+        return _ppid(pid) == self.own  # agenttui's own git calls are nobody's mutation
+
+    def scan(self) -> list[Actor]:
+        t0 = time.perf_counter()
+        last = _last_pid()
+        pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+        candidates = _recent(pids, self.watermark, last) if last is not None else pids
+        found = [describe_process(p, self.launched()) for p in candidates
+                 if p != self.own and self._working_here(p) and not self._is_ours(p)]
+        if last is not None:
+            self.watermark = last
+        now = time.time()
+        with self._lock:
+            kept = [a for a in self.captured if now - a.time < KEEP]
+            known = {a.pid for a in kept if a.cmdline}
+            # a process caught twice keeps its first capture: by the second it may be exiting
+            # (an empty command line), and its first says what it was doing
+            self.captured = kept + [a for a in found if a.pid not in known and a.cmdline]
+            self.scans += 1
+            self.scan_time += time.perf_counter() - t0
+        return found
+
+    def recent(self, since: float) -> list[Actor]:
+        """Captures since *since* (and a little before: the lock file comes before the read)."""
+        with self._lock:
+            return [a for a in self.captured if a.time >= since - KEEP]
+
+    def best(self, since: float, words: tuple[str, ...] = ()) -> Actor:
+        """The actor to name for a mutation read now: the newest capture whose command line has
+        all of *words* as whole arguments (``("stash", "others-work-again a2")``).  Without words, the captures'
+        agent when they all agree.  Otherwise unknown: a name is never guessed."""
+        found = self.recent(since)
+        if words:
+            fitting = [a for a in found if all(w in a.cmdline for w in words)]
+            return fitting[-1] if fitting else UNKNOWN
+        agents = {a.agent for a in found}
+        return found[-1] if len(agents) == 1 and found else UNKNOWN

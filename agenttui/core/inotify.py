@@ -1,0 +1,106 @@
+"""A raw inotify reader on its own thread, for the few folders where git takes its lock files.
+
+watchfiles hands events over in batches (``debounce``/``step``): by the time a batch says
+``HEAD.lock`` appeared, the ``git checkout`` that made it (3–10 ms) has exited.  The kernel itself
+reports the lock within ~0.1 ms, so this thread reads inotify directly (``ctypes`` on libc, no
+dependency) and calls *on_lock* at once, from this thread, while the git process still runs.
+Linux only; elsewhere :func:`available` is False and actors come from the slower path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import select
+import struct
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+IN_CREATE = 0x00000100
+IN_MOVED_TO = 0x00000080
+IN_CLOEXEC = 0o2000000
+IN_NONBLOCK = 0o4000
+_EVENT = struct.Struct("iIII")
+
+_libc = None
+
+
+def _lib() -> ctypes.CDLL | None:
+    global _libc
+    if _libc is None:
+        name = ctypes.util.find_library("c")
+        try:
+            _libc = ctypes.CDLL(name or "libc.so.6", use_errno=True)
+            _libc.inotify_init1  # noqa: B018  (raises AttributeError where there is none)
+        except (OSError, AttributeError):
+            _libc = False  # type: ignore[assignment]
+    return _libc or None
+
+
+def available() -> bool:
+    return _lib() is not None
+
+
+class LockWatcher:
+    def __init__(self, folders: Iterable[Path], on_lock: Callable[[str], object]) -> None:
+        self.folders = [str(f) for f in folders if os.path.isdir(f)]
+        self.on_lock = on_lock
+        self._fd = -1
+        self._stop_r, self._stop_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self.events = 0
+
+    def start(self) -> bool:
+        lib = _lib()
+        if lib is None or self._thread is not None:
+            return False
+        fd = lib.inotify_init1(IN_CLOEXEC | IN_NONBLOCK)
+        if fd < 0:
+            return False
+        for folder in self.folders:
+            lib.inotify_add_watch(fd, os.fsencode(folder), IN_CREATE | IN_MOVED_TO)
+        self._fd = fd
+        self._stop_r, self._stop_w = os.pipe()
+        self._thread = threading.Thread(target=self._run, name="agenttui-locks", daemon=True)
+        self._thread.start()
+        return True
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        os.write(self._stop_w, b"x")
+        self._thread.join(timeout=2)
+        self._thread = None
+        for fd in (self._fd, self._stop_r, self._stop_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        poller.register(self._stop_r, select.POLLIN)
+        while True:
+            ready = {fd for fd, _ in poller.poll()}
+            if self._stop_r in ready:
+                return
+            try:
+                data = os.read(self._fd, 64 * 1024)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
+            i = 0
+            lock = None
+            while i + _EVENT.size <= len(data):
+                _wd, _mask, _cookie, length = _EVENT.unpack_from(data, i)
+                name = data[i + _EVENT.size:i + _EVENT.size + length].rstrip(b"\0")
+                i += _EVENT.size + length
+                self.events += 1
+                if name.endswith(b".lock"):
+                    lock = name.decode("utf-8", "replace")
+            if lock is not None:
+                with contextlib.suppress(Exception):  # the reader must not die with a scan
+                    self.on_lock(lock)  # one scan per read, at once, on this thread
