@@ -4,7 +4,10 @@
 * :mod:`.ops` — drop stashes, delete branches, archive / prune / unlock worktrees, each backed up
   in the same ``update-ref --stdin`` transaction that verifies the target did not move;
 * :mod:`.incident` — what appeared since the baseline, and cleaning it up;
-* :mod:`.listing` — everything the recovery screen lists, read in one go.
+* :mod:`.listing` — everything the recovery screen lists, read in one go;
+* :mod:`.report` — the incident reconstructed (``agenttui incident``);
+* :mod:`.salvage` — one branch per agent, the checkout restored (``agenttui salvage``);
+* :mod:`.lock` — one recovery operation at a time per repository.
 """
 
 from __future__ import annotations

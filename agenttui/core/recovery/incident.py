@@ -99,17 +99,17 @@ def _from_record(rec: dict[str, Any], source: str) -> Baseline:
                     dict(branches), frozenset(base.get("worktrees") or ()), head.get("branch"), head.get("sha"))
 
 
-def ref_birth_times(paths: RepoPaths) -> dict[str, float]:
-    """When each local branch first appeared, from the reflogs (one ``git log -g --all`` call)."""
-    _, text, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--all", "--date=unix", "--format=%gD", "--"],
+def ref_history(paths: RepoPaths) -> dict[str, list[tuple[float, str]]]:
+    """Each local branch's reflog as (time, sha), newest first (one ``git log -g --all`` call)."""
+    _, text, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H", "--"],
                             check=False)
-    born: dict[str, float] = {}
+    out: dict[str, list[tuple[float, str]]] = {}
     for line in text.splitlines():
-        ref, _, rest = line.rpartition("@{")
+        sel, _, sha = line.partition("\0")
+        ref, _, rest = sel.rpartition("@{")
         if ref.startswith("refs/heads/") and rest.rstrip("}").isdigit():
-            name, t = ref.removeprefix("refs/heads/"), float(rest.rstrip("}"))
-            born[name] = min(born.get(name, t), t)
-    return born
+            out.setdefault(ref.removeprefix("refs/heads/"), []).append((float(rest.rstrip("}")), sha))
+    return out
 
 
 def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | None, str | None]:
@@ -149,8 +149,18 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
                 return _from_record(rec, "announcement" if rec["event"] == "announce" else "guard")
         return None
     snap = snap or gitrepo.snapshot(paths, dirty=False)
-    born = ref_birth_times(paths)
-    branches = {b.name: b.sha for b in snap.branches if born.get(b.name, float(b.date)) < since}
+    history = ref_history(paths)
+    branches: dict[str, str] = {}
+    for b in snap.branches:
+        entries = history.get(b.name)
+        if not entries:  # no reflog: its tip's date is all there is
+            if b.date <= since:
+                branches[b.name] = b.sha
+            continue
+        # (one-second reflog times: a branch born in the second of *since* existed before it)
+        then = [sha for t, sha in entries if t <= since]
+        if then:
+            branches[b.name] = then[0]
     trees = frozenset(str(w.path) for w in snap.worktrees if w.is_main or _ctime(w.path) < since)
     branch, sha = _head_at(paths, snap.main_checkout, since)
     return Baseline("since", since, frozenset(s.sha for s in snap.stashes if s.date < since), branches, trees,

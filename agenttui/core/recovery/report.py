@@ -1,0 +1,173 @@
+"""The incident reconstructed, with or without the supervisor having been open (``agenttui incident``).
+
+The baseline (see :func:`.incident.find_baseline`) says what existed before; then every mutation
+with its actor — from the ledger where the guard was armed, from git's own reflogs where it was
+not (``via: "reflog"``, nobody named) — and the damage: stashes made (by whom, their files with the
+untracked ones, and whether their changes are unique or already contained in a named ref), branches
+made (by whom, commits of their own), commits that landed on branches that existed before, dirty
+files of the main checkout (last known writer), self-made worktrees.  Pure reading: nothing moves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from .. import gitcmd, journal
+from .. import repo as gitrepo
+from ..errors import AgentTuiError
+from ..models import RepoPaths, Stash
+from .incident import Baseline, find_baseline
+
+UNKNOWN: dict[str, Any] = {"agent": None, "pid": None, "ancestry": [], "cmdline": [], "via": "unknown"}
+REFLOG: dict[str, Any] = {**UNKNOWN, "via": "reflog"}
+_REL = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])(?:\s*ago)?$")
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """A time: unix seconds, ISO 8601 (``2026-12-01 14:00``), or an age (``90s``, ``15m``, ``2h ago``)."""
+    t = text.strip()
+    now = time.time() if now is None else now
+    if re.fullmatch(r"\d{9,11}(\.\d+)?", t):
+        return float(t)
+    m = _REL.match(t.lower())
+    if m:
+        return now - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    try:
+        return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise AgentTuiError(f"--since {text!r}: not a time (use unix seconds, 2026-12-01T14:00, or 30m)") from None
+
+
+def _mutations(paths: RepoPaths, since: float) -> list[dict[str, Any]]:
+    return [r for r in journal.read(paths) if r.get("event") == "mutation" and float(r.get("time", 0)) >= since]
+
+
+def _reflog_heads(paths: RepoPaths, main: Any, since: float, known: set[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """HEAD's movements git logged after *since* that the ledger did not record (the supervisor was
+    not open): each entry, actor unknown, ``via: "reflog"``."""
+    if main is None:
+        return []
+    _, text, _ = gitcmd.run(main, ["log", "-g", "--date=unix", "--format=%gd%x00%H%x00%gs", "HEAD", "--"],
+                            check=False)
+    out = []
+    for line in reversed(text.splitlines()):  # oldest first
+        sel, _, rest = line.partition("\0")
+        sha, _, reason = rest.partition("\0")
+        t = sel.rpartition("@{")[2].rstrip("}")
+        if t.isdigit() and float(t) >= since and (sha, reason) not in known:
+            out.append({"time": float(t), "event": "mutation", "kind": "head", "sha": sha, "reason": reason,
+                        "actor": REFLOG})
+    return out
+
+
+def _stash_files(paths: RepoPaths, s: Stash) -> list[str]:
+    cwd = paths.common_dir
+    _, tracked, _ = gitcmd.run(cwd, ["diff", "--name-only", "-z", f"{s.sha}^1", s.sha, "--"], check=False)
+    _, untracked, _ = gitcmd.run(cwd, ["ls-tree", "-r", "-z", "--name-only", f"{s.sha}^3", "--"], check=False)
+    return sorted(set(filter(None, tracked.split("\0"))) | set(filter(None, untracked.split("\0"))))
+
+
+def _blobs(paths: RepoPaths, specs: list[str]) -> dict[str, str | None]:
+    """``<rev>:<path>`` -> blob sha (None: absent), one ``cat-file --batch-check``."""
+    if not specs:
+        return {}
+    _, text, _ = gitcmd.run(paths.common_dir, ["cat-file", "--batch-check=%(objectname)"],
+                            input="".join(f"{s}\n" for s in specs), check=False)
+    lines = text.splitlines()
+    return {s: (line if re.fullmatch(r"[0-9a-f]{40,64}", line) else None)
+            for s, line in zip(specs, lines, strict=False)}
+
+
+def _stash_blob_spec(s: Stash, path: str, untracked: set[str]) -> str:
+    return f"{s.sha}^3:{path}" if path in untracked else f"{s.sha}:{path}"
+
+
+def stash_containment(paths: RepoPaths, s: Stash, files: list[str], refs: list[str]) -> str | None:
+    """The first named ref whose tree already has this stash's version of every file it changed
+    (then the stash is redundant); None: its changes are unique."""
+    if not files:
+        return refs[0] if refs else None
+    _, untracked_text, _ = gitcmd.run(paths.common_dir, ["ls-tree", "-r", "-z", "--name-only", f"{s.sha}^3", "--"],
+                                      check=False)
+    untracked = set(filter(None, untracked_text.split("\0")))
+    mine = _blobs(paths, [_stash_blob_spec(s, f, untracked) for f in files])
+    wanted = [mine[_stash_blob_spec(s, f, untracked)] for f in files]
+    theirs = _blobs(paths, [f"{r}:{f}" for r in refs for f in files])
+    for r in refs:
+        if all(theirs.get(f"{r}:{f}") == w for f, w in zip(files, wanted, strict=True)):
+            return r
+    return None
+
+
+def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, Any]:
+    snap = gitrepo.snapshot(paths, dirty=True)
+    base = find_baseline(paths, since, snap)
+    if base is None:
+        raise AgentTuiError("no baseline on record (no announcement, the guard was never armed): "
+                            "give the time the incident began: agenttui incident --since TIME")
+    muts = _mutations(paths, base.time)
+    known = {(r.get("sha"), r.get("reason")) for r in muts if r.get("kind") == "head"}
+    muts = sorted(muts + _reflog_heads(paths, snap.main_checkout, base.time, known), key=lambda r: r["time"])
+    by_sha: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in muts:
+        for key in ("sha", "path", "ref"):
+            if r.get(key):
+                by_sha[(r["kind"], str(r[key]))] = r.get("actor") or UNKNOWN
+    refs = [f"refs/heads/{b.name}" for b in snap.branches]
+    stashes = []
+    for s in snap.stashes:
+        if s.sha in base.stashes:
+            continue
+        files = _stash_files(paths, s)
+        contained = stash_containment(paths, s, files, refs)
+        stashes.append({"ref": s.ref, "sha": s.sha, "message": s.message, "branch": s.branch, "date": s.date,
+                        "files": files, "unique": contained is None, "contained_in": contained,
+                        "by": by_sha.get(("stash-push", s.sha), REFLOG)})
+    branches, commits = [], []
+    for b in snap.branches:
+        old = base.branches.get(b.name)
+        if old is None:
+            before = {sha for sha in base.branches.values() if sha} | ({base.sha} if base.sha else set())
+            _, n, _ = gitcmd.run(paths.common_dir, ["rev-list", "--count", "--stdin"], check=False,
+                                 input=f"refs/heads/{b.name}\n" + "".join(f"^{x}\n" for x in sorted(before)))
+            branches.append({"name": b.name, "sha": b.sha, "unique_commits": int(n.strip() or 0),
+                             "merged": b.merged, "by": by_sha.get(("branch-create", f"refs/heads/{b.name}"), REFLOG)})
+        elif old and old != b.sha:
+            _, log, _ = gitcmd.run(paths.common_dir, ["log", "--format=%H%x00%s", f"{old}..{b.sha}", "--"],
+                                   check=False)
+            for line in log.splitlines():
+                sha, _, subject = line.partition("\0")
+                commits.append({"ref": f"refs/heads/{b.name}", "sha": sha, "subject": subject,
+                                "by": by_sha.get(("commit", sha), REFLOG)})
+    writers: dict[str, dict[str, Any]] = {}
+    for r in muts:
+        if r.get("kind") == "file":
+            for p in r.get("paths") or []:
+                writers[p] = r.get("actor") or UNKNOWN
+    dirty = []
+    if snap.main_checkout is not None:
+        for xy, p in gitrepo.status_entries(snap.main_checkout):
+            dirty.append({"path": p, "status": xy, "writer": writers.get(p.rstrip("/"), UNKNOWN)})
+    worktrees = [{"path": str(w.path), "branch": w.branch, "head": w.head, "dirty": w.dirty,
+                  "by": by_sha.get(("worktree-add", str(w.path)), REFLOG)}
+                 for w in snap.worktrees if not w.is_main and str(w.path) not in base.worktrees]
+    return {
+        "since": base.time,
+        "source": base.source,
+        "before": {"branch": base.branch, "sha": base.sha},
+        "now": {"branch": snap.head.branch if snap.head else None, "sha": snap.head.sha if snap.head else None},
+        "mutations": muts,
+        "stashes": stashes,
+        "branches": branches,
+        "commits": commits,
+        "dirty": dirty,
+        "worktrees": worktrees,
+    }
+
+
+def describe_baseline(base: Baseline) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(base.time))
+    return f"{base.source} at {when}: {base.branch or 'detached'} {(base.sha or '')[:10]}"

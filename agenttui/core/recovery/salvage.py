@@ -1,0 +1,295 @@
+"""Salvage: the incident untangled into one branch per agent, the checkout restored, nothing lost.
+
+For each agent (by the actors the incident report names; work nobody can be named for goes to
+``unattributed``): a branch ``salvage/<agent>`` from the baseline SHA holding the last version of
+each path the agent changed — from its commits, its stashes, the dirty checkout (last writer) and
+its self-made worktree, oldest first so the newest wins — checked out in its own worktree.  Paths
+two agents changed are listed as conflicts; each agent's branch keeps its own version.  Then the
+main checkout goes back to its baseline branch at its baseline SHA, clean — its dirty state and
+any moved branch tip backed up to the trash first — stashes are dropped to the trash, branches
+the agents made deleted to the trash, self-made worktrees archived.  Last, a re-dispatch plan
+(``agenttui.salvage.toml``): one isolated dispatch per agent on its salvage branch, with its
+original task where the journal knows it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import gitcmd, journal
+from .. import repo as gitrepo
+from ..errors import AgentTuiError
+from ..models import RepoPaths, Worktree
+from .lock import locked
+from .ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
+from .report import incident_report
+from .trash import Outcome, RecoveryError, _backup, _record, new_id
+
+UNATTRIBUTED = "unattributed"
+DELETED = "0" * 40
+
+
+@dataclass
+class AgentWork:
+    agent: str
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (mode, blob) or DELETED
+    sources: list[str] = field(default_factory=list)  # what it was gathered from, in words
+    task: dict[str, Any] | None = None
+
+
+@dataclass
+class SalvageResult:
+    agents: dict[str, dict[str, Any]]
+    conflicts: dict[str, list[str]]  # path -> agents that changed it
+    outcomes: list[Outcome]
+    plan: str | None
+    before: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"agents": self.agents, "conflicts": self.conflicts, "plan": self.plan, "before": self.before,
+                "outcomes": [{"ok": o.ok, "message": o.message, "trash_id": o.trash_id} for o in self.outcomes]}
+
+
+def _who(actor: dict[str, Any] | None) -> str:
+    return (actor or {}).get("agent") or UNATTRIBUTED
+
+
+def _tree_entries(paths: RepoPaths, rev: str, only: list[str] | None = None) -> dict[str, tuple[str, str]]:
+    args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--"] + (only or [])
+    _, text, _ = gitcmd.run(paths.common_dir, args, check=False)
+    out = {}
+    for item in filter(None, text.split("\0")):
+        meta, _, path = item.partition("\t")
+        mode, _type, blob = meta.split()
+        if _type == "blob":
+            out[path] = (mode, blob)
+    return out
+
+
+def _changed(paths: RepoPaths, a: str, b: str) -> tuple[list[str], list[str]]:
+    """(changed or added, deleted) paths from *a* to *b*."""
+    _, text, _ = gitcmd.run(paths.common_dir, ["diff", "--name-status", "-z", "--no-renames", a, b, "--"],
+                            check=False)
+    items = [x for x in text.split("\0") if x]
+    changed: list[str] = []
+    deleted: list[str] = []
+    for status, path in zip(items[::2], items[1::2], strict=False):
+        (deleted if status == "D" else changed).append(path)
+    return changed, deleted
+
+
+def _take(paths: RepoPaths, work: AgentWork, rev: str, base: str, what: str) -> None:
+    changed, deleted = _changed(paths, base, rev)
+    entries = _tree_entries(paths, rev, changed) if changed else {}
+    for p in changed:
+        if p in entries:
+            work.files[p] = entries[p]
+    for p in deleted:
+        work.files[p] = ("000000", DELETED)
+    if changed or deleted:
+        work.sources.append(what)
+
+
+def _stash_take(paths: RepoPaths, work: AgentWork, stash: dict[str, Any]) -> None:
+    sha = stash["sha"]
+    _take(paths, work, sha, f"{sha}^1", f"stash {stash['message']}")
+    untracked = _tree_entries(paths, f"{sha}^3")
+    work.files.update(untracked)
+
+
+def _build(paths: RepoPaths, base_sha: str, work: AgentWork) -> str:
+    """A commit on *base_sha* with the agent's versions of its paths (a temporary index)."""
+    with tempfile.TemporaryDirectory(prefix="agenttui-salvage-") as tmp:
+        env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+        gitcmd.run(paths.common_dir, ["read-tree", base_sha], env=env)
+        lines = []
+        for p, (mode, blob) in sorted(work.files.items()):
+            lines.append(f"0 {DELETED}\t{p}" if blob == DELETED else f"{mode} {blob}\t{p}")
+        if lines:
+            gitcmd.run(paths.common_dir, ["update-index", "--index-info"], env=env, input="\n".join(lines) + "\n")
+        _, tree, _ = gitcmd.run(paths.common_dir, ["write-tree"], env=env)
+    msg = f"salvage: {work.agent}'s work from the incident\n\n" + "\n".join(f"- {s}" for s in work.sources)
+    return gitcmd.out(paths.common_dir, "commit-tree", tree.strip(), "-p", base_sha, "-m", msg).strip()
+
+
+def _tasks(paths: RepoPaths) -> dict[str, dict[str, Any]]:
+    """Each agent's original task, where the journal knows it (a plan launch; a Claude Code dispatch)."""
+    tasks: dict[str, dict[str, Any]] = {}
+    for r in journal.read(paths):
+        if r.get("event") == "launch" and isinstance(r.get("agent"), str):
+            tasks[r["agent"]] = {"command": r.get("command")}
+        elif r.get("event") in ("claude-code-dispatch", "subagent-start") and r.get("agent"):
+            tasks[str(r["agent"])] = {"description": r.get("description"), "prompt": r.get("prompt")}
+    return tasks
+
+
+def gather(paths: RepoPaths, report: dict[str, Any]) -> dict[str, AgentWork]:
+    """Every agent's work, oldest source first so the newest version of a path wins."""
+    works: dict[str, AgentWork] = {}
+
+    def work(agent: str) -> AgentWork:
+        return works.setdefault(agent, AgentWork(agent))
+
+    base = report["before"]["sha"]
+    for c in report["commits"]:  # commits that landed on branches that existed before
+        _take(paths, work(_who(c["by"])), c["sha"], f"{c['sha']}^", f"commit {c['sha'][:10]} on {c['ref']}")
+    for b in report["branches"]:
+        if b["unique_commits"]:
+            _take(paths, work(_who(b["by"])), b["sha"], base, f"branch {b['name']}")
+    for s in sorted(report["stashes"], key=lambda s: s["date"]):
+        if s["unique"]:
+            _stash_take(paths, work(_who(s["by"])), s)
+    for w in report["worktrees"]:
+        wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
+                      bare=False, locked=False, locked_reason=None, prunable=False, prunable_reason=None, is_main=False)
+        if os.path.isdir(wt.path):
+            snap = snapshot_worktree(wt)
+            _take(paths, work(_who(w["by"])), snap, base, f"worktree {w['path']}")
+    main = gitrepo.main_checkout(paths)
+    if main is not None and report["dirty"]:
+        snap = snapshot_worktree(gitrepo.list_worktrees(paths)[0])
+        entries = _tree_entries(paths, snap, [d["path"].rstrip("/") for d in report["dirty"]])
+        for d in report["dirty"]:
+            p = d["path"].rstrip("/")
+            w = work(_who(d["writer"]))
+            hit = {k: v for k, v in entries.items() if k == p or k.startswith(p + "/")}
+            if hit:
+                w.files.update(hit)
+            elif d["status"].strip() == "D":
+                w.files[p] = ("000000", DELETED)
+            w.sources.append(f"dirty {p} in the main checkout")
+    tasks = _tasks(paths)
+    for name, w in works.items():
+        w.task = tasks.get(name)
+    return works
+
+
+def _plan_text(made: dict[str, dict[str, Any]]) -> str:
+    import json
+
+    out = ["# Re-dispatch plan written by `agenttui salvage`: one isolated dispatch per agent, on the",
+           "# branch holding its salvaged work.  Check each task, then: agenttui --plan agenttui.salvage.toml", ""]
+    for name, info in made.items():
+        task = info.get("task") or {}
+        command = task.get("command")
+        if isinstance(command, (list, str)):
+            cmd = json.dumps(command)
+        else:
+            what = task.get("description") or task.get("prompt") or "its original task is not on record"
+            cmd = json.dumps(["sh", "-c", f"echo 'agent {name}: {str(what)[:200]}' && false"])
+        out += ["[[agent]]", f"name = {json.dumps(name.replace('/', '-'))}", f"command = {cmd}",
+                f"branch = {json.dumps(info['branch'])}", f"worktree = {json.dumps(info['worktree'])}", ""]
+    return "\n".join(out)
+
+
+@dataclass
+class Preview:
+    report: dict[str, Any]
+    works: dict[str, AgentWork]
+    chosen: dict[str, AgentWork]
+    conflicts: dict[str, list[str]]
+    main: Path
+    root: Path
+
+
+def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None) -> Preview:
+    """What salvage would do (reads only)."""
+    report = incident_report(paths, since)
+    if not report["before"]["sha"]:
+        raise RecoveryError("the baseline has no commit (an unborn branch): nothing to salvage onto")
+    main = gitrepo.main_checkout(paths)
+    if main is None:
+        raise RecoveryError("a bare repository has no checkout to restore")
+    works = gather(paths, report)
+    if agents:
+        unknown = sorted(set(agents) - set(works))
+        if unknown:
+            raise AgentTuiError(f"no salvageable work by {', '.join(unknown)} (agents with work: "
+                                f"{', '.join(sorted(works)) or 'none'})")
+    chosen = {n: w for n, w in works.items() if not agents or n in agents}
+    touched: dict[str, list[str]] = {}
+    for name, w in works.items():
+        for p in w.files:
+            touched.setdefault(p, []).append(name)
+    conflicts = {p: who for p, who in touched.items() if len(who) > 1}
+    return Preview(report, works, chosen, conflicts, main, main.parent / f"{main.name}.salvage")
+
+
+@locked
+def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None) -> SalvageResult:
+    pv = preview(paths, since=since, agents=agents)
+    report, works, chosen, conflicts, main, root = pv.report, pv.works, pv.chosen, pv.conflicts, pv.main, pv.root
+    base_sha, base_branch = report["before"]["sha"], report["before"]["branch"]
+    outcomes: list[Outcome] = []
+    made: dict[str, dict[str, Any]] = {}
+    for name, w in chosen.items():
+        commit = _build(paths, base_sha, w)
+        branch = f"salvage/{name}"
+        st, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{branch}", commit, ""], check=False)
+        if st != 0:
+            raise RecoveryError(f"cannot create {branch}: {gitcmd.first_line(err)} (it exists: rename or delete it)")
+        path = root / name.replace("/", "-")
+        gitcmd.out(main, "worktree", "add", "--quiet", "--end-of-options", str(path), branch)
+        made[name] = {"branch": branch, "commit": commit, "worktree": str(path), "files": sorted(w.files),
+                      "sources": w.sources, "task": w.task}
+        _record(paths, "salvage-branch", agent=name, branch=branch, commit=commit, files=len(w.files))
+        outcomes.append(Outcome(True, f"{branch}: {len(w.files)} files from {len(w.sources)} sources, in {path}"))
+    if agents and set(chosen) != set(works):  # only some agents: the checkout stays as it is
+        return SalvageResult(made, conflicts, outcomes, None, report["before"])
+    outcomes += _restore_checkout(paths, main, base_branch, base_sha)
+    outcomes += drop_stashes(paths, [(_index(paths, s["sha"]), s["sha"]) for s in report["stashes"]])
+    for w in report["worktrees"]:
+        try:
+            outcomes.append(archive_worktree(paths, Path(w["path"])))
+        except AgentTuiError as exc:
+            outcomes.append(Outcome(False, exc.message))
+    for b in report["branches"]:
+        if b["name"].startswith("salvage/") or b["name"] == base_branch:
+            continue
+        try:
+            outcomes.append(delete_branch(paths, b["name"], force=True))
+        except AgentTuiError as exc:
+            outcomes.append(Outcome(False, exc.message))
+    plan = root / "agenttui.salvage.toml"  # beside the salvage worktrees: the checkout stays clean
+    plan.write_text(_plan_text(made))
+    _record(paths, "salvage", agents=sorted(made), conflicts=sorted(conflicts), plan=str(plan))
+    return SalvageResult(made, conflicts, outcomes, str(plan), report["before"])
+
+
+def _index(paths: RepoPaths, sha: str) -> int:
+    return next((s.index for s in gitrepo.list_stashes(paths) if s.sha == sha), 0)
+
+
+def _restore_checkout(paths: RepoPaths, main: Path, branch: str | None, sha: str) -> list[Outcome]:
+    """The main checkout back to *branch* at *sha*, clean; its dirty state and a moved tip go to
+    the trash first."""
+    out: list[Outcome] = []
+    wt = gitrepo.list_worktrees(paths)[0]
+    if gitrepo.status_entries(main):
+        snap = snapshot_worktree(wt)
+        entry = new_id()
+        meta = {"path": str(main), "branch": wt.branch, "head": wt.head, "detached": wt.detached, "checkout": True}
+        _backup(paths, entry, "worktree", snap)
+        _record(paths, "trash", id=entry, kind="worktree", sha=snap, meta=meta,
+                description=f"the main checkout's dirty state ({wt.branch or 'detached'})")
+        out.append(Outcome(True, f"backed up the main checkout's dirty state as {entry}", entry))
+    if branch:
+        _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"],
+                               check=False)
+        tip = tip.strip()
+        if tip and tip != sha:
+            entry = new_id()
+            _backup(paths, entry, "branch", tip)
+            _record(paths, "trash", id=entry, kind="branch", sha=tip, meta={"name": f"{branch}-moved-{entry[-6:]}"},
+                    description=f"{branch}'s tip {tip[:10]} before salvage moved it back to {sha[:10]}")
+            out.append(Outcome(True, f"backed up {branch}'s moved tip {tip[:10]} as {entry}", entry))
+        gitcmd.out(main, "checkout", "-q", "-f", "-B", branch, sha, "--")
+    else:
+        gitcmd.out(main, "checkout", "-q", "-f", "--detach", sha, "--")
+    gitcmd.out(main, "clean", "-q", "-f", "-d")
+    out.append(Outcome(True, f"the main checkout is back on {branch or 'detached'} at {sha[:10]}, clean"))
+    return out
