@@ -220,6 +220,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         ids = [e.id for e in list_trash(paths)]
     if not ids:
         raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
+    known = {e.id for e in list_trash(paths)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise AgentTuiError(f"no trash entry {unknown[0]!r} (agenttui trash lists them)")
     failed = 0
     for o in restore_many(paths, ids):
         print(o.message if o.ok else f"agenttui: error: {o.message}", file=sys.stdout if o.ok else sys.stderr)

@@ -126,7 +126,7 @@ def test_restore_all_puts_stashes_back_in_their_order_among_others(tmp_path: Pat
     res = run_cli("restore", str(r), "--all")
     assert res.returncode == 0, res.stderr
     back = git(r, "stash", "list", "--format=%H").split()
-    assert sorted(back) == sorted(order)
-    restored = [s for s in back if s in {order[0], order[2], order[4]}]
-    assert restored == [order[0], order[2], order[4]]  # in their original order relative to each other
+    assert back == order  # the same order and positions, also with stashes that stayed
+    messages = git(r, "stash", "list", "--format=%gs").splitlines()
+    assert messages == [f"On main: s{i}" for i in reversed(range(5))]
     assert recovery.list_trash(paths) == []

@@ -173,19 +173,73 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
 
 @locked
 def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
-    """Restore several entries; stashes go back highest original index first, so they end up in
-    their old order (``stash store`` pushes on top)."""
+    """Restore several entries.  Stashes go back where they were: each above the stash that was
+    just below it when it was dropped (else at its old index), among the stashes that remain."""
     by_id = {e.id: e for e in list_trash(paths)}
     stashes = [by_id[i] for i in ids if i in by_id and by_id[i].kind == "stash"]
     others = [i for i in ids if i not in by_id or by_id[i].kind != "stash"]
-    ordered = [e.id for e in _stack_order(stashes)] + others
+    ordered = _stack_order(stashes)
     outcomes: list[Outcome] = []
-    for i in ordered:
+    for e in ordered:
+        try:
+            outcomes.append(restore(paths, e.id))
+        except AgentTuiError as exc:
+            outcomes.append(Outcome(False, exc.message))
+    if ordered:
+        outcomes += _reposition(paths, ordered)
+    for i in others:
         try:
             outcomes.append(restore(paths, i))
         except AgentTuiError as exc:
             outcomes.append(Outcome(False, exc.message))
     return outcomes
+
+
+def _desired(current: list[str], restored: list[TrashEntry]) -> list[str]:
+    """The stash list (top first) with each restored entry back in its old place: right above the
+    stash that was just below it when it was dropped; with none below then, right above the entry
+    restored before it (dropped earlier: it was below), else at the bottom."""
+    mine = {e.sha for e in restored}
+    order = [sha for sha in current if sha not in mine]  # what remained, in its order
+    placed: list[str] = []
+    for e in restored:  # oldest first
+        below = e.meta.get("below")
+        if isinstance(below, str) and below in order:
+            order.insert(order.index(below), e.sha)
+        elif placed:
+            order.insert(order.index(placed[-1]), e.sha)
+        else:
+            order.append(e.sha)
+        placed.append(e.sha)
+    return order
+
+
+def _reposition(paths: RepoPaths, restored: list[TrashEntry]) -> list[Outcome]:
+    """Rebuild the stash list in the desired order (git can only push on top).  Every stash is
+    pinned by a ref first, so an agent's push in the middle loses nothing: the list is compared
+    after, and the pins stay (as trash entries) when it does not match."""
+    listing = gitrepo.list_stashes(paths)
+    current = [s.sha for s in listing]
+    desired = _desired(current, restored)
+    if desired == current:
+        return []
+    subject = {s.sha: s.message for s in listing}
+    pins = f"{TRASH}-reorder/{new_id()}"
+    lines = "".join(f"create {pins}/{i} {sha}\n" for i, sha in enumerate(current))
+    gitcmd.run(paths.common_dir, ["update-ref", "--stdin"], input=lines)
+    gitcmd.run(_cwd(paths), ["stash", "clear"])
+    for sha in reversed(desired):
+        gitcmd.run(_cwd(paths), ["stash", "store", "-m", subject.get(sha, "restored by agenttui"), sha])
+    now = [s.sha for s in gitrepo.list_stashes(paths)]
+    if sorted(now) == sorted(desired) or set(desired) <= set(now):
+        for i in range(len(current)):
+            gitcmd.run(paths.common_dir, ["update-ref", "-d", f"{pins}/{i}"], check=False)
+        if now == desired:
+            return [Outcome(True, f"stashes back in their old places ({len(restored)} restored among "
+                                  f"{len(current) - len(restored)})")]
+        return [Outcome(True, "stashes restored; another stash was pushed meanwhile, so the order is approximate")]
+    _record(paths, "reorder-mismatch", pins=pins, expected=desired, found=now)
+    return [Outcome(False, f"the stash list changed while it was rebuilt: every stash is pinned under {pins}")]
 
 
 def _stack_order(entries: list[TrashEntry]) -> list[TrashEntry]:
