@@ -197,20 +197,17 @@ def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
 
 def _desired(current: list[str], restored: list[TrashEntry]) -> list[str]:
     """The stash list (top first) with each restored entry back in its old place: right above the
-    stash that was just below it when it was dropped; with none below then, right above the entry
-    restored before it (dropped earlier: it was below), else at the bottom."""
+    stash that was just below it when it was dropped (else at the bottom), and above the restored
+    entries that were dropped before it from there (they were between the two then)."""
     mine = {e.sha for e in restored}
+    seq = {e.sha: int(e.meta.get("seq", 0) or 0) for e in restored}
     order = [sha for sha in current if sha not in mine]  # what remained, in its order
-    placed: list[str] = []
-    for e in restored:  # oldest first
+    for e in restored:
         below = e.meta.get("below")
-        if isinstance(below, str) and below in order:
-            order.insert(order.index(below), e.sha)
-        elif placed:
-            order.insert(order.index(placed[-1]), e.sha)
-        else:
-            order.append(e.sha)
-        placed.append(e.sha)
+        idx = order.index(below) if isinstance(below, str) and below in order else len(order)
+        while idx > 0 and order[idx - 1] in seq and seq[order[idx - 1]] < seq[e.sha]:
+            idx -= 1
+        order.insert(idx, e.sha)
     return order
 
 
