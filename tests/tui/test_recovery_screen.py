@@ -128,3 +128,30 @@ async def test_refusal_is_shown_and_nothing_is_removed(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_salvage_from_the_agents_tab(tmp_path: Path) -> None:
+    """S on the recovery screen: the incident untangled onto salvage branches, the trunk restored."""
+    from agenttui.core import journal
+    from tests.conftest import make_repo
+
+    r = make_repo(tmp_path / "repo")
+    paths = gitrepo.open_repo(r)
+    journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
+    base = git(r, "rev-parse", "HEAD").strip()
+    git(r, "checkout", "-q", "-b", "agent-work")
+    (r / "file0.txt").write_text("agent edit\n")
+    git(r, "commit", "-qam", "agent commit")
+    (r / "loose.txt").write_text("dirty\n")
+    app = AgentTuiApp(paths, None, recover=True, live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        await pilot.press("5")
+        assert screen.keys("agents") == ["unattributed"]
+        await pilot.press("S")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+    assert git(r, "rev-parse", "HEAD").strip() == base and git(r, "status", "--porcelain") == ""
+    assert git(r, "symbolic-ref", "--short", "HEAD").strip() == "main"
+    tip = git(r, "rev-parse", "salvage/unattributed").strip()
+    assert git(r, "show", f"{tip}:file0.txt") == "agent edit\n" and git(r, "show", f"{tip}:loose.txt") == "dirty\n"

@@ -53,7 +53,7 @@ def test_announce_modal_violations(snap_compare: Any) -> None:
     assert snap_compare(demo_app(plan_suffix=suffix), terminal_size=SIZE, run_before=_wait_modal)
 
 
-@pytest.mark.parametrize("tab", ["stashes", "branches", "worktrees", "trash"])
+@pytest.mark.parametrize("tab", ["stashes", "branches", "worktrees", "trash", "agents"])
 def test_recovery_tabs(snap_compare: Any, tab: str) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await _wait_recovery(pilot, tab)

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from .incident import Incident, baseline, clean_incident, find_incident, owned_by_plan
-from .listing import RecoveryData, WorktreeRow, load_data, load_stashes
+from .listing import AgentRow, RecoveryData, WorktreeRow, agent_rows, load_data, load_stashes
 from .ops import (
     apply_stash,
     archive_worktree,
@@ -43,7 +43,8 @@ from .trash import (
 )
 
 __all__ = [
-    "KINDS", "TRASH", "Incident", "Outcome", "RecoveryData", "RecoveryError", "TrashEntry", "WorktreeRow",
+    "KINDS", "TRASH", "AgentRow", "Incident", "Outcome", "RecoveryData", "RecoveryError", "TrashEntry",
+    "WorktreeRow", "agent_rows",
     "apply_stash", "archive_worktree", "baseline", "clean_incident", "delete_branch", "drop_stashes",
     "find_incident", "find_worktree", "get_entry", "ignored_count", "list_trash", "load_data", "load_stashes", "new_id",
     "owned_by_plan", "prune_worktrees", "purge", "restore", "restore_many", "snapshot_worktree",

@@ -21,12 +21,60 @@ class WorktreeRow:
 
 
 @dataclass(frozen=True)
+class AgentRow:
+    """One agent's share of the incident (``unattributed``: work nobody can be named for)."""
+
+    agent: str
+    stashes: int
+    unique_stashes: int
+    commits: int
+    branches: tuple[str, ...]
+    worktrees: tuple[str, ...]
+    files: tuple[str, ...]
+    conflicts: tuple[str, ...]  # paths another agent changed too
+
+
+@dataclass(frozen=True)
 class RecoveryData:
     stashes: tuple[Stash, ...]
     branches: tuple[Branch, ...]
     worktrees: tuple[WorktreeRow, ...]
     trash: tuple[TrashEntry, ...]
     incident: Incident | None  # None: the first, stashes-only read (the rest follows)
+    agents: tuple[AgentRow, ...] = ()
+
+
+def agent_rows(paths: RepoPaths, since: float | None = None) -> tuple[AgentRow, ...]:
+    """The incident by agent: each agent's stashes, commits, branches, worktrees and files (the
+    salvage preview's reading), with the paths two agents changed.  Empty without a baseline."""
+    from ..errors import AgentTuiError
+    from .report import incident_report
+    from .salvage import UNATTRIBUTED, gather
+
+    try:
+        report = incident_report(paths, since)
+        works = gather(paths, report)
+    except AgentTuiError:
+        return ()
+
+    def who(actor: dict[str, object] | None) -> str:
+        return str((actor or {}).get("agent") or UNATTRIBUTED)
+
+    touched: dict[str, set[str]] = {}
+    for name, w in works.items():
+        for f in w.files:
+            touched.setdefault(f, set()).add(name)
+    rows = []
+    for name in sorted(works, key=lambda n: (n == UNATTRIBUTED, n)):
+        st = [s for s in report["stashes"] if who(s["by"]) == name]
+        rows.append(AgentRow(
+            agent=name, stashes=len(st), unique_stashes=sum(1 for s in st if s["unique"]),
+            commits=sum(1 for c in report["commits"] if who(c["by"]) == name),
+            branches=tuple(b["name"] for b in report["branches"] if who(b["by"]) == name),
+            worktrees=tuple(w["path"] for w in report["worktrees"] if who(w["by"]) == name),
+            files=tuple(sorted(works[name].files)),
+            conflicts=tuple(sorted(f for f in works[name].files if len(touched[f]) > 1))))
+    return tuple(rows)
 
 
 def load_stashes(paths: RepoPaths) -> RecoveryData:
@@ -49,4 +97,4 @@ def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None) -> Rec
         rows.append(WorktreeRow(w, untracked, ignored, procs))
     branches = sorted(snap.branches, key=lambda b: (not b.name.startswith("agents/"), b.name))
     return RecoveryData(snap.stashes, tuple(branches), tuple(rows),
-                        tuple(list_trash(paths)), find_incident(paths, snap=snap))
+                        tuple(list_trash(paths)), find_incident(paths, snap=snap), agent_rows(paths))

@@ -9,7 +9,7 @@ from ....core.errors import AgentTuiError
 from ....core.models import RepoPaths
 from ....core.recovery import Outcome, RecoveryData
 
-TABS = ("stashes", "branches", "worktrees", "trash")
+TABS = ("stashes", "branches", "worktrees", "trash", "agents")
 T = TypeVar("T")
 Result = list[tuple[bool, str]]
 Row = tuple[str, tuple[object, ...]]  # (key, cells)

@@ -17,6 +17,7 @@ from .base import TABS, Result
 from .incident import clean_all
 
 if TYPE_CHECKING:
+    from .agents import AgentsTab
     from .branches import BranchesTab
     from .stashes import StashesTab
     from .trash import TrashTab
@@ -36,6 +37,7 @@ class Flows:
     branches: BranchesTab
     worktrees: WorktreesTab
     trash: TrashTab
+    agents: AgentsTab
     tabs: dict[str, Any]
 
     @property
@@ -148,6 +150,12 @@ class Flows:
             return
         keys = self.targets("trash")
         self.flow(lambda: self.trash.destroy(keys))
+
+    def action_salvage(self) -> None:
+        """S: the selected agents' work onto branches of their own (on the Agents tab), else the
+        whole incident (and the checkout restored)."""
+        keys = self.targets("agents") if self.tab == "agents" else []
+        self.flow(lambda: self.agents.salvage(keys, everything=not keys))
 
     def action_clean_all(self) -> None:
         self.flow(lambda: clean_all(self))

@@ -29,6 +29,7 @@ from ....core.models import RepoPaths
 from ....core.recovery import RecoveryData, load_data, load_stashes
 from ...literal import fmt, plain
 from ...messages import BackToMain, ForwardsWorkerFailures
+from .agents import AgentsTab
 from .base import TABS, Row, Tab
 from .branches import BranchesTab
 from .flows import Flows
@@ -72,6 +73,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         Binding("2", "tab('branches')", "Branches", show=False),
         Binding("3", "tab('worktrees')", "Worktrees", show=False),
         Binding("4", "tab('trash')", "Trash", show=False),
+        Binding("5", "tab('agents')", "Agents", show=False),
+        Binding("S", "salvage", "Salvage", show=False),
         Binding("g", "reload", "Reload", show=False),
     ]
 
@@ -91,8 +94,9 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self._detail_timer: Timer | None = None
         self._fills: dict[str, int] = {}  # per table: how often it was filled (drops stale halves)
         self.stashes, self.branches = StashesTab(self), BranchesTab(self)
-        self.worktrees, self.trash = WorktreesTab(self), TrashTab(self)
-        self.tabs: dict[str, Tab] = {t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash)}
+        self.worktrees, self.trash, self.agents = WorktreesTab(self), TrashTab(self), AgentsTab(self)
+        self.tabs: dict[str, Tab] = {t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash,
+                                                          self.agents)}
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Recovery[/b]  loading…", id="incident")
@@ -108,6 +112,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
                 yield DataTable(id="t-worktrees", cursor_type="row")
             with TabPane("Trash", id="trash"):
                 yield DataTable(id="t-trash", cursor_type="row")
+            with TabPane("Agents", id="agents"):
+                yield DataTable(id="t-agents", cursor_type="row")
         yield Input(placeholder="filter rows (Enter to apply, Esc to clear)", id="filter")
         yield Footer()
 

@@ -1,0 +1,51 @@
+"""The Agents tab: the incident untangled by agent (its stashes, commits, branches, worktree and
+files; paths another agent changed too), and salvage: each agent's work onto its own branch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ....core.recovery import RecoveryData
+from ....core.recovery.salvage import salvage
+from .base import Result, Row, Tab
+
+
+class AgentsTab(Tab):
+    name = "agents"
+    columns = ("agent", "stashes", "commits", "branches", "worktree", "files", "conflicts")
+
+    def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
+        return [(a.agent, (a.agent, f"{a.stashes} ({a.unique_stashes} unique)", a.commits,
+                           ", ".join(a.branches) or "-", ", ".join(a.worktrees) or "-", len(a.files),
+                           ", ".join(a.conflicts[:3]) + (" …" if len(a.conflicts) > 3 else "") or "-"))
+                for a in data.agents if match(a.agent, *a.branches, *a.files)]
+
+    async def destroy(self, keys: list[str]) -> None:
+        self.screen.tell("S salvages the selected agents' work onto branches of their own (nothing is deleted)")
+
+    async def salvage(self, keys: list[str], *, everything: bool) -> None:
+        d = self.screen.data
+        by = {a.agent: a for a in (d.agents if d else ())}
+        chosen = list(by) if everything else [k for k in keys if k in by]
+        if not chosen:
+            self.screen.tell("no agent work to salvage (no baseline on record, or nothing changed since)")
+            return
+        rows = [f"salvage/{n}: {len(by[n].files)} files from its commits, stashes, worktree and dirty files"
+                for n in chosen]
+        conflicts = sorted({c for n in chosen for c in by[n].conflicts})
+        rows += [f"conflict: {c} (each agent's branch keeps its own version)" for c in conflicts[:20]]
+        if everything:
+            rows.append("then: the main checkout back to its baseline branch and SHA, clean; stashes dropped, "
+                        "agent branches deleted, self-made worktrees archived — everything to the trash first")
+        title = f"Salvage {'the incident' if everything else ', '.join(chosen)}"
+        if not await self.screen.confirm(title, rows, "Nothing is lost: u on the Trash tab restores what it removes."):
+            return
+
+        def job() -> Result:
+            res = salvage(self.paths, agents=None if everything else chosen)
+            out = [(o.ok, o.message) for o in res.outcomes]
+            if res.plan:
+                out.append((True, f"re-dispatch plan: {res.plan}"))
+            return out
+
+        await self.screen.run(job)
