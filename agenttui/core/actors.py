@@ -88,7 +88,7 @@ def describe_process(pid: int, launched: dict[int, str] | None = None, via: str 
     return Actor(agent, pid, tuple(chain), cmdline, via, time.time())
 
 
-SLACK = 512  # pids allocated before the last scan that are looked at again (a git still running)
+SLACK = 32  # pids allocated just before the last scan that are looked at again (a git still starting)
 
 
 def _last_pid() -> int | None:
@@ -106,6 +106,26 @@ def _recent(pids: list[int], since: int, last: int) -> list[int]:
     if last >= since:
         return [p for p in pids if low < p <= last]
     return [p for p in pids if p > low or p <= last]  # wrapped
+
+
+RANGE = 4096  # at most this many new pids are probed one by one (else /proc is listed)
+
+
+def _pid_max() -> int:
+    raw = _read("/proc/sys/kernel/pid_max")
+    return int(raw) if raw and raw.strip().isdigit() else 32768
+
+
+def _recent_range(since: int, last: int) -> list[int] | None:
+    """The pids allocated after *since* up to *last*, probed directly (no listing of /proc: with
+    2,000 processes that listing alone took most of a scan)."""
+    low = max(1, since - SLACK)
+    # (when *last* is below *since*, pids wrapped around pid_max)
+    span = (list(range(low + 1, last + 1)) if last >= since
+            else [*range(low + 1, _pid_max() + 1), *range(1, last + 1)])
+    if len(span) > RANGE:
+        return None
+    return [p for p in span if os.path.exists(f"/proc/{p}")]
 
 
 class ActorFinder:
@@ -190,8 +210,10 @@ class ActorFinder:
     def scan(self) -> list[Actor]:
         t0 = time.perf_counter()
         last = _last_pid()
-        pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
-        candidates = _recent(pids, self.watermark, last) if last is not None else pids
+        candidates = _recent_range(self.watermark, last) if last is not None else None
+        if candidates is None:  # no /proc/loadavg, or too many new pids: look at all of them
+            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+            candidates = _recent(pids, self.watermark, last) if last is not None else pids
         found = [describe_process(p, self.launched()) for p in candidates
                  if p != self.own and self._working_here(p) and not self._is_ours(p)]
         if last is not None:

@@ -12,6 +12,7 @@ agent agenttui launched.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from .procs import processes_in
 
 LOCK_ALERT_AFTER = 3.0  # seconds index.lock may be held before it is an alert
 BURST = 0.5  # file events closer than this are one alert
+ALERT_PATHS = 250  # an alert of a big burst shows its first and its latest paths (the ledger has all)
 
 
 
@@ -41,7 +43,8 @@ class _Burst:
     alert: Alert
     first: float
     last: float
-    paths: list[str] = field(default_factory=list)
+    paths: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
+    common: str | None = None
 
 
 class Guard:
@@ -159,20 +162,24 @@ class Guard:
         if b is None or t - b.last > BURST:
             b = self._burst = _Burst(new_alert("files", ""), t, t)
         b.last = t
-        b.paths.extend(r for r in rels if r not in b.paths)
+        fresh = [r for r in dict.fromkeys(rels) if r not in b.paths]
+        b.paths.update(dict.fromkeys(fresh))
+        if fresh:  # the common folder, grown with each batch (not recomputed over every path)
+            b.common = os.path.commonpath([*([b.common] if b.common is not None else []), *fresh])
         if len(self._seen) > 50_000:
             self._seen.clear()
         self._seen.update(rels)
         if self.ledger is not None:
-            self.ledger.files(rels)
+            self.ledger.files(rels)  # the record keeps every path; the alert shows a window of them
         n = len(b.paths)
         if n == 1:
-            text = f"file changed in the main checkout: {b.paths[0]}"
+            text = f"file changed in the main checkout: {next(iter(b.paths))}"
         else:
-            common = os.path.commonpath(b.paths) if n > 1 else ""
-            where = f" in {common}" if common else ""
+            where = f" in {b.common}" if b.common else ""
             text = f"{n} files changed{where} in {max(0.0, b.last - b.first):.1f} s"
-        b.alert = replace(b.alert, text=text, paths=tuple(b.paths))
+        shown = tuple(b.paths) if n <= 2 * ALERT_PATHS else (
+            *itertools.islice(b.paths, ALERT_PATHS), *list(b.paths)[-ALERT_PATHS:])
+        b.alert = replace(b.alert, text=text, paths=shown)
         return b.alert
 
     def on_git(self, parts: frozenset[str] = PARTS) -> list[Alert]:
