@@ -35,7 +35,8 @@ PLAN_FILE = "agenttui.toml"
 AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner"}
 SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
 GUARD_KEYS = {"ignore"}
-TOP_KEYS = {"agent", "settings", "guard"}
+TOP_KEYS = {"agent", "settings", "guard", "land"}
+LAND_KEYS = {"check"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -74,6 +75,7 @@ class Plan:
     guard_ignore: tuple[str, ...] = ()
     agent_nice: int = 5  # agents run this much nicer than the supervisor (0: same priority)
     fingerprint: str = field(default="")
+    land_check: tuple[str, ...] | str | None = None  # [land] check: run on a landing's candidate
 
     @property
     def names(self) -> list[str]:
@@ -153,7 +155,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
 
     for key in data:
         if key not in TOP_KEYS:
-            raise err(table_lines.get(key), f"unknown key '{key}' (expected agent, settings, guard)")
+            raise err(table_lines.get(key), f"unknown key '{key}' (expected agent, settings, guard, land)")
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise err(table_lines.get("settings"), "'settings' must be a table")
@@ -180,6 +182,19 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
     ignore = guard.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(g, str) for g in ignore):
         raise err(table_lines.get("guard.ignore"), "guard.ignore must be a list of glob strings")
+
+    land = data.get("land", {})
+    if not isinstance(land, dict):
+        raise err(table_lines.get("land"), "'land' must be a table")
+    for key in land:
+        if key not in LAND_KEYS:
+            raise err(table_lines.get(f"land.{key}"), f"unknown key 'land.{key}'")
+    land_check = land.get("check")
+    if land_check is not None and not (
+        (isinstance(land_check, str) and land_check.strip())
+        or (isinstance(land_check, list) and land_check and all(isinstance(c, str) for c in land_check))
+    ):
+        raise err(table_lines.get("land.check"), "land.check must be a non-empty list of strings or a shell string")
 
     raw_agents = data.get("agent", [])
     if not isinstance(raw_agents, list):
@@ -277,6 +292,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         branch_prefix=prefix,
         guard_ignore=tuple(ignore),
         agent_nice=agent_nice,
+        land_check=tuple(land_check) if isinstance(land_check, list) else land_check,
         fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
     )
 

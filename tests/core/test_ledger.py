@@ -83,7 +83,7 @@ async def run_guard(repo: Path, start: Any, launched: dict[int, str]) -> Guard:
 
 def guard_offset(repo: Path) -> int:
     """HEAD reflog lines written before the guard was armed (make_repo's commits)."""
-    return 2
+    return 3
 
 
 def mutations(repo: Path) -> list[dict[str, Any]]:
@@ -97,7 +97,8 @@ def ground_truth(log: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_two_agents_racing_every_mutation_recorded_and_attributed(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo")
+    # a checkout of some size: git takes its locks for a few milliseconds, as in a real project
+    repo = make_repo(tmp_path / "repo", files={f"src/m{i // 50}/f{i}.py": f"x = {i}\n" for i in range(1500)})
     log = tmp_path / "truth.log"
     script = tmp_path / "agent.py"
     script.write_text(AGENT)

@@ -155,6 +155,14 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
             if status != 0:
                 raise RecoveryError(f"cannot restore stash {msg!r}: {gitcmd.first_line(err, 'stash store failed')}")
             done = f"restored stash {msg!r} as stash@{{0}}"
+    elif e.kind == "branch" and e.meta.get("landing"):
+        name, landed = str(e.meta.get("name")), str(e.meta.get("new") or "")
+        status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "-m", "agenttui: undo landing",
+                                                       f"refs/heads/{name}", e.sha, landed], check=False)
+        if status != 0:
+            raise RecoveryError(f"cannot undo the landing: {name} has moved on since it (it is not at "
+                                f"{landed[:10]} any more); nothing was changed")
+        done = f"undid the landing of {e.meta.get('landed')}: {name} is back at {e.sha[:10]}"
     elif e.kind == "branch":
         name = str(e.meta.get("name") or f"restored-{e.id}")
         status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", e.sha, ""],

@@ -1,0 +1,85 @@
+"""`diff` and `land`: review and land agent work from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+from typing import Any
+
+from ..core import repo as gitrepo
+from ..core.errors import AgentTuiError
+from ..core.plan import find_plan, load_plan
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _repo_and(args: argparse.Namespace, attr: str) -> Any:
+    """`diff NAME` / `diff REPO NAME`: a first word that is no path is the name."""
+    value = getattr(args, attr)
+    if isinstance(value, list) and args.repo != "." and not os.path.exists(args.repo):
+        value.insert(0, args.repo)
+        args.repo = "."
+    return value
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ..core.landing import diff
+
+    d = diff(gitrepo.open_repo(args.repo), args.name, args.into, patch=not args.stat and not args.json)
+    if args.json:
+        print(json.dumps(d.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    state = f"integrated ({d.integrated})" if d.integrated else "not integrated"
+    print(f"{d.target.name}: {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, {state}")
+    for f in d.files:
+        counts = "binary" if f.added is None and f.state != "untracked" else (
+            "new" if f.state == "untracked" else f"+{f.added} -{f.removed}")
+        print(f"  {counts:>12}  {f.path}{'' if f.state == 'committed' else f'  ({f.state})'}")
+    if d.patch:
+        print(d.patch, end="")
+    return EXIT_OK
+
+
+def cmd_land(args: argparse.Namespace) -> int:
+    from ..core.landing import default_base, land, plan_order, resolve
+
+    paths = gitrepo.open_repo(args.repo)
+    names = args.names
+    mode = args.mode or "squash"
+    base = args.into or default_base(paths)
+    check: Any = args.check
+    if check is None:
+        with contextlib.suppress(AgentTuiError):
+            plan_path = find_plan(paths.toplevel, None)
+            if plan_path is not None:
+                check = load_plan(plan_path).land_check or None
+    targets = [resolve(paths, n) for n in names]
+    order, conflicts = plan_order(paths, [t.branch for t in targets], base)
+    by_branch = {t.branch: t.name for t in targets}
+    if not args.yes:
+        print(f"land into {base} ({mode}{', check: ' + str(check) if check else ''}), in this order:")
+        for i, b in enumerate(order, 1):
+            c = conflicts[b]
+            print(f"  {i}. {by_branch[b]} ({b})" + (f" — conflicts in {', '.join(c[:5])}" if c else ""))
+        print("nothing changed yet: run again with --yes")
+        return EXIT_OK
+    results = []
+    for b in order:
+        r = land(paths, by_branch[b], mode=mode, into=base, check=check, cleanup=not args.keep)
+        results.append(r)
+        if not args.json:
+            print(("  " if r.ok else "  NOT LANDED: ") + r.message)
+            for c in r.cleaned:
+                print(f"    {c}")
+            for f in r.conflicts:
+                print(f"    conflict: {f}")
+        if not r.ok:
+            break
+    if args.json:
+        print(json.dumps({"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results]},
+                         ensure_ascii=False, indent=2))
+    return EXIT_OK if results and all(r.ok for r in results) and len(results) == len(order) else EXIT_VIOLATIONS
+
+

@@ -1,0 +1,137 @@
+"""`trash`, `restore`, `incident`, `salvage`: recovery from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from ..core import repo as gitrepo
+from ..core.errors import AgentTuiError
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def cmd_trash(args: argparse.Namespace) -> int:
+    from ..core.recovery import list_trash
+
+    entries = list_trash(gitrepo.open_repo(args.repo))
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], ensure_ascii=False))
+        return EXIT_OK
+    if not entries:
+        print("the trash is empty")
+    for e in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.time))
+        print(f"{e.id}  {e.kind:<8}  {e.sha[:10]}  {when}  {e.description}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ..core.recovery import list_trash, restore_many
+
+    # a positional REPO is optional and comes first: `restore ID`, `restore REPO ID...`, `restore --all`
+    ids = list(args.ids)
+    if args.repo != "." and not os.path.exists(args.repo) and not args.all:
+        ids.insert(0, args.repo)  # `restore ID` with no REPO: the first word is an id
+        args.repo = "."
+    paths = gitrepo.open_repo(args.repo)
+    if args.all:
+        ids = [e.id for e in list_trash(paths)]
+    if not ids:
+        raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
+    known = {e.id for e in list_trash(paths)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise AgentTuiError(f"no trash entry {unknown[0]!r} (agenttui trash lists them)")
+    failed = 0
+    for o in restore_many(paths, ids):
+        print(o.message if o.ok else f"agenttui: error: {o.message}", file=sys.stdout if o.ok else sys.stderr)
+        failed += not o.ok
+    return EXIT_VIOLATIONS if failed else EXIT_OK
+
+
+def cmd_salvage(args: argparse.Namespace) -> int:
+    from ..core.recovery.report import parse_since
+    from ..core.recovery.salvage import preview, salvage
+
+    paths = gitrepo.open_repo(args.repo)
+    since = parse_since(args.since) if args.since else None
+    agents = None if args.all else list(args.agent)
+    if not args.yes:
+        pv = preview(paths, since=since, agents=agents)
+        if args.json:
+            print(json.dumps({"agents": {n: {"files": sorted(w.files), "sources": w.sources, "task": w.task}
+                                         for n, w in pv.chosen.items()},
+                              "conflicts": pv.conflicts, "before": pv.report["before"]}, ensure_ascii=False))
+            return EXIT_OK
+        b = pv.report["before"]
+        print(f"salvage onto {b['branch'] or 'detached'} {(b['sha'] or '')[:10]} (the baseline), into {pv.root}:")
+        for n, w in pv.chosen.items():
+            print(f"  salvage/{n}: {len(w.files)} files from {', '.join(w.sources) or 'nothing'}")
+        for path, who in sorted(pv.conflicts.items()):
+            print(f"  conflict: {path} changed by {' and '.join(who)} (each branch keeps its own version)")
+        if args.all:
+            r = pv.report
+            print(f"then: the main checkout back to {b['branch'] or 'detached'} at {(b['sha'] or '')[:10]}, clean "
+                  f"(its dirty state and a moved tip backed up first); {len(r['stashes'])} stashes dropped, "
+                  f"{len(r['branches'])} branches deleted, {len(r['worktrees'])} worktrees archived — all to the trash")
+        print("nothing changed yet: run again with --yes")
+        return EXIT_OK
+    result = salvage(paths, since=since, agents=agents)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for o in result.outcomes:
+            print(("  " if o.ok else "  FAILED: ") + o.message)
+        if result.plan:
+            print(f"re-dispatch plan: {result.plan} (check each task, then: agenttui --plan {result.plan})")
+    return EXIT_OK if all(o.ok for o in result.outcomes) else EXIT_VIOLATIONS
+
+
+def cmd_incident(args: argparse.Namespace) -> int:
+    from ..core.recovery.report import incident_report, parse_since
+
+    paths = gitrepo.open_repo(args.repo)
+    report = incident_report(paths, parse_since(args.since) if args.since else None)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    b, n = report["before"], report["now"]
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report["since"]))
+    print(f"baseline    {report['source']} at {when}: {b['branch'] or 'detached'} {(b['sha'] or '')[:10]}")
+    print(f"now         {n['branch'] or 'detached'} {(n['sha'] or '')[:10]}")
+    by_kind: dict[str, int] = {}
+    for m in report["mutations"]:
+        by_kind[m["kind"]] = by_kind.get(m["kind"], 0) + 1
+    named = sum(1 for m in report["mutations"] if (m.get("actor") or {}).get("agent"))
+    print(f"mutations   {len(report['mutations'])} ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))}); "
+          f"{named} with an agent named")
+
+    def who(actor: dict[str, Any] | None) -> str:
+        a = actor or {}
+        return a.get("agent") or (f"pid {a['pid']}" if a.get("pid") else a.get("via", "unknown"))
+
+    print(f"stashes     {len(report['stashes'])}")
+    for s in report["stashes"]:
+        state = "unique" if s["unique"] else f"already in {s['contained_in']}"
+        print(f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files  {state}  by {who(s['by'])}  "
+              f"{s['message'][:60]}")
+    print(f"branches    {len(report['branches'])}")
+    for br in report["branches"]:
+        print(f"  {br['name']}  {br['unique_commits']} commits of its own  by {who(br['by'])}")
+    print(f"commits     {len(report['commits'])} on branches that existed before")
+    for c in report["commits"][:50]:
+        print(f"  {c['ref'].removeprefix('refs/heads/')}  {c['sha'][:10]}  by {who(c['by'])}  {c['subject'][:60]}")
+    print(f"dirty       {len(report['dirty'])} files in the main checkout")
+    for d in report["dirty"][:50]:
+        print(f"  {d['status']} {d['path']}  last writer {who(d['writer'])}")
+    print(f"worktrees   {len(report['worktrees'])} made since")
+    for w in report["worktrees"]:
+        print(f"  {w['path']}  [{w['branch'] or 'detached'}]  by {who(w['by'])}")
+    return EXIT_OK
+
+
