@@ -71,8 +71,8 @@ def cmd_land(args: argparse.Namespace) -> int:
         results.append(r)
         if not args.json:
             print(("  " if r.ok else "  NOT LANDED: ") + r.message)
-            for c in r.cleaned:
-                print(f"    {c}")
+            for line in r.cleaned:
+                print(f"    {line}")
             for f in r.conflicts:
                 print(f"    conflict: {f}")
         if not r.ok:
