@@ -220,7 +220,7 @@ def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
     if paths.bare:
         raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
     _frame_rate()
-    from .tui.app import run_app
+    from .tui.run import run_app
 
     plan_path = find_plan(paths.toplevel, args.plan)
     return run_app(paths, plan_path, recover=recover)
@@ -242,7 +242,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               file=sys.stderr)
     paths = gitrepo.open_repo(path)
     _frame_rate()
-    from .tui.app import run_app
+    from .tui.run import run_app
 
     return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)
 

@@ -26,8 +26,7 @@ from textual.worker import Worker, WorkerState
 from ..core import journal
 from ..core.models import RepoPaths
 from . import actions, textual_compat
-from .collector import CollectorPacer
-from .messages import BackToMain, WorkerFailed
+from .messages import BackToMain, Notice, WorkerFailed
 
 if TYPE_CHECKING:  # imported when first needed: `agenttui recover` shows stashes without them
     from ..core.supervisor import Supervisor
@@ -37,8 +36,6 @@ if TYPE_CHECKING:  # imported when first needed: `agenttui recover` shows stashe
 
 textual_compat.apply()
 
-EXIT_CRASH = 3
-TICK = 0.5  # the collector pacer looks for a due full collection this often (and after input)
 INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
@@ -58,7 +55,7 @@ class AgentTuiApp(App[int]):
         self.now = now  # pinned clock for snapshot tests
         self.live = live  # False in snapshot tests: no timers, watchers or samplers
         self.unsafe_demo = unsafe_demo
-        self.collector: CollectorPacer | None = None
+        self.collector: Any = None  # the CollectorPacer of the real process (run.py)
         self.crash_log: Path | None = None
         self.crash_line: str | None = None
         self.worker_failures: list[str] = []
@@ -84,17 +81,28 @@ class AgentTuiApp(App[int]):
         return MainScreen(self.sup, live=self.live, unsafe_demo=self.unsafe_demo, pane_class=self.PANE or AgentPane,
                           panel_class=self.GUARD_PANEL or GuardPanel)
 
-    @property
-    def main_screen(self) -> MainScreen:
+    def _main(self) -> MainScreen | None:
         from .screens.main import MainScreen
 
-        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        screen = self._main()
         assert screen is not None, "the main screen is not up (agenttui recover shows it after Esc)"
         return screen
 
+    def on_notice(self, msg: Notice) -> None:
+        """A notice from a screen above the main one (review, recovery): the main screen says it."""
+        main = self._main()
+        if main is not None:
+            main.say(msg.text, error=msg.error)
+        else:
+            self.notify(msg.text, severity="error" if msg.error else "information", markup=False)
+
     def on_back_to_main(self, _msg: BackToMain) -> None:
-        """Leaving the recovery screen it was started with: the supervisor's screen goes on top (a
-        default screen cannot be switched away in Textual; the recovery screen stays under it)."""
+        """Leaving the recovery screen it started with: the main screen goes on top of it (Textual
+        cannot switch a default screen away)."""
         self.push_screen(self._new_main())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -133,15 +141,3 @@ class AgentTuiApp(App[int]):
         self.crash_line = f"{type(exc).__name__}: {exc}".splitlines()[0] if exc is not None else "unknown error"
         self.crash_log = journal.write_crash_log(self.paths, traceback.format_exc())
         self.panic(Text(f"agenttui: internal error: {self.crash_line} (traceback in {self.crash_log})"))
-
-
-def run_app(paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
-            unsafe_demo: bool = False) -> int:
-    app = AgentTuiApp(paths, plan_path, recover=recover, unsafe_demo=unsafe_demo)
-    pacer = app.collector = CollectorPacer()  # the real process only: tests share their heap
-    app.call_after_refresh(lambda: (app.set_timer(1.0, pacer.start),  # once the first screen is up
-                                    app.set_interval(TICK, pacer.tick)))
-    result = app.run()
-    if app.return_code:  # a crash: Textual printed our one line on the way out
-        return EXIT_CRASH
-    return int(result or 0)

@@ -67,7 +67,7 @@ def test_a_crash_exits_nonzero_and_names_its_log(tmp_path: Path) -> None:
     paths = gitrepo.open_repo(make_repo(tmp_path / "repo"))
     app = _Crashing(paths, None, live=False)
     app.run(headless=True, size=(80, 24))
-    assert app.return_code == 1  # Textual's own code; run_app turns it into EXIT_CRASH (3)
+    assert app.return_code == 1  # Textual's own code; tui.run.run_app turns it into EXIT_CRASH (3)
     assert app.crash_log == paths.agenttui_dir / "crash.log"
     log = app.crash_log.read_text()
     assert "RuntimeError: boom [/] on mount" in log and "Traceback" in log

@@ -70,3 +70,33 @@ async def test_claude_code_burst_is_announced(repo: Path) -> None:
         await until(pilot, lambda: app.main_screen.claude_sentence is not None, what="claude burst read")
         assert app.main_screen.claude_sentence == "Claude Code dispatched 3 subagents: all isolated \u2014 verified"
         await until(pilot, lambda: "all isolated" in str(app.query_one("#gate").render()))
+
+
+async def test_review_and_land_from_the_supervisor(repo: Path, tmp_path: Path) -> None:
+    """v shows the highlighted agent's changes; L lands it after a confirmation."""
+    from agenttui.core import repo as gitrepo
+    from agenttui.tui.screens.modals import ConfirmModal
+    from agenttui.tui.screens.review import DiffScreen
+
+    wt = tmp_path / "agent-wt"
+    git(repo, "worktree", "add", "-q", "-b", "agents/rev", str(wt))
+    (wt / "feature.py").write_text("def f():\n    return 42\n")
+    git(wt, "add", "feature.py")
+    git(wt, "commit", "-qm", "feature")
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=False)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await until(pilot, lambda: app.main_screen.grid.pane("agent-wt") is not None, what="the pane")
+        app.main_screen.grid.pane("agent-wt").focus()
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.loaded is not None,
+                    what="the review")
+        screen = app.screen
+        assert isinstance(screen, DiffScreen) and screen.loaded is not None
+        assert [f.path for f in screen.loaded.files] == ["feature.py"] and screen.loaded.ahead == 1
+        assert "return 42" in screen.loaded.patch
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: any("landed" in m for m in app.main_screen.said), timeout=15, what="landed")
+    assert (repo / "feature.py").exists() and git(repo, "status", "--porcelain") == ""
+    assert not wt.exists()  # integrated: archived (to the trash)

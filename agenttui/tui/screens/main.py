@@ -22,8 +22,8 @@ from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...core import conflicts, shell
 from ...core import repo as gitrepo
+from ...core import shell
 from ...core.errors import AgentTuiError
 from ...core.guardwatch import Coverage
 from ...core.models import HeadState, Worktree
@@ -48,7 +48,7 @@ from ..widgets.guard_panel import GuardPanel
 from ..widgets.header import header_lines
 from ..widgets.pane import AgentPane
 from ..widgets.pane_grid import TICK, PaneGrid
-from .modals import AlertModal, AnnounceModal, ConflictModal
+from .modals import AlertModal, AnnounceModal
 
 MAX_SAID = 200
 
@@ -257,7 +257,7 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
             return bool(p is not None and p.run.tmux is not None)
         if action in ("stop", "pause"):
             return True if self.grid.focused_pane() is not None or self.guard_panel.alert_agents() else None
-        if action == "shell":
+        if action in ("shell", "review", "land"):
             return True if self.grid.focused_pane() is not None else None
         return True
 
@@ -362,19 +362,30 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.guard_panel.toggle()
 
     def action_conflicts(self) -> None:
-        main = self.sup.main_checkout
-        branches = {r.name: r.branch for r in self.sup.runs.values() if r.branch and r.worktree and r.worktree != main}
-        if not branches:
-            self.say("no agent branches to compare yet")
-            return
-        bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in self.sup.runs.values() if r.name in branches}
-        self.say("predicting merge conflicts…")
-        self._conflict_worker(branches, bases)  # type: ignore[arg-type]
+        from .review import predict_conflicts
 
-    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
-    def _conflict_worker(self, branches: dict[str, str], bases: dict[str, str]) -> None:
-        t = conflicts.table(self.sup.paths, branches, bases)
-        self.app.call_from_thread(self.app.push_screen, ConflictModal(list(t.names), t.cells, list(t.details)))
+        predict_conflicts(self, self.sup)
+
+    def action_review(self) -> None:
+        from .review import DiffScreen
+
+        p = self.grid.focused_pane()
+        if p is None or not p.run.branch:
+            self.say("review shows an agent's changes: highlight its pane first", error=True)
+            return
+        self.app.push_screen(DiffScreen(self.sup.paths, p.agent_name))
+
+    def action_land(self) -> None:
+        from .review import land_flow
+
+        p = self.grid.focused_pane()
+        if p is None or not p.run.branch:
+            self.say("land takes an agent's branch: highlight its pane first", error=True)
+            return
+        if p.run.alive:
+            self.say(f"{p.agent_name} is still running: stop it first (s), then land it", error=True)
+            return
+        land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check)
 
     def action_recover(self) -> None:
         from .recovery import RecoveryScreen

@@ -1,0 +1,138 @@
+"""Review and land an agent's work from the supervisor: ``v`` shows its changes against its base
+(committed, uncommitted and untracked; +/- per file; the hunks, highlighted), ``L`` lands it (the
+order, the check and what moves are confirmed first; see ``agenttui.core.landing``)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core import conflicts
+from ...core.errors import AgentTuiError
+from ...core.landing import AgentDiff, diff, land
+from ...core.models import RepoPaths
+from ..literal import plain
+from ..messages import ForwardsWorkerFailures, Notice
+from .modals import ConfirmModal, ConflictModal
+
+MAX_PATCH_LINES = 20_000  # drawn; the rest is summarised (agenttui diff NAME prints it all)
+
+
+@dataclass
+class DiffLoaded(Message):
+    diff: AgentDiff | None
+    error: str | None = None
+
+
+class DiffScreen(ForwardsWorkerFailures, Screen[None]):
+    BINDINGS = [Binding("escape,q,v", "close", "Close"), Binding("L", "land", "Land")]
+
+    def __init__(self, paths: RepoPaths, name: str) -> None:
+        super().__init__(classes="review")
+        self.paths = paths
+        self.agent = name
+        self.loaded: AgentDiff | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="review-box"):
+            yield Static(Text(f"{self.agent}: reading its changes…"), id="review-title")
+            yield DataTable(id="review-files", cursor_type="row")
+            with VerticalScroll(id="review-patch"):
+                yield Static(id="review-hunks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("+", "-", "file", "state")
+        self.load()
+
+    @work(thread=True, exclusive=True, group="review-load", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            self.post_message(DiffLoaded(diff(self.paths, self.agent)))
+        except AgentTuiError as exc:
+            self.post_message(DiffLoaded(None, exc.message))
+
+    def on_diff_loaded(self, msg: DiffLoaded) -> None:
+        title = self.query_one("#review-title", Static)
+        if msg.diff is None:
+            title.update(Text(f"{self.agent}: {msg.error}"))
+            return
+        d = self.loaded = msg.diff
+        state = f"integrated ({d.integrated})" if d.integrated else "not integrated yet"
+        title.update(Text(f"{d.target.name} — {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, "
+                          f"{state} — {len(d.files)} files   (L lands it, Esc closes)"))
+        t = self.query_one(DataTable)
+        for f in d.files:
+            t.add_row(*map(plain, ("-" if f.added is None else f.added, "-" if f.removed is None else f.removed,
+                                   f.path, f.state)))
+        lines = d.patch.splitlines()
+        more = f"\n… {len(lines) - MAX_PATCH_LINES} more lines: agenttui diff {d.target.name}" \
+            if len(lines) > MAX_PATCH_LINES else ""
+        self.query_one("#review-hunks", Static).update(
+            Syntax("\n".join(lines[:MAX_PATCH_LINES]) + more or "(no changes)", "diff", theme="ansi_dark",
+                   word_wrap=False))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_land(self) -> None:
+        land_flow(self, self.paths, self.agent)
+
+
+def land_flow(host: Any, paths: RepoPaths, name: str, check: Any = None) -> None:
+    """Confirm, then land *name* on a thread; the outcome is a notice."""
+    host.run_worker(_land(host, paths, name, check), exclusive=True, group="land", exit_on_error=False)
+
+
+async def _land(host: Any, paths: RepoPaths, name: str, check: Any) -> None:
+    try:
+        d = await asyncio.to_thread(diff, paths, name, None, patch=False)
+    except AgentTuiError as exc:
+        host.post_message(Notice(f"cannot land {name}: {exc.message}", error=True))
+        return
+    rows = [f"{d.target.branch} ({d.ahead} commits, {len(d.files)} files) into {d.base}, squashed",
+            f"{d.base}'s tip {d.merge_base[:10]}… is backed up first: agenttui restore undoes the landing",
+            "built in a temporary worktree; your main checkout is only fast-forwarded when clean and on it",
+            "then its worktree is archived and its branch deleted, both to the trash"]
+    if check:
+        rows.insert(1, f"the check runs on the result first: {check}")
+    if d.integrated:
+        rows = [f"{d.target.branch} is already in {d.base} ({d.integrated}): only the clean-up runs"]
+    if not await host.app.push_screen_wait(ConfirmModal(f"Land {name}", rows)):
+        host.post_message(Notice("not landed: nothing was changed"))
+        return
+    try:
+        res = await asyncio.to_thread(land, paths, name, check=check)
+    except AgentTuiError as exc:
+        host.post_message(Notice(f"not landed: {exc.message}", error=True))
+        return
+    text = res.message + (f"; conflicts: {', '.join(res.conflicts[:5])}" if res.conflicts else "")
+    host.post_message(Notice(text, error=not res.ok))
+
+
+def predict_conflicts(host: Any, sup: Any) -> None:
+    """m: the conflict forecast between every pair of agent branches and each against its base."""
+    main = sup.main_checkout
+    branches = {r.name: r.branch for r in sup.runs.values() if r.branch and r.worktree and r.worktree != main}
+    if not branches:
+        host.post_message(Notice("no agent branches to compare yet"))
+        return
+    bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in sup.runs.values() if r.name in branches}
+    host.post_message(Notice("predicting merge conflicts…"))
+
+    def job() -> None:
+        t = conflicts.table(sup.paths, branches, bases)
+        host.app.call_from_thread(host.app.push_screen, ConflictModal(list(t.names), t.cells, list(t.details)))
+
+    host.run_worker(job, thread=True, exclusive=True, group="conflicts", exit_on_error=False)
