@@ -148,7 +148,12 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
             "name": w.path.name, "source": "worktree", "writes": None, "isolation": "worktree",
             "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
         })
+    from .core import journal
+
+    landed = [{k: r.get(k) for k in ("time", "agent", "branch", "base", "mode", "old", "new", "trash")}
+              for r in journal.read(paths) if r.get("event") == "landed"]
     return {
+        "landed": landed,
         "repo": str(snap.main_checkout or paths.common_dir),
         "bare": paths.bare,
         "head": None if head is None else {

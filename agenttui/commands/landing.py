@@ -25,7 +25,7 @@ def _repo_and(args: argparse.Namespace, attr: str) -> Any:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from ..core.landing import diff
+    from ..core.review import diff
 
     d = diff(gitrepo.open_repo(args.repo), args.name, args.into, patch=not args.stat and not args.json)
     if args.json:
@@ -77,6 +77,14 @@ def cmd_land(args: argparse.Namespace) -> int:
                 print(f"    conflict: {f}")
         if not r.ok:
             break
+        rest = [x for x in order[order.index(b) + 1:]]
+        if rest and not args.json:  # predict again on the new base; say how to bring the rest up to it
+            _, again = plan_order(paths, rest, base)
+            for x in rest:
+                t = next(t for t in targets if t.branch == x)
+                how = f"git -C {t.worktree} rebase {base}" if t.worktree else f"agenttui land {x} --rebase"
+                print(f"    next: {by_branch[x]} " + (f"now conflicts in {', '.join(again[x][:3])}; rebase it: {how}"
+                                                      if again[x] else "lands cleanly on the new base"))
     if args.json:
         print(json.dumps({"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results]},
                          ensure_ascii=False, indent=2))

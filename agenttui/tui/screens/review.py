@@ -8,25 +8,24 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...core import conflicts
 from ...core.errors import AgentTuiError
-from ...core.landing import AgentDiff, diff, land
+from ...core.landing import land
 from ...core.models import RepoPaths
+from ...core.review import AgentDiff, diff
 from ..literal import plain
 from ..messages import ForwardsWorkerFailures, Notice
+from ..widgets.patch_view import PatchView
 from .modals import ConfirmModal, ConflictModal
-
-MAX_PATCH_LINES = 20_000  # drawn; the rest is summarised (agenttui diff NAME prints it all)
 
 
 @dataclass
@@ -48,8 +47,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         with Vertical(id="review-box"):
             yield Static(Text(f"{self.agent}: reading its changes…"), id="review-title")
             yield DataTable(id="review-files", cursor_type="row")
-            with VerticalScroll(id="review-patch"):
-                yield Static(id="review-hunks")
+            yield PatchView(id="review-patch")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -76,12 +74,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         for f in d.files:
             t.add_row(*map(plain, ("-" if f.added is None else f.added, "-" if f.removed is None else f.removed,
                                    f.path, f.state)))
-        lines = d.patch.splitlines()
-        more = f"\n… {len(lines) - MAX_PATCH_LINES} more lines: agenttui diff {d.target.name}" \
-            if len(lines) > MAX_PATCH_LINES else ""
-        self.query_one("#review-hunks", Static).update(
-            Syntax("\n".join(lines[:MAX_PATCH_LINES]) + more or "(no changes)", "diff", theme="ansi_dark",
-                   word_wrap=False))
+        self.query_one(PatchView).set_lines(d.patch.splitlines() or ["(no changes)"])
 
     def action_close(self) -> None:
         self.app.pop_screen()
