@@ -31,26 +31,12 @@ from agenttui.core import gitcmd, journal  # noqa: E402
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.core.guard import Guard  # noqa: E402
 from agenttui.core.guardwatch import GuardWatch  # noqa: E402
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, check=True,
-                          capture_output=True, text=True).stdout
+from bench.bench_guard import git, pct  # noqa: E402
+from bench.bench_guard import make_repo as _make_repo  # noqa: E402
 
 
 def make_repo(root: Path) -> Path:
-    r = root / "repo"
-    r.mkdir(parents=True)
-    git(r, "init", "-q", "-b", "main")
-    (r / "a.txt").write_text("a\n")
-    git(r, "add", "-A")
-    git(r, "commit", "-qm", "init")
-    return r
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else float("nan")
+    return _make_repo(root, "repo")
 
 
 def thread_cpu(names: tuple[str, ...]) -> float:

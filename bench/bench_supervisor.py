@@ -43,13 +43,13 @@ class TimedPane(AgentPane):
 class TimedApp(AgentTuiApp):
     PANE = TimedPane
 
-    def __init__(self, *a: object, **k: object) -> None:
-        super().__init__(*a, **k)  # type: ignore[arg-type]
-        self.mounted_at: float | None = None
-
-    async def on_mount(self) -> None:
-        await super().on_mount()
-        self.mounted_at = time.perf_counter()
+    @property
+    def mounted_at(self) -> float | None:
+        """When the main screen had mounted its panes (first frame follows)."""
+        try:
+            return time.perf_counter() if self.main_screen.grid.panes else None
+        except (AssertionError, Exception):  # noqa: BLE001 - not up yet
+            return None
 
 
 async def pane_latency(repo: Path, roots: list[Path], trials: int) -> list[float]:
