@@ -137,18 +137,62 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
     )
 
 
+def journal_file(payload: Any) -> Path | None:
+    """The journal of the repository the payload's cwd is in (None: not in a repository)."""
+    cwd = payload.get("cwd") if isinstance(payload, dict) else None
+    cwd = cwd if isinstance(cwd, str) and os.path.isdir(cwd) else os.getcwd()
+    res = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--path-format=absolute",
+                          "--git-common-dir"], cwd=cwd, capture_output=True, text=True, timeout=2,
+                         env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    if res.returncode != 0:
+        return None
+    path = Path(res.stdout.strip()) / "agenttui" / "journal.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+EVENT_FIELDS = ("session_id", "agent_id", "agent_type", "cwd", "message", "tool_name", "notification_type",
+                "stop_hook_active", "prompt")
+
+
+def record_event(stdin_text: str) -> int:
+    """A Claude Code hook event (UserPromptSubmit, Notification, PermissionRequest, Stop,
+    SubagentStart, SubagentStop, PostToolUse): one journal record for the agent-state view and the
+    incident's record.  Observational: always exit 0, never blocks the client."""
+    try:
+        payload = json.loads(stdin_text) if stdin_text.strip() else {}
+        if not isinstance(payload, dict):
+            return 0
+        path = journal_file(payload)
+        if path is None:
+            return 0
+        rec: dict[str, Any] = {"time": time.time(), "event": "claude-code-hook",
+                               "hook": payload.get("hook_event_name"),
+                               "agent": os.environ.get("AGENTTUI_AGENT")}
+        for key in EVENT_FIELDS:
+            value = payload.get(key)
+            if value is not None:
+                rec[key] = value[:2000] if isinstance(value, str) else value
+        ti = payload.get("tool_input")
+        if isinstance(ti, dict):
+            rec["paths"] = [v for k, v in ti.items() if k in ("file_path", "notebook_path") and isinstance(v, str)]
+            if isinstance(ti.get("command"), str):
+                rec["command"] = ti["command"][:2000]
+            if isinstance(ti.get("description"), str):
+                rec["description"] = ti["description"][:500]
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    except Exception:  # noqa: BLE001 - an observer never fails the client
+        return 0
+    return 0
+
+
 def journal(payload: Any, d: Decision) -> None:
     """Append the decision to the repository's agenttui journal (best effort, never raises)."""
     try:
-        cwd = payload.get("cwd") if isinstance(payload, dict) else None
-        cwd = cwd if isinstance(cwd, str) and os.path.isdir(cwd) else os.getcwd()
-        res = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--path-format=absolute",
-                              "--git-common-dir"], cwd=cwd, capture_output=True, text=True, timeout=2,
-                             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-        if res.returncode != 0:
+        path = journal_file(payload)
+        if path is None:
             return
-        path = Path(res.stdout.strip()) / "agenttui" / "journal.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
         ti = payload.get("tool_input") if isinstance(payload, dict) else None
         rec = {
             "time": time.time(), "event": "claude-code-dispatch", "decision": d.decision,

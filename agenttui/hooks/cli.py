@@ -20,14 +20,21 @@ from typing import Any, NoReturn
 from .claude_code import run_pre_tool_use
 
 MARK = "agenttui hook claude-code pre-tool-use"
+EVENT_MARK = "agenttui hook claude-code event"
 MATCHER = "Agent|Task"
+GATE_TIMEOUT = 10  # seconds (the client's default is 600)
+EVENT_TIMEOUT = 5
+WRITE_TOOLS = "Write|Edit|NotebookEdit|Bash|PowerShell|Monitor"
+#: the events agent state reads (and PostToolUse: what each agent wrote, for the incident)
+EVENTS = {"UserPromptSubmit": None, "Notification": None, "PermissionRequest": None, "Stop": None,
+          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS}
 
 
 class HookError(Exception):
     pass
 
 
-USAGE = "usage: agenttui hook claude-code (pre-tool-use|install|uninstall|status)"
+USAGE = "usage: agenttui hook claude-code (pre-tool-use|event|install|uninstall|status)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="agenttui hook claude-code")
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pre = sub.add_parser("pre-tool-use", help="decide on one PreToolUse payload read from stdin")
+    sub.add_parser("event", help="record one hook event payload read from stdin (agent state)")
     pre.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
     for name in ("install", "uninstall", "status"):
         s = sub.add_parser(name)
@@ -81,21 +89,43 @@ def read_settings(path: Path) -> dict[str, Any]:
 
 def _ours(entry: Any) -> bool:
     return isinstance(entry, dict) and any(
-        isinstance(h, dict) and MARK in str(h.get("command", "")) for h in entry.get("hooks", []) or [])
+        isinstance(h, dict) and (MARK in str(h.get("command", "")) or EVENT_MARK in str(h.get("command", "")))
+        for h in entry.get("hooks", []) or [])
 
 
 def strip_ours(settings: dict[str, Any]) -> bool:
-    """Remove agenttui's PreToolUse entries; True when something was removed."""
+    """Remove exactly agenttui's entries, from every event; True when something was removed."""
     hooks = settings.get("hooks")
-    if not isinstance(hooks, dict) or not isinstance(hooks.get("PreToolUse"), list):
+    if not isinstance(hooks, dict):
         return False
-    before = len(hooks["PreToolUse"])
-    hooks["PreToolUse"] = [e for e in hooks["PreToolUse"] if not _ours(e)]
-    if not hooks["PreToolUse"]:
-        del hooks["PreToolUse"]
+    removed = False
+    for event in list(hooks):
+        entries = hooks[event]
+        if not isinstance(entries, list):
+            continue
+        kept = [e for e in entries if not _ours(e)]
+        removed |= len(kept) != len(entries)
+        if kept:
+            hooks[event] = kept
+        else:
+            del hooks[event]
     if not hooks:
         del settings["hooks"]
-    return len(hooks.get("PreToolUse", [])) != before
+    return removed
+
+
+def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
+    """agenttui's entries: the gate (fails closed: ``onFailure: block``, a short timeout) and the
+    observers of agent state (never block)."""
+    out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [{"matcher": MATCHER, "hooks": [
+        {"type": "command", "command": hook_command(rewrite), "timeout": GATE_TIMEOUT, "onFailure": "block"}]}]}
+    event_cmd = f"{shlex.quote(sys.executable)} -m agenttui hook claude-code event"
+    for event, matcher in EVENTS.items():
+        entry: dict[str, Any] = {"hooks": [{"type": "command", "command": event_cmd, "timeout": EVENT_TIMEOUT}]}
+        if matcher:
+            entry = {"matcher": matcher, **entry}
+        out[event] = [entry]
+    return out
 
 
 def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
@@ -112,18 +142,22 @@ def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
 
 def install(path: Path, rewrite: bool) -> str:
     settings = read_settings(path)
-    wanted = {"matcher": MATCHER, "hooks": [{"type": "command", "command": hook_command(rewrite)}]}
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):
         raise HookError(f"{path}: 'hooks' is not an object")
-    current = [e for e in hooks.get("PreToolUse", []) or [] if _ours(e)]
-    if current == [wanted]:
+    wanted = wanted_entries(rewrite)
+    current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
+               if isinstance(entries, list)}
+    if all(current.get(event) == entries for event, entries in wanted.items()) and \
+            sum(len(v) for v in current.values()) == len(wanted):
         return f"already installed in {path}"
     strip_ours(settings)
-    settings.setdefault("hooks", {}).setdefault("PreToolUse", []).append(wanted)
+    for event, entries in wanted.items():
+        settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
     backup = write_settings(path, settings)
     mode = "rewrites dispatches to add isolation" if rewrite else "denies unisolated code-writing dispatches"
-    return f"installed in {path} ({mode})" + (f"; previous file backed up as {backup.name}" if backup else "")
+    return (f"installed in {path} ({mode}; and records {', '.join(EVENTS)} for agent state)"
+            + (f"; previous file backed up as {backup.name}" if backup else ""))
 
 
 def uninstall(path: Path) -> str:
@@ -156,6 +190,10 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] != "claude-code":
         print(f"agenttui: error: {USAGE}", file=sys.stderr)
         return 2
+    if argv[1:2] == ["event"]:  # an observer: record and go
+        from .claude_code import record_event
+
+        return record_event(sys.stdin.read() if not sys.stdin.isatty() else "")
     if argv[1:2] == ["pre-tool-use"]:  # the hot path: no argparse detour needed beyond the flag
         code, out = run_pre_tool_use(sys.stdin.read() if not sys.stdin.isatty() else "",
                                      rewrite="--rewrite" in argv[2:])

@@ -128,10 +128,17 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     assert res.returncode == 0 and "installed in" in res.stdout
     data = json.loads(settings.read_text())
     assert data["model"] == "opus" and data["permissions"] == original["permissions"]
-    assert data["hooks"]["Stop"] == original["hooks"]["Stop"]
+    stop = data["hooks"]["Stop"]
+    assert stop[0] == original["hooks"]["Stop"][0] and "hook claude-code event" in stop[1]["hooks"][0]["command"]
     pre = data["hooks"]["PreToolUse"]
     assert pre[0] == original["hooks"]["PreToolUse"][0]
     assert pre[1]["matcher"] == "Agent|Task" and "hook claude-code pre-tool-use" in pre[1]["hooks"][0]["command"]
+    # the gate fails closed with a short timeout; the observers never block
+    assert pre[1]["hooks"][0]["onFailure"] == "block" and pre[1]["hooks"][0]["timeout"] == 10
+    for event in ("UserPromptSubmit", "Notification", "PermissionRequest", "SubagentStart", "SubagentStop",
+                  "PostToolUse"):
+        (entry,) = data["hooks"][event]
+        assert entry["hooks"][0]["timeout"] == 5 and "onFailure" not in entry["hooks"][0]
     backups = list(settings.parent.glob("settings.json.agenttui-backup-*"))
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == original
     assert "already installed" in run_hook_cmd("install", "--user", home=tmp_path).stdout
@@ -141,7 +148,7 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     assert "mode: rewrite" in run_hook_cmd("status", home=tmp_path).stdout
     assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 2
     assert "removed from" in run_hook_cmd("uninstall", "--user", home=tmp_path).stdout
-    assert json.loads(settings.read_text()) == original
+    assert json.loads(settings.read_text()) == original  # exactly agenttui's entries removed
     assert "not installed" in run_hook_cmd("status", home=tmp_path).stdout
 
 
@@ -157,3 +164,19 @@ def test_install_project_and_bad_settings(tmp_path: Path) -> None:
     assert (r / ".claude" / "settings.json").read_text() == "{broken"
     res = run_hook_cmd("install", "--project", str(tmp_path / "nope"), home=tmp_path)
     assert res.returncode == 2
+
+
+def test_event_hook_records_what_agent_state_reads(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    payload = {"session_id": "s1", "hook_event_name": "Notification", "cwd": str(r),
+               "message": "Claude needs your permission to use Bash", "notification_type": "permission_prompt"}
+    res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
+                         capture_output=True, text=True, env={**os.environ, "AGENTTUI_AGENT": "auth"}, timeout=30)
+    assert res.returncode == 0 and res.stdout == ""
+    (rec,) = [json.loads(x) for x in (r / ".git" / "agenttui" / "journal.jsonl").read_text().splitlines()]
+    assert rec["event"] == "claude-code-hook" and rec["hook"] == "Notification" and rec["agent"] == "auth"
+    assert rec["message"].startswith("Claude needs your permission")
+    # malformed input: still exit 0, nothing recorded (an observer never blocks the client)
+    bad = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input="{not json",
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 0
