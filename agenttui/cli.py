@@ -81,6 +81,8 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
         p.add_argument("--yes", action="store_true", help="do it (without: show what would happen)")
     if cmd in ("check", "status", "recover"):
         p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
+    if cmd == "status":
+        p.add_argument("--watch", action="store_true", help="print one JSON line per agent state change")
     if cmd in ("incident", "salvage"):
         p.add_argument("--since", help="when it began: unix seconds, 2026-12-01T14:00, or an age (30m, 2h)")
     if cmd in ("check", "status", "trash", "incident", "salvage", "diff", "land"):
@@ -149,9 +151,16 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
             "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
         })
     from .core import journal
+    from .core.agentstate import offline_states
 
+    records = journal.read(paths)
     landed = [{k: r.get(k) for k in ("time", "agent", "branch", "base", "mode", "old", "new", "trash")}
-              for r in journal.read(paths) if r.get("event") == "landed"]
+              for r in records if r.get("event") == "landed"]
+    states = offline_states(records, agents)
+    for entry in agents:
+        st = states.get(entry["name"])
+        if st is not None:
+            entry.update({"state": st.state, "since": st.since, "reason": st.reason})
     return {
         "landed": landed,
         "repo": str(snap.main_checkout or paths.common_dir),
@@ -175,8 +184,26 @@ def _age(ts: int) -> str:
     return f"{d}s ago"
 
 
+def watch_states(paths: Any, plan: Plan, interval: float = 0.5) -> int:
+    """``status --watch --json``: one JSON line per state change, until interrupted."""
+    last: dict[str, str] = {}
+    try:
+        while True:
+            for a in status_data(paths, plan)["agents"]:
+                key = f"{a.get('state')}\0{a.get('reason')}"
+                if last.get(a["name"]) != key:
+                    last[a["name"]] = key
+                    print(json.dumps({"agent": a["name"], "state": a.get("state"), "since": a.get("since"),
+                                      "reason": a.get("reason")}, ensure_ascii=False), flush=True)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     paths, plan = _load(args.repo, args.plan, required=False)
+    if args.watch:
+        return watch_states(paths, plan)
     data = status_data(paths, plan)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -208,7 +235,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"agents      {len(data['agents'])}")
     for a in data["agents"]:
         pid = f"  pid {a['pid']}" if a["pid"] else ""
-        print(f"  {a['name']}  {a['worktree']}  [{a['branch'] or '-'}]{pid}")
+        state = f"  {a['state']}" + (f" ({a['reason']})" if a.get("reason") else "") if a.get("state") else ""
+        print(f"  {a['name']}  {a['worktree']}  [{a['branch'] or '-'}]{pid}{state}")
     return EXIT_OK
 
 

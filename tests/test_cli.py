@@ -150,3 +150,33 @@ def test_the_supervisor_draws_up_to_120_frames_unless_told_otherwise() -> None:
     out = subprocess.run([sys.executable, "-c", code], env={**env, "TEXTUAL_FPS": "30"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "30"
+
+
+def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Path) -> None:
+    """A finished agent is done, one asking for permission needs input (a hook record), and
+    `status --watch --json` prints each change once."""
+    from agenttui.core import journal
+    from agenttui.core import repo as gitrepo
+
+    write_plan(repo, PLAN_TWO)
+    paths = gitrepo.open_repo(repo)
+    journal.append(paths, "launch", agent="auth", pid=999999, log=str(repo / "nolog"))
+    journal.append(paths, "exit", agent="auth", code=0)
+    journal.append(paths, "claude-code-hook", hook="Notification", agent="api", message="needs permission",
+                   notification_type="permission_prompt")
+    res = run_cli("status", str(repo), "--json")
+    agents = {a["name"]: a for a in json.loads(res.stdout)["agents"]}
+    assert agents["auth"]["state"] == "done" and agents["auth"]["reason"] == "exited 0"
+    assert agents["api"]["state"] == "needs-input" and "permission" in agents["api"]["reason"]
+    watch = subprocess.Popen([sys.executable, "-m", "agenttui", "status", str(repo), "--watch", "--json"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert watch.stdout is not None
+        first = [json.loads(watch.stdout.readline()) for _ in range(2)]
+        assert {(x["agent"], x["state"]) for x in first} == {("auth", "done"), ("api", "needs-input")}
+        journal.append(paths, "claude-code-hook", hook="UserPromptSubmit", agent="api")
+        change = json.loads(watch.stdout.readline())
+        assert (change["agent"], change["state"]) == ("api", "working")  # each change once, as it happens
+    finally:
+        watch.terminate()
+        watch.wait(10)

@@ -35,8 +35,9 @@ PLAN_FILE = "agenttui.toml"
 AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner"}
 SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
 GUARD_KEYS = {"ignore"}
-TOP_KEYS = {"agent", "settings", "guard", "land"}
+TOP_KEYS = {"agent", "settings", "guard", "land", "notify"}
 LAND_KEYS = {"check"}
+NOTIFY_KEYS = {"command"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -76,6 +77,7 @@ class Plan:
     agent_nice: int = 5  # agents run this much nicer than the supervisor (0: same priority)
     fingerprint: str = field(default="")
     land_check: tuple[str, ...] | str | None = None  # [land] check: run on a landing's candidate
+    notify_command: tuple[str, ...] | None = None  # [notify] command: run on an agent's state edge
 
     @property
     def names(self) -> list[str]:
@@ -155,7 +157,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
 
     for key in data:
         if key not in TOP_KEYS:
-            raise err(table_lines.get(key), f"unknown key '{key}' (expected agent, settings, guard, land)")
+            raise err(table_lines.get(key), f"unknown key '{key}' (expected agent, settings, guard, land, notify)")
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise err(table_lines.get("settings"), "'settings' must be a table")
@@ -195,6 +197,15 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         or (isinstance(land_check, list) and land_check and all(isinstance(c, str) for c in land_check))
     ):
         raise err(table_lines.get("land.check"), "land.check must be a non-empty list of strings or a shell string")
+
+    notify = data.get("notify", {})
+    if not isinstance(notify, dict) or set(notify) - NOTIFY_KEYS:
+        raise err(table_lines.get("notify"), "'notify' must be a table with one key: command")
+    notify_command = notify.get("command")
+    if notify_command is not None and not (isinstance(notify_command, list) and notify_command
+                                           and all(isinstance(c, str) for c in notify_command)):
+        raise err(table_lines.get("notify.command"), "notify.command must be a non-empty list of strings "
+                  "(it runs without a shell)")
 
     raw_agents = data.get("agent", [])
     if not isinstance(raw_agents, list):
@@ -293,6 +304,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         guard_ignore=tuple(ignore),
         agent_nice=agent_nice,
         land_check=tuple(land_check) if isinstance(land_check, list) else land_check,
+        notify_command=tuple(notify_command) if notify_command else None,
         fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
     )
 

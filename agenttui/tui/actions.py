@@ -38,6 +38,8 @@ MAIN: tuple[Action, ...] = (
            help="The highlighted agent's changes against its base, file by file"),
     Action("L", "land", "Land", palette="Land agent's work",
            help="Land the highlighted agent's branch into the base (checked, backed up, undoable)"),
+    Action("n", "attention", "Next", palette="Next agent needing you",
+           help="Jump to the next agent that needs input, then to the ones done and not yet seen"),
     Action("r", "recover", "Recovery", palette="Recovery", help="Stashes, branches and worktrees"),
     Action("q", "app.quit", "Quit"),
     Action("left", "move(-1, 0)", "Left", show=False),

@@ -114,3 +114,13 @@ class ForwardsWorkerFailures:
 @dataclass
 class BackToMain(Message):
     """The recovery screen `agenttui recover` started with was closed: show the supervisor."""
+
+
+@dataclass
+class AgentStateChanged(Message):
+    """An agent's attention state changed (the edges notify)."""
+
+    agent: str
+    state: str
+    reason: str
+    focused: bool

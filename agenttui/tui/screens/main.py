@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -23,16 +20,17 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core import repo as gitrepo
-from ...core import shell
 from ...core.errors import AgentTuiError
 from ...core.guardwatch import Coverage
 from ...core.models import HeadState, Worktree
+from ...core.notify import Notifier
 from ...core.supervisor import Supervisor
 from ...core.watch import watch_file
 from .. import actions
 from ..literal import fmt
 from ..messages import (
     AgentsChanged,
+    AgentStateChanged,
     ForwardsWorkerFailures,
     GuardAlerts,
     GuardState,
@@ -48,12 +46,13 @@ from ..widgets.guard_panel import GuardPanel
 from ..widgets.header import header_lines
 from ..widgets.pane import AgentPane
 from ..widgets.pane_grid import TICK, PaneGrid
+from .agent_actions import AgentActions
 from .modals import AlertModal, AnnounceModal
 
 MAX_SAID = 200
 
 
-class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
+class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
     """Textual repaints a whole screen when its focus moves; the panes that gain and lose focus
     repaint themselves, so here it does not (a full frame of 32 panes per arrow key was most of
     the key's latency under load, bench_keys)."""
@@ -81,6 +80,7 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
         # held, not queried: check_action asks for them for every key binding on every focus move,
         # and a DOM query over 32 panes per binding made arrow keys 8 ms slower (bench_keys)
         self.grid = PaneGrid(sup, live=live, pane_class=pane_class)
+        self.notifier = Notifier(sup.plan.notify_command)
         self.guard_panel = panel_class(sup, live=live)
         self._texts: dict[str, tuple[object, ...]] = {}
 
@@ -139,7 +139,8 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
             return
         for selector, template, values in header_lines(self.sup, self.head, armed=self.armed,
                                                        coverage=self.coverage, claude=self.claude_sentence,
-                                                       unsafe_demo=self.unsafe_demo):
+                                                       unsafe_demo=self.unsafe_demo,
+                                                       attention=self.grid.states.counts()):
             key = (template, *sorted((k, str(v)) for k, v in values.items()))
             if self._texts.get(selector) != key:  # drawing the same text again costs a repaint
                 self._texts[selector] = key
@@ -182,6 +183,16 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
 
     def on_agents_changed(self, _msg: AgentsChanged) -> None:
         self.refresh_header()
+
+    def on_agent_state_changed(self, msg: AgentStateChanged) -> None:
+        """An edge (to needs input, done or failed) notifies: the bell, tmux, the plan's command."""
+        if self.notifier.edge(msg.agent, msg.state, msg.reason, focused=msg.focused):
+            self.app.bell()
+        self.refresh_header()
+
+    def action_attention(self) -> None:
+        if not self.grid.next_attention():
+            self.say("no agent needs you right now")
 
     # ---------------------------------------------------------------- the tick
     def tick(self) -> None:
@@ -240,6 +251,7 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
         else:
             self.say("plan reloaded")
         await self.grid.sync()
+        self.notifier.command = list(self.sup.plan.notify_command or ()) or None
         self.refresh_header()
         self.refresh_bindings()
 
@@ -316,47 +328,6 @@ class MainScreen(ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.grid.sampler.busy(p.agent_name)
         self.refresh_header()
         self.refresh_bindings()
-
-    # ---------------------------------------------------------------- agent actions
-    def _on_targets(self, op: Callable[[str], str]) -> None:
-        """Apply *op* to the highlighted agent, or to the suspect agents of the highlighted alert."""
-        p = self.grid.focused_pane()
-        for name in [p.agent_name] if p is not None else self.guard_panel.alert_agents():
-            self.say(op(name))
-            pane = self.grid.pane(name)
-            if pane is not None:
-                pane.refresh_title()
-
-    def action_stop(self) -> None:
-        self._on_targets(self.sup.stop)
-
-    def action_pause(self) -> None:
-        self._on_targets(self.sup.toggle_pause)
-
-    def action_shell(self) -> None:
-        p = self.grid.focused_pane()
-        if p is None or p.run.worktree is None or not os.path.isdir(p.run.worktree):
-            self.say("no worktree to open a shell in", error=True)
-            return
-        cwd: Path = p.run.worktree
-        if shell.in_tmux():
-            self.say(shell.open_tmux_window(cwd, p.agent_name))
-            return
-        with self.app.suspend():
-            shell.run_shell(cwd)
-
-    def action_enter(self) -> None:
-        """A tmux-hosted agent: switch to its window (or say how to attach from outside tmux)."""
-        p = self.grid.focused_pane()
-        if p is None or p.run.tmux is None:
-            self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
-            return
-        from ...core import tmux
-
-        try:
-            self.say(tmux.focus(p.run.tmux))
-        except AgentTuiError as exc:
-            self.say(exc.message, error=True)
 
     def action_guard(self) -> None:
         self.guard_panel.toggle()

@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Log, Sparkline, Static
 
+from ...core.agentstate import STATES as ATTENTION
+from ...core.agentstate import AgentState
 from ...core.launcher import AgentRun
 from ...core.procs import ProcStats
 from ...core.sampler import GitInfo
@@ -50,6 +52,8 @@ class AgentPane(Vertical, can_focus=True):
         self.tail_next: list[str] | None = None  # a tmux agent's latest window lines, to draw
         self.thaw_due = False
         self.last_state = ""
+        self.attention: AgentState | None = None
+        self.last_output = 0.0  # when its output last grew (activity, for its state)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="pane-title")
@@ -118,7 +122,24 @@ class AgentPane(Vertical, can_focus=True):
             for c in STATE_CLASSES:
                 self.set_class(r.state == c, f"-{c}")
             self.last_state = state
-        self.border_subtitle = Content(state[:40])
+        self.border_subtitle = Content(self._subtitle(state))
+
+    def _subtitle(self, state: str) -> str:
+        a = self.attention
+        if a is None:
+            return state[:40]
+        mark = "● " if a.unseen else ""
+        reason = f": {a.reason}" if a.state == "needs-input" and a.reason else ""
+        return f"{mark}{a.state.replace('-', ' ')}{reason}"[:48]
+
+    def set_attention(self, attention: AgentState) -> None:
+        """The agent's attention state (working / needs input / idle / done / failed; ● unseen)."""
+        self.attention = attention
+        for s in ATTENTION:
+            self.set_class(attention.state == s, f"-attn-{s}")
+        self.set_class(attention.unseen, "-unseen")
+        if not self.frozen():
+            self.border_subtitle = Content(self._subtitle(self.run.state_text))
 
     def refresh_proc(self) -> None:
         if self.frozen():

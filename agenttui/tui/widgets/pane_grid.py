@@ -20,11 +20,13 @@ from pathlib import Path
 from textual import work
 from textual.containers import VerticalScroll
 
+from ...core import journal
+from ...core.agentstate import StateTracker, hooks_by_agent
 from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
 from ...core.supervisor import Supervisor
 from ...core.watch import watch_worktrees
-from ..messages import AgentsChanged, FileActivity, ForwardsWorkerFailures, GuardAlerts, Sampled
+from ..messages import AgentsChanged, AgentStateChanged, FileActivity, ForwardsWorkerFailures, GuardAlerts, Sampled
 from ..textual_compat import visible_widgets
 from .pane import AgentPane
 
@@ -54,6 +56,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self._last_flush = 0.0
         self._backlog = False  # the last round left visible panes undrawn: pace the next one
         self._pane_cache: list[AgentPane] | None = None
+        self.states = StateTracker()
+        self.hooks: dict[str, tuple[str, str, float]] = {}
+        self._journal_offset = 0
 
     # ---------------------------------------------------------------- panes
     @property
@@ -116,13 +121,51 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             self.arm_sampler(0.05)
 
     def tick(self) -> None:
+        now = time.time()
         for p in self.panes:
             if p.log_grew():
+                p.last_output = now
                 self.mark(p, "log")
             if p.run.state_text != p.last_state:
                 p.refresh_title()
+        self.update_states(now)
         if self.redraw_due:  # e.g. panes scrolled into view since the last round
             self._schedule_flush()
+
+    def update_states(self, now: float | None = None) -> None:
+        """Each agent's attention state from its hook events, exit code and activity; an edge
+        goes up as AgentStateChanged (the screen notifies)."""
+        now = time.time() if now is None else now
+        records, self._journal_offset = journal.read_from(self.sup.paths, self._journal_offset)
+        names = {str(p.run.worktree): p.agent_name for p in self.panes if p.run.worktree is not None}
+        self.hooks.update(hooks_by_agent(records, names))
+        focused = self.focused_pane()
+        for p in self.panes:
+            r = p.run
+            latest = p.activity.latest[0].time if p.activity.latest else None
+            activity = max(x for x in (latest, p.last_output or None, r.started) if x) if (
+                latest or p.last_output or r.started) else None
+            exited = r.state in ("exited", "failed")
+            code = (r.exit_code if r.exit_code is not None else 1) if exited else None
+            state, changed = self.states.observe(p.agent_name, now=now, alive=not exited, exit_code=code,
+                                                 last_activity=activity, hook=self.hooks.get(p.agent_name),
+                                                 focused=p is focused)
+            if changed or p.attention is None or p.attention.unseen != state.unseen:
+                p.set_attention(state)
+                if changed:
+                    self.post_message(AgentStateChanged(p.agent_name, state.state, state.reason, p is focused))
+
+    def next_attention(self) -> bool:
+        """Focus the next agent that needs the user (needs input first, then done unseen)."""
+        cur = self.focused_pane()
+        name = self.states.next_for_attention([p.agent_name for p in self.panes],
+                                              cur.agent_name if cur else None)
+        pane = self.pane(name) if name else None
+        if pane is None:
+            return False
+        pane.focus()
+        pane.scroll_visible()
+        return True
 
     def _screen_changed(self, screen: object) -> None:
         """Back on the main screen: redraw what changed while it was covered."""

@@ -1,0 +1,63 @@
+"""Attention with real processes: a quiet agent turns idle, one that exits is done and unseen, a
+Claude Code Notification (through the real hook command) makes one need input; n jumps to it; the
+plan's notify command fires once per edge."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import write_plan
+from tests.tui.conftest import announce_and_confirm, make_app, until
+
+
+async def test_states_attention_and_notifications(repo: Path, tmp_path: Path, cleanup_agents: list) -> None:
+    log = tmp_path / "notified.log"
+    write_plan(repo, f"""
+[notify]
+command = ["sh", "-c", "echo \\"$AGENTTUI_AGENT $AGENTTUI_STATE\\" >> {log}"]
+
+[[agent]]
+name = "quiet"
+command = ["sh", "-c", "echo started; exec sleep 60"]
+
+[[agent]]
+name = "asker"
+command = ["sh", "-c", "echo thinking; exec sleep 60"]
+
+[[agent]]
+name = "quick"
+command = ["sh", "-c", "echo done here"]
+""")
+    app = make_app(repo, live=True)
+    cleanup_agents.append(app)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await announce_and_confirm(pilot, app)
+        await pilot.press("f")
+        grid = app.main_screen.grid
+        await until(pilot, lambda: grid.states.states.get("quick") is not None
+                    and grid.states.states["quick"].state == "done", timeout=15, what="quick done")
+        assert grid.states.states["quick"].unseen
+        # the asker's Claude Code session asks for permission: the real hook command records it
+        wt = app.sup.runs["asker"].worktree
+        payload = {"session_id": "s", "hook_event_name": "Notification", "cwd": str(wt),
+                   "message": "Claude needs your permission to use Bash", "notification_type": "permission_prompt"}
+        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
+                       text=True, check=True, env={**os.environ, "AGENTTUI_AGENT": "asker"}, timeout=30)
+        await until(pilot, lambda: grid.states.states["asker"].state == "needs-input", what="asker needs input")
+        await until(pilot, lambda: grid.states.states["quiet"].state == "idle", timeout=15, what="quiet idle")
+        header = str(app.query_one("#header").render())
+        assert "1 need input" in header and "1 done" in header
+        await pilot.press("n")  # needs input first
+        assert app.focused is grid.pane("asker")
+        await pilot.press("n")  # then the ones done and not yet seen
+        assert app.focused is grid.pane("quick")
+        await until(pilot, lambda: not grid.states.states["quick"].unseen, what="quick seen")
+        subtitle = str(grid.pane("asker").border_subtitle)
+        assert "needs input" in subtitle and "permission" in subtitle
+        await until(pilot, lambda: log.exists() and len(log.read_text().splitlines()) >= 2, what="notifications")
+    lines = sorted(log.read_text().splitlines())
+    assert lines == ["asker needs-input", "quick done"]  # once per edge; never for idle or working
