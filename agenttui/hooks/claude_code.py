@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-AGENT_TOOLS = ("Agent", "Task")
-WRITE_TOOLS = frozenset({"Edit", "Write", "NotebookEdit", "Bash", "MultiEdit"})
-#: Built-in subagents that cannot write (Claude Code ships them read-only).
-READ_ONLY_BUILTINS = frozenset({"Explore", "Plan", "statusline-setup", "claude-code-guide"})
+AGENT_TOOLS = ("Agent", "Task", "Workflow")
+#: Tools that can change files (2.1.332): Monitor runs a command, Workflow starts agents.
+WRITE_TOOLS = frozenset({"Edit", "Write", "NotebookEdit", "Bash", "PowerShell", "Monitor", "Workflow"})
+#: Built-in subagents that cannot write.  None: Explore and Plan keep Bash, statusline-setup has
+#: Edit, claude-code-guide gets Bash in some modes (read from the client's code).
+READ_ONLY_BUILTINS: frozenset[str] = frozenset()
+ISOLATIONS = ("worktree", "remote")  # compared exactly, as the client does ("Worktree" runs unisolated)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class Decision:
 
 
 def frontmatter(path: Path) -> dict[str, str]:
-    """The ``key: value`` lines of a Markdown file's YAML frontmatter (lists joined by commas)."""
+    """The ``key: value`` lines of a Markdown file's YAML frontmatter (lists joined by commas;
+    ``# comments`` and quotes dropped, as YAML does)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -66,36 +70,65 @@ def frontmatter(path: Path) -> dict[str, str]:
         m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
         if m:
             key = m.group(1)
-            out[key] = m.group(2).strip().strip("'\"")
+            out[key] = _scalar(m.group(2))
         elif key and re.match(r"^\s+-\s+", line):  # a YAML list item under the last key
-            item = re.sub(r"^\s+-\s+", "", line).strip().strip("'\"")
+            item = _scalar(re.sub(r"^\s+-\s+", "", line))
             out[key] = f"{out[key]}, {item}" if out[key] else item
     return out
 
 
-def find_agent_file(subagent_type: str, cwd: str | None) -> Path | None:
-    """``.claude/agents/<type>.md`` in the project (cwd and its parents), then in ``~/.claude``."""
-    if not re.fullmatch(r"[\w.:-]+", subagent_type):
-        return None
-    starts = [os.environ.get("CLAUDE_PROJECT_DIR"), cwd]
-    for start in starts:
+def _scalar(value: str) -> str:
+    value = value.strip()
+    if value[:1] in ("'", '"'):
+        q = value[0]
+        end = value.find(q, 1)
+        return value[1:end] if end > 0 else value[1:]
+    return re.sub(r"\s+#.*$", "", value).strip()
+
+
+def _agent_dirs(cwd: str | None) -> list[Path]:
+    """Where the client looks for agent definitions: ``.claude/agents/`` in the project folders
+    from cwd up to the git root (and CLAUDE_PROJECT_DIR), then ``~/.claude/agents/``."""
+    dirs: list[Path] = []
+    for start in (os.environ.get("CLAUDE_PROJECT_DIR"), cwd):
         if not start:
             continue
-        p = Path(start)
-        for d in [p, *p.parents]:
-            f = d / ".claude" / "agents" / f"{subagent_type}.md"
-            if f.is_file():
+        for d in [Path(start), *Path(start).parents]:
+            dirs.append(d / ".claude" / "agents")
+            if (d / ".git").exists():
+                break
+    dirs.append(Path(os.path.expanduser("~")) / ".claude" / "agents")
+    return list(dict.fromkeys(dirs))
+
+
+def find_agent_file(subagent_type: str, cwd: str | None) -> Path | None:
+    """The definition whose frontmatter ``name:`` is *subagent_type* (the file name and subfolder
+    do not matter: the client scans ``.claude/agents/`` recursively)."""
+    for d in _agent_dirs(cwd):
+        if not d.is_dir():
+            continue
+        for f in sorted(d.rglob("*.md")):
+            if frontmatter(f).get("name") == subagent_type:
                 return f
-    home = Path(os.path.expanduser("~")) / ".claude" / "agents" / f"{subagent_type}.md"
-    return home if home.is_file() else None
+    return None
 
 
 def parse_tools(value: str | None) -> set[str] | None:
-    """None when the agent inherits every tool (no ``tools:`` key)."""
-    if value is None or not value.strip():
+    """None when the agent has every tool (no ``tools:`` key, or ``"*"``); an empty set: none."""
+    if value is None:
         return None
     value = value.strip().strip("[]")
+    if value == "*":
+        return None
     return {t.strip().strip("'\"").split("(", 1)[0] for t in value.split(",") if t.strip()}
+
+
+def workflow_agents(script: str) -> tuple[int, int]:
+    """(agents a Workflow script starts, how many of them with ``isolation: 'worktree'``): each
+    ``agent(`` call, up to the next one, is looked at for the option."""
+    parts = re.split(r"\bagent\s*\(", script)[1:]
+    isolated = sum(1 for p in parts if re.search(r"isolation\s*:\s*['\"]worktree['\"]", p))
+    return len(parts), isolated
 
 
 def decide(payload: Any, *, rewrite: bool = False) -> Decision:
@@ -106,21 +139,37 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
         return Decision("pass", f"tool {tool!r} is not a subagent dispatch")
     ti = payload.get("tool_input")
     if not isinstance(ti, dict):
-        return Decision("pass", "tool_input is not an object")
-    stype = ti.get("subagent_type") or "general-purpose"
-    stype = str(stype)
-    if ti.get("isolation") in ("worktree", "remote"):
-        return Decision("allow", f"isolated ({ti['isolation']})", subagent_type=stype, isolated=True)
+        return Decision("deny", "agenttui: the dispatch's tool_input is not an object: refused")
+    if tool == "Workflow":
+        started, isolated = workflow_agents(str(ti.get("script") or ""))
+        if started > 1 and isolated < started:
+            return Decision("deny", f"agenttui: this workflow starts {started} agents and {started - isolated} of "
+                                    "them without isolation: pass {isolation: 'worktree'} to each agent() call, "
+                                    "or run them one after another", subagent_type="workflow")
+        return Decision("allow", f"workflow of {started} agent(s), {isolated} isolated", subagent_type="workflow",
+                        isolated=isolated == started)
+    stype = str(ti.get("subagent_type") or "general-purpose")
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    if ti.get("isolation") in ISOLATIONS and _really_isolated(str(ti["isolation"]), cwd):
+        return Decision("allow", f"isolated ({ti['isolation']})", subagent_type=stype, isolated=True)
     meta: dict[str, str] = {}
     f = find_agent_file(stype, cwd)
     if f is not None:
         meta = frontmatter(f)
-    if meta.get("isolation", "").lower() in ("worktree", "remote"):
+    iso = meta.get("isolation", "")
+    if iso in ISOLATIONS and _really_isolated(iso, cwd):
         return Decision("allow", f"isolated by the agent definition {f}", subagent_type=stype, isolated=True)
     tools = parse_tools(meta.get("tools")) if f is not None else None
-    if (tools is not None and not tools & WRITE_TOOLS) or (f is None and stype in READ_ONLY_BUILTINS):
+    denied = parse_tools(meta.get("disallowedTools")) or set() if f is not None else set()
+    if tools is not None and not (tools - denied) & WRITE_TOOLS:
         return Decision("allow", "read-only subagent", subagent_type=stype, read_only=True)
+    if tools is None and f is not None and denied >= WRITE_TOOLS:
+        return Decision("allow", "read-only subagent (every write-capable tool disallowed)", subagent_type=stype,
+                        read_only=True)
+    unknown = "" if f is not None or stype == "general-purpose" else (
+        f" (agenttui found no definition named {stype!r} in .claude/agents/ of the project or the home folder: "
+        "agents from --agents JSON, plugins, a managed folder or --add-dir are not read, so it is taken as "
+        "one that can write)")
     what = f"subagent '{stype}'" + (f" ({ti.get('description')})" if ti.get("description") else "")
     if rewrite:
         updated = dict(ti)
@@ -130,11 +179,22 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
                         updated_input=updated, subagent_type=stype, isolated=True)
     return Decision(
         "deny",
-        f"agenttui: {what} can write code but this dispatch has no worktree isolation. Dispatch it "
+        f"agenttui: {what} can write code but this dispatch has no worktree isolation{unknown}. Dispatch it "
         "again with \"isolation\": \"worktree\" in the Agent tool input (agents sharing one checkout "
         "race on every git operation: branches flip, stashes pile up). Read-only agents may omit it.",
         subagent_type=stype,
     )
+
+
+def _really_isolated(isolation: str, cwd: str | None) -> bool:
+    """``remote`` isolates only where the client falls back to a local worktree: in a git
+    repository, on a disk (in a cloud session it runs locally, unisolated)."""
+    if isolation == "worktree":
+        return True
+    if os.environ.get("CLAUDE_CODE_REMOTE"):
+        return False
+    start = Path(cwd) if cwd else Path.cwd()
+    return any((d / ".git").exists() for d in [start, *start.parents])
 
 
 def journal_file(payload: Any) -> Path | None:
@@ -207,12 +267,18 @@ def journal(payload: Any, d: Decision) -> None:
         return
 
 
+INTERNAL_DENY = json.dumps({"hookSpecificOutput": {
+    "hookEventName": "PreToolUse", "permissionDecision": "deny",
+    "permissionDecisionReason": "agenttui: the isolation gate failed internally, so this dispatch is refused "
+                                "(fail closed); run it again, or report it"}})
+
+
 def run_pre_tool_use(stdin_text: str, *, rewrite: bool = False) -> tuple[int, str]:
-    """(exit code, stdout).  Malformed input allows (exit 0) and is logged; nothing raises."""
+    """(exit code, stdout).  An internal error denies the dispatch: the gate fails closed."""
     try:
         return _run(stdin_text, rewrite)
-    except Exception:
-        return 0, ""
+    except BaseException:  # noqa: BLE001 - even a RecursionError or an OSError of a long path
+        return 0, INTERNAL_DENY
 
 
 def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
@@ -226,8 +292,9 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
         return 0, ""
     try:
         d = decide(payload, rewrite=rewrite)
-    except Exception as exc:  # unexpected shapes: allow and log
-        d = Decision("pass", f"unexpected hook input ({type(exc).__name__}): allowed")
+    except Exception as exc:  # noqa: BLE001 - an internal error refuses the dispatch: fail closed
+        d = Decision("deny", f"agenttui: the isolation gate failed ({type(exc).__name__}), so this dispatch is "
+                             "refused (fail closed); run it again, or report it")
     if d.decision != "pass" or (isinstance(payload, dict) and payload.get("tool_name") in AGENT_TOOLS):
         journal(payload, d)
     out = d.output()

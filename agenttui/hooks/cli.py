@@ -21,7 +21,7 @@ from .claude_code import run_pre_tool_use
 
 MARK = "agenttui hook claude-code pre-tool-use"
 EVENT_MARK = "agenttui hook claude-code event"
-MATCHER = "Agent|Task"
+MATCHER = "Agent|Task|Workflow"
 GATE_TIMEOUT = 10  # seconds (the client's default is 600)
 EVENT_TIMEOUT = 5
 WRITE_TOOLS = "Write|Edit|NotebookEdit|Bash|PowerShell|Monitor"
@@ -195,8 +195,11 @@ def main(argv: list[str]) -> int:
 
         return record_event(sys.stdin.read() if not sys.stdin.isatty() else "")
     if argv[1:2] == ["pre-tool-use"]:  # the hot path: no argparse detour needed beyond the flag
-        code, out = run_pre_tool_use(sys.stdin.read() if not sys.stdin.isatty() else "",
-                                     rewrite="--rewrite" in argv[2:])
+        try:
+            text = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
+        except (OSError, ValueError):  # stdin closed: no payload (the gate decides on nothing)
+            text = ""
+        code, out = run_pre_tool_use(text, rewrite="--rewrite" in argv[2:])
         if out:
             print(out)
         return code

@@ -75,26 +75,67 @@ def test_frontmatter_read_only_and_isolated_agents(tmp_path: Path) -> None:
     assert hook(payload(sub, subagent_type="reviewer"), home=tmp_path).stdout.strip() == ""
     assert hook(payload(sub, subagent_type="builder"), home=tmp_path).stdout.strip() == ""
     assert decision(hook(payload(sub, subagent_type="writer"), home=tmp_path))["permissionDecision"] == "deny"
-    # user-level definitions are found too
-    user_agents = tmp_path / ".claude" / "agents"
+    # user-level definitions are found too, by their frontmatter name, in any subfolder
+    user_agents = tmp_path / ".claude" / "agents" / "team"
     user_agents.mkdir(parents=True)
-    (user_agents / "scout.md").write_text("---\ntools: Read\n---\n")
+    (user_agents / "scouting-agent.md").write_text("---\nname: scout\ndescription: looks\ntools: Read\n---\n")
     assert hook(payload(sub, subagent_type="scout"), home=tmp_path).stdout.strip() == ""
+    # control: a file named like the type but without that name is not the definition
+    (agents / "lurker.md").write_text("---\nname: someone-else\ntools: Read\n---\n")
+    assert decision(hook(payload(sub, subagent_type="lurker"), home=tmp_path))["permissionDecision"] == "deny"
+
+
+@pytest.mark.parametrize("front,verdict", [
+    ("tools: \"*\"", "deny"),  # every tool, not none
+    ("isolation: Worktree", "deny"),  # the client compares exactly and runs it unisolated
+    ("isolation: worktree  # kept apart", "allow"),  # YAML comments are not part of the value
+    ("disallowedTools: Edit, Write, NotebookEdit, Bash, PowerShell, Monitor, Workflow", "allow"),
+    ("tools: Read, Monitor", "deny"),  # Monitor runs a command
+])
+def test_definitions_decided_as_the_client_reads_them(tmp_path: Path, front: str, verdict: str) -> None:
+    r = make_repo(tmp_path / "r")
+    agents = r / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "x.md").write_text(f"---\nname: x\ndescription: d\n{front}\n---\n")
+    res = hook(payload(r, subagent_type="x"), home=tmp_path)
+    got = "allow" if res.stdout.strip() == "" else decision(res)["permissionDecision"]
+    assert got == verdict, res.stdout
+
+
+def test_workflow_agents_need_isolation(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    bare = {"tool_name": "Workflow", "cwd": str(r), "session_id": "s", "hook_event_name": "PreToolUse",
+            "tool_input": {"script": "await parallel([agent('a', {label: 'a'}), agent('b', {label: 'b'})])"}}
+    assert decision(hook(bare, home=tmp_path))["permissionDecision"] == "deny"
+    iso = dict(bare, tool_input={"script": "await parallel([agent('a', {isolation: 'worktree'}), "
+                                           "agent('b', {isolation: 'worktree'})])"})
+    assert hook(iso, home=tmp_path).stdout.strip() == ""
+
+
+def test_an_internal_error_denies(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "r")
+    res = hook(payload(r / ("x" * 300), subagent_type="anything"), home=tmp_path)  # a path part over 255 bytes
+    assert res.returncode == 0 and decision(res)["permissionDecision"] == "deny"
 
 
 def test_unknown_subagent_type_counts_as_writer(tmp_path: Path) -> None:
     r = make_repo(tmp_path / "r")
     out = decision(hook(payload(r, subagent_type="no-such-agent"), home=tmp_path))
     assert out["permissionDecision"] == "deny" and "no-such-agent" in str(out["permissionDecisionReason"])
-    assert hook(payload(r, subagent_type="Explore"), home=tmp_path).stdout.strip() == ""  # built-in, read-only
+    # built-ins are not read-only: Explore and Plan keep Bash, statusline-setup has Edit
+    assert decision(hook(payload(r, subagent_type="Explore"), home=tmp_path))["permissionDecision"] == "deny"
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", '{"tool_name": "Agent"}',
-                                 '{"tool_name": "Agent", "tool_input": "x"}',
-                                 '{"tool_name": "Bash", "tool_input": {"command": "ls"}}'])
+@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", '{"tool_name": "Bash", "tool_input": {"command": "ls"}}'])
 def test_malformed_or_unrelated_input_allows(tmp_path: Path, raw: str) -> None:
     res = hook(None, raw=raw, home=tmp_path)
     assert res.returncode == 0 and res.stdout.strip() == "" and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("raw", ['{"tool_name": "Agent"}', '{"tool_name": "Agent", "tool_input": "x"}'])
+def test_a_malformed_dispatch_is_refused(tmp_path: Path, raw: str) -> None:
+    res = hook(None, raw=raw, home=tmp_path)
+    assert res.returncode == 0 and decision(res)["permissionDecision"] == "deny"
 
 
 def test_answers_fast(tmp_path: Path) -> None:
@@ -132,7 +173,8 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     assert stop[0] == original["hooks"]["Stop"][0] and "hook claude-code event" in stop[1]["hooks"][0]["command"]
     pre = data["hooks"]["PreToolUse"]
     assert pre[0] == original["hooks"]["PreToolUse"][0]
-    assert pre[1]["matcher"] == "Agent|Task" and "hook claude-code pre-tool-use" in pre[1]["hooks"][0]["command"]
+    assert pre[1]["matcher"] == "Agent|Task|Workflow"
+    assert "hook claude-code pre-tool-use" in pre[1]["hooks"][0]["command"]
     # the gate fails closed with a short timeout; the observers never block
     assert pre[1]["hooks"][0]["onFailure"] == "block" and pre[1]["hooks"][0]["timeout"] == 10
     for event in ("UserPromptSubmit", "Notification", "PermissionRequest", "SubagentStart", "SubagentStop",
@@ -157,7 +199,7 @@ def test_install_project_and_bad_settings(tmp_path: Path) -> None:
     res = run_hook_cmd("install", "--project", str(r), home=tmp_path)
     assert res.returncode == 0
     installed = json.loads((r / ".claude" / "settings.json").read_text())
-    assert installed["hooks"]["PreToolUse"][0]["matcher"] == "Agent|Task"
+    assert installed["hooks"]["PreToolUse"][0]["matcher"] == "Agent|Task|Workflow"
     (r / ".claude" / "settings.json").write_text("{broken")
     res = run_hook_cmd("install", "--project", str(r), home=tmp_path)
     assert res.returncode == 2 and "not valid JSON" in res.stderr
