@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .toolguard import GUARDED, check_tool_call
+
 AGENT_TOOLS = ("Agent", "Task", "Workflow")
 #: Tools that can change files (2.1.332): Monitor runs a command, Workflow starts agents.
 WRITE_TOOLS = frozenset({"Edit", "Write", "NotebookEdit", "Bash", "PowerShell", "Monitor", "Workflow"})
@@ -247,6 +249,20 @@ def record_event(stdin_text: str) -> int:
     return 0
 
 
+def _record_denied_call(payload: dict[str, Any], reason: str) -> None:
+    try:
+        path = journal_file(payload)
+        if path is None:
+            return
+        rec = {"time": time.time(), "event": "claude-code-tool-denied", "tool": payload.get("tool_name"),
+               "session_id": payload.get("session_id"), "agent_id": payload.get("agent_id"),
+               "agent_type": payload.get("agent_type"), "cwd": payload.get("cwd"), "reason": reason[:500]}
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    except Exception:  # noqa: BLE001 - the record is best effort; the deny stands
+        return
+
+
 def journal(payload: Any, d: Decision) -> None:
     """Append the decision to the repository's agenttui journal (best effort, never raises)."""
     try:
@@ -290,6 +306,14 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
         d = Decision("pass", "empty or malformed hook input: allowed")
         journal({}, d)
         return 0, ""
+    if isinstance(payload, dict) and payload.get("tool_name") in GUARDED:
+        reason = check_tool_call(payload, journal_file(payload))
+        if reason is None:
+            return 0, ""
+        d = Decision("deny", reason, subagent_type=str(payload.get("agent_type") or ""))
+        _record_denied_call(payload, reason)
+        out = d.output()
+        return 0, json.dumps(out) if out is not None else ""
     try:
         d = decide(payload, rewrite=rewrite)
     except Exception as exc:  # noqa: BLE001 - an internal error refuses the dispatch: fail closed

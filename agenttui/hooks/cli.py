@@ -117,8 +117,11 @@ def strip_ours(settings: dict[str, Any]) -> bool:
 def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     """agenttui's entries: the gate (fails closed: ``onFailure: block``, a short timeout) and the
     observers of agent state (never block)."""
-    out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [{"matcher": MATCHER, "hooks": [
-        {"type": "command", "command": hook_command(rewrite), "timeout": GATE_TIMEOUT, "onFailure": "block"}]}]}
+    gate = {"type": "command", "command": hook_command(rewrite), "timeout": GATE_TIMEOUT, "onFailure": "block"}
+    out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [
+        {"matcher": MATCHER, "hooks": [gate]},
+        {"matcher": WRITE_TOOLS, "hooks": [dict(gate)]},  # the second guard: where subagents' calls land
+    ]}
     event_cmd = f"{shlex.quote(sys.executable)} -m agenttui hook claude-code event"
     for event, matcher in EVENTS.items():
         entry: dict[str, Any] = {"hooks": [{"type": "command", "command": event_cmd, "timeout": EVENT_TIMEOUT}]}
@@ -149,7 +152,7 @@ def install(path: Path, rewrite: bool) -> str:
     current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
                if isinstance(entries, list)}
     if all(current.get(event) == entries for event, entries in wanted.items()) and \
-            sum(len(v) for v in current.values()) == len(wanted):
+            sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()):
         return f"already installed in {path}"
     strip_ours(settings)
     for event, entries in wanted.items():

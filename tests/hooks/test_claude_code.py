@@ -184,11 +184,11 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     backups = list(settings.parent.glob("settings.json.agenttui-backup-*"))
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == original
     assert "already installed" in run_hook_cmd("install", "--user", home=tmp_path).stdout
-    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 2
+    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 3  # theirs, the gate, the tool guard
     assert "mode: deny" in run_hook_cmd("status", home=tmp_path).stdout
     run_hook_cmd("install", "--user", "--rewrite", home=tmp_path)
     assert "mode: rewrite" in run_hook_cmd("status", home=tmp_path).stdout
-    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 2
+    assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 3
     assert "removed from" in run_hook_cmd("uninstall", "--user", home=tmp_path).stdout
     assert json.loads(settings.read_text()) == original  # exactly agenttui's entries removed
     assert "not installed" in run_hook_cmd("status", home=tmp_path).stdout

@@ -1,0 +1,147 @@
+"""The second guard, at the tool call: a subagent's Write/Edit/Bash/PowerShell/Monitor call that
+would change files outside its own worktree is refused, with a reason naming the path and the
+worktree.  Stdlib only; a few milliseconds.
+
+The client itself refuses an isolated subagent's Write/Edit outside its worktree, but not
+``cd <main> && echo … > f``, ``echo … > <main>/f``, or ``python3 -c`` running ``git -C <main>``
+(CLAUDE-CODE-NOTES).  What a command's text shows is checked here — ``cd``, redirections, ``tee``,
+``git -C`` / ``--git-dir`` / ``--work-tree``, also inside ``sh -c`` / ``python -c`` strings; what it
+cannot show (a script run from the worktree) the guard catches from the acting process.  The stash
+is shared by every worktree: a subagent's ``git stash pop|apply|drop|clear`` of a stash made on
+another branch is refused.  While two or more code-writing subagents of a session are live, an
+unisolated subagent's write into the main checkout is refused ("isolate, or serialize").  The main
+thread's own calls (no ``agent_id``) and read-only work pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+GUARDED = ("Write", "Edit", "NotebookEdit", "Bash", "PowerShell", "Monitor")
+_PATHISH = r"""(?:'[^']*'|"[^"]*"|[^\s;|&<>()'"]+)"""
+_TARGETS = [
+    re.compile(r"\bcd\s+(" + _PATHISH + ")"),
+    re.compile(r"(?<![0-9&])>>?\s*(" + _PATHISH + ")"),
+    re.compile(r"\btee\s+(?:-a\s+)?(" + _PATHISH + ")"),
+    re.compile(r"\bgit\s+(?:-C|--git-dir(?:=|\s+)|--work-tree(?:=|\s+))\s*(" + _PATHISH + ")"),
+    re.compile(r"""['"]-C['"]\s*,\s*(""" + _PATHISH + ")"),  # subprocess.run(["git", "-C", "/x", ...])
+]
+_STASH = re.compile(r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?")
+LIVE = 3600.0  # s: a SubagentStart without its SubagentStop for this long is taken as gone
+
+
+def _git(cwd: str, *args: str) -> str | None:
+    try:
+        res = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, text=True,
+                             timeout=3, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def _unquote(p: str) -> str:
+    return p[1:-1] if len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"" else p
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def command_targets(command: str, cwd: str) -> list[str]:
+    """Absolute paths a command's text changes or moves into (best effort, quoted strings too)."""
+    found = []
+    for rx in _TARGETS:
+        for m in rx.finditer(command):
+            raw = _unquote(m.group(1))
+            if not raw or raw.startswith(("$", "/dev/", "&")) or raw in ("-", "~"):
+                continue
+            path = os.path.expanduser(raw)
+            found.append(os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd, path)))
+    return found
+
+
+def _live_writers(journal: Path | None, session: str | None) -> int:
+    """Subagents of *session* started and not yet stopped (SubagentStart/Stop records)."""
+    if journal is None or not journal.is_file():
+        return 0
+    started: dict[str, float] = {}
+    now = time.time()
+    try:
+        with open(journal, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if '"claude-code-hook"' not in line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if rec.get("session_id") != session or not rec.get("agent_id"):
+                    continue
+                if rec.get("hook") == "SubagentStart":
+                    started[rec["agent_id"]] = float(rec.get("time", now))
+                elif rec.get("hook") == "SubagentStop":
+                    started.pop(rec["agent_id"], None)
+    except OSError:
+        return 0
+    return sum(1 for t in started.values() if now - t < LIVE)
+
+
+def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None:
+    """Why this tool call is refused, or None."""
+    tool = payload.get("tool_name")
+    if tool not in GUARDED or not payload.get("agent_id"):
+        return None  # the main thread's own calls, and tools that change nothing, pass
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    raw_input = payload.get("tool_input")
+    ti: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
+    if not cwd or not os.path.isdir(cwd):
+        return None
+    own = _git(cwd, "rev-parse", "--show-toplevel")
+    if own is None:
+        return None  # not in a repository: nothing of ours to guard
+    common = _git(cwd, "rev-parse", "--path-format=absolute", "--git-common-dir") or ""
+    main = os.path.dirname(common) if common.endswith("/.git") else own
+    isolated = os.path.normpath(own) != os.path.normpath(main)
+    who = f"subagent {payload.get('agent_type') or payload.get('agent_id')}"
+    if tool in ("Write", "Edit", "NotebookEdit"):
+        targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
+        targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]
+    else:
+        command = str(ti.get("command") or "")
+        targets = command_targets(command, cwd)
+        stash = _STASH.search(command)
+        if stash is not None:
+            refused = _stash_refusal(cwd, own, stash.group(1), stash.group(2), who)
+            if refused:
+                return refused
+    for t in targets:
+        if not _inside(t, own):
+            return (f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
+                    "(every agent has its own worktree so that parallel agents do not race)")
+    if not isolated and targets and _live_writers(journal, payload.get("session_id")) >= 2:
+        return (f"agenttui: {who} would write into the main checkout {main} while other subagents run: "
+                "dispatch it with isolation: worktree, or serialize")
+    return None
+
+
+def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> str | None:
+    """``refs/stash`` is shared by every worktree: only a stash made on this worktree's branch."""
+    if verb == "clear":
+        return f"agenttui: {who} may not clear the stash list: it is shared by every worktree and agent"
+    branch = _git(cwd, "symbolic-ref", "-q", "--short", "HEAD")
+    target = ref if ref and ref.startswith("stash@{") else "stash@{0}"
+    subject = _git(cwd, "log", "-g", "-1", "--format=%gs", target, "--") if target == "stash@{0}" else \
+        _git(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
+    if subject is None:
+        return None
+    made_on = re.match(r"^(?:WIP on|On) (.+?): ", subject)
+    if made_on and branch and made_on.group(1) != branch:
+        return (f"agenttui: {who} would {verb} {target} ({subject[:80]}), made on {made_on.group(1)}, not on its "
+                f"branch {branch}: the stash is shared by every worktree")
+    return None

@@ -1,0 +1,96 @@
+"""The second guard at the tool call, on real repositories and worktrees: a subagent's write
+outside its worktree is refused (file paths, cd, redirections, git -C, inside sh -c and python -c),
+another worktree's stash is not its to pop, the main thread passes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import git, make_repo
+
+
+def call(cwd: Path, tool: str, tool_input: dict[str, Any], *, agent: bool = True, session: str = "s") -> str:
+    payload: dict[str, Any] = {"session_id": session, "hook_event_name": "PreToolUse", "tool_name": tool,
+                               "tool_input": tool_input, "cwd": str(cwd)}
+    if agent:
+        payload.update({"agent_id": "a1", "agent_type": "general-purpose"})
+    res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
+                         input=json.dumps(payload), capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    if not res.stdout.strip():
+        return "allow"
+    out = json.loads(res.stdout)["hookSpecificOutput"]
+    return f"{out['permissionDecision']}: {out['permissionDecisionReason']}"
+
+
+@pytest.fixture
+def trees(tmp_path: Path) -> tuple[Path, Path]:
+    main = make_repo(tmp_path / "main")
+    wt = tmp_path / "wt"
+    git(main, "worktree", "add", "-q", "-b", "agent-a1", str(wt))
+    return main, wt
+
+
+@pytest.mark.parametrize("tool,tool_input", [
+    ("Write", {"file_path": "{main}/x.txt", "content": "x"}),
+    ("Edit", {"file_path": "{main}/file0.txt", "old_string": "a", "new_string": "b"}),
+    ("Bash", {"command": "cd {main} && echo hi > f.txt"}),
+    ("Bash", {"command": "echo hi > {main}/f.txt"}),
+    ("Bash", {"command": "git -C {main} stash push -u"}),
+    ("Bash", {"command": "sh -c 'cd {main}; touch x'"}),
+    ("Bash", {"command": "python3 -c \"import subprocess; subprocess.run(['git', '-C', '{main}', 'stash'])\""}),
+    ("Bash", {"command": "echo x | tee {main}/log.txt"}),
+])
+def test_subagent_writes_outside_its_worktree_are_refused(trees: tuple[Path, Path], tool: str,
+                                                          tool_input: dict[str, Any]) -> None:
+    main, wt = trees
+    ti = {k: v.replace("{main}", str(main)) if isinstance(v, str) else v for k, v in tool_input.items()}
+    got = call(wt, tool, ti)
+    assert got.startswith("deny:") and str(main) in got and str(wt) in got, got
+    assert call(wt, tool, ti, agent=False) == "allow"  # control: the main thread's own call passes
+
+
+@pytest.mark.parametrize("tool,tool_input", [
+    ("Write", {"file_path": "{wt}/new.py", "content": "x"}),
+    ("Write", {"file_path": "relative/new.py", "content": "x"}),
+    ("Bash", {"command": "echo hi > out.txt && git add -A && git commit -qm x"}),
+    ("Bash", {"command": "cd {wt}/sub && ls > /dev/null 2>&1"}),
+    ("Bash", {"command": "pytest -q"}),
+])
+def test_work_inside_its_worktree_passes(trees: tuple[Path, Path], tool: str, tool_input: dict[str, Any]) -> None:
+    _main, wt = trees
+    ti = {k: v.replace("{wt}", str(wt)) if isinstance(v, str) else v for k, v in tool_input.items()}
+    assert call(wt, tool, ti) == "allow"
+
+
+def test_the_shared_stash_is_not_another_worktrees(trees: tuple[Path, Path]) -> None:
+    main, wt = trees
+    (main / "file0.txt").write_text("main's own work\n")
+    git(main, "stash", "push", "-q", "-m", "mine")  # made on main, in the main checkout
+    got = call(wt, "Bash", {"command": "git stash pop"})
+    assert got.startswith("deny:") and "made on main" in got
+    assert call(wt, "Bash", {"command": "git stash clear"}).startswith("deny:")
+    (wt / "file0.txt").write_text("the agent's\n")
+    git(wt, "stash", "push", "-q", "-m", "its own")
+    assert call(wt, "Bash", {"command": "git stash pop"}) == "allow"  # its own stash: fine
+
+
+def test_unisolated_writes_into_the_main_checkout_refused_while_others_run(trees: tuple[Path, Path]) -> None:
+    main, _wt = trees
+    journal = main / ".git" / "agenttui" / "journal.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    write = {"file_path": str(main / "x.txt"), "content": "x"}
+    assert call(main, "Write", write) == "allow"  # N=1: fine
+    with open(journal, "a") as f:
+        for aid in ("a1", "a2"):
+            f.write(json.dumps({"time": time.time(), "event": "claude-code-hook", "hook": "SubagentStart",
+                                "session_id": "s", "agent_id": aid}) + "\n")
+    got = call(main, "Write", write)
+    assert got.startswith("deny:") and "isolation: worktree, or serialize" in got
