@@ -130,3 +130,22 @@ def test_restore_all_puts_stashes_back_in_their_order_among_others(tmp_path: Pat
     messages = git(r, "stash", "list", "--format=%gs").splitlines()
     assert messages == [f"On main: s{i}" for i in reversed(range(5))]
     assert recovery.list_trash(paths) == []
+
+
+def test_claude_code_hook_records_name_the_writer_of_dirty_files(tmp_path: Path) -> None:
+    """A subagent's Write (its PostToolUse record) names it as the last writer of a dirty file."""
+    r = make_repo(tmp_path / "repo")
+    paths = gitrepo.open_repo(r)
+    journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
+    (r / "auth.py").write_text("written by a subagent\n")
+    journal.append_many(paths, [("claude-code-hook", {"hook": "PostToolUse", "agent_type": "impl-auth",
+                                                      "agent_id": "a-77", "session_id": "s", "tool_name": "Write",
+                                                      "paths": [str(r / "auth.py")]})])
+    (r / "other.py").write_text("nobody said\n")
+    rep = json.loads(run_cli("incident", str(r), "--json").stdout)
+    writers = {d["path"]: d["writer"] for d in rep["dirty"]}
+    assert writers["auth.py"]["agent"] == "impl-auth" and writers["auth.py"]["via"] == "hook"
+    assert writers["other.py"]["agent"] is None  # nothing knows: no name is guessed
+    result = salvage(paths)
+    assert result.agents["impl-auth"]["files"] == ["auth.py"]
+    assert result.agents["unattributed"]["files"] == ["other.py"]

@@ -102,6 +102,30 @@ def stash_containment(paths: RepoPaths, s: Stash, files: list[str], refs: list[s
     return None
 
 
+def last_writers(paths: RepoPaths, muts: list[dict[str, Any]], since: float, main: Any) -> dict[str, dict[str, Any]]:
+    """Each path's last known writer: the ledger's file records, and — newer or better — Claude
+    Code's PostToolUse records (``agent_id`` / ``agent_type``, the path written): ``via: "hook"``."""
+    writers: dict[str, tuple[float, dict[str, Any]]] = {}
+    for r in muts:
+        if r.get("kind") == "file":
+            actor = r.get("actor") or UNKNOWN
+            for p in r.get("paths") or []:
+                old = writers.get(p)
+                if old is None or old[1].get("via") != "hook" or actor.get("agent"):
+                    writers[p] = (float(r.get("time", 0)), actor)
+    root = str(main).rstrip("/") + "/" if main is not None else None
+    for r in journal.read(paths):
+        if r.get("event") != "claude-code-hook" or r.get("hook") != "PostToolUse" or float(r.get("time", 0)) < since:
+            continue
+        agent = r.get("agent") or r.get("agent_type") or r.get("agent_id")
+        actor = {"agent": agent, "pid": None, "ancestry": [], "cmdline": [str(r.get("command") or "")][:1],
+                 "via": "hook", "agent_id": r.get("agent_id"), "session": r.get("session_id")}
+        for p in r.get("paths") or []:
+            rel = p[len(root):] if root and p.startswith(root) else p
+            writers[rel] = (float(r.get("time", 0)), actor)
+    return {p: a for p, (_t, a) in writers.items()}
+
+
 def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, Any]:
     snap = gitrepo.snapshot(paths, dirty=True)
     base = find_baseline(paths, since, snap)
@@ -142,11 +166,7 @@ def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, A
                 sha, _, subject = line.partition("\0")
                 commits.append({"ref": f"refs/heads/{b.name}", "sha": sha, "subject": subject,
                                 "by": by_sha.get(("commit", sha), REFLOG)})
-    writers: dict[str, dict[str, Any]] = {}
-    for r in muts:
-        if r.get("kind") == "file":
-            for p in r.get("paths") or []:
-                writers[p] = r.get("actor") or UNKNOWN
+    writers = last_writers(paths, muts, base.time, snap.main_checkout)
     dirty = []
     if snap.main_checkout is not None:
         for xy, p in gitrepo.status_entries(snap.main_checkout):
