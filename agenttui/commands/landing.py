@@ -43,7 +43,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_land(args: argparse.Namespace) -> int:
-    from ..core.landing import default_base, land, plan_order, resolve
+    from ..core.landing import commit_worktree, default_base, land, plan_order, resolve
 
     paths = gitrepo.open_repo(args.repo)
     names = args.names
@@ -56,6 +56,10 @@ def cmd_land(args: argparse.Namespace) -> int:
             if plan_path is not None:
                 check = load_plan(plan_path).land_check or None
     targets = [resolve(paths, n) for n in names]
+    if args.commit and args.yes:  # the agents' uncommitted work first, with the message given
+        for t in targets:
+            if t.worktree is not None and os.path.isdir(t.worktree) and gitrepo.status_entries(t.worktree):
+                commit_worktree(paths, t.name, args.commit)
     order, conflicts = plan_order(paths, [t.branch for t in targets], base)
     by_branch = {t.branch: t.name for t in targets}
     if not args.yes:

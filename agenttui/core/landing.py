@@ -102,6 +102,22 @@ class Landing:
                 "check_failed": self.check, "cleaned": self.cleaned, "message": self.message}
 
 
+def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
+    """Commit everything in the agent's worktree (``add -A``; ignored files stay ignored)."""
+    t = resolve(paths, name)
+    if t.worktree is None or not os.path.isdir(t.worktree):
+        raise LandingError(f"{name} has no worktree to commit in")
+    if not message.strip():
+        raise LandingError("the commit message is empty")
+    gitcmd.run(t.worktree, ["add", "-A"])
+    st, _, err = gitcmd.run(t.worktree, ["commit", "-q", "-m", message], check=False)
+    if st != 0:
+        raise LandingError(f"cannot commit in {t.worktree}: {gitcmd.first_line(err)}")
+    sha = _git(paths, "rev-parse", "HEAD", cwd=t.worktree).strip()
+    journal.append(paths, "commit-for-landing", agent=t.name, branch=t.branch, sha=sha)
+    return sha
+
+
 def _alive_agent(paths: RepoPaths, t: Target) -> int | None:
     from .launcher import launched_pids
 

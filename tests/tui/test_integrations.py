@@ -100,3 +100,27 @@ async def test_review_and_land_from_the_supervisor(repo: Path, tmp_path: Path) -
         await until(pilot, lambda: any("landed" in m for m in app.main_screen.said), timeout=15, what="landed")
     assert (repo / "feature.py").exists() and git(repo, "status", "--porcelain") == ""
     assert not wt.exists()  # integrated: archived (to the trash)
+
+
+async def test_land_offers_to_commit_uncommitted_work_with_an_editable_message(repo: Path, tmp_path: Path) -> None:
+    from agenttui.core import repo as gitrepo
+    from agenttui.tui.screens.modals import ConfirmModal, MessageModal
+
+    wt = tmp_path / "dirty-wt"
+    git(repo, "worktree", "add", "-q", "-b", "agents/dirty", str(wt))
+    (wt / "half.py").write_text("half done\n")
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=False)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await until(pilot, lambda: app.main_screen.grid.pane("dirty-wt") is not None, what="the pane")
+        app.main_screen.grid.pane("dirty-wt").focus()
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(app.screen, MessageModal), what="the commit message")
+        await pilot.press("ctrl+u")  # edit it
+        for ch in "finish half":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: any("landed" in m for m in app.main_screen.said), timeout=15, what="landed")
+    assert (repo / "half.py").read_text() == "half done\n"
+    assert "finish half" in git(repo, "log", "-3", "--format=%B", "main")

@@ -353,10 +353,22 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         if p is None or not p.run.branch:
             self.say("land takes an agent's branch: highlight its pane first", error=True)
             return
+        stop = None
         if p.run.alive:
-            self.say(f"{p.agent_name} is still running: stop it first (s), then land it", error=True)
-            return
-        land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check)
+            name, sup = p.agent_name, self.sup
+
+            def stop() -> bool:  # (on a thread) stop it and wait until it has exited
+                import time
+
+                sup.stop(name)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    sup.poll()
+                    if not sup.runs[name].alive:
+                        return True
+                    time.sleep(0.1)
+                return False
+        land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check, stop)
 
     def action_recover(self) -> None:
         from .recovery import RecoveryScreen

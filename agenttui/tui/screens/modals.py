@@ -167,3 +167,28 @@ class AlertModal(ModalScreen[None]):
 
     async def action_dismiss(self, result: Any = None) -> None:
         self.dismiss(None)
+
+
+class MessageModal(ModalScreen[str | None]):
+    """A line to edit (a commit message): Enter accepts, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str, note: str = "") -> None:
+        super().__init__(classes="confirm")
+        self.title_text, self.value, self.note = title, value, note
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        with Vertical(id="confirm-box"):
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            yield Input(value=self.value, id="message")
+            if self.note:
+                yield Static(Text(self.note), classes="hint")
+
+    def on_input_submitted(self, event: Any) -> None:
+        self.dismiss(str(event.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -19,13 +19,13 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...core import conflicts
 from ...core.errors import AgentTuiError
-from ...core.landing import land
+from ...core.landing import commit_worktree, land
 from ...core.models import RepoPaths
 from ...core.review import AgentDiff, diff
 from ..literal import plain
 from ..messages import ForwardsWorkerFailures, Notice
 from ..widgets.patch_view import PatchView
-from .modals import ConfirmModal, ConflictModal
+from .modals import ConfirmModal, ConflictModal, MessageModal
 
 
 @dataclass
@@ -83,17 +83,40 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         land_flow(self, self.paths, self.agent)
 
 
-def land_flow(host: Any, paths: RepoPaths, name: str, check: Any = None) -> None:
-    """Confirm, then land *name* on a thread; the outcome is a notice."""
-    host.run_worker(_land(host, paths, name, check), exclusive=True, group="land", exit_on_error=False)
+def land_flow(host: Any, paths: RepoPaths, name: str, check: Any = None, stop: Any = None) -> None:
+    """Confirm, then land *name* on a thread; the outcome is a notice.  *stop*: a running agent's
+    stopper (landing offers to stop it first)."""
+    host.run_worker(_land(host, paths, name, check, stop), exclusive=True, group="land", exit_on_error=False)
 
 
-async def _land(host: Any, paths: RepoPaths, name: str, check: Any) -> None:
+async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -> None:
+    if stop is not None:  # it is still running: stop it first?
+        if not await host.app.push_screen_wait(ConfirmModal(
+                f"{name} is still running", [f"stop {name} (SIGTERM, then SIGKILL after 3 s), then land it"])):
+            host.post_message(Notice("not landed: the agent keeps running"))
+            return
+        if not await asyncio.to_thread(stop):
+            host.post_message(Notice(f"not landed: {name} did not stop", error=True))
+            return
     try:
         d = await asyncio.to_thread(diff, paths, name, None, patch=False)
     except AgentTuiError as exc:
         host.post_message(Notice(f"cannot land {name}: {exc.message}", error=True))
         return
+    if any(f.state != "committed" for f in d.files):  # uncommitted work: commit it first, message editable
+        n = sum(1 for f in d.files if f.state != "committed")
+        message = await host.app.push_screen_wait(MessageModal(
+            f"{name} has {n} uncommitted files: commit them in its worktree first?", f"{name}: work in progress",
+            "Enter commits with this message and goes on; Esc lands nothing."))
+        if not message:
+            host.post_message(Notice("not landed: its uncommitted work stays as it is"))
+            return
+        try:
+            await asyncio.to_thread(commit_worktree, paths, name, message)
+            d = await asyncio.to_thread(diff, paths, name, None, patch=False)
+        except AgentTuiError as exc:
+            host.post_message(Notice(f"not landed: {exc.message}", error=True))
+            return
     rows = [f"{d.target.branch} ({d.ahead} commits, {len(d.files)} files) into {d.base}, squashed",
             f"{d.base}'s tip {d.merge_base[:10]}… is backed up first: agenttui restore undoes the landing",
             "built in a temporary worktree; your main checkout is only fast-forwarded when clean and on it",
