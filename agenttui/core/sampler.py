@@ -55,6 +55,7 @@ class Sample:
     revoke: str | None = None  # the gate's facts moved: the announcement was revoked
     claude: str | None = None  # the sentence for Claude Code's latest burst of dispatches
     tails: dict[str, list[str]] = field(default_factory=dict)  # tmux agents' window lines
+    outside: dict[str, str] = field(default_factory=dict)  # agent -> "pid N (cmd) works in /path"
     errors: tuple[str, ...] = ()
 
 
@@ -113,6 +114,7 @@ class Sampler:
                 if isinstance(lines, list):
                     tails[j.name] = lines
         stats = attempt("processes", lambda: self._stats(jobs))
+        outside = attempt("cwd", lambda: self._outside(jobs, stats if isinstance(stats, dict) else {}))
         worktrees = head = revoke = claude = None
         gitinfo: dict[str, GitInfo] = {}
         if git_round:
@@ -134,8 +136,33 @@ class Sampler:
             revoke=revoke if isinstance(revoke, str) else None,
             claude=claude if isinstance(claude, str) else None,
             tails=tails,
+            outside=outside if isinstance(outside, dict) else {},
             errors=tuple(errors),
         )
+
+    def _outside(self, jobs: list[SampleJob], stats: dict[str, ProcStats | None]) -> dict[str, str]:
+        """Isolated agents with a process working outside their worktree (``cd /main && ...``): the
+        isolation the announcement promised no longer holds."""
+        out: dict[str, str] = {}
+        main = os.path.normpath(self.main_checkout) if self.main_checkout else None
+        for j in jobs:
+            st = stats.get(j.name)
+            if j.pid is None or j.worktree is None or st is None or os.path.normpath(j.worktree) == main:
+                continue
+            root = os.path.normpath(j.worktree).rstrip("/") + "/"
+            for pid in st.pids:
+                try:
+                    cwd = os.readlink(f"/proc/{pid}/cwd")
+                except OSError:
+                    continue
+                if not (cwd.rstrip("/") + "/").startswith(root):
+                    try:
+                        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+                    except OSError:
+                        comm = "?"
+                    out[j.name] = f"pid {pid} ({comm}) works in {cwd}"
+                    break
+        return out
 
     def _stats(self, jobs: list[SampleJob]) -> dict[str, ProcStats | None]:
         folders = [j.worktree for j in jobs if j.worktree is not None and j.pid is None]

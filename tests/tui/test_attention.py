@@ -61,3 +61,27 @@ command = ["sh", "-c", "echo done here"]
         await until(pilot, lambda: log.exists() and len(log.read_text().splitlines()) >= 2, what="notifications")
     lines = sorted(log.read_text().splitlines())
     assert lines == ["asker needs-input", "quick done"]  # once per edge; never for idle or working
+
+
+async def test_an_agent_working_outside_its_worktree_revokes_the_announcement(repo: Path, cleanup_agents: list) -> None:
+    write_plan(repo, f"""
+[[agent]]
+name = "good"
+command = ["sh", "-c", "exec sleep 60"]
+
+[[agent]]
+name = "escaper"
+command = ["sh", "-c", "cd {repo} && exec sleep 60"]
+""")
+    app = make_app(repo, live=True)
+    cleanup_agents.append(app)
+    async with app.run_test(size=(160, 44)) as pilot:
+        await announce_and_confirm(pilot, app)
+        await pilot.press("f")
+        await until(pilot, lambda: "escaper" in app.main_screen.escaped, timeout=15, what="the escape seen")
+        assert app.main_screen.escaped == {"escaper"}  # control: the agent that stays home is not named
+        assert app.sup.gate.confirmation is None
+        assert "works outside its worktree" in (app.sup.gate.revoked_reason or "")
+        assert "revoked" in str(app.query_one("#gate").render())
+        pane = app.main_screen.grid.pane("escaper")
+        await until(pilot, lambda: pane is not None and pane.outside and str(repo) in pane.outside, what="pane line")

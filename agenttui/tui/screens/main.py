@@ -83,6 +83,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.notifier = Notifier(sup.plan.notify_command)
         self.guard_panel = panel_class(sup, live=live)
         self._texts: dict[str, tuple[object, ...]] = {}
+        self.escaped: set[str] = set()  # agents seen working outside their worktree
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -165,6 +166,13 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         s = msg.sample
         if s.revoke:
             self.say(s.revoke, error=True)
+        for name, where in s.outside.items():  # "verified" stops being true the moment it is not
+            if name not in self.escaped:
+                self.escaped.add(name)
+                reason = f"agent '{name}' works outside its worktree: {where}"
+                if self.sup.gate.revoke(reason):
+                    self.sup.journal("revoke", reason=reason, agent=name)
+                self.say(f"announcement revoked: {reason}", error=True)
         if s.head is not None:
             self.head = s.head
         if s.worktrees is not None:  # a git round: the Claude Code sentence was read too

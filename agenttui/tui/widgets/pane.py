@@ -46,6 +46,7 @@ class AgentPane(Vertical, can_focus=True):
         self.stats: ProcStats | None = None
         self.git: GitInfo | None = None
         self.overlap: str | None = None
+        self.outside: str | None = None  # a process of its tree working outside its worktree
         self._log_offset = 0
         self._tail: list[str] = []
         self.pending: set[str] = set()  # parts to redraw: title, proc, where, files, tail, log
@@ -175,6 +176,8 @@ class AgentPane(Vertical, can_focus=True):
             return
         self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
         lines = []
+        if self.outside:
+            lines.append(fmt("[b $error]outside its worktree:[/] $o", o=self.outside))
         if self.overlap:
             lines.append(fmt("[b $warning]overlap:[/] $o", o=self.overlap))
         marks = {"created": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}

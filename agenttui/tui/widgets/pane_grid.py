@@ -217,6 +217,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             if p.agent_name in s.tails:
                 p.tail_next = s.tails[p.agent_name]
                 parts.append("tail")
+            if p.agent_name in s.outside and p.outside != s.outside[p.agent_name]:
+                p.outside = s.outside[p.agent_name]
+                parts.append("files")
             if p.activity_recent():  # the sparkline only moves while there is activity
                 parts.append("files")
             if parts:
