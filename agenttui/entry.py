@@ -9,6 +9,10 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] == ["hook", "claude-code"] and args[2:3] in (["pre-tool-use"], ["event"]):
+        from .hooks.claude_code import hot  # the hot path: Claude Code waits on it
+
+        return hot(args[2:])
     if args[:1] == ["hook"]:
         from .hooks.cli import main as hook_main
 
