@@ -1,0 +1,63 @@
+"""Run the real Claude Code client against the mock API; meant to run inside `unshare -n`.
+
+Usage: python -m tests.realclient.drive OUT_DIR REPO CLAUDE DISPATCHES_JSON
+Brings the namespace's loopback up (a new network namespace starts with it down), serves the mock,
+runs `claude -p` in REPO with a private HOME, and leaves in OUT_DIR: requests.jsonl (what the client
+sent the API), stream.jsonl (the client's stream-json output), debug.log and rc.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.realclient.mock_api import TRIGGER, MockApi
+
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def loopback_up() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, req))[1]
+        if not flags & IFF_UP:
+            fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def main() -> int:
+    out, repo, claude, dispatches = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+    try:
+        loopback_up()
+    except OSError:
+        pass  # not in a namespace of our own: loopback is already up
+    api = MockApi(dispatches, out / "requests.jsonl")
+    api.start()
+    home = out / "home"
+    (home / ".claude").mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
+    env.update(HOME=str(home), ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="sk-ant-mock",
+               DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", IS_SANDBOX="1",
+               CLAUDE_CODE_TMPDIR=str(out / "tmp"), DISABLE_TELEMETRY="1")
+    (out / "tmp").mkdir(exist_ok=True)
+    cmd = [claude, "-p", f"{TRIGGER}: do the work", "--output-format", "stream-json", "--verbose",
+           "--include-hook-events", "--debug-file", str(out / "debug.log"),
+           "--dangerously-skip-permissions", "--model", "claude-sonnet-4-5"]
+    with (out / "stream.jsonl").open("w") as stream:
+        try:
+            rc = subprocess.run(cmd, cwd=repo, env=env, stdout=stream, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, timeout=240, check=False).returncode
+        except subprocess.TimeoutExpired:
+            rc = 124
+    api.stop()
+    (out / "rc").write_text(str(rc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""A local stand-in for the Anthropic Messages API, for driving the real Claude Code client.
+
+It answers `POST /v1/messages` with server-sent events the way the client streams them, from a
+script: the session's first turn dispatches the subagents the test asks for (a `tool_use` per
+dispatch), a subagent told "AGENTTUI-WRITE name" writes `name.txt` with Bash in its working directory
+(so where the file lands shows whether isolation happened), any other turn says "done", and every turn that carries tool results ends. Every
+request is appended to a JSON-lines log, so a test reads what the client sent back (the hook's
+deny reasons reach the model as error tool results).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+TRIGGER = "AGENTTUI-DISPATCH"
+WRITE = "AGENTTUI-WRITE "  # a subagent prompt "AGENTTUI-WRITE name" writes name.txt in its working directory
+
+
+def _events(model: str, blocks: list[dict[str, Any]], stop: str) -> bytes:
+    out: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": {
+        "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
+        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})]
+    for i, block in enumerate(blocks):
+        if block["type"] == "text":
+            out.append(("content_block_start", {"type": "content_block_start", "index": i,
+                                                "content_block": {"type": "text", "text": ""}}))
+            out.append(("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                "delta": {"type": "text_delta", "text": block["text"]}}))
+        else:
+            out.append(("content_block_start", {"type": "content_block_start", "index": i, "content_block": {
+                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}}))
+            out.append(("content_block_delta", {"type": "content_block_delta", "index": i, "delta": {
+                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}}))
+        out.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
+    out.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                                  "usage": {"output_tokens": 5}}))
+    out.append(("message_stop", {"type": "message_stop"}))
+    return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in out)
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content or []:
+        if isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+    return "\n".join(parts)
+
+
+class MockApi:
+    def __init__(self, dispatches: list[dict[str, Any]], log: Path) -> None:
+        self.dispatches = dispatches
+        self.log = log
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def reply(self, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+        messages = body.get("messages") or []
+        last = messages[-1] if messages else {}
+        content = last.get("content")
+        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result"
+                                             for b in content):
+            return [{"type": "text", "text": "ok"}], "end_turn"
+        if TRIGGER in _text_of(last) and len(messages) == 1:
+            blocks = [{"type": "tool_use", "id": f"toolu_mock_{i}", "name": d.get("_tool", "Agent"),
+                       "input": {k: v for k, v in d.items() if k != "_tool"}}
+                      for i, d in enumerate(self.dispatches)]
+            return blocks, "tool_use"
+        text = _text_of(last)
+        if WRITE in text and len(messages) == 1:
+            name = text.split(WRITE, 1)[1].split()[0]
+            return [{"type": "tool_use", "id": f"toolu_write_{name}", "name": "Bash",
+                     "input": {"command": f"echo work > {name}.txt", "description": "write"}}], "tool_use"
+        return [{"type": "text", "text": "done"}], "end_turn"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = {}
+                with api._lock, api.log.open("a") as f:
+                    f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+                if self.path.startswith("/v1/messages/count_tokens"):
+                    data = json.dumps({"input_tokens": 10}).encode()
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if not self.path.startswith("/v1/messages"):
+                    self.send_response(404)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
+                blocks, stop = api.reply(body)
+                data = _events(str(body.get("model", "claude-mock")), blocks, stop)
+                if body.get("stream"):
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                msg = {"id": "msg_mock", "type": "message", "role": "assistant", "model": body.get("model"),
+                       "content": [b if b["type"] == "text" else {**b} for b in blocks],
+                       "stop_reason": stop, "stop_sequence": None,
+                       "usage": {"input_tokens": 10, "output_tokens": 5}}
+                out = json.dumps(msg).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST
+
+        return Handler
+
+    def start(self) -> None:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use: python mock_api.py LOG DISPATCHES_JSON
+    api = MockApi(json.loads(sys.argv[2]), Path(sys.argv[1]))
+    print(api.url, flush=True)
+    api.server.serve_forever()

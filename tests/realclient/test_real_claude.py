@@ -1,0 +1,149 @@
+"""The gate against the real Claude Code client (`@anthropic-ai/claude-code`, pinned in .ci/run).
+
+The client runs `claude -p` against the local mock API (tests/realclient/mock_api.py) inside a
+network namespace of its own when the machine allows one (`unshare -n`), so nothing leaves the
+machine. The mock's subagents write a file in their working directory: where it lands shows what the
+client really did with each dispatch, and the control run without agenttui's hook shows the
+incident the gate prevents (an unisolated subagent writing into the main checkout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_repo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_claude() -> str | None:
+    for candidate in (os.environ.get("AGENTTUI_CLAUDE"), str(ROOT / ".ci" / "claude" / "node_modules" / ".bin" / "claude"),
+                      shutil.which("claude")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+CLAUDE = find_claude()
+if CLAUDE is None and os.environ.get("CI"):
+    raise RuntimeError("the real Claude Code client is missing: .ci/run installs it with npm")
+pytestmark = pytest.mark.skipif(CLAUDE is None, reason="the real Claude Code client is not installed "
+                                "(npm install --prefix .ci/claude @anthropic-ai/claude-code@2.1.332)")
+
+
+def namespace_prefix() -> list[str]:
+    """`unshare -n` (root) or `unshare -rn` (user namespaces); nothing when neither is allowed."""
+    for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
+        if shutil.which(prefix[0]) and subprocess.run([*prefix, "true"], capture_output=True,
+                                                      check=False).returncode == 0:
+            return prefix
+    return []
+
+
+def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], *, hook: bool) -> Path:
+    out = tmp_path / "out"
+    home = out / "home"
+    (home / ".claude").mkdir(parents=True)
+    if hook:
+        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "install", "--user"],
+                             env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+        assert res.returncode == 0, res.stderr
+    assert CLAUDE is not None
+    subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive", str(out), str(repo),
+                    CLAUDE, json.dumps(dispatches)], cwd=ROOT, check=True, timeout=300)
+    assert (out / "rc").read_text() == "0", (out / "stream.jsonl").read_text()[-3000:]
+    return out
+
+
+def tool_results(out: Path) -> dict[str, str]:
+    """What the client sent back to the model for each dispatch (tool_use_id -> text)."""
+    results: dict[str, str] = {}
+    for line in (out / "requests.jsonl").read_text().splitlines():
+        for message in json.loads(line)["body"].get("messages") or []:
+            content = message.get("content")
+            for block in content if isinstance(content, list) else []:
+                if isinstance(block, dict) and block.get("type") == "tool_result":
+                    inner = block.get("content")
+                    text = inner if isinstance(inner, str) else " ".join(
+                        str(b.get("text", "")) for b in inner or [] if isinstance(b, dict))
+                    results[str(block["tool_use_id"])] = text
+    return results
+
+
+def landed(repo: Path, name: str) -> list[str]:
+    """Where `name.txt` was written: "main" (the main checkout) or the worktree folder's name."""
+    where = ["main"] if (repo / f"{name}.txt").exists() else []
+    return where + sorted(p.parent.name for p in (repo / ".claude" / "worktrees").glob(f"*/{name}.txt"))
+
+
+DISPATCHES: list[dict[str, object]] = [
+    {"description": "fix login", "prompt": "AGENTTUI-WRITE login", "subagent_type": "general-purpose"},
+    {"description": "fix logout", "prompt": "AGENTTUI-WRITE logout", "subagent_type": "general-purpose",
+     "isolation": "worktree"},
+]
+# definitions found by frontmatter `name:` in a sub-folder, whatever the file is called
+DEFINITIONS = {
+    ".claude/agents/team/any-file-name.md":
+        "---\nname: fixer\ndescription: fixes things\nisolation: worktree  # one tree per agent\n---\nFix it.\n",
+    ".claude/agents/loose.md":
+        "---\nname: loose\ndescription: looks isolated\nisolation: Worktree\n---\nFix it.\n",
+}
+
+
+def test_control_without_the_gate_an_unisolated_subagent_writes_into_the_main_checkout(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", files=DEFINITIONS)
+    loose = {"description": "loose", "prompt": "AGENTTUI-WRITE loose", "subagent_type": "loose"}
+    run_client(tmp_path, repo, [*DISPATCHES, loose], hook=False)
+    assert landed(repo, "login") == ["main"]  # the incident: a subagent writing in the shared checkout
+    (where,) = landed(repo, "logout")
+    assert where.startswith("agent-")
+    # `isolation: Worktree` in a definition is ignored by the client: that agent writes in main too
+    assert landed(repo, "loose") == ["main"]
+
+
+def test_the_gate_denies_the_unisolated_dispatch_in_the_real_client(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    out = run_client(tmp_path, repo, DISPATCHES, hook=True)
+    results = tool_results(out)
+    assert results["toolu_mock_0"].startswith("PreToolUse:Agent hook error: agenttui:")
+    assert '"isolation": "worktree"' in results["toolu_mock_0"]  # the model is told exactly what to pass
+    assert "hook error" not in results["toolu_mock_1"]
+    assert landed(repo, "login") == []  # denied: it never ran
+    (where,) = landed(repo, "logout")  # the isolated one ran, in a worktree of its own
+    assert where.startswith("agent-")
+    records = [json.loads(line) for line in (repo / ".git" / "agenttui" / "journal.jsonl").read_text().splitlines()]
+    decisions = {r["description"]: r["decision"] for r in records if r["event"] == "claude-code-dispatch"}
+    assert decisions == {"fix login": "deny", "fix logout": "allow"}
+    # the subagent's own tool call reached the journal with its worktree as cwd (the incident's record)
+    writes = [r for r in records if r.get("hook") == "PostToolUse" and r.get("tool_name") == "Bash"]
+    assert [Path(r["cwd"]).name for r in writes] == [where]
+
+
+def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:
+    """The legacy `Task` name, a definition found by frontmatter name in a sub-folder with
+    `isolation: worktree  # comment`, one with `isolation: Worktree` (which the client ignores), and
+    `"isolation": "Worktree"` in the tool input (which the client refuses before any hook)."""
+    repo = make_repo(tmp_path / "repo", files=DEFINITIONS)
+    dispatches: list[dict[str, object]] = [
+        {"_tool": "Task", "description": "task alias", "prompt": "AGENTTUI-WRITE alias"},
+        {"description": "defined isolated", "prompt": "AGENTTUI-WRITE fixer", "subagent_type": "fixer"},
+        {"description": "defined loose", "prompt": "AGENTTUI-WRITE loose", "subagent_type": "loose"},
+        {"description": "capitalised", "prompt": "AGENTTUI-WRITE capital", "subagent_type": "general-purpose",
+         "isolation": "Worktree"},
+    ]
+    out = run_client(tmp_path, repo, dispatches, hook=True)
+    results = tool_results(out)
+    assert results["toolu_mock_0"].startswith("PreToolUse:Agent hook error: agenttui:")  # Task arrives as Agent
+    assert "hook error" not in results["toolu_mock_1"]
+    assert results["toolu_mock_2"].startswith("PreToolUse:Agent hook error: agenttui:")
+    assert "InputValidationError" in results["toolu_mock_3"]  # the client's own schema check
+    assert landed(repo, "alias") == [] and landed(repo, "loose") == [] and landed(repo, "capital") == []
+    (where,) = landed(repo, "fixer")  # the client isolated the defined agent, as the gate assumed
+    assert where.startswith("agent-")
