@@ -8,6 +8,7 @@ sent the API), stream.jsonl (the client's stream-json output), debug.log and rc.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -32,10 +33,8 @@ def loopback_up() -> None:
 
 def main() -> int:
     out, repo, claude, dispatches = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
-    try:
+    with contextlib.suppress(OSError):  # not in a namespace of our own: loopback is already up
         loopback_up()
-    except OSError:
-        pass  # not in a namespace of our own: loopback is already up
     api = MockApi(dispatches, out / "requests.jsonl")
     api.start()
     home = out / "home"

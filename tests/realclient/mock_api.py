@@ -3,7 +3,8 @@
 It answers `POST /v1/messages` with server-sent events the way the client streams them, from a
 script: the session's first turn dispatches the subagents the test asks for (a `tool_use` per
 dispatch), a subagent told "AGENTTUI-WRITE name" writes `name.txt` with Bash in its working directory
-(so where the file lands shows whether isolation happened), any other turn says "done", and every turn that carries tool results ends. Every
+(so where the file lands shows whether isolation happened), any other turn says "done", and every
+turn that carries tool results ends. Every
 request is appended to a JSON-lines log, so a test reads what the client sent back (the hook's
 deny reasons reach the model as error tool results).
 """

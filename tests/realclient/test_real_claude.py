@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def find_claude() -> str | None:
-    for candidate in (os.environ.get("AGENTTUI_CLAUDE"), str(ROOT / ".ci" / "claude" / "node_modules" / ".bin" / "claude"),
-                      shutil.which("claude")):
+    pinned = ROOT / ".ci" / "claude" / "node_modules" / ".bin" / "claude"
+    for candidate in (os.environ.get("AGENTTUI_CLAUDE"), str(pinned), shutil.which("claude")):
         if candidate and Path(candidate).exists():
             return candidate
     return None
