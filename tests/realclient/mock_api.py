@@ -92,6 +92,13 @@ class MockApi:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
+            def send(self, status: int, ctype: str, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("content-type", ctype)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
@@ -102,37 +109,21 @@ class MockApi:
                 with api._lock, api.log.open("a") as f:
                     f.write(json.dumps({"path": self.path, "body": body}) + "\n")
                 if self.path.startswith("/v1/messages/count_tokens"):
-                    data = json.dumps({"input_tokens": 10}).encode()
-                    self.send_response(200)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    self.send(200, "application/json", json.dumps({"input_tokens": 10}).encode())
                     return
                 if not self.path.startswith("/v1/messages"):
-                    self.send_response(404)
-                    self.send_header("content-length", "0")
-                    self.end_headers()
+                    self.send(404, "text/plain", b"")
                     return
                 blocks, stop = api.reply(body)
                 data = _events(str(body.get("model", "claude-mock")), blocks, stop)
                 if body.get("stream"):
-                    self.send_response(200)
-                    self.send_header("content-type", "text/event-stream")
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    self.send(200, "text/event-stream", data)
                     return
                 msg = {"id": "msg_mock", "type": "message", "role": "assistant", "model": body.get("model"),
                        "content": [b if b["type"] == "text" else {**b} for b in blocks],
                        "stop_reason": stop, "stop_sequence": None,
                        "usage": {"input_tokens": 10, "output_tokens": 5}}
-                out = json.dumps(msg).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
+                self.send(200, "application/json", json.dumps(msg).encode())
 
             do_GET = do_POST
 
