@@ -152,9 +152,13 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
             "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
         })
     from .core import journal
-    from .core.agentstate import offline_states
+    from .core.agentstate import dispatch_titles, offline_states
 
     records = journal.read(paths)
+    titles = dispatch_titles(records)
+    for entry in agents:
+        if entry["source"] == "worktree" and entry["name"] in titles:
+            entry["title"] = titles[entry["name"]]  # a Claude Code subagent: the dispatch that made it
     landed = [{k: r.get(k) for k in ("time", "agent", "branch", "base", "mode", "old", "new", "trash")}
               for r in records if r.get("event") == "landed"]
     states = offline_states(records, agents)

@@ -146,6 +146,21 @@ class StateTracker:
         return queue[0]
 
 
+def dispatch_titles(records: list[dict[str, Any]]) -> dict[str, str]:
+    """Claude Code subagents by their dispatch: the worktree folder the client makes for one
+    (``agent-<id>``) -> "description (subagent_type)", from the PostToolUse records of ``Agent``
+    calls (their response names the launched agent's id)."""
+    out: dict[str, str] = {}
+    for rec in records:
+        aid = rec.get("launched_agent_id")
+        if rec.get("event") != "claude-code-hook" or not isinstance(aid, str) or not aid:
+            continue
+        what = str(rec.get("description") or "").strip() or "subagent"
+        kind = str(rec.get("subagent_type") or "general-purpose")
+        out[f"agent-{aid}"] = f"{what} ({kind})"
+    return out
+
+
 def hooks_by_agent(records: list[dict[str, Any]], names: dict[str, str]) -> dict[str, tuple[str, str, float]]:
     """The newest state signal per agent from ``claude-code-hook`` records.  A record names its
     agent by ``AGENTTUI_AGENT`` (set by the supervisor for plan agents), else by its cwd (a subagent's

@@ -49,6 +49,11 @@ class AgentRun:
     started: float | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     tmux: TmuxPane | None = None  # runner = "tmux": the agent's window
+    title: str | None = None  # what its pane is titled by when not its name (a subagent's dispatch)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} · {self.name}" if self.title else self.name
 
     @property
     def alive(self) -> bool:

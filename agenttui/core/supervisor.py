@@ -112,6 +112,20 @@ class Supervisor:
                 added.append(name)
         return added
 
+    def title_subagents(self, titles: dict[str, str]) -> list[str]:
+        """Title found worktrees by the dispatch that made them (folder name -> title); the names
+        whose title changed."""
+        changed: list[str] = []
+        with self._lock:
+            for name, run in self.runs.items():
+                if run.source != "worktree" or run.worktree is None:
+                    continue
+                title = titles.get(run.worktree.name)
+                if title is not None and title != run.title:
+                    run.title = title
+                    changed.append(name)
+        return changed
+
     # ---------------------------------------------------------------- gate
     def announce(self) -> Verdict:
         facts = gather_facts(self.paths, self.plan)

@@ -240,6 +240,13 @@ def record_event(stdin_text: str) -> int:
                 rec["command"] = ti["command"][:2000]
             if isinstance(ti.get("description"), str):
                 rec["description"] = ti["description"][:500]
+        resp = payload.get("tool_response")
+        if payload.get("tool_name") in ("Agent", "Task") and isinstance(resp, dict) and isinstance(ti, dict):
+            # the dispatch's agent id: its worktree is .claude/worktrees/agent-<id>, its pane is titled by it
+            if isinstance(resp.get("agentId"), str):
+                rec["launched_agent_id"] = resp["agentId"][:100]
+            if isinstance(ti.get("subagent_type"), str):
+                rec["subagent_type"] = ti["subagent_type"][:200]
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     except Exception:  # noqa: BLE001 - an observer never fails the client

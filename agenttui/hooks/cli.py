@@ -27,7 +27,7 @@ EVENT_TIMEOUT = 5
 WRITE_TOOLS = "Write|Edit|NotebookEdit|Bash|PowerShell|Monitor"
 #: the events agent state reads (and PostToolUse: what each agent wrote, for the incident)
 EVENTS = {"UserPromptSubmit": None, "Notification": None, "PermissionRequest": None, "Stop": None,
-          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS}
+          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS + "|Agent|Task"}
 
 
 class HookError(Exception):

@@ -124,6 +124,12 @@ def test_the_gate_denies_the_unisolated_dispatch_in_the_real_client(tmp_path: Pa
     # the subagent's own tool call reached the journal with its worktree as cwd (the incident's record)
     writes = [r for r in records if r.get("hook") == "PostToolUse" and r.get("tool_name") == "Bash"]
     assert [Path(r["cwd"]).name for r in writes] == [where]
+    # its pane (and status) is titled by the dispatch, not by the client's folder name
+    res = subprocess.run([sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True,
+                         text=True, check=False, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    (agent,) = [a for a in json.loads(res.stdout)["agents"] if a["name"] == where]
+    assert agent["title"] == "fix logout (general-purpose)"
 
 
 def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:

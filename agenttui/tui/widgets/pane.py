@@ -68,15 +68,20 @@ class AgentPane(Vertical, can_focus=True):
         yield log
 
     def on_mount(self) -> None:
-        self.border_title = Content(self.agent_name)
+        self.relabel()
         self.refresh_all()
 
+    def relabel(self, focused: bool | None = None) -> None:
+        """The border title: the agent's label (a subagent's dispatch and its folder), ▶ when focused
+        — the highlight in words too: a monochrome terminal (or a screen reader) sees no colour."""
+        focused = self.has_focus if focused is None else focused
+        self.border_title = Content(f"▶ {self.run.label}" if focused else self.run.label)
+
     def on_focus(self) -> None:
-        # the highlight in words too: a monochrome terminal (or a screen reader) sees no colour
-        self.border_title = Content(f"▶ {self.agent_name}")
+        self.relabel(True)
 
     def on_blur(self) -> None:
-        self.border_title = Content(self.agent_name)
+        self.relabel(False)
 
     # ---------------------------------------------------------------- rendering
     def frozen(self) -> bool:

@@ -21,7 +21,7 @@ from textual import work
 from textual.containers import VerticalScroll
 
 from ...core import journal
-from ...core.agentstate import StateTracker, hooks_by_agent
+from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent
 from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
 from ...core.supervisor import Supervisor
@@ -51,6 +51,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.watched_roots: tuple[Path, ...] = ()
         self.columns = 2
         self.redraw_due: dict[AgentPane, None] = {}  # insertion-ordered: drawn round robin
+        self._titles: dict[str, str] = {}  # subagent worktree folder -> its dispatch (from the journal)
         self._urgent: dict[AgentPane, None] = {}  # panes with live file activity, drawn first
         self._flush_at: float | None = None
         self._last_flush = 0.0
@@ -139,6 +140,12 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         records, self._journal_offset = journal.read_from(self.sup.paths, self._journal_offset)
         names = {str(p.run.worktree): p.agent_name for p in self.panes if p.run.worktree is not None}
         self.hooks.update(hooks_by_agent(records, names))
+        self._titles.update(dispatch_titles(records))
+        if self._titles:
+            retitled = set(self.sup.title_subagents(self._titles))
+            for p in self.panes:
+                if p.agent_name in retitled:
+                    p.relabel()
         focused = self.focused_pane()
         for p in self.panes:
             r = p.run
