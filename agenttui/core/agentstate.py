@@ -146,6 +146,20 @@ class StateTracker:
         return queue[0]
 
 
+def urgency(state: AgentState | None) -> int:
+    """How soon an agent needs the user, for ordering the grid (0 first): needs input, failed or
+    done and unseen, working, idle, seen done/failed, not known yet."""
+    if state is None:
+        return 6
+    if state.state == "needs-input":
+        return 0
+    if state.state == "failed" and state.unseen:
+        return 1
+    if state.state == "done" and state.unseen:
+        return 2
+    return {"working": 3, "idle": 4}.get(state.state, 5)
+
+
 def dispatch_titles(records: list[dict[str, Any]]) -> dict[str, str]:
     """Claude Code subagents by their dispatch: the worktree folder the client makes for one
     (``agent-<id>``) -> "description (subagent_type)", from the PostToolUse records of ``Agent``

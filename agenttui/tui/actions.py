@@ -40,6 +40,8 @@ MAIN: tuple[Action, ...] = (
            help="Land the highlighted agent's branch into the base (checked, backed up, undoable)"),
     Action("n", "attention", "Next", palette="Next agent needing you",
            help="Jump to the next agent that needs input, then to the ones done and not yet seen"),
+    Action("u", "urgency", "Urgent first", show=False, palette="Order agents by urgency / by plan",
+           help="Toggle the grid's order: who needs you first (needs input, done unseen, working, idle)"),
     Action("r", "recover", "Recovery", palette="Recovery", help="Stashes, branches and worktrees"),
     Action("q", "app.quit", "Quit"),
     Action("left", "move(-1, 0)", "Left", show=False),

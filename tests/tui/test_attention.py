@@ -51,6 +51,10 @@ command = ["sh", "-c", "echo done here"]
         await until(pilot, lambda: grid.states.states["quiet"].state == "idle", timeout=15, what="quiet idle")
         header = str(app.query_one("#header").render())
         assert "1 need input" in header and "1 done" in header
+        names = lambda: [p.agent_name for p in grid.panes]  # noqa: E731
+        assert names() == ["quiet", "asker", "quick"]  # control: the plan's order
+        await pilot.press("u")  # urgent first: needs input, done unseen, then the idle one
+        await until(pilot, lambda: names() == ["asker", "quick", "quiet"], what="ordered by urgency")
         await pilot.press("n")  # needs input first
         assert app.focused is grid.pane("asker")
         await pilot.press("n")  # then the ones done and not yet seen
@@ -59,6 +63,8 @@ command = ["sh", "-c", "echo done here"]
         subtitle = str(grid.pane("asker").border_subtitle)
         assert "needs input" in subtitle and "permission" in subtitle
         await until(pilot, lambda: log.exists() and len(log.read_text().splitlines()) >= 2, what="notifications")
+        await pilot.press("u")
+        await until(pilot, lambda: names() == ["quiet", "asker", "quick"], what="back in plan order")
     lines = sorted(log.read_text().splitlines())
     assert lines == ["asker needs-input", "quick done"]  # once per edge; never for idle or working
 

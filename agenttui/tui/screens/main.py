@@ -202,6 +202,9 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         if not self.grid.next_attention():
             self.say("no agent needs you right now")
 
+    def action_urgency(self) -> None:
+        self.say("agents ordered by urgency" if self.grid.toggle_urgency() else "agents in plan order")
+
     # ---------------------------------------------------------------- the tick
     def tick(self) -> None:
         if not self.firing:

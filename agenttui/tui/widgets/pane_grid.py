@@ -21,7 +21,7 @@ from textual import work
 from textual.containers import VerticalScroll
 
 from ...core import journal
-from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent
+from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, urgency
 from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
 from ...core.supervisor import Supervisor
@@ -60,6 +60,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.states = StateTracker()
         self.hooks: dict[str, tuple[str, str, float]] = {}
         self._journal_offset = 0
+        self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
 
     # ---------------------------------------------------------------- panes
     @property
@@ -91,9 +92,29 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         if new:
             await self.mount_all(new)
         self._pane_cache = None
+        self.reorder()
         self.layout_grid()
         if self.live:
             self.watch_agents()
+
+    def toggle_urgency(self) -> bool:
+        self.by_urgency = not self.by_urgency
+        self.reorder()
+        return self.by_urgency
+
+    def reorder(self) -> None:
+        """Panes by urgency (stable: the Supervisor's order within a level), or back in the
+        Supervisor's order; moves only when the order changed (focus stays on its pane)."""
+        panes = self.panes
+        order = {name: i for i, name in enumerate(self.sup.runs)}
+        target = sorted(panes, key=lambda p: ((urgency(p.attention) if self.by_urgency else 0),
+                                              order.get(p.agent_name, len(order))))
+        if target == panes:
+            return
+        self.move_child(target[0], before=panes[0])
+        for prev, p in zip(target, target[1:], strict=False):
+            self.move_child(p, after=prev)
+        self._pane_cache = None
 
     def layout_grid(self) -> None:
         width = self.app.size.width or 120
@@ -147,6 +168,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                 if p.agent_name in retitled:
                     p.relabel()
         focused = self.focused_pane()
+        moved = False
         for p in self.panes:
             r = p.run
             latest = p.activity.latest[0].time if p.activity.latest else None
@@ -159,8 +181,11 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                                                  focused=p is focused)
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
+                moved = True
                 if changed:
                     self.post_message(AgentStateChanged(p.agent_name, state.state, state.reason, p is focused))
+        if moved and self.by_urgency:
+            self.reorder()
 
     def next_attention(self) -> bool:
         """Focus the next agent that needs the user (needs input first, then done unseen)."""
