@@ -141,11 +141,24 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
     if not isinstance(ti, dict):
         return Decision("deny", "agenttui: the dispatch's tool_input is not an object: refused")
     if tool == "Workflow":
-        started, isolated = workflow_agents(str(ti.get("script") or ""))
-        if started > 1 and isolated < started:
-            return Decision("deny", f"agenttui: this workflow starts {started} agents and {started - isolated} of "
-                                    "them without isolation: pass {isolation: 'worktree'} to each agent() call, "
-                                    "or run them one after another", subagent_type="workflow")
+        script = ti.get("script")
+        if not isinstance(script, str) and isinstance(ti.get("scriptPath"), str):
+            # the client's re-invocation form: {scriptPath} instead of the script (read it, or refuse)
+            try:
+                with open(ti["scriptPath"], encoding="utf-8") as fh:
+                    script = fh.read(1_000_000)
+            except (OSError, UnicodeDecodeError) as e:
+                return Decision("deny", f"agenttui: cannot read the workflow script {ti['scriptPath']!r} "
+                                        f"({e.__class__.__name__}): refused", subagent_type="workflow")
+        script = str(script or "")
+        started, isolated = workflow_agents(script)
+        # one agent() call in a loop, a map or parallel() starts several
+        many = started > 1 or re.search(r"\bparallel\s*\(|\.(map|forEach|flatMap)\s*\(|\b(for|while)\s*\(",
+                                        script) is not None
+        if many and isolated < started:
+            return Decision("deny", f"agenttui: this workflow can start several agents and {started - isolated} "
+                                    "agent() call(s) have no isolation: pass {isolation: 'worktree'} to each "
+                                    "agent() call, or run them one after another", subagent_type="workflow")
         return Decision("allow", f"workflow of {started} agent(s), {isolated} isolated", subagent_type="workflow",
                         isolated=isolated == started)
     stype = str(ti.get("subagent_type") or "general-purpose")

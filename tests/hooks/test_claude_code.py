@@ -110,6 +110,20 @@ def test_workflow_agents_need_isolation(tmp_path: Path) -> None:
     iso = dict(bare, tool_input={"script": "await parallel([agent('a', {isolation: 'worktree'}), "
                                            "agent('b', {isolation: 'worktree'})])"})
     assert hook(iso, home=tmp_path).stdout.strip() == ""
+    # one agent() call in a loop or a map starts several (control: a single call runs alone)
+    mapped = dict(bare, tool_input={"script": "await parallel(['a', 'b'].map(t => agent(t, {label: t})))"})
+    assert decision(hook(mapped, home=tmp_path))["permissionDecision"] == "deny"
+    single = dict(bare, tool_input={"script": "await agent('a', {label: 'a'})"})
+    assert hook(single, home=tmp_path).stdout.strip() == ""
+    # the client's re-invocation form {scriptPath}: the file is read (unreadable: refused)
+    path = tmp_path / "two.js"
+    path.write_text("await parallel([agent('a', {label: 'a'}), agent('b', {label: 'b'})])")
+    by_path = dict(bare, tool_input={"scriptPath": str(path)})
+    assert decision(hook(by_path, home=tmp_path))["permissionDecision"] == "deny"
+    path.write_text("await parallel([agent('a', {isolation: 'worktree'}), agent('b', {isolation: 'worktree'})])")
+    assert hook(by_path, home=tmp_path).stdout.strip() == ""
+    gone = dict(bare, tool_input={"scriptPath": str(tmp_path / "missing.js")})
+    assert decision(hook(gone, home=tmp_path))["permissionDecision"] == "deny"
 
 
 def test_an_internal_error_denies(tmp_path: Path) -> None:

@@ -153,3 +153,18 @@ def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:
     assert landed(repo, "alias") == [] and landed(repo, "loose") == [] and landed(repo, "capital") == []
     (where,) = landed(repo, "fixer")  # the client isolated the defined agent, as the gate assumed
     assert where.startswith("agent-")
+
+
+WORKFLOW = ("export const meta = {name: 'two', description: 'two agents'}\n"
+            "await parallel([agent('AGENTTUI-WRITE wf1', {label: 'one'}), agent('AGENTTUI-WRITE wf2', {label: 'two'})])\n")
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["control-without-the-gate", "gated"])
+def test_a_workflow_of_unisolated_agents_is_refused_by_the_real_client(tmp_path: Path, hooked: bool) -> None:
+    repo = make_repo(tmp_path / "repo")
+    out = run_client(tmp_path, repo, [{"_tool": "Workflow", "script": WORKFLOW}], hook=hooked)
+    result = tool_results(out)["toolu_mock_0"]
+    if hooked:
+        assert result.startswith("PreToolUse:Workflow hook error: agenttui:") and "isolation: 'worktree'" in result
+    else:
+        assert result.startswith("Workflow launched")  # the route the gate closes
