@@ -156,7 +156,8 @@ def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:
 
 
 WORKFLOW = ("export const meta = {name: 'two', description: 'two agents'}\n"
-            "await parallel([agent('AGENTTUI-WRITE wf1', {label: 'one'}), agent('AGENTTUI-WRITE wf2', {label: 'two'})])\n")
+            "await parallel([agent('AGENTTUI-WRITE wf1', {label: 'one'}),\n"
+            "                agent('AGENTTUI-WRITE wf2', {label: 'two'})])\n")
 
 
 @pytest.mark.parametrize("hooked", [False, True], ids=["control-without-the-gate", "gated"])
