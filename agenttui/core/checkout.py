@@ -7,7 +7,8 @@ turns two snapshots into alerts; :func:`record_diff` into the ledger's records.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,10 +101,18 @@ def _short(ref: str | None, sha: str | None) -> str:
     return f"detached {sha[:8]}" if sha else "(unborn)"
 
 
+def stash_branch(message: str) -> str | None:
+    """The branch a stash was made on, from its message ("WIP on B: …", "On B: …")."""
+    m = re.match(r"(?:WIP on|On) (.+?): ", message)
+    return m.group(1) if m else None
+
+
 def diff_snapshots(old: CheckoutSnapshot, new: CheckoutSnapshot, *,
                    plan_branches: frozenset[str] = frozenset(),
-                   plan_worktrees: frozenset[str] = frozenset()) -> list[Alert]:
-    """Classify what changed between two snapshots of the main checkout.  Pure."""
+                   plan_worktrees: frozenset[str] = frozenset(),
+                   branch_owners: Mapping[str, str] | None = None) -> list[Alert]:
+    """Classify what changed between two snapshots of the main checkout.  Pure.  *branch_owners*
+    (branch -> agent) names whose stash went when one made on an agent's branch is dropped."""
     alerts: list[Alert] = []
     subject = new.reflog_top[1] if new.reflog_top and new.reflog_top != old.reflog_top else ""
     if (old.head_ref, old.head_sha) != (new.head_ref, new.head_sha):
@@ -131,7 +140,13 @@ def diff_snapshots(old: CheckoutSnapshot, new: CheckoutSnapshot, *,
             alerts.append(new_alert("stash-push", f"stash pushed: {msg}"))
     for sha, msg in old.stashes:
         if sha not in new_st:
-            alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg}"))
+            branch = stash_branch(msg)
+            owner = (branch_owners or {}).get(branch or "")
+            if owner:
+                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg} — made in agent "
+                                        f"'{owner}''s worktree (branch {branch})", agents=(owner,)))
+            else:
+                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg}"))
     ob, nb = dict(old.branches), dict(new.branches)
     for name in sorted(set(nb) - set(ob)):
         if name not in plan_branches:

@@ -62,6 +62,7 @@ class Guard:
         self.main = main
         self.ignore = ignore
         self.plan_branches = plan_branches
+        self.branch_owners: dict[str, str] = {}  # agent branches -> agent (whose stash was taken)
         self.plan_worktrees = frozenset(os.path.normpath(p) for p in plan_worktrees)
         self.armed = False
         self.last: CheckoutSnapshot | None = None
@@ -193,7 +194,7 @@ class Guard:
         if old is None:
             return []
         alerts = diff_snapshots(old, new, plan_branches=self.plan_branches,
-                                plan_worktrees=self.plan_worktrees)
+                                plan_worktrees=self.plan_worktrees, branch_owners=self.branch_owners)
         if self.ledger is not None:
             self.ledger.head_entries(read_at)
             actors = self.actors

@@ -184,3 +184,28 @@ def test_watch_coverage_reports_degraded(tmp_path: Path) -> None:
     bad = coverage([root], limit=10)
     assert bad.degraded and "max_user_watches is 10" in bad.describe()
     assert bad.heaviest[0] == ("tree/node_modules", 31)
+
+
+def test_a_stash_from_an_agents_worktree_dropped_names_its_owner(tmp_path: Path) -> None:
+    """refs/stash is shared by every worktree: a stash made on an agent's branch that goes is
+    alerted with that agent named (from the stash's branch); control: a stash of no agent's branch."""
+    r = make_repo(tmp_path / "repo")
+    wts = r / ".claude" / "worktrees"  # Claude Code's layout: inside the main checkout
+    git(r, "worktree", "add", "-q", "-b", "agents/alice", str(wts / "alice"))
+    (wts / "alice" / "file0.txt").write_text("alice's half-done work\n")
+    git(wts / "alice", "stash", "push", "-q", "-m", "alice-work")
+    (r / "file1.txt").write_text("the user's own\n")
+    git(r, "stash", "push", "-q", "-m", "mine")
+    gd = g.Guard(gitrepo.open_repo(r), r.resolve(), ignore=(".claude/*",))
+    gd.branch_owners = {"agents/alice": "alice"}
+    gd.arm()
+    try:
+        git(r, "stash", "drop", "-q", "stash@{0}")  # the user's: no agent named
+        (mine,) = [a for a in gd.on_git() if a.kind.startswith("stash")]
+        assert mine.kind == "stash-drop" and mine.agents == () and "agent" not in mine.text
+        git(wts / "alice", "stash", "drop", "-q", "stash@{0}")
+        (theirs,) = [a for a in gd.on_git() if a.kind.startswith("stash")]
+        assert theirs.agents == ("alice",) and "alice-work" in theirs.text
+        assert "made in agent 'alice''s worktree (branch agents/alice)" in theirs.text
+    finally:
+        gd.disarm()

@@ -91,6 +91,8 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         try:
             guard = self.guard or Guard(self.sup.paths, main, launched=self._launched)
             guard.plan_branches = branches
+            guard.branch_owners = {r.branch: name for name, r in self.sup.runs.items()
+                                   if r.branch and r.worktree is not None and r.worktree != main}
             guard.plan_worktrees = frozenset(trees)
             guard.ignore = self.sup.plan.guard_ignore
             guard.refresh_nested()
