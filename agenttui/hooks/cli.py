@@ -151,16 +151,38 @@ def install(path: Path, rewrite: bool) -> str:
     wanted = wanted_entries(rewrite)
     current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
                if isinstance(entries, list)}
+    base_note, base_set = base_ref(settings, rewrite)
     if all(current.get(event) == entries for event, entries in wanted.items()) and \
-            sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()):
-        return f"already installed in {path}"
+            sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()) and not base_set:
+        return f"already installed in {path}{base_note}"
     strip_ours(settings)
     for event, entries in wanted.items():
         settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
     backup = write_settings(path, settings)
     mode = "rewrites dispatches to add isolation" if rewrite else "denies unisolated code-writing dispatches"
     return (f"installed in {path} ({mode}; and records {', '.join(EVENTS)} for agent state)"
-            + (f"; previous file backed up as {backup.name}" if backup else ""))
+            + (f"; previous file backed up as {backup.name}" if backup else "") + base_note)
+
+
+def base_ref(settings: dict[str, Any], rewrite: bool) -> tuple[str, bool]:
+    """Under ``--rewrite`` the subagent's code comes from the worktree the client makes, which by
+    default branches from ``origin/<default>`` after a fetch (``worktree.baseRef: fresh``): unpushed
+    commits would be missing.  Set ``baseRef: head`` unless the user chose; say what was done.
+    (note, whether the settings changed)"""
+    if not rewrite:
+        return "", False
+    wt = settings.get("worktree")
+    if wt is not None and not isinstance(wt, dict):
+        return "; warning: 'worktree' in the settings is not an object: baseRef not set", False
+    chosen = (wt or {}).get("baseRef")
+    if chosen is None:
+        settings["worktree"] = {**(wt or {}), "baseRef": "head"}
+        return ('; set worktree.baseRef = "head": rewritten dispatches\' worktrees start from your local '
+                "HEAD (unpushed commits included), not origin/<default>"), True
+    if chosen != "head":
+        return (f"; warning: worktree.baseRef is {chosen!r}: rewritten dispatches' worktrees branch from "
+                "origin/<default> after a fetch, without your unpushed commits"), False
+    return "", False
 
 
 def uninstall(path: Path) -> str:
@@ -168,7 +190,9 @@ def uninstall(path: Path) -> str:
     if not strip_ours(settings):
         return f"not installed in {path}"
     backup = write_settings(path, settings)
-    return f"removed from {path}" + (f"; previous file backed up as {backup.name}" if backup else "")
+    kept = isinstance(settings.get("worktree"), dict) and settings["worktree"].get("baseRef") == "head"
+    return (f"removed from {path}" + (f"; previous file backed up as {backup.name}" if backup else "")
+            + ('; worktree.baseRef = "head" left in place (remove it to branch from origin again)' if kept else ""))
 
 
 def status(paths: list[Path]) -> str:

@@ -200,11 +200,16 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     assert "already installed" in run_hook_cmd("install", "--user", home=tmp_path).stdout
     assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 3  # theirs, the gate, the tool guard
     assert "mode: deny" in run_hook_cmd("status", home=tmp_path).stdout
-    run_hook_cmd("install", "--user", "--rewrite", home=tmp_path)
+    assert "baseRef" not in settings.read_text()  # control: deny mode leaves the worktree base alone
+    said = run_hook_cmd("install", "--user", "--rewrite", home=tmp_path).stdout
     assert "mode: rewrite" in run_hook_cmd("status", home=tmp_path).stdout
     assert len(json.loads(settings.read_text())["hooks"]["PreToolUse"]) == 3
-    assert "removed from" in run_hook_cmd("uninstall", "--user", home=tmp_path).stdout
-    assert json.loads(settings.read_text()) == original  # exactly agenttui's entries removed
+    # rewritten dispatches get worktrees from the local HEAD (unpushed commits included), and it is said
+    assert json.loads(settings.read_text())["worktree"] == {"baseRef": "head"} and 'baseRef = "head"' in said
+    gone = run_hook_cmd("uninstall", "--user", home=tmp_path).stdout
+    assert "removed from" in gone and "left in place" in gone
+    # exactly agenttui's entries removed (the base setting stays, said above)
+    assert json.loads(settings.read_text()) == {**original, "worktree": {"baseRef": "head"}}
     assert "not installed" in run_hook_cmd("status", home=tmp_path).stdout
 
 

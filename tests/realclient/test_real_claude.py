@@ -15,10 +15,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import make_repo
+from tests.conftest import git, make_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,14 +48,18 @@ def namespace_prefix() -> list[str]:
     return []
 
 
-def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], *, hook: bool) -> Path:
+def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], *, hook: bool,
+               install: tuple[str, ...] = ("--user",), edit: Any = None) -> Path:
     out = tmp_path / "out"
     home = out / "home"
     (home / ".claude").mkdir(parents=True)
     if hook:
-        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "install", "--user"],
+        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "install", *install],
                              env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
         assert res.returncode == 0, res.stderr
+    if edit is not None:  # change the installed settings (a control case)
+        settings = home / ".claude" / "settings.json"
+        settings.write_text(json.dumps(edit(json.loads(settings.read_text()))))
     assert CLAUDE is not None
     subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive", str(out), str(repo),
                     CLAUDE, json.dumps(dispatches)], cwd=ROOT, check=True, timeout=300)
@@ -169,3 +174,36 @@ def test_a_workflow_of_unisolated_agents_is_refused_by_the_real_client(tmp_path:
         assert result.startswith("PreToolUse:Workflow hook error: agenttui:") and "isolation: 'worktree'" in result
     else:
         assert result.startswith("Workflow launched")  # the route the gate closes
+
+
+@pytest.mark.parametrize("base", ["head", "fresh"], ids=["rewrite-sets-baseRef-head", "control-fresh"])
+def test_rewrite_keeps_unpushed_commits_in_the_subagents_worktree(tmp_path: Path, base: str) -> None:
+    """`install --rewrite` adds isolation to a dispatch, so the subagent's code is the worktree the
+    client makes: with the client's default (fresh: origin/<default> after a fetch) the user's
+    unpushed commit is missing; the install sets worktree.baseRef = head."""
+    repo = make_repo(tmp_path / "repo")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(origin))
+    git(repo, "remote", "add", "origin", str(origin))
+    git(repo, "fetch", "-q", "origin")
+    git(repo, "remote", "set-head", "origin", "main")
+    git(repo, "branch", "-q", "--set-upstream-to=origin/main", "main")
+    (repo / "unpushed.txt").write_text("the user's local work\n")
+    git(repo, "add", "unpushed.txt")
+    git(repo, "commit", "-q", "-m", "unpushed")
+    local = git(repo, "rev-parse", "HEAD").strip()
+
+    def fresh(settings: dict[str, Any]) -> dict[str, Any]:
+        settings.pop("worktree", None)
+        return settings
+
+    out = run_client(tmp_path, repo, [DISPATCHES[0]], hook=True, install=("--user", "--rewrite"),
+                     edit=fresh if base == "fresh" else None)
+    assert "hook error" not in tool_results(out)["toolu_mock_0"]  # rewritten, not denied
+    (where,) = landed(repo, "login")
+    assert where.startswith("agent-")  # the rewrite isolated it
+    wt = repo / ".claude" / "worktrees" / where
+    if base == "head":
+        assert git(wt, "merge-base", "--is-ancestor", local, "HEAD") == "" and (wt / "unpushed.txt").exists()
+    else:
+        assert not (wt / "unpushed.txt").exists()  # the problem the setting fixes
