@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+IN_MODIFY = 0x00000002
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
 IN_CLOEXEC = 0o2000000
@@ -45,9 +46,15 @@ def available() -> bool:
 
 
 class LockWatcher:
-    def __init__(self, folders: Iterable[Path], on_lock: Callable[[str], object]) -> None:
+    """Calls *on_lock(name)* once per read when a file whose name ends with *suffix* appears (or,
+    with another *mask*, changes) in *folders*."""
+
+    def __init__(self, folders: Iterable[Path], on_lock: Callable[[str], object], *,
+                 mask: int = IN_CREATE | IN_MOVED_TO, suffix: bytes = b".lock") -> None:
         self.folders = [str(f) for f in folders if os.path.isdir(f)]
         self.on_lock = on_lock
+        self.mask = mask
+        self.suffix = suffix
         self._fd = -1
         self._stop_r, self._stop_w = -1, -1
         self._thread: threading.Thread | None = None
@@ -61,7 +68,7 @@ class LockWatcher:
         if fd < 0:
             return False
         for folder in self.folders:
-            lib.inotify_add_watch(fd, os.fsencode(folder), IN_CREATE | IN_MOVED_TO)
+            lib.inotify_add_watch(fd, os.fsencode(folder), self.mask)
         self._fd = fd
         self._stop_r, self._stop_w = os.pipe()
         self._thread = threading.Thread(target=self._run, name="agenttui-locks", daemon=True)
@@ -99,8 +106,14 @@ class LockWatcher:
                 name = data[i + _EVENT.size:i + _EVENT.size + length].rstrip(b"\0")
                 i += _EVENT.size + length
                 self.events += 1
-                if name.endswith(b".lock"):
+                if name.endswith(self.suffix):
                     lock = name.decode("utf-8", "replace")
             if lock is not None:
                 with contextlib.suppress(Exception):  # the reader must not die with a scan
                     self.on_lock(lock)  # one scan per read, at once, on this thread
+
+
+def journal_watcher(folder: Path, on_change: Callable[[str], object]) -> LockWatcher:
+    """A watcher of agenttui's journal (``journal.jsonl`` appended to in *folder*): the hook events
+    of agents show at once rather than at the next tick."""
+    return LockWatcher([folder], on_change, mask=IN_MODIFY | IN_CREATE | IN_MOVED_TO, suffix=b"journal.jsonl")

@@ -12,6 +12,7 @@ screen keeps its parts until it is scrolled into view; covered panes wait for th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Container
@@ -22,6 +23,7 @@ from textual.containers import VerticalScroll
 
 from ...core import journal
 from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, urgency
+from ...core.inotify import LockWatcher, journal_watcher
 from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
 from ...core.supervisor import Supervisor
@@ -60,6 +62,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.states = StateTracker()
         self.hooks: dict[str, tuple[str, str, float]] = {}
         self._journal_offset = 0
+        self._journal_watch: LockWatcher | None = None
+        self._journal_due = False
         self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
 
     # ---------------------------------------------------------------- panes
@@ -141,6 +145,36 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         if self.live:
             self.set_interval(TICK, self.tick)
             self.arm_sampler(0.05)
+            self._watch_journal()
+
+    def _watch_journal(self) -> None:
+        """Hook events (a Claude Code session asking for permission, stopping) show at once: the
+        journal's appends wake the state update (its own inotify thread; the tick stays the fallback)."""
+        folder = self.sup.paths.agenttui_dir
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        app = self.app
+
+        def changed(_name: str) -> None:
+            with contextlib.suppress(Exception):  # the app may be closing
+                app.call_from_thread(self._journal_changed)
+
+        self._journal_watch = journal_watcher(folder, changed)
+        self._journal_watch.start()
+
+    def _journal_changed(self) -> None:
+        if not self._journal_due:  # coalesce a burst of appends into one update
+            self._journal_due = True
+            self.set_timer(0.02, self._journal_update)
+
+    def _journal_update(self) -> None:
+        self._journal_due = False
+        self.update_states()
+
+    def on_unmount(self) -> None:
+        if self._journal_watch is not None:
+            self._journal_watch.stop()
+            self._journal_watch = None
 
     def tick(self) -> None:
         now = time.time()
