@@ -24,16 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_guard import make_repo  # noqa: E402
 from tests.realclient.test_real_claude import find_claude, namespace_prefix  # noqa: E402
 
 LINE = re.compile(r"Hooks: PreToolUse:Agent \[(?P<cmd>[^\]]*)\] finished with status \d+ \((?P<ms>\d+)ms\)")
 
 
 def run(tmp: Path, claude: str, n: int, settings: dict[str, object] | None) -> list[int]:
-    repo = tmp / "repo"
-    repo.mkdir()
-    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "init"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    repo = make_repo(tmp, "repo")
     out = tmp / "out"
     home = out / "home"
     (home / ".claude").mkdir(parents=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +26,8 @@ from agenttui.core import journal  # noqa: E402
 from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.widgets.pane_grid import PaneGrid  # noqa: E402
-
-
-def p(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))]
+from bench.bench_guard import git, make_repo  # noqa: E402
+from bench.bench_guard import pct as p  # noqa: E402
 
 
 async def trials(repo: Path, wt: Path, n: int) -> tuple[list[float], list[float]]:
@@ -69,12 +65,9 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=30)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:
-        repo = Path(t) / "repo"
-        repo.mkdir()
-        for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "init"]):
-            subprocess.run(["git", "-C", str(repo), *args], check=True)
+        repo = make_repo(Path(t), "repo")
         wt = Path(t) / "w1"
-        subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "-b", "w1", str(wt)], check=True)
+        git(repo, "worktree", "add", "-q", "-b", "w1", str(wt))
         fast, raw = asyncio.run(trials(repo, wt, a.trials))
         original = PaneGrid._watch_journal
         PaneGrid._watch_journal = lambda self: None  # type: ignore[method-assign]
