@@ -120,7 +120,7 @@ class MockApi:
                     self.send(200, "text/event-stream", data)
                     return
                 msg = {"id": "msg_mock", "type": "message", "role": "assistant", "model": body.get("model"),
-                       "content": [b if b["type"] == "text" else {**b} for b in blocks],
+                       "content": blocks,
                        "stop_reason": stop, "stop_sequence": None,
                        "usage": {"input_tokens": 10, "output_tokens": 5}}
                 self.send(200, "application/json", json.dumps(msg).encode())

@@ -202,7 +202,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                 if p.agent_name in retitled:
                     p.relabel()
         focused = self.focused_pane()
-        moved = False
+        attention_changed = False
         for p in self.panes:
             r = p.run
             latest = p.activity.latest[0].time if p.activity.latest else None
@@ -215,10 +215,10 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                                                  focused=p is focused)
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
-                moved = True
+                attention_changed = True
                 if changed:
                     self.post_message(AgentStateChanged(p.agent_name, state.state, state.reason, p is focused))
-        if moved and self.by_urgency:
+        if attention_changed and self.by_urgency:
             self.reorder()
 
     def next_attention(self) -> bool:
