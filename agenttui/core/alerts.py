@@ -20,6 +20,8 @@ class Alert:
     suspects: tuple[str, ...] = ()
     suspect_pids: tuple[int, ...] = ()
     agents: tuple[str, ...] = ()  # agents among the suspects
+    snapshot: str | None = None  # a threatened agent worktree: the snapshot that restores it
+    worktree: str | None = None
 
     def line(self) -> str:
         who = f" — suspects: {', '.join(self.suspects)}" if self.suspects else ""

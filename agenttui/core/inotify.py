@@ -117,3 +117,109 @@ def journal_watcher(folder: Path, on_change: Callable[[str], object]) -> LockWat
     """A watcher of agenttui's journal (``journal.jsonl`` appended to in *folder*): the hook events
     of agents show at once rather than at the next tick."""
     return LockWatcher([folder], on_change, mask=IN_MODIFY | IN_CREATE | IN_MOVED_TO, suffix=b"journal.jsonl")
+
+
+IN_OPEN = 0x00000020
+IN_MOVED_FROM = 0x00000040
+IN_DELETE = 0x00000200
+IN_DELETE_SELF = 0x00000400
+IN_MOVE_SELF = 0x00000800
+IN_IGNORED = 0x00008000
+
+
+class FolderWatch:
+    """Raw inotify over folders added and removed while it runs: *on_events* gets each read's
+    events as ``(folder, mask, name)`` on this watcher's thread, at once."""
+
+    def __init__(self, on_events: Callable[[list[tuple[str, int, str]]], object], *,
+                 name: str = "agenttui-folders") -> None:
+        self.on_events = on_events
+        self.name = name
+        self._fd = -1
+        self._stop_r, self._stop_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._folders: dict[int, str] = {}  # watch descriptor -> folder
+        self._wds: dict[str, int] = {}
+
+    def start(self) -> bool:
+        lib = _lib()
+        if lib is None or self._thread is not None:
+            return False
+        fd = lib.inotify_init1(IN_CLOEXEC | IN_NONBLOCK)
+        if fd < 0:
+            return False
+        self._fd = fd
+        self._stop_r, self._stop_w = os.pipe()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        return True
+
+    def add(self, folder: str, mask: int) -> bool:
+        lib = _lib()
+        if lib is None or self._fd < 0:
+            return False
+        wd = lib.inotify_add_watch(self._fd, os.fsencode(folder), mask)
+        if wd < 0:
+            return False
+        with self._lock:
+            self._folders[wd], self._wds[folder] = folder, wd
+        return True
+
+    def remove(self, folder: str) -> None:
+        lib = _lib()
+        with self._lock:
+            wd = self._wds.pop(folder, None)
+            if wd is not None:
+                self._folders.pop(wd, None)
+        if lib is not None and wd is not None and self._fd >= 0:
+            lib.inotify_rm_watch(self._fd, wd)
+
+    @property
+    def folders(self) -> list[str]:
+        with self._lock:
+            return list(self._wds)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        os.write(self._stop_w, b"x")
+        self._thread.join(timeout=2)
+        self._thread = None
+        for fd in (self._fd, self._stop_r, self._stop_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fd = -1
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        poller.register(self._stop_r, select.POLLIN)
+        while True:
+            ready = {fd for fd, _ in poller.poll()}
+            if self._stop_r in ready:
+                return
+            try:
+                data = os.read(self._fd, 64 * 1024)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
+            events: list[tuple[str, int, str]] = []
+            i = 0
+            with self._lock:
+                while i + _EVENT.size <= len(data):
+                    wd, mask, _cookie, length = _EVENT.unpack_from(data, i)
+                    name = data[i + _EVENT.size:i + _EVENT.size + length].rstrip(b"\0")
+                    i += _EVENT.size + length
+                    folder = self._folders.get(wd)
+                    if folder is None:
+                        continue
+                    if mask & IN_IGNORED:  # the folder is gone: its watch went with it
+                        self._folders.pop(wd, None)
+                        if self._wds.get(folder) == wd:
+                            del self._wds[folder]
+                    events.append((folder, mask, name.decode("utf-8", "surrogateescape")))
+            if events:
+                with contextlib.suppress(Exception):  # the reader must not die with a handler
+                    self.on_events(events)

@@ -42,6 +42,8 @@ MAIN: tuple[Action, ...] = (
            help="Jump to the next agent that needs input, then to the ones done and not yet seen"),
     Action("u", "urgency", "Urgent first", show=False, palette="Order agents by urgency / by plan",
            help="Toggle the grid's order: who needs you first (needs input, done unseen, working, idle)"),
+    Action("R", "restore_worktree", "Restore worktree", palette="Restore a threatened agent worktree",
+           help="Put back the agent worktree another process deleted or reset, from its last snapshot"),
     Action("r", "recover", "Recovery", palette="Recovery", help="Stashes, branches and worktrees"),
     Action("q", "app.quit", "Quit"),
     Action("left", "move(-1, 0)", "Left", show=False),

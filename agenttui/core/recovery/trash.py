@@ -94,6 +94,14 @@ def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str,
     return ref
 
 
+def backup_into_trash(paths: RepoPaths, kind: str, sha: str, description: str, meta: dict[str, Any]) -> str:
+    """Put *sha* in the trash as a new entry (restorable with ``agenttui restore ID``): its id."""
+    entry = new_id()
+    _backup(paths, entry, kind, sha)
+    _record(paths, "trash", id=entry, kind=kind, sha=sha, description=description, meta=meta)
+    return entry
+
+
 def _unbackup(paths: RepoPaths, ref: str) -> None:
     gitcmd.run(paths.common_dir, ["update-ref", "-d", ref], check=False)
 

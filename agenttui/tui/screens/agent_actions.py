@@ -30,6 +30,9 @@ class AgentActions:
             if pane is not None:
                 pane.refresh_title()
 
+    def action_restore_worktree(self) -> None:
+        self.guard_panel.restore_threatened()
+
     def action_stop(self) -> None:
         self._on_targets(self.sup.stop)
 

@@ -31,6 +31,7 @@ from ..literal import fmt
 from ..messages import (
     AgentsChanged,
     AgentStateChanged,
+    FileActivity,
     ForwardsWorkerFailures,
     GuardAlerts,
     GuardState,
@@ -183,6 +184,9 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         msg.stop()
         self.guard_panel.add_alerts(msg.alerts)
 
+    def on_file_activity(self, msg: FileActivity) -> None:
+        self.guard_panel.activity(list(msg.batch))  # bursts in agent worktrees end in snapshots
+
     def on_show_alert(self, msg: ShowAlert) -> None:
         self.app.push_screen(AlertModal(msg.alert))
 
@@ -214,7 +218,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.refresh_header()
         c = self.sup.gate.confirmation
         self.binding_state = (id(c) if c else None, self.sup.fired, self.firing, self.sup.plan.fingerprint,
-                              self.guard_panel.armed, self.sup.counts())
+                              self.guard_panel.armed, self.sup.counts(), bool(self.guard_panel.threats))
 
     @work(thread=True, exclusive=True, group="reap", exit_on_error=False)
     def _reap(self) -> None:
@@ -280,6 +284,8 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             return bool(p is not None and p.run.tmux is not None)
         if action in ("stop", "pause"):
             return True if self.grid.focused_pane() is not None or self.guard_panel.alert_agents() else None
+        if action == "restore_worktree":  # (hidden from the footer until a worktree is threatened)
+            return self.guard_panel.threatened() is not None
         if action in ("shell", "review", "land"):
             return True if self.grid.focused_pane() is not None else None
         return True

@@ -20,10 +20,13 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ...core import snapshots
 from ...core.errors import AgentTuiError
 from ...core.guard import Alert, Guard
 from ...core.guardwatch import POLL, Coverage, GuardWatch, coverage
 from ...core.recovery import baseline
+from ...core.sentinel import KIND as THREAT
+from ...core.sentinel import WorktreeKeeper
 from ...core.supervisor import Supervisor
 from ..messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 
@@ -51,10 +54,65 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._feed_drawn = 0.0
         self._feed_timer: object | None = None
         self.border_title = "Guard: disarmed"
+        self.threats: dict[str, Alert] = {}  # agent -> the alert about its threatened worktree
+        self.keeper: WorktreeKeeper | None = None
 
     def on_mount(self) -> None:
         if self.live:
             self.set_interval(POLL, self.poll)
+            # agent worktrees: snapshots after bursts, outsiders named (core threads of its own)
+            self.keeper = WorktreeKeeper(self.sup.paths, self._agent_worktrees,
+                                         lambda alert: self.post_message(GuardAlerts([alert])),
+                                         launched=self._launched)
+            self.keeper.start()
+
+    def on_unmount(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
+
+    def _agent_worktrees(self) -> dict[str, Path]:
+        """(called from the keeper's thread: a copy of the runs, never a widget)"""
+        main = self.sup.main_checkout
+        return {name: r.worktree for name, r in list(self.sup.runs.items())
+                if r.worktree is not None and r.worktree != main}
+
+    def activity(self, roots: list[Path]) -> None:
+        """File events in agent worktrees (the grid's watcher): bursts end in snapshots."""
+        if self.keeper is not None:
+            self.keeper.activity(roots)
+
+    # ---------------------------------------------------------------- restore
+    def threatened(self) -> Alert | None:
+        """The alert to restore from: the highlighted one when it is a threat, else the newest."""
+        a = self.highlighted_alert() if self.has_focus else None
+        if a is not None and a.kind == THREAT and a.snapshot:
+            return a
+        live = [t for t in self.threats.values() if t.snapshot]
+        return max(live, key=lambda t: t.id) if live else None
+
+    def restore_threatened(self) -> None:
+        alert = self.threatened()
+        if alert is None or not alert.snapshot:
+            self.post_message(Notice("no threatened agent worktree to restore"))
+            return
+        self._restore_worker(alert)
+
+    @work(thread=True, group="guard-restore", exit_on_error=False)
+    def _restore_worker(self, alert: Alert) -> None:
+        agent = alert.agents[0] if alert.agents else ""
+        try:
+            said = snapshots.restore(self.sup.paths, snapshots.find(self.sup.paths, str(alert.snapshot)))
+        except (AgentTuiError, OSError) as exc:
+            why = exc.message if isinstance(exc, AgentTuiError) else str(exc)
+            self.post_message(Notice(f"cannot restore {alert.worktree}: {why}", error=True))
+            return
+        if self.keeper is not None:
+            self.keeper.restored(agent)
+        self.app.call_from_thread(self._restored, agent)
+        self.post_message(Notice(said))
+
+    def _restored(self, agent: str) -> None:
+        self.threats.pop(agent, None)
 
     # ---------------------------------------------------------------- arming
     @property
@@ -196,6 +254,8 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             if old is not None and old.suspects and not a.suspects:
                 a = replace(a, suspects=old.suspects, suspect_pids=old.suspect_pids, agents=old.agents)
             self.alerts[a.id] = a
+            if a.kind == THREAT and a.agents:
+                self.threats[a.agents[0]] = a
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.pop(next(iter(self.alerts)))
         now = time.monotonic()
@@ -209,7 +269,8 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
                 more = f" (+{len(fresh) - 1} more in the feed)" if len(fresh) > 1 else ""
                 self.notify(fresh[0].text + more, title="guard", severity="warning", timeout=6, markup=False)
             self.app.bell()
-            suspects = [a for a in fresh if a.kind != "overlap"]  # overlaps are not main-checkout events
+            # overlaps and agent-worktree threats are not main-checkout events (and name their own)
+            suspects = [a for a in fresh if a.kind not in ("overlap", THREAT)]
             if suspects:
                 self._suspects_worker(suspects)
 

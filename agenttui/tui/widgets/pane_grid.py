@@ -317,8 +317,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         finally:
             stop.set()
 
-    def on_file_activity(self, msg: FileActivity) -> None:
-        msg.stop()
+    def on_file_activity(self, msg: FileActivity) -> None:  # (it bubbles on: the guard snapshots)
         by_root = {p.run.worktree: p for p in self.panes if p.run.worktree is not None}
         alerts = []
         for root, changes in msg.batch.items():
