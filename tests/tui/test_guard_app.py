@@ -129,3 +129,29 @@ async def test_degraded_coverage_is_said_in_the_header(repo: Path, monkeypatch: 
         gate = str(app.query_one("#gate").render())
         assert "degraded coverage" in gate and "max_user_watches is 10" in gate and "vendor" in gate
         assert "DEGRADED" in str(app.query_one(GuardPanel).border_title)
+
+
+async def test_an_agent_worktree_deleted_from_outside_is_restored_with_one_key(repo: Path, tmp_path: Path) -> None:
+    wt = tmp_path / "wt" / "impl"
+    git(repo, "worktree", "add", "-q", "-b", "agent/impl", str(wt))
+    for i in range(150):
+        (wt / f"work{i}.py").write_text(f"print({i})\n")
+    before = sorted(p.name for p in wt.iterdir())
+    app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
+    async with app.run_test(size=(140, 44)) as pilot:
+        panel = app.main_screen.guard_panel
+        keeper = panel.keeper
+        assert keeper is not None
+        await until(pilot, lambda: keeper.restorable("impl") is not None, what="the first snapshot")
+        assert app.main_screen.check_action("restore_worktree", ()) is False  # control: nothing to restore
+        subprocess.run(["sh", "-c", f"rm -rf {wt}"], cwd=tmp_path, check=True)
+        await until(pilot, lambda: "impl" in panel.threats, what="the threat alert")
+        alert = panel.threats["impl"]
+        assert "rm -rf" in alert.text and "R restores snapshot" in alert.text
+        assert app.main_screen.check_action("restore_worktree", ()) is True
+        await pilot.press("R")
+        await until(pilot, lambda: any("restored" in s and str(wt) in s for s in app.main_screen.said),
+                    what="the restore's notice")
+        assert "impl" not in panel.threats
+    assert sorted(p.name for p in wt.iterdir()) == before
+    assert (wt / "work7.py").read_text() == "print(7)\n"
