@@ -38,10 +38,13 @@ class Actor:
     cmdline: tuple[str, ...] = ()
     via: str = "unknown"  # "process", "hook", "reflog" or "unknown"
     time: float = field(default=0.0, compare=False)
+    worktree: str | None = None  # the agent worktree it or an ancestor works in
+    escaped: bool = False  # ... while it works outside that worktree: an agent acting outside its own
 
     def to_json(self) -> dict[str, Any]:
-        return {"agent": self.agent, "pid": self.pid, "ancestry": list(self.ancestry),
-                "cmdline": list(self.cmdline), "via": self.via}
+        d = {"agent": self.agent, "pid": self.pid, "ancestry": list(self.ancestry),
+             "cmdline": list(self.cmdline), "via": self.via}
+        return {**d, "worktree": self.worktree, "escaped": self.escaped} if self.worktree else d
 
 
 UNKNOWN = Actor(None, None)
@@ -73,8 +76,40 @@ def _agent_of(pid: int) -> str | None:
     return None
 
 
-def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process") -> Actor:
-    """The actor for a live *pid*: its ancestry up to init, its command line, its agent."""
+SESSION_ROOTS = (b"tmux", b"screen", b"sshd", b"systemd", b"init", b"login", b"zellij")
+
+
+def worktree_of(path: str, common: str) -> str | None:
+    """The linked worktree of this repository that *path* lies in (its root), found on disk: the
+    nearest folder above with a ``.git`` file pointing into ``<common>/worktrees/`` (no git run)."""
+    admin = common.rstrip(os.sep) + os.sep + "worktrees" + os.sep
+    d = path.rstrip(os.sep) or os.sep
+    for _ in range(64):
+        raw = _read(os.path.join(d, ".git")) if not os.path.isdir(os.path.join(d, ".git")) else None
+        if raw and raw.startswith(b"gitdir:"):
+            target = os.path.normpath(os.path.join(d, raw[7:].strip().decode("utf-8", "surrogateescape")))
+            return d if (target + os.sep).startswith(admin) else None
+        if os.path.isdir(os.path.join(d, ".git")):
+            return None  # a main checkout (or another repository) comes first
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+    return None
+
+
+def _cwd(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None
+
+
+def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process", *,
+                     common: str | None = None, names: dict[str, str] | None = None) -> Actor:
+    """The actor for a live *pid*: its ancestry up to init, its command line, its agent — from a
+    pid agenttui launched, ``AGENTTUI_AGENT``, or (with *common*) the agent worktree an ancestor's
+    cwd is in (*names*: worktree root -> agent name; else the folder's name, as panes name them)."""
     chain: list[int] = []
     p: int | None = pid
     agent = None
@@ -85,7 +120,18 @@ def describe_process(pid: int, launched: dict[int, str] | None = None, via: str 
         p = _ppid(p)
     raw = _read(f"/proc/{pid}/cmdline") or b""
     cmdline = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
-    return Actor(agent, pid, tuple(chain), cmdline, via, time.time())
+    worktree, escaped = None, False
+    if common is not None:
+        for i, q in enumerate(chain):
+            if (_read(f"/proc/{q}/comm") or b"").strip().startswith(SESSION_ROOTS):
+                break  # a terminal multiplexer's server: its cwd says nothing of the agents under it
+            cwd = _cwd(q)
+            worktree = worktree_of(cwd, common) if cwd else None
+            if worktree:
+                agent = agent or (names or {}).get(worktree) or os.path.basename(worktree)
+                escaped = i > 0  # its shell is in the worktree, the process itself works elsewhere
+                break
+    return Actor(agent, pid, tuple(chain), cmdline, via, time.time(), worktree, escaped)
 
 
 SLACK = 32  # pids allocated just before the last scan that are looked at again (a git still starting)
@@ -130,9 +176,11 @@ def _recent_range(since: int, last: int) -> list[int] | None:
 
 class ActorFinder:
     def __init__(self, roots: list[Path], launched: Callable[[], dict[int, str]] = dict,
-                 lock_dirs: list[Path] | None = None) -> None:
+                 lock_dirs: list[Path] | None = None, *, common: Path | None = None,
+                 names: Callable[[], dict[str, str]] = dict,
+                 on_capture: Callable[[Actor], object] | None = None) -> None:
         self.roots = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
-        self.names = tuple(str(r).rstrip(os.sep) for r in roots)
+        self.root_names = tuple(str(r).rstrip(os.sep) for r in roots)
         self.launched = launched
         self.own = os.getpid()
         self.watermark = 0
@@ -145,6 +193,9 @@ class ActorFinder:
         self.lock_dirs = lock_dirs or []
         self._locks: LockWatcher | None = None
         self._switch: float | None = None
+        self.common = str(common) if common is not None else None
+        self.names = names  # agent worktree root -> agent name
+        self.on_capture = on_capture  # each new capture, on the scanning thread
 
     # ------------------------------------------------------------ the threads
     def start(self) -> None:
@@ -199,10 +250,14 @@ class ActorFinder:
             cwd = os.readlink(f"/proc/{pid}/cwd").rstrip(os.sep) + os.sep
         except OSError:
             return False
-        if cwd.startswith(self.roots):
-            return True
         raw = _read(f"/proc/{pid}/cmdline") or b""
-        return any(a.decode("utf-8", "replace").rstrip(os.sep) in self.names for a in raw.split(b"\0"))
+        if any(a.decode("utf-8", "replace").rstrip(os.sep) in self.root_names for a in raw.split(b"\0")):
+            return True
+        # a git working in an agent worktree (nested in the checkout or not) works on that worktree,
+        # but the stash is shared by every worktree: a stash command there changes everyone's
+        if not (self.common and worktree_of(cwd, self.common)):
+            return cwd.startswith(self.roots)
+        return b"stash" in raw.split(b"\0")
 
     def _is_ours(self, pid: int) -> bool:
         return _ppid(pid) == self.own  # agenttui's own git calls are nobody's mutation
@@ -214,8 +269,8 @@ class ActorFinder:
         if candidates is None:  # no /proc/loadavg, or too many new pids: look at all of them
             pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
             candidates = _recent(pids, self.watermark, last) if last is not None else pids
-        found = [describe_process(p, self.launched()) for p in candidates
-                 if p != self.own and self._working_here(p) and not self._is_ours(p)]
+        found = [describe_process(p, self.launched(), common=self.common, names=self.names())
+                 for p in candidates if p != self.own and self._working_here(p) and not self._is_ours(p)]
         if last is not None:
             self.watermark = last
         now = time.time()
@@ -224,9 +279,13 @@ class ActorFinder:
             known = {a.pid for a in kept if a.cmdline}
             # a process caught twice keeps its first capture: by the second it may be exiting
             # (an empty command line), and its first says what it was doing
-            self.captured = kept + [a for a in found if a.pid not in known and a.cmdline]
+            fresh = [a for a in found if a.pid not in known and a.cmdline]
+            self.captured = kept + fresh
             self.scans += 1
             self.scan_time += time.perf_counter() - t0
+        if self.on_capture is not None:
+            for a in fresh:
+                self.on_capture(a)
         return found
 
     def recent(self, since: float) -> list[Actor]:

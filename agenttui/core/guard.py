@@ -21,18 +21,20 @@ from pathlib import Path
 
 import psutil
 
-from . import journal
+from . import escapes, journal
 from . import repo as gitrepo
-from .actors import ActorFinder
+from .actors import Actor, ActorFinder
 from .alerts import Alert, new_alert
 from .checkout import PARTS, CheckoutSnapshot, diff_snapshots, record_diff, take_snapshot
 from .errors import GitError
 from .ledger import Ledger
 from .models import RepoPaths
+from .outsiders import READ_ONLY, describe, git_verb
 from .procs import processes_in
 
 LOCK_ALERT_AFTER = 3.0  # seconds index.lock may be held before it is an alert
 BURST = 0.5  # file events closer than this are one alert
+SAME_ESCAPE = 10.0  # s: further git processes of an agent caught outside its worktree are the same act
 ALERT_PATHS = 250  # an alert of a big burst shows its first and its latest paths (the ledger has all)
 
 
@@ -63,6 +65,9 @@ class Guard:
         self.ignore = ignore
         self.plan_branches = plan_branches
         self.branch_owners: dict[str, str] = {}  # agent branches -> agent (whose stash was taken)
+        self.worktree_names: Callable[[], dict[str, str]] = dict  # agent worktree root -> agent name
+        self.on_escape: Callable[[Alert], object] | None = None  # an agent caught acting outside
+        self._escaped_at: dict[str, float] = {}
         self.plan_worktrees = frozenset(os.path.normpath(p) for p in plan_worktrees)
         self.armed = False
         self.last: CheckoutSnapshot | None = None
@@ -93,10 +98,28 @@ class Guard:
         self._burst = None
         common = self.paths.common_dir
         self.actors = ActorFinder([self.main, common], self.launched,
-                                  lock_dirs=[common, common / "refs", common / "refs" / "heads", self.paths.git_dir])
+                                  lock_dirs=[common, common / "refs", common / "refs" / "heads", self.paths.git_dir],
+                                  common=common, names=self.worktree_names, on_capture=self._captured)
         self.actors.start()
         self.ledger = Ledger(self.paths, self.main, head_ref=self.last.head_ref, actor=self.actors.best)
         self.ledger.start()
+
+    def _captured(self, actor: Actor) -> None:
+        """(the scanning thread) A git working on the main checkout whose shell is in an agent's
+        worktree: that agent acts outside it, through a script the tool call did not show."""
+        verb = git_verb(actor.cmdline)
+        if not actor.escaped or actor.worktree is None or verb is None or verb in READ_ONLY:
+            return
+        now = time.time()
+        if now - self._escaped_at.get(actor.worktree, 0.0) < SAME_ESCAPE:
+            return  # one alert per escape: git's own child processes are the same act
+        self._escaped_at[actor.worktree] = now
+        reason = escapes.mark(self.paths, actor, f"`{' '.join(actor.cmdline)[:160]}`")
+        alert = new_alert("escape", reason + "; its shell tools are refused until you announce again",
+                          agents=(actor.agent,) if actor.agent else (), suspects=(describe(actor),),
+                          suspect_pids=(actor.pid,) if actor.pid else ())
+        if self.on_escape is not None:
+            self.on_escape(alert)
 
     def disarm(self) -> None:
         self.armed = False

@@ -130,6 +130,9 @@ class Supervisor:
     def announce(self) -> Verdict:
         facts = gather_facts(self.paths, self.plan)
         self.verdict = verify(self.plan, facts)
+        from . import escapes
+
+        escapes.clear(self.paths)  # announcing again releases agents caught outside their worktree
         from .recovery import baseline
 
         self._journal("announce", ok=self.verdict.ok, announcement=self.verdict.announcement,

@@ -15,6 +15,7 @@ thread's own calls (no ``agent_id``) and read-only work pass.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -34,6 +35,25 @@ _TARGETS = [
 ]
 _STASH = re.compile(r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?")
 LIVE = 3600.0  # s: a SubagentStart without its SubagentStop for this long is taken as gone
+
+
+SHELL_TOOLS = ("Bash", "PowerShell", "Monitor")
+
+
+def escape_marker(common: str, worktree: str) -> str:
+    """Where the guard leaves word that the agent of *worktree* changed the main checkout from a
+    script (``<common>/agenttui/escaped/<key>.json``): its shell tools are refused from then on."""
+    key = hashlib.sha1(os.path.normpath(worktree).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return os.path.join(common, "agenttui", "escaped", key + ".json")
+
+
+def _escaped(common: str, own: str) -> str | None:
+    try:
+        with open(escape_marker(common, own), encoding="utf-8") as fh:
+            rec = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return str(rec.get("reason") or "it changed the main checkout") if isinstance(rec, dict) else None
 
 
 def _git(cwd: str, *args: str) -> str | None:
@@ -109,6 +129,11 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
     main = os.path.dirname(common) if common.endswith("/.git") else own
     isolated = os.path.normpath(own) != os.path.normpath(main)
     who = f"subagent {payload.get('agent_type') or payload.get('agent_id')}"
+    if isolated and tool in SHELL_TOOLS and common:
+        seen = _escaped(common, own)  # the guard caught it acting outside through a script
+        if seen is not None:
+            return (f"agenttui: {who} lost its shell: {seen}. Work inside {own} with Write/Edit; the user "
+                    "releases it by announcing again")
     if tool in ("Write", "Edit", "NotebookEdit"):
         targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
         targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]

@@ -10,7 +10,8 @@ import pytest
 from agenttui.core import guard as g
 from agenttui.core import repo as gitrepo
 from agenttui.core.guardwatch import coverage
-from tests.conftest import git, make_repo
+from agenttui.core.alerts import Alert
+from tests.conftest import git, make_repo, wait_for
 
 
 @pytest.fixture
@@ -158,8 +159,8 @@ def test_suspects_mark_agents(armed: tuple[Path, g.Guard]) -> None:
         def child() -> int | None:
             import psutil
 
-            kids = psutil.Process(parent.pid).children()
-            return kids[0].pid if kids else None
+            kids = [k for k in psutil.Process(parent.pid).children() if k.name() == "sleep"]
+            return kids[0].pid if kids else None  # (forked but not yet exec'd: still named sh)
 
         from tests.conftest import wait_for
 
@@ -209,3 +210,44 @@ def test_a_stash_from_an_agents_worktree_dropped_names_its_owner(tmp_path: Path)
         assert "made in agent 'alice''s worktree (branch agents/alice)" in theirs.text
     finally:
         gd.disarm()
+
+
+def test_a_script_run_from_an_agents_worktree_that_stashes_the_checkout_is_caught(tmp_path: Path) -> None:
+    """No tool-call hook can read what ``sh tidy.sh`` does; the guard sees the git process working on
+    the main checkout, its shell in an agent's worktree: revoked, marked, the agent's shell refused.
+    Control: the same script run by the user from the main checkout is nobody's escape."""
+    from agenttui.core import escapes
+    from tests.hooks.test_toolguard import call
+
+    r = make_repo(tmp_path / "repo")
+    wt = r / ".claude" / "worktrees" / "agent-a1"
+    git(r, "worktree", "add", "-q", "-b", "worktree-agent-a1", str(wt))
+    script = f"cd {r} && git stash push -u -q -m tidy && echo tidied\n"
+    (wt / "tidy.sh").write_text(script)
+    (tmp_path / "tidy.sh").write_text(script)
+    gd = g.Guard(gitrepo.open_repo(r), r.resolve(), ignore=(".claude/*",))
+    caught: list[Alert] = []
+    gd.on_escape = caught.append
+    gd.arm()
+    paths = gitrepo.open_repo(r)
+    try:
+        assert call(wt, "Bash", {"command": "ls"}).startswith("allow")  # before: its shell works
+        (r / "file0.txt").write_text("the user's work in progress\n")
+        subprocess.run(["sh", "tidy.sh"], cwd=tmp_path, check=True, capture_output=True)  # the user's own
+        assert git(r, "stash", "list").count("tidy") == 1
+        (r / "file1.txt").write_text("more of the user's work\n")
+        assert caught == [] and escapes.active(paths) == []  # control: no agent involved
+        subprocess.run(["sh", "-c", "sh tidy.sh"], cwd=wt, check=True, capture_output=True)  # the agent's
+        assert git(r, "stash", "list").count("tidy") == 2  # (it really stashed the checkout)
+        wait_for(lambda: caught, what="the escape")
+    finally:
+        gd.disarm()
+    (alert,) = caught
+    assert alert.kind == "escape" and alert.agents == ("agent-a1",)
+    assert "from its worktree" in alert.text and "git stash push -u -q -m tidy" in alert.text
+    assert [m["agent"] for m in escapes.active(paths)] == ["agent-a1"]
+    refused = call(wt, "Bash", {"command": "ls"})
+    assert refused.startswith("deny") and "lost its shell" in refused and "git stash push" in refused
+    assert call(wt, "Write", {"file_path": f"{wt}/ok.txt", "content": "x"}) == "allow"  # work inside goes on
+    assert escapes.clear(paths) == ["agent-a1"]
+    assert call(wt, "Bash", {"command": "ls"}) == "allow"

@@ -55,6 +55,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._feed_timer: object | None = None
         self.border_title = "Guard: disarmed"
         self.threats: dict[str, Alert] = {}  # agent -> the alert about its threatened worktree
+        self.alerts_seen: set[int] = set()  # escape alerts already acted on
         self.keeper: WorktreeKeeper | None = None
 
     def on_mount(self) -> None:
@@ -152,6 +153,8 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             guard.branch_owners = {r.branch: name for name, r in self.sup.runs.items()
                                    if r.branch and r.worktree is not None and r.worktree != main}
             guard.plan_worktrees = frozenset(trees)
+            guard.worktree_names = lambda: {str(p): n for n, p in self._agent_worktrees().items()}
+            guard.on_escape = lambda alert: self.post_message(GuardAlerts([alert]))
             guard.ignore = self.sup.plan.guard_ignore
             guard.refresh_nested()
             guard.arm()
@@ -256,6 +259,11 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             self.alerts[a.id] = a
             if a.kind == THREAT and a.agents:
                 self.threats[a.agents[0]] = a
+            if a.kind == "escape" and a.id not in self.alerts_seen:  # "verified" is not true any more
+                self.alerts_seen.add(a.id)
+                if self.sup.gate.revoke(a.text):
+                    self.sup.journal("revoke", reason=a.text, agent=a.agents[0] if a.agents else None)
+                self.post_message(Notice(f"announcement revoked: {a.text}", error=True))
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.pop(next(iter(self.alerts)))
         now = time.monotonic()
