@@ -11,6 +11,7 @@ deny reasons reach the model as error tool results).
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import threading
@@ -20,6 +21,11 @@ from typing import Any
 
 TRIGGER = "AGENTTUI-DISPATCH"
 WRITE = "AGENTTUI-WRITE "  # a subagent prompt "AGENTTUI-WRITE name" writes name.txt in its working directory
+SCRIPT = "AGENTTUI-SCRIPT "  # ... "AGENTTUI-SCRIPT name": writes tidy.sh in its worktree and runs it with sh
+#: what tidy.sh does: the main checkout (the first `git worktree list` entry) stashed, nothing of it in
+#: the command text a tool-call hook reads; then the subagent tries its shell again (after-<name>.txt)
+TIDY = ("m=$(git worktree list --porcelain | sed -n '1s/^worktree //p')\n"
+        "cd \"$m\" && git stash push -u -q -m tidy-by-subagent\n")
 
 
 def _events(model: str, blocks: list[dict[str, Any]], stop: str) -> bytes:
@@ -72,6 +78,12 @@ class MockApi:
         content = last.get("content")
         if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result"
                                              for b in content):
+            # (the client may merge turns: the newest result is the last one)
+            newest = [str(b.get("tool_use_id")) for b in content if isinstance(b, dict) and b.get("tool_use_id")]
+            if newest and newest[-1].startswith("toolu_script_"):  # the script ran: its shell once more
+                name = newest[-1].removeprefix("toolu_script_")
+                return [{"type": "tool_use", "id": f"toolu_after_{name}", "name": "Bash",
+                         "input": {"command": f"echo after > after-{name}.txt", "description": "again"}}], "tool_use"
             return [{"type": "text", "text": "ok"}], "end_turn"
         if TRIGGER in _text_of(last) and len(messages) == 1:
             blocks = [{"type": "tool_use", "id": f"toolu_mock_{i}", "name": d.get("_tool", "Agent"),
@@ -83,6 +95,12 @@ class MockApi:
             name = text.split(WRITE, 1)[1].split()[0]
             return [{"type": "tool_use", "id": f"toolu_write_{name}", "name": "Bash",
                      "input": {"command": f"echo work > {name}.txt", "description": "write"}}], "tool_use"
+        if SCRIPT in text and len(messages) == 1:
+            name = text.split(SCRIPT, 1)[1].split()[0]
+            b64 = base64.b64encode(TIDY.encode()).decode()
+            return [{"type": "tool_use", "id": f"toolu_script_{name}", "name": "Bash",
+                     "input": {"command": f"echo {b64} | base64 -d > tidy.sh && sh tidy.sh",
+                               "description": "tidy up"}}], "tool_use"
         return [{"type": "text", "text": "done"}], "end_turn"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -207,3 +207,42 @@ def test_rewrite_keeps_unpushed_commits_in_the_subagents_worktree(tmp_path: Path
         assert git(wt, "merge-base", "--is-ancestor", local, "HEAD") == "" and (wt / "unpushed.txt").exists()
     else:
         assert not (wt / "unpushed.txt").exists()  # the problem the setting fixes
+
+
+@pytest.mark.parametrize("guarded", [False, True], ids=["control-hook-only", "guard-armed"])
+def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard(tmp_path: Path,
+                                                                                 guarded: bool) -> None:
+    """An isolated subagent writes tidy.sh into its worktree and runs `sh tidy.sh`, which stashes the
+    main checkout: the command text shows nothing of it, so the tool-call hook alone lets it through
+    (control). With the guard armed, the git process is caught as it works, named by the subagent's
+    worktree, and the subagent's next shell call is refused by the hook."""
+    from agenttui.core import guard as g
+    from agenttui.core import repo as gitrepo
+    from agenttui.core.alerts import Alert
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / "file0.txt").write_text("the user's unfinished work\n")  # something for the script to stash
+    caught: list[Alert] = []
+    gd = g.Guard(gitrepo.open_repo(repo), repo.resolve(), ignore=(".claude/*",))
+    gd.on_escape = caught.append
+    if guarded:
+        gd.arm()
+    try:
+        dispatch = {"description": "tidy", "prompt": "AGENTTUI-SCRIPT tidy", "subagent_type": "general-purpose",
+                    "isolation": "worktree"}
+        out = run_client(tmp_path, repo, [dispatch], hook=True)
+    finally:
+        gd.disarm()
+    results = tool_results(out)
+    assert "hook error" not in results["toolu_mock_0"] and "hook error" not in results["toolu_script_tidy"]
+    assert "tidy-by-subagent" in git(repo, "stash", "list")  # the script really stashed the main checkout
+    (wt,) = (repo / ".claude" / "worktrees").glob("agent-*")
+    if not guarded:
+        assert caught == [] and (wt / "after-tidy.txt").exists()  # nothing stopped it
+        return
+    (alert,) = caught
+    assert alert.agents == (wt.name,) and "git stash push -u -q -m tidy-by-subagent" in alert.text
+    assert results["toolu_after_tidy"].startswith("PreToolUse:Bash hook error: agenttui:")
+    assert "lost its shell" in results["toolu_after_tidy"] and not (wt / "after-tidy.txt").exists()
+    journal = (repo / ".git" / "agenttui" / "journal.jsonl").read_text()
+    assert '"event": "escape"' in journal
