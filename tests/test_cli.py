@@ -180,3 +180,22 @@ def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Pa
     finally:
         watch.terminate()
         watch.wait(10)
+
+
+def test_trash_lists_agent_snapshots_and_restore_puts_a_deleted_worktree_back(repo: Path, tmp_path: Path) -> None:
+    from agenttui.core import snapshots
+    from agenttui.core.repo import open_repo
+
+    wt = tmp_path / "impl"
+    git(repo, "worktree", "add", "-q", "-b", "agent/impl", str(wt))
+    (wt / "half-done.py").write_text("work = 1\n")
+    snap = snapshots.take(open_repo(str(repo)), "impl", wt)
+    assert snap is not None
+    subprocess.run(["rm", "-rf", str(wt)], check=True)
+    listed = run_cli("trash", str(repo))
+    assert listed.returncode == 0 and f"{snap.id}  snapshot" in listed.stdout
+    bad = run_cli("restore", "impl/000", cwd=repo)
+    assert bad.returncode == 2 and "no trash entry" in bad.stderr  # control: an unknown id restores nothing
+    res = run_cli("restore", snap.id, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert (wt / "half-done.py").read_text() == "work = 1\n" and "?? half-done.py" in git(wt, "status", "--short")

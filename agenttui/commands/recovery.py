@@ -17,16 +17,25 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 def cmd_trash(args: argparse.Namespace) -> int:
     from ..core.recovery import list_trash
+    from ..core.snapshots import list_snapshots
 
-    entries = list_trash(gitrepo.open_repo(args.repo))
-    if args.json:
-        print(json.dumps([e.to_json() for e in entries], ensure_ascii=False))
+    paths = gitrepo.open_repo(args.repo)
+    entries = list_trash(paths)
+    snaps = list_snapshots(paths)
+    if args.json:  # (a list of trash entries, as before; the snapshots carry kind "snapshot")
+        print(json.dumps([e.to_json() for e in entries] + [{**s.to_json(), "kind": "snapshot"} for s in snaps],
+                         ensure_ascii=False))
         return EXIT_OK
     if not entries:
         print("the trash is empty")
     for e in entries:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.time))
         print(f"{e.id}  {e.kind:<8}  {e.sha[:10]}  {when}  {e.description}")
+    if snaps:
+        print("agent worktree snapshots (agenttui restore ID puts a worktree back as it was):")
+    for sn in snaps:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(sn.time))
+        print(f"{sn.id}  snapshot  {sn.sha[:10]}  {when}  {sn.agent}: {sn.path}")
     return EXIT_OK
 
 
@@ -44,10 +53,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not ids:
         raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
     known = {e.id for e in list_trash(paths)}
-    unknown = [i for i in ids if i not in known]
+    from ..core import snapshots
+
+    snaps = {s.id: s for s in snapshots.list_snapshots(paths)} if not args.all else {}
+    unknown = [i for i in ids if i not in known and i not in snaps]
     if unknown:
         raise AgentTuiError(f"no trash entry {unknown[0]!r} (agenttui trash lists them)")
     failed = 0
+    for i in [i for i in ids if i in snaps]:  # an agent worktree put back from its snapshot
+        print(snapshots.restore(paths, snaps[i]))
+    ids = [i for i in ids if i not in snaps]
     for o in restore_many(paths, ids):
         print(o.message if o.ok else f"agenttui: error: {o.message}", file=sys.stdout if o.ok else sys.stderr)
         failed += not o.ok

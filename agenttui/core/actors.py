@@ -15,6 +15,7 @@ Nothing found: ``via: "unknown"`` — a name is never guessed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -106,7 +107,8 @@ def _cwd(pid: int) -> str | None:
 
 
 def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process", *,
-                     common: str | None = None, names: dict[str, str] | None = None) -> Actor:
+                     common: str | None = None, names: dict[str, str] | None = None,
+                     seen: tuple[tuple[str, ...], str] | None = None) -> Actor:
     """The actor for a live *pid*: its ancestry up to init, its command line, its agent — from a
     pid agenttui launched, ``AGENTTUI_AGENT``, or (with *common*) the agent worktree an ancestor's
     cwd is in (*names*: worktree root -> agent name; else the folder's name, as panes name them)."""
@@ -120,12 +122,14 @@ def describe_process(pid: int, launched: dict[int, str] | None = None, via: str 
         p = _ppid(p)
     raw = _read(f"/proc/{pid}/cmdline") or b""
     cmdline = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
+    if seen is not None and not cmdline:
+        cmdline = seen[0]  # (*seen*: command line and cwd read a moment ago; it is exiting now)
     worktree, escaped = None, False
     if common is not None:
         for i, q in enumerate(chain):
             if (_read(f"/proc/{q}/comm") or b"").strip().startswith(SESSION_ROOTS):
                 break  # a terminal multiplexer's server: its cwd says nothing of the agents under it
-            cwd = _cwd(q)
+            cwd = seen[1] if i == 0 and seen is not None else _cwd(q)
             worktree = worktree_of(cwd, common) if cwd else None
             if worktree:
                 agent = agent or (names or {}).get(worktree) or os.path.basename(worktree)
@@ -209,7 +213,18 @@ class ActorFinder:
                 self._locks = LockWatcher(self.lock_dirs, lambda _name: self.scan())
                 if not self._locks.start():
                     self._locks = None
+                self.watch_worktrees()
             self._switch = None
+
+    def watch_worktrees(self) -> None:
+        """Each linked worktree's admin folder too: a ``git stash pop`` there takes that worktree's
+        ``index.lock`` while it applies, long before it drops the shared stash and exits."""
+        if self._locks is None or self.common is None:
+            return
+        admin = Path(self.common) / "worktrees"
+        with contextlib.suppress(OSError):
+            for d in sorted(admin.iterdir()):
+                self._locks.add(d)
 
     @property
     def immediate(self) -> bool:
@@ -242,22 +257,25 @@ class ActorFinder:
             self.scan()
 
     # ------------------------------------------------------------ scanning
-    def _working_here(self, pid: int) -> bool:
+    def _working_here(self, pid: int) -> tuple[tuple[str, ...], str] | None:
+        """(command line, cwd) of a git working on this repository, else None."""
         comm = (_read(f"/proc/{pid}/comm") or b"").strip()
         if comm != b"git":
-            return False
+            return None
         try:
             cwd = os.readlink(f"/proc/{pid}/cwd").rstrip(os.sep) + os.sep
         except OSError:
-            return False
+            return None
         raw = _read(f"/proc/{pid}/cmdline") or b""
-        if any(a.decode("utf-8", "replace").rstrip(os.sep) in self.root_names for a in raw.split(b"\0")):
-            return True
+        args = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
+        seen = (args, cwd.rstrip(os.sep) or os.sep)
+        if any(a.rstrip(os.sep) in self.root_names for a in args):
+            return seen
         # a git working in an agent worktree (nested in the checkout or not) works on that worktree,
         # but the stash is shared by every worktree: a stash command there changes everyone's
         if not (self.common and worktree_of(cwd, self.common)):
-            return cwd.startswith(self.roots)
-        return b"stash" in raw.split(b"\0")
+            return seen if cwd.startswith(self.roots) else None
+        return seen if "stash" in args else None
 
     def _is_ours(self, pid: int) -> bool:
         return _ppid(pid) == self.own  # agenttui's own git calls are nobody's mutation
@@ -269,8 +287,9 @@ class ActorFinder:
         if candidates is None:  # no /proc/loadavg, or too many new pids: look at all of them
             pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
             candidates = _recent(pids, self.watermark, last) if last is not None else pids
-        found = [describe_process(p, self.launched(), common=self.common, names=self.names())
-                 for p in candidates if p != self.own and self._working_here(p) and not self._is_ours(p)]
+        found = [describe_process(p, self.launched(), common=self.common, names=self.names(), seen=seen)
+                 for p in candidates if p != self.own and not self._is_ours(p)
+                 and (seen := self._working_here(p)) is not None]
         if last is not None:
             self.watermark = last
         now = time.time()

@@ -218,6 +218,8 @@ class Guard:
             return []
         alerts = diff_snapshots(old, new, plan_branches=self.plan_branches,
                                 plan_worktrees=self.plan_worktrees, branch_owners=self.branch_owners)
+        if self.actors is not None:
+            alerts = [self._taker(a, read_at) if a.kind == "stash-drop" else a for a in alerts]
         if self.ledger is not None:
             self.ledger.head_entries(read_at)
             actors = self.actors
@@ -225,8 +227,22 @@ class Guard:
                         (lambda words: actors.best(read_at, words)) if actors is not None else None)
         if any(a.kind == "worktree-add" for a in alerts):
             self.refresh_nested()
+            if self.actors is not None:
+                self.actors.watch_worktrees()
         lock = self.check_lock(new.index_locked)
         return alerts + ([lock] if lock else [])
+
+    def _taker(self, alert: Alert, read_at: float) -> Alert:
+        """The stash is shared by every worktree: name the agent whose git took it (caught as it
+        ran, in its worktree or outside), beside the agent that made it."""
+        assert self.actors is not None
+        taker = self.actors.best(read_at, ("stash",))
+        if not taker.agent or taker.agent in alert.agents:
+            return alert
+        where = f" in its worktree {taker.worktree}" if taker.worktree and not taker.escaped else ""
+        return replace(alert, text=f"{alert.text}; taken by agent '{taker.agent}'{where} "
+                                   f"(pid {taker.pid}: {' '.join(taker.cmdline)[:120]})",
+                       agents=(*alert.agents, taker.agent))
 
     def _status(self) -> set[str]:
         try:

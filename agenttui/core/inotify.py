@@ -75,6 +75,14 @@ class LockWatcher:
         self._thread.start()
         return True
 
+    def add(self, folder: Path) -> bool:
+        """Watch one more folder (a worktree's admin folder that appeared since the start)."""
+        lib = _lib()
+        if lib is None or self._fd < 0 or str(folder) in self.folders or not os.path.isdir(folder):
+            return False
+        self.folders.append(str(folder))
+        return lib.inotify_add_watch(self._fd, os.fsencode(str(folder)), self.mask) >= 0
+
     def stop(self) -> None:
         if self._thread is None:
             return

@@ -251,3 +251,30 @@ def test_a_script_run_from_an_agents_worktree_that_stashes_the_checkout_is_caugh
     assert call(wt, "Write", {"file_path": f"{wt}/ok.txt", "content": "x"}) == "allow"  # work inside goes on
     assert escapes.clear(paths) == ["agent-a1"]
     assert call(wt, "Bash", {"command": "ls"}) == "allow"
+
+
+def test_an_agent_popping_another_agents_stash_is_alerted_with_both_names(tmp_path: Path) -> None:
+    """The stash reflog says whose branch a stash was made on; the git process caught as it drops it
+    says who took it.  Control: alice popping her own stash names her alone."""
+    r = make_repo(tmp_path / "repo")
+    wts = r / ".claude" / "worktrees"
+    for name in ("alice", "bob"):
+        git(r, "worktree", "add", "-q", "-b", f"agents/{name}", str(wts / name))
+    for i in range(2):
+        (wts / "alice" / "file0.txt").write_text(f"alice's work {i}\n")
+        git(wts / "alice", "stash", "push", "-q", "-m", f"alice-{i}")
+    gd = g.Guard(gitrepo.open_repo(r), r.resolve(), ignore=(".claude/*",))
+    gd.branch_owners = {"agents/alice": "alice", "agents/bob": "bob"}
+    gd.arm()
+    try:
+        subprocess.run(["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "alice", check=True,
+                       capture_output=True)
+        (own,) = [a for a in gd.on_git() if a.kind == "stash-drop"]
+        assert own.agents == ("alice",) and "taken by" not in own.text
+        subprocess.run(["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "bob", check=True,
+                       capture_output=True)
+        (taken,) = [a for a in gd.on_git() if a.kind == "stash-drop"]
+    finally:
+        gd.disarm()
+    assert taken.agents == ("alice", "bob") and "alice-0" in taken.text
+    assert "taken by agent 'bob' in its worktree" in taken.text and "git stash pop -q" in taken.text
