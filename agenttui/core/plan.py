@@ -37,7 +37,8 @@ SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
 GUARD_KEYS = {"ignore"}
 TOP_KEYS = {"agent", "settings", "guard", "land", "notify"}
 LAND_KEYS = {"check"}
-NOTIFY_KEYS = {"command"}
+NOTIFY_KEYS = {"command", "desktop"}
+DESKTOP = ("auto", "osc9", "osc777", "off")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -78,6 +79,7 @@ class Plan:
     fingerprint: str = field(default="")
     land_check: tuple[str, ...] | str | None = None  # [land] check: run on a landing's candidate
     notify_command: tuple[str, ...] | None = None  # [notify] command: run on an agent's state edge
+    notify_desktop: str = "auto"  # [notify] desktop: the terminal's own notification (OSC 9 / 777)
 
     @property
     def names(self) -> list[str]:
@@ -200,7 +202,10 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
 
     notify = data.get("notify", {})
     if not isinstance(notify, dict) or set(notify) - NOTIFY_KEYS:
-        raise err(table_lines.get("notify"), "'notify' must be a table with one key: command")
+        raise err(table_lines.get("notify"), "'notify' must be a table with the keys command and desktop")
+    notify_desktop = notify.get("desktop", "auto")
+    if notify_desktop not in DESKTOP:
+        raise err(table_lines.get("notify.desktop"), f"notify.desktop must be one of {', '.join(DESKTOP)}")
     notify_command = notify.get("command")
     if notify_command is not None and not (isinstance(notify_command, list) and notify_command
                                            and all(isinstance(c, str) for c in notify_command)):
@@ -305,6 +310,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         agent_nice=agent_nice,
         land_check=tuple(land_check) if isinstance(land_check, list) else land_check,
         notify_command=tuple(notify_command) if notify_command else None,
+        notify_desktop=str(notify_desktop),
         fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
     )
 

@@ -21,6 +21,9 @@ fixes, one that fails without the fix).
    rebuild).  See :class:`..widgets.footer.QuietFooter`.
 6. ``App._fatal_error``: the hook Textual calls inside the ``except`` that caught an unhandled
    exception; agenttui writes the traceback to a log and prints one line (see ``app.py``).
+7. ``App._driver.write``: the only way to put an escape sequence on the terminal between Textual's
+   own frames (``App.bell`` uses it for BEL): the desktop notification (OSC 9 / OSC 777) of an agent
+   needing the user.  Written through the driver it cannot land inside a frame's escape sequence.
 """
 
 from __future__ import annotations
@@ -114,3 +117,14 @@ FATAL_ERROR_HOOK = "_fatal_error"
 
 def has_fatal_error_hook() -> bool:
     return callable(getattr(App, FATAL_ERROR_HOOK, None))
+
+
+def write_escape(app: App[Any], sequence: str) -> bool:
+    """Write *sequence* to the terminal between frames (how ``App.bell`` writes BEL): False when
+    headless or when the driver's ``write`` has moved."""
+    driver = getattr(app, "_driver", None)
+    write = getattr(driver, "write", None)
+    if app.is_headless or not callable(write):
+        return False
+    write(sequence)
+    return True

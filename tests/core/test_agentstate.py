@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agenttui.core.agentstate import StateTracker, hook_signal, hooks_by_agent
 from agenttui.core.notify import Notifier
 from tests.conftest import wait_for
@@ -64,3 +66,33 @@ def test_notify_command_once_per_edge_and_never_for_the_focused_agent(tmp_path: 
     assert n.sent == [("auth", "needs-input"), ("auth", "done")]  # the command ran twice, not four times
     wait_for(lambda: log.exists() and len(log.read_text().splitlines()) == 2, what="two notifications")
     assert sorted(log.read_text().splitlines()) == ["auth done exited 0", "auth needs-input permission"]
+
+
+@pytest.mark.parametrize("env,setting,kind", [
+    ({"TERM_PROGRAM": "iTerm.app", "TERM": "xterm-256color"}, "auto", "osc9"),
+    ({"WT_SESSION": "x", "TERM": "xterm-256color"}, "auto", "osc9"),
+    ({"TERM": "foot"}, "auto", "osc777"),
+    ({"TERM": "xterm-256color", "VTE_VERSION": "7600"}, "auto", "osc777"),
+    ({"TERM": "xterm-256color"}, "auto", None),  # control: an unknown terminal gets no escape
+    ({"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/t,1,0"}, "auto", None),  # tmux: display-message instead
+    ({"TERM": "screen", "TMUX": "/tmp/t,1,0"}, "osc777", "osc777"),  # ... unless asked for by hand
+    ({"TERM_PROGRAM": "iTerm.app"}, "off", None),
+])
+def test_desktop_notification_only_where_the_terminal_shows_one(env: dict[str, str], setting: str,
+                                                               kind: str | None) -> None:
+    from agenttui.core.notify import desktop_kind
+
+    assert desktop_kind(env, setting) == kind
+
+
+def test_desktop_sequences_carry_the_text_without_control_characters() -> None:
+    from agenttui.core.notify import desktop_sequence
+
+    assert desktop_sequence("osc9", "agenttui", "auth needs input") == "\x1b]9;agenttui: auth needs input\x07"
+    assert desktop_sequence("osc777", "agenttui", "a;b\x07\x1b]0;pwned") == "\x1b]777;notify;agenttui;ab]0pwned\x07"
+    wrapped = desktop_sequence("osc9", "agenttui", "x", tmux=True)
+    assert wrapped == "\x1bPtmux;\x1b\x1b]9;agenttui: x\x07\x1b\\"
+    assert desktop_sequence(None, "agenttui", "x") is None
+    n = Notifier(desktop="osc9")
+    assert n.edge("auth", "needs-input", "permission prompt", now=1000.0)
+    assert n.sequence is not None and "auth needs input" in n.sequence

@@ -9,8 +9,8 @@ import pytest
 
 from agenttui.core import guard as g
 from agenttui.core import repo as gitrepo
-from agenttui.core.guardwatch import coverage
 from agenttui.core.alerts import Alert
+from agenttui.core.guardwatch import coverage
 from tests.conftest import git, make_repo, wait_for
 
 

@@ -101,3 +101,23 @@ def test_fatal_error_hook_exists() -> None:
     from agenttui.tui.textual_compat import has_fatal_error_hook
 
     assert has_fatal_error_hook()
+
+
+def test_the_driver_write_that_escapes_go_through_exists() -> None:
+    """7: App.bell writes BEL with the driver's write; the desktop notification goes the same way."""
+    import inspect
+
+    from textual.app import App
+    from textual.driver import Driver
+
+    assert callable(getattr(Driver, "write", None))
+    assert "_driver.write" in inspect.getsource(App.bell)
+
+
+async def test_write_escape_is_a_no_op_headless(repo: Path) -> None:
+    from agenttui.tui.textual_compat import write_escape
+    from tests.tui.conftest import make_app
+
+    app = make_app(repo)
+    async with app.run_test():
+        assert write_escape(app, "\x1b]9;x\x07") is False

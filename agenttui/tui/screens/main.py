@@ -41,7 +41,7 @@ from ..messages import (
     Sampled,
     ShowAlert,
 )
-from ..textual_compat import ResizeOnlyWhenResized
+from ..textual_compat import ResizeOnlyWhenResized, write_escape
 from ..widgets.footer import QuietFooter
 from ..widgets.guard_panel import GuardPanel
 from ..widgets.header import header_lines
@@ -81,7 +81,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         # held, not queried: check_action asks for them for every key binding on every focus move,
         # and a DOM query over 32 panes per binding made arrow keys 8 ms slower (bench_keys)
         self.grid = PaneGrid(sup, live=live, pane_class=pane_class)
-        self.notifier = Notifier(sup.plan.notify_command)
+        self.notifier = Notifier(sup.plan.notify_command, desktop=sup.plan.notify_desktop)
         self.guard_panel = panel_class(sup, live=live)
         self._texts: dict[str, tuple[object, ...]] = {}
         self.escaped: set[str] = set()  # agents seen working outside their worktree
@@ -200,6 +200,8 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         """An edge (to needs input, done or failed) notifies: the bell, tmux, the plan's command."""
         if self.notifier.edge(msg.agent, msg.state, msg.reason, focused=msg.focused):
             self.app.bell()
+            if self.notifier.sequence:  # the terminal's own desktop notification
+                write_escape(self.app, self.notifier.sequence)
         self.refresh_header()
 
     def action_attention(self) -> None:
@@ -267,6 +269,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.say("plan reloaded")
         await self.grid.sync()
         self.notifier.command = list(self.sup.plan.notify_command or ()) or None
+        self.notifier.desktop = self.sup.plan.notify_desktop
         self.refresh_header()
         self.refresh_bindings()
 
