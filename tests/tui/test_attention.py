@@ -91,3 +91,49 @@ command = ["sh", "-c", "cd {repo} && exec sleep 60"]
         assert "revoked" in str(app.query_one("#gate").render())
         pane = app.main_screen.grid.pane("escaper")
         await until(pilot, lambda: pane is not None and pane.outside and str(repo) in pane.outside, what="pane line")
+
+
+async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(repo: Path, cleanup_agents: list,
+                                                                        monkeypatch: object) -> None:
+    """tmux agents have no log to grow: their window's content changing is their activity.
+    Control: past the idle threshold from its start it is still working, because it still prints."""
+    import shutil
+    import time
+
+    import pytest
+
+    from agenttui.core.agentstate import StateTracker
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    sock = f"agenttui-attn-{os.getpid()}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AGENTTUI_TMUX_SOCKET", sock)
+    mp.delenv("TMUX", raising=False)
+    write_plan(repo, """
+[[agent]]
+name = "chatty"
+runner = "tmux"
+command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; exec sleep 60"]
+""")
+    app = make_app(repo, live=True)
+    try:
+        async with app.run_test(size=(160, 44)) as pilot:
+            grid = app.main_screen.grid
+            grid.states = StateTracker(idle=3.0, working=1.0, hold=0.5)
+            await announce_and_confirm(pilot, app)
+            await pilot.press("f")
+            await until(pilot, lambda: app.sup.runs["chatty"].started, what="started")
+            started = app.sup.runs["chatty"].started
+            pane = grid.pane("chatty")
+            assert pane is not None
+            await until(pilot, lambda: any("line 26" in x for x in pane.tail_next or ()), timeout=20,
+                        what="6.5 s of printing: past the idle threshold since its start")
+            assert time.time() - started > 3.0
+            assert grid.states.states["chatty"].state == "working"  # its window kept changing
+            await until(pilot, lambda: grid.states.states["chatty"].state == "idle", timeout=20,
+                        what="idle once the window is still")
+            assert time.time() - started > 10.0  # (not before it stopped printing)
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
+        mp.undo()

@@ -280,7 +280,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             if p.agent_name in s.git:
                 p.git = s.git[p.agent_name]
                 parts.append("where")
-            if p.agent_name in s.tails:
+            if p.agent_name in s.tails:  # a tmux agent: its window changing is its output
+                if p.tail_next is not None and s.tails[p.agent_name] != p.tail_next:
+                    p.last_output = time.time()
                 p.tail_next = s.tails[p.agent_name]
                 parts.append("tail")
             if p.agent_name in s.outside and p.outside != s.outside[p.agent_name]:
