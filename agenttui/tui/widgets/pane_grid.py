@@ -272,6 +272,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         if s.worktrees is not None and self.sup.discover(s.worktrees):
             await self.sync()
             self.post_message(AgentsChanged())
+        elif s.worktrees is not None and self.live:
+            self.watch_agents()  # a worktree deleted (or restored) since: watched again as it is
         for p in self.panes:
             parts = []
             if p.agent_name in s.stats:
