@@ -149,10 +149,50 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
         if not _inside(t, own):
             return (f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
                     "(every agent has its own worktree so that parallel agents do not race)")
-    if not isolated and targets and _live_writers(journal, payload.get("session_id")) >= 2:
-        return (f"agenttui: {who} would write into the main checkout {main} while other subagents run: "
+    if not isolated and (targets or (tool in SHELL_TOOLS and not read_only(str(ti.get("command") or "")))) \
+            and _live_writers(journal, payload.get("session_id")) >= 2:
+        what = "write into" if targets else "run a command that may write into (its text does not say)"
+        return (f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
                 "dispatch it with isolation: worktree, or serialize")
     return None
+
+
+READ_ONLY_PROGRAMS = frozenset({
+    "ls", "cat", "head", "tail", "grep", "egrep", "fgrep", "rg", "ag", "wc", "echo", "printf", "pwd", "true",
+    "sort", "uniq", "cut", "tr", "which", "type", "file", "stat", "du", "df", "tree", "jq", "diff", "cmp",
+    "basename", "dirname", "realpath", "readlink", "date", "env", "id", "whoami", "uname", "less", "more",
+    "nl", "column", "fd", "test", "[", "sleep", "md5sum", "sha1sum", "sha256sum"})
+READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "grep",
+                           "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "for-each-ref",
+                           "merge-base", "shortlog", "reflog", "version", "help"})
+_SIMPLE = re.compile(r"\s*(?:&&|\|\||;|\||\n)\s*")
+
+
+def read_only(command: str) -> bool:
+    """Whether every simple command of *command* only reads (programs that cannot write, git's
+    reading verbs, ``find`` / ``sed`` without their writing options).  Unsure: False."""
+    if not command.strip() or re.search(r"[`$]\(|`|<\(", command):
+        return False  # command substitution: anything may run
+    for part in _SIMPLE.split(command):
+        words = part.split()
+        while words and "=" in words[0]:
+            words = words[1:]
+        if not words:
+            continue
+        prog = os.path.basename(words[0])
+        if prog == "git":
+            verb = next((w for w in words[1:] if not w.startswith("-")), "")
+            if verb not in READ_ONLY_GIT or "-C" in words:
+                return False
+        elif prog == "find":
+            if {"-delete", "-exec", "-execdir", "-ok", "-fprint"} & set(words):
+                return False
+        elif prog == "sed":
+            if any(w.startswith("-i") or w == "--in-place" for w in words):
+                return False
+        elif prog not in READ_ONLY_PROGRAMS:
+            return False
+    return True
 
 
 def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> str | None:

@@ -94,3 +94,15 @@ def test_unisolated_writes_into_the_main_checkout_refused_while_others_run(trees
                                 "session_id": "s", "agent_id": aid}) + "\n")
     got = call(main, "Write", write)
     assert got.startswith("deny:") and "isolation: worktree, or serialize" in got
+    # a script whose text shows nothing of what it writes: refused too while others run
+    for hidden in ("sh tidy.sh", "make build", "python3 gen.py", "git status && npm install"):
+        got = call(main, "Bash", {"command": hidden})
+        assert got.startswith("deny:") and "its text does not say" in got, hidden
+    for reading in ("ls -la", "git status --short && git log -3", "grep -rn TODO src | head", "cat a.txt"):
+        assert call(main, "Bash", {"command": reading}) == "allow", reading  # reading goes on
+
+
+def test_an_unisolated_subagents_script_alone_is_not_refused(trees: tuple[Path, Path]) -> None:
+    """Control for the rule above: with no other subagent running, N=1, its script runs."""
+    main, _wt = trees
+    assert call(main, "Bash", {"command": "sh tidy.sh"}) == "allow"
