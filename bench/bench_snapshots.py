@@ -96,7 +96,8 @@ def main() -> int:
               f"{pct(ours, .5) / pct(status, .5):4.2f}")
         print(f"  raw git add -A into a copied index    p50 {pct(add_only, .5) * 1000:6.1f} ms   ratio "
               f"{pct(ours, .5) / pct(add_only, .5):4.2f}")
-        print(f"  first snapshot {first * 1000:6.1f} ms; nothing changed (no snapshot written) {unchanged * 1000:6.1f} ms")
+        print(f"  first snapshot {first * 1000:6.1f} ms; nothing changed (no snapshot written) "
+              f"{unchanged * 1000:6.1f} ms")
 
         trees: dict[str, Path] = {}
         for i in range(args.agents):
