@@ -47,78 +47,39 @@ def available() -> bool:
 
 class LockWatcher:
     """Calls *on_lock(name)* once per read when a file whose name ends with *suffix* appears (or,
-    with another *mask*, changes) in *folders*."""
+    with another *mask*, changes) in *folders* (a :class:`FolderWatch` with that filter)."""
 
     def __init__(self, folders: Iterable[Path], on_lock: Callable[[str], object], *,
                  mask: int = IN_CREATE | IN_MOVED_TO, suffix: bytes = b".lock") -> None:
         self.folders = [str(f) for f in folders if os.path.isdir(f)]
         self.on_lock = on_lock
         self.mask = mask
-        self.suffix = suffix
-        self._fd = -1
-        self._stop_r, self._stop_w = -1, -1
-        self._thread: threading.Thread | None = None
+        self.suffix = suffix.decode()
         self.events = 0
+        self._watch = FolderWatch(self._read, name="agenttui-locks")
+
+    def _read(self, events: list[tuple[str, int, str]]) -> None:
+        self.events += len(events)
+        names = [name for _folder, _mask, name in events if name.endswith(self.suffix)]
+        if names:
+            self.on_lock(names[-1])  # one scan per read, at once, on this thread
 
     def start(self) -> bool:
-        lib = _lib()
-        if lib is None or self._thread is not None:
-            return False
-        fd = lib.inotify_init1(IN_CLOEXEC | IN_NONBLOCK)
-        if fd < 0:
+        if not self._watch.start():
             return False
         for folder in self.folders:
-            lib.inotify_add_watch(fd, os.fsencode(folder), self.mask)
-        self._fd = fd
-        self._stop_r, self._stop_w = os.pipe()
-        self._thread = threading.Thread(target=self._run, name="agenttui-locks", daemon=True)
-        self._thread.start()
+            self._watch.add(folder, self.mask)
         return True
 
     def add(self, folder: Path) -> bool:
         """Watch one more folder (a worktree's admin folder that appeared since the start)."""
-        lib = _lib()
-        if lib is None or self._fd < 0 or str(folder) in self.folders or not os.path.isdir(folder):
+        if str(folder) in self.folders or not os.path.isdir(folder):
             return False
         self.folders.append(str(folder))
-        return lib.inotify_add_watch(self._fd, os.fsencode(str(folder)), self.mask) >= 0
+        return self._watch.add(str(folder), self.mask)
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        os.write(self._stop_w, b"x")
-        self._thread.join(timeout=2)
-        self._thread = None
-        for fd in (self._fd, self._stop_r, self._stop_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-    def _run(self) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLIN)
-        poller.register(self._stop_r, select.POLLIN)
-        while True:
-            ready = {fd for fd, _ in poller.poll()}
-            if self._stop_r in ready:
-                return
-            try:
-                data = os.read(self._fd, 64 * 1024)
-            except BlockingIOError:
-                continue
-            except OSError:
-                return
-            i = 0
-            lock = None
-            while i + _EVENT.size <= len(data):
-                _wd, _mask, _cookie, length = _EVENT.unpack_from(data, i)
-                name = data[i + _EVENT.size:i + _EVENT.size + length].rstrip(b"\0")
-                i += _EVENT.size + length
-                self.events += 1
-                if name.endswith(self.suffix):
-                    lock = name.decode("utf-8", "replace")
-            if lock is not None:
-                with contextlib.suppress(Exception):  # the reader must not die with a scan
-                    self.on_lock(lock)  # one scan per read, at once, on this thread
+        self._watch.stop()
 
 
 def journal_watcher(folder: Path, on_change: Callable[[str], object]) -> LockWatcher:
