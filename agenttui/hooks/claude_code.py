@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
 
-from .toolguard import GUARDED, check_tool_call
+from .toolguard import GUARDED, check_tool_call, repo_dirs
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 AGENT_TOOLS = ("Agent", "Task", "Workflow")
 #: Tools that can change files (2.1.332): Monitor runs a command, Workflow starts agents.
@@ -32,13 +34,23 @@ READ_ONLY_BUILTINS: frozenset[str] = frozenset()
 ISOLATIONS = ("worktree", "remote")  # compared exactly, as the client does ("Worktree" runs unisolated)
 
 
-class Decision(NamedTuple):  # (a NamedTuple: a dataclass costs the hook 7 ms of imports)
-    decision: str  # "allow", "deny", "rewrite", "pass" (not ours to judge)
-    reason: str
-    updated_input: dict[str, Any] | None = None
-    subagent_type: str | None = None
-    isolated: bool = False
-    read_only: bool = False
+class Decision:  # (a plain class: a dataclass or NamedTuple costs the hook 3-7 ms of imports)
+    __slots__ = ("decision", "reason", "updated_input", "subagent_type", "isolated", "read_only")
+
+    def __init__(self, decision: str, reason: str, updated_input: dict[str, Any] | None = None,
+                 subagent_type: str | None = None, isolated: bool = False, read_only: bool = False) -> None:
+        self.decision = decision  # "allow", "deny", "rewrite", "pass" (not ours to judge)
+        self.reason = reason
+        self.updated_input = updated_input
+        self.subagent_type = subagent_type
+        self.isolated = isolated
+        self.read_only = read_only
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decision) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Decision({self.decision!r}, {self.reason!r})"
 
     def output(self) -> dict[str, Any] | None:
         """The JSON Claude Code reads on stdout (None: print nothing, exit 0 = no opinion)."""
@@ -214,12 +226,10 @@ def journal_file(payload: Any) -> Path | None:
     """The journal of the repository the payload's cwd is in (None: not in a repository)."""
     cwd = payload.get("cwd") if isinstance(payload, dict) else None
     cwd = cwd if isinstance(cwd, str) and os.path.isdir(cwd) else os.getcwd()
-    res = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--path-format=absolute",
-                          "--git-common-dir"], cwd=cwd, capture_output=True, text=True, timeout=2,
-                         env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-    if res.returncode != 0:
+    found = repo_dirs(cwd)
+    if found is None:
         return None
-    path = Path(res.stdout.strip()) / "agenttui" / "journal.jsonl"
+    path = Path(found[1]) / "agenttui" / "journal.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 

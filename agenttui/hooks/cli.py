@@ -70,8 +70,12 @@ def settings_path(args: argparse.Namespace) -> Path:
     return Path(os.path.expanduser("~")) / ".claude" / "settings.json"
 
 
-def hook_command(rewrite: bool) -> str:
-    cmd = f"{shlex.quote(sys.executable)} -m agenttui hook claude-code pre-tool-use"
+RUN = str(Path(__file__).resolve().with_name("run.py"))  # the fast entry (see run.py)
+RUN_MARK = "agenttui/hooks/run.py"
+
+
+def hook_command(rewrite: bool, action: str = "pre-tool-use") -> str:
+    cmd = f"{shlex.quote(sys.executable)} -S -I {shlex.quote(RUN)} {action}"
     return cmd + (" --rewrite" if rewrite else "")
 
 
@@ -89,7 +93,7 @@ def read_settings(path: Path) -> dict[str, Any]:
 
 def _ours(entry: Any) -> bool:
     return isinstance(entry, dict) and any(
-        isinstance(h, dict) and (MARK in str(h.get("command", "")) or EVENT_MARK in str(h.get("command", "")))
+        isinstance(h, dict) and any(m in str(h.get("command", "")) for m in (MARK, EVENT_MARK, RUN_MARK))
         for h in entry.get("hooks", []) or [])
 
 
@@ -122,7 +126,7 @@ def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
         {"matcher": MATCHER, "hooks": [gate]},
         {"matcher": WRITE_TOOLS, "hooks": [dict(gate)]},  # the second guard: where subagents' calls land
     ]}
-    event_cmd = f"{shlex.quote(sys.executable)} -m agenttui hook claude-code event"
+    event_cmd = hook_command(False, "event")
     for event, matcher in EVENTS.items():
         entry: dict[str, Any] = {"hooks": [{"type": "command", "command": event_cmd, "timeout": EVENT_TIMEOUT}]}
         if matcher:

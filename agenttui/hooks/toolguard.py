@@ -15,25 +15,34 @@ thread's own calls (no ``agent_id``) and read-only work pass.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import subprocess
 import time
+import zlib
+from functools import cache
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
 GUARDED = ("Write", "Edit", "NotebookEdit", "Bash", "PowerShell", "Monitor")
 _PATHISH = r"""(?:'[^']*'|"[^"]*"|[^\s;|&<>()'"]+)"""
-_TARGETS = [
-    re.compile(r"\bcd\s+(" + _PATHISH + ")"),
-    re.compile(r"(?<![0-9&])>>?\s*(" + _PATHISH + ")"),
-    re.compile(r"\btee\s+(?:-a\s+)?(" + _PATHISH + ")"),
-    re.compile(r"\bgit\s+(?:-C|--git-dir(?:=|\s+)|--work-tree(?:=|\s+))\s*(" + _PATHISH + ")"),
-    re.compile(r"""['"]-C['"]\s*,\s*(""" + _PATHISH + ")"),  # subprocess.run(["git", "-C", "/x", ...])
-]
-_STASH = re.compile(r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?")
+_TARGETS = (
+    r"\bcd\s+(" + _PATHISH + ")",
+    r"(?<![0-9&])>>?\s*(" + _PATHISH + ")",
+    r"\btee\s+(?:-a\s+)?(" + _PATHISH + ")",
+    r"\bgit\s+(?:-C|--git-dir(?:=|\s+)|--work-tree(?:=|\s+))\s*(" + _PATHISH + ")",
+    r"""['"]-C['"]\s*,\s*(""" + _PATHISH + ")",  # subprocess.run(["git", "-C", "/x", ...])
+)
+_STASH = r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?"
+
+
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Compiled when first needed: an Agent dispatch's hook never needs these (import time)."""
+    return re.compile(pattern)
 LIVE = 3600.0  # s: a SubagentStart without its SubagentStop for this long is taken as gone
 
 
@@ -43,7 +52,9 @@ SHELL_TOOLS = ("Bash", "PowerShell", "Monitor")
 def escape_marker(common: str, worktree: str) -> str:
     """Where the guard leaves word that the agent of *worktree* changed the main checkout from a
     script (``<common>/agenttui/escaped/<key>.json``): its shell tools are refused from then on."""
-    key = hashlib.sha1(os.path.normpath(worktree).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    path = os.path.normpath(worktree)
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "-", os.path.basename(path))[:60]
+    key = f"{readable}-{zlib.crc32(path.encode('utf-8', 'surrogateescape')):08x}"  # (hashlib: 4 ms to import)
     return os.path.join(common, "agenttui", "escaped", key + ".json")
 
 
@@ -57,12 +68,54 @@ def _escaped(common: str, own: str) -> str | None:
 
 
 def _git(cwd: str, *args: str) -> str | None:
+    import subprocess  # (only here: the hot path finds the repository without running git)
+
     try:
         res = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, text=True,
                              timeout=3, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
     except (OSError, subprocess.SubprocessError):
         return None
     return res.stdout.strip() if res.returncode == 0 else None
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+            return fh.read(4096).strip()
+    except OSError:
+        return None
+
+
+def repo_dirs(cwd: str) -> tuple[str, str] | None:
+    """(the checkout *cwd* is in, the repository's common git dir), read from disk as git finds them:
+    the nearest ``.git`` folder above, or ``.git`` file -> its gitdir -> ``commondir``.  Asks git
+    itself when the environment points elsewhere (``GIT_DIR``) or the layout is unusual; None: not
+    in a repository.  (One ``git rev-parse`` was 3-5 ms of every hook call and its ``subprocess``
+    import 7 ms more.)"""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE") or os.environ.get("GIT_COMMON_DIR"):
+        return _git_dirs(cwd)
+    d = os.path.abspath(cwd)
+    while True:
+        dot = os.path.join(d, ".git")
+        if os.path.isdir(dot):
+            return (d, dot) if os.path.isfile(os.path.join(dot, "HEAD")) else _git_dirs(cwd)
+        if os.path.isfile(dot):
+            text = _read_text(dot) or ""
+            if not text.startswith("gitdir:"):
+                return _git_dirs(cwd)
+            gitdir = os.path.normpath(os.path.join(d, text[7:].strip()))
+            common = _read_text(os.path.join(gitdir, "commondir"))
+            return d, os.path.normpath(os.path.join(gitdir, common)) if common else gitdir
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _git_dirs(cwd: str) -> tuple[str, str] | None:
+    top = _git(cwd, "rev-parse", "--show-toplevel")
+    common = _git(cwd, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    return (top, common) if top and common else None
 
 
 def _unquote(p: str) -> str:
@@ -77,7 +130,7 @@ def command_targets(command: str, cwd: str) -> list[str]:
     """Absolute paths a command's text changes or moves into (best effort, quoted strings too)."""
     found = []
     for rx in _TARGETS:
-        for m in rx.finditer(command):
+        for m in _rx(rx).finditer(command):
             raw = _unquote(m.group(1))
             if not raw or raw.startswith(("$", "/dev/", "&")) or raw in ("-", "~"):
                 continue
@@ -122,10 +175,10 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
     ti: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
     if not cwd or not os.path.isdir(cwd):
         return None
-    own = _git(cwd, "rev-parse", "--show-toplevel")
-    if own is None:
+    found = repo_dirs(cwd)
+    if found is None:
         return None  # not in a repository: nothing of ours to guard
-    common = _git(cwd, "rev-parse", "--path-format=absolute", "--git-common-dir") or ""
+    own, common = found
     main = os.path.dirname(common) if common.endswith("/.git") else own
     isolated = os.path.normpath(own) != os.path.normpath(main)
     who = f"subagent {payload.get('agent_type') or payload.get('agent_id')}"
@@ -140,7 +193,7 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
     else:
         command = str(ti.get("command") or "")
         targets = command_targets(command, cwd)
-        stash = _STASH.search(command)
+        stash = _rx(_STASH).search(command)
         if stash is not None:
             refused = _stash_refusal(cwd, own, stash.group(1), stash.group(2), who)
             if refused:
@@ -165,7 +218,7 @@ READ_ONLY_PROGRAMS = frozenset({
 READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "grep",
                            "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "for-each-ref",
                            "merge-base", "shortlog", "reflog", "version", "help"})
-_SIMPLE = re.compile(r"\s*(?:&&|\|\||;|\||\n)\s*")
+_SIMPLE = r"\s*(?:&&|\|\||;|\||\n)\s*"
 
 
 def read_only(command: str) -> bool:
@@ -173,7 +226,7 @@ def read_only(command: str) -> bool:
     reading verbs, ``find`` / ``sed`` without their writing options).  Unsure: False."""
     if not command.strip() or re.search(r"[`$]\(|`|<\(", command):
         return False  # command substitution: anything may run
-    for part in _SIMPLE.split(command):
+    for part in _rx(_SIMPLE).split(command):
         words = part.split()
         while words and "=" in words[0]:
             words = words[1:]

@@ -184,11 +184,13 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     data = json.loads(settings.read_text())
     assert data["model"] == "opus" and data["permissions"] == original["permissions"]
     stop = data["hooks"]["Stop"]
-    assert stop[0] == original["hooks"]["Stop"][0] and "hook claude-code event" in stop[1]["hooks"][0]["command"]
+    assert stop[0] == original["hooks"]["Stop"][0] and stop[1]["hooks"][0]["command"].endswith("hooks/run.py event")
     pre = data["hooks"]["PreToolUse"]
     assert pre[0] == original["hooks"]["PreToolUse"][0]
     assert pre[1]["matcher"] == "Agent|Task|Workflow"
-    assert "hook claude-code pre-tool-use" in pre[1]["hooks"][0]["command"]
+    # the fast entry: no site, no runpy (bench/bench_claude_client.py)
+    gate = pre[1]["hooks"][0]["command"]
+    assert " -S -I " in gate and gate.endswith("agenttui/hooks/run.py pre-tool-use")
     # the gate fails closed with a short timeout; the observers never block
     assert pre[1]["hooks"][0]["onFailure"] == "block" and pre[1]["hooks"][0]["timeout"] == 10
     for event in ("UserPromptSubmit", "Notification", "PermissionRequest", "SubagentStart", "SubagentStop",
