@@ -143,8 +143,11 @@ class WorktreeKeeper:
         """Watches on the worktree, its admin folder and its branch's folder (again after a
         restore: a deleted folder takes its watch with it)."""
         have = set(self.watch.folders)
-        if a.root not in have:
-            self.watch.add(a.root, IN_OPEN | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF)
+        if a.root not in have:  # (no IN_OPEN here: every file an agent writes would wake this thread)
+            self.watch.add(a.root, IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF)
+        parent = os.path.dirname(a.root)
+        if parent not in have and os.path.isdir(parent):  # the root opened (`rm -rf` listing it: the
+            self.watch.add(parent, IN_OPEN | IN_DELETE | IN_MOVED_FROM)  # first sign), removed, moved
         if a.admin and a.admin not in have and os.path.isdir(a.admin):
             self.watch.add(a.admin, IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF)
         if a.branch:
@@ -247,18 +250,24 @@ class WorktreeKeeper:
         gone: list[_Agent] = []
         with self._lock:
             by_folder: dict[str, list[_Agent]] = {}
+            roots: dict[tuple[str, str], _Agent] = {}  # (parent folder, root's name) -> its agent
             for a in self.agents.values():
                 by_folder.setdefault(a.root, []).append(a)
                 if a.admin:
                     by_folder.setdefault(a.admin, []).append(a)
+                roots[os.path.split(a.root)] = a
             for folder, mask, name in events:
                 for a in by_folder.get(folder, []):
                     root_gone = folder == a.root and (mask & (IN_DELETE_SELF | IN_MOVE_SELF) or (
                         mask & (IN_DELETE | IN_MOVED_FROM) and name == ".git"))
                     if root_gone or (folder == a.admin and mask & IN_DELETE_SELF):
                         gone.append(a)
-                if mask & (IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_MOVED_TO) or (mask & IN_OPEN and not name):
-                    scan = True  # (opening the root itself: `rm -rf` listing it is the first sign)
+                under = roots.get((folder, name))
+                if under is not None and mask & (IN_DELETE | IN_MOVED_FROM):
+                    gone.append(under)  # the root removed or moved away, seen from its parent
+                if mask & (IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_MOVED_TO) or (
+                        mask & IN_OPEN and under is not None):
+                    scan = True  # (the root opened: `rm -rf` listing it is the first sign)
         if scan:
             self.scan()
         for a in {a.name: a for a in gone}.values():
