@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from ...core.alerts import Alert
 from ...core.check import Verdict
-from ...core.guard import Alert
 from ...core.plan import Plan
 from ..format import short_path
 from ..literal import fmt, plain

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -307,6 +306,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self.post_message(Preview(sha, gitrepo.stash_patch(self.paths, sha)))
 
     def on_preview(self, msg: Preview) -> None:
+        from rich.syntax import Syntax  # (15 ms of pygments: not before the first preview)
+
         self.preview_text = msg.text
         self.query_one("#stash-preview", Static).update(
             Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False))
