@@ -124,18 +124,6 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.sup.discover(await asyncio.to_thread(gitrepo.list_worktrees, self.sup.paths))
 
     # ---------------------------------------------------------------- header and notices
-    def watch_head(self) -> None:
-        self.refresh_header()
-
-    def watch_claude_sentence(self) -> None:
-        self.refresh_header()
-
-    def watch_armed(self) -> None:
-        self.refresh_header()
-
-    def watch_coverage(self) -> None:
-        self.refresh_header()
-
     def refresh_header(self) -> None:
         if not self.is_attached:
             return
@@ -147,6 +135,9 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             if self._texts.get(selector) != key:  # drawing the same text again costs a repaint
                 self._texts[selector] = key
                 self.query_one(selector, Static).update(fmt(template, **values), layout=False)
+
+    # what the header shows changed: draw it again (Textual calls watch_<name> on a change)
+    watch_head = watch_claude_sentence = watch_armed = watch_coverage = refresh_header
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.said.append(text)
@@ -185,6 +176,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.guard_panel.add_alerts(msg.alerts)
 
     def on_file_activity(self, msg: FileActivity) -> None:
+        msg.stop()
         self.guard_panel.activity(list(msg.batch))  # bursts in agent worktrees end in snapshots
 
     def on_show_alert(self, msg: ShowAlert) -> None:
