@@ -53,7 +53,7 @@ from .outsiders import describe, judge, who
 
 QUIET = 1.0  # seconds without file events that end a burst
 MAX_WAIT = 10.0  # a snapshot at least this often while an agent keeps writing
-REST = 4.0  # after a snapshot of d seconds, REST * d without one (<= 20 % of a core in git)
+REST = 9.0  # after a snapshot of d seconds, REST * d without one (<= 10 % of a core in git)
 KIND = "worktree-threat"
 SAME_THREAT = 10.0  # seconds within which further signs of a threat to one worktree are the same one
 @dataclass

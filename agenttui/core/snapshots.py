@@ -8,7 +8,8 @@ working tree (the magit-wip way, GIT-NOTES "Destroying safely" 7):
 * a copy of the worktree's own index (its stat cache: only changed files are hashed again) →
   ``write-tree`` = the index as the agent staged it, committed with HEAD as parent (``I``);
 * another copy → ``add -A`` → ``write-tree`` = every file on disk but the ignored ones (``W``);
-* ``W`` = ``commit-tree <tree> -p HEAD -p I`` (the shape of a stash), its message a JSON line
+* ``W`` = ``commit-tree <tree> -p HEAD -p I`` (the shape of a stash; ``I`` is HEAD itself when
+  nothing is staged, and is not made), its message a JSON line
   with the agent, path, branch and HEAD so a restore needs nothing but the ref.
 
 A snapshot is written only when ``W``'s tree differs from the agent's last one; the last ``KEEP``
@@ -72,16 +73,17 @@ def ref_part(agent: str) -> str:
     return safe
 
 
-def _where(worktree: Path) -> tuple[str, str | None, str | None]:
-    """(the worktree's git dir, its HEAD ref or None when detached, its HEAD sha or None: unborn)."""
-    status, text, _ = gitcmd.run(worktree, ["rev-parse", "--absolute-git-dir", "HEAD", "--symbolic-full-name",
-                                            "HEAD"], check=False)  # (an option applies to what follows it)
+def _where(worktree: Path) -> tuple[str, str | None, str | None, str | None]:
+    """(the worktree's git dir, its HEAD ref or None when detached, its HEAD sha and HEAD's tree, or
+    None: unborn) — one rev-parse (an option applies to the arguments after it)."""
+    status, text, _ = gitcmd.run(worktree, ["rev-parse", "--absolute-git-dir", "HEAD", "HEAD^{tree}",
+                                            "--symbolic-full-name", "HEAD"], check=False)
     lines = text.splitlines()
-    if status == 0 and len(lines) == 3:
-        return lines[0], (lines[2] if lines[2].startswith("refs/") else None), lines[1]
+    if status == 0 and len(lines) == 4:
+        return lines[0], (lines[3] if lines[3].startswith("refs/") else None), lines[1], lines[2]
     git_dir = gitcmd.out(worktree, "rev-parse", "--absolute-git-dir").strip()
     _, ref, _ = gitcmd.run(worktree, ["symbolic-ref", "-q", "HEAD"], check=False)
-    return git_dir, ref.strip() or None, None
+    return git_dir, ref.strip() or None, None, None
 
 
 def _tree(worktree: Path, index: str, *, add: bool) -> str:
@@ -119,7 +121,7 @@ def take(paths: RepoPaths, agent: str, worktree: Path, *, last_tree: str | None 
          keep: int = KEEP) -> Snapshot | None:
     """Snapshot *worktree* for *agent*; None when its tree equals *last_tree* (nothing changed).
     Raises GitError when the worktree cannot be read (gone, not a worktree)."""
-    git_dir, branch, head = _where(worktree)
+    git_dir, branch, head, head_tree = _where(worktree)
     with tempfile.TemporaryDirectory(prefix="agenttui-snap-") as tmp:
         staged, full = os.path.join(tmp, "staged"), os.path.join(tmp, "full")
         own = os.path.join(git_dir, "index")
@@ -135,11 +137,13 @@ def take(paths: RepoPaths, agent: str, worktree: Path, *, last_tree: str | None 
         index_tree = _tree(worktree, staged, add=False) if os.path.exists(staged) else tree
     parents = ["-p", head] if head else []
     now = time.time()
-    index = gitcmd.out(paths.common_dir, "commit-tree", index_tree, *parents, "-m",
-                       f"agenttui index of {agent}").strip()
+    # nothing staged (the common case): the index is HEAD itself, no commit needed for it
+    index = head if head and index_tree == head_tree else gitcmd.out(
+        paths.common_dir, "commit-tree", index_tree, *parents, "-m", f"agenttui index of {agent}").strip()
     meta = {"agent": agent, "path": str(worktree), "branch": branch, "head": head, "index": index, "time": now}
     msg = f"agenttui snapshot of {agent} ({branch or 'detached'})\n\n{json.dumps(meta)}"
-    sha = gitcmd.out(paths.common_dir, "commit-tree", tree, *parents, "-p", index, "-m", msg).strip()
+    second = ["-p", index] if index != head else []  # (the same parent twice: git drops one, noisily)
+    sha = gitcmd.out(paths.common_dir, "commit-tree", tree, *parents, *second, "-m", msg).strip()
     ref = f"{SNAP}/{ref_part(agent)}/{int(now * 1000):015d}"
     old = [s.ref for s in list_snapshots(paths, agent)][max(0, keep - 1):]
     lines = ["start", f"create {ref} {sha}", *(f"delete {r}" for r in old), "prepare", "commit"]
