@@ -74,11 +74,15 @@ def outside(cmd: str, cwd: Path) -> None:
 
 def test_outside_rm_rf_is_named_and_restored_identical(agent_tree: tuple[Path, Path], tmp_path: Path) -> None:
     main, wt = agent_tree
+    (wt / "build").mkdir()  # a worktree of a real size: its rm takes long enough to be seen (a
+    for i in range(500):    # handful of files goes in well under a millisecond: README, "unknown")
+        (wt / "build" / f"out{i}.txt").write_text(f"{i}\n")
     before = tree_state(wt)
     paths = open_repo(str(main))
     keeper = Keeper(main, {"impl": wt})
     with keeper as k:
-        wait_for(lambda: k.restorable("impl") is not None, what="the first snapshot")
+        # (the snapshot thread is niced: under load the first one can take a while)
+        wait_for(lambda: k.restorable("impl") is not None, timeout=60, what="the first snapshot")
         outside(f"rm -rf {wt}", tmp_path)
         assert not wt.exists()  # control: the work is really gone from disk
         wait_for(lambda: any(a.suspects for a in keeper.alerts), what="the alert naming the process")
@@ -98,7 +102,7 @@ def test_the_agents_own_deletes_and_resets_are_not_threats(agent_tree: tuple[Pat
     main, wt = agent_tree
     keeper = Keeper(main, {"impl": wt})
     with keeper as k:
-        wait_for(lambda: k.restorable("impl") is not None, what="the first snapshot")
+        wait_for(lambda: k.restorable("impl") is not None, timeout=60, what="the first snapshot")
         outside("rm -rf notes && git reset -q --hard && git status --short", wt)  # run from inside it
         assert not (wt / "notes").exists()
         # a control that must alert, so the quiet above is not a deaf sentinel
@@ -113,7 +117,7 @@ def test_moving_the_agents_branch_from_outside_is_named(agent_tree: tuple[Path, 
     git(wt, "commit", "-q", "-m", "agent work")
     keeper = Keeper(main, {"impl": wt})
     with keeper as k:
-        wait_for(lambda: k.restorable("impl") is not None, what="the first snapshot")
+        wait_for(lambda: k.restorable("impl") is not None, timeout=60, what="the first snapshot")
         # (branch -f refuses a checked-out branch; a script that moves it anyway, as tools do)
         outside("git update-ref refs/heads/agent/impl main; echo moved", main)
         wait_for(lambda: keeper.alerts, what="the branch move's alert")
@@ -145,7 +149,7 @@ def test_snapshots_only_on_change_keep_the_last_few_and_stop_after_a_threat(
 
     keeper = Keeper(main, {"impl": wt})
     with keeper as k:
-        wait_for(lambda: k.snapshots_taken >= 1, what="the keeper's first snapshot")
+        wait_for(lambda: k.snapshots_taken >= 1, timeout=60, what="the keeper's first snapshot")
         good = k.restorable("impl")
         assert good is not None
         k.activity([wt])

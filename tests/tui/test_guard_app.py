@@ -142,7 +142,7 @@ async def test_an_agent_worktree_deleted_from_outside_is_restored_with_one_key(r
         panel = app.main_screen.guard_panel
         keeper = panel.keeper
         assert keeper is not None
-        await until(pilot, lambda: keeper.restorable("impl") is not None, what="the first snapshot")
+        await until(pilot, lambda: keeper.restorable("impl") is not None, timeout=60, what="the first snapshot")
         assert app.main_screen.check_action("restore_worktree", ()) is False  # control: nothing to restore
         subprocess.run(["sh", "-c", f"rm -rf {wt}"], cwd=tmp_path, check=True)
         await until(pilot, lambda: "impl" in panel.threats, what="the threat alert")
