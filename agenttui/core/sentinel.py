@@ -5,9 +5,12 @@
 * **snapshots** (``agenttui-snapshots``, nice 10): each agent worktree is snapshotted
   (:mod:`.snapshots`) once at start and then after each burst of its activity — ``QUIET`` seconds
   after the last file event the UI passes in with :meth:`activity`, or every ``MAX_WAIT`` seconds
-  while the agent never pauses — and only when its tree changed.
+  while the agent never pauses — and only when its tree changed; one at a time, resting ``REST``
+  times as long as each took.
 * **the sentinel** (raw inotify, :class:`~.inotify.FolderWatch`): on each agent worktree's root
-  (opened, entries deleted, the folder itself deleted or moved), on its admin folder under
+  (entries deleted, the folder itself deleted or moved), on the root's parent (the root opened —
+  ``rm -rf`` listing it is the first sign — removed or moved; watched from there because IN_OPEN on
+  the root itself fires for every file the agent writes), on its admin folder under
   ``<common>/worktrees/<id>`` (git's lock files there: a git command acting on the worktree; the
   folder deleted: ``worktree remove`` / ``prune``) and on the folder of its branch's ref (the
   branch's lock: someone moving it).  Each of those triggers at once a look at the processes
