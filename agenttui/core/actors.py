@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..hooks.toolguard import dot_git
 from .inotify import LockWatcher
 
 KEEP = 5.0  # seconds a capture stays attributable to a mutation read after it
@@ -86,11 +87,10 @@ def worktree_of(path: str, common: str) -> str | None:
     admin = common.rstrip(os.sep) + os.sep + "worktrees" + os.sep
     d = path.rstrip(os.sep) or os.sep
     for _ in range(64):
-        raw = _read(os.path.join(d, ".git")) if not os.path.isdir(os.path.join(d, ".git")) else None
-        if raw and raw.startswith(b"gitdir:"):
-            target = os.path.normpath(os.path.join(d, raw[7:].strip().decode("utf-8", "surrogateescape")))
-            return d if (target + os.sep).startswith(admin) else None
-        if os.path.isdir(os.path.join(d, ".git")):
+        found = dot_git(d)
+        if found is not None and found[0] == "file":
+            return d if (found[1] + os.sep).startswith(admin) else None
+        if found is not None and found[0] == "dir":
             return None  # a main checkout (or another repository) comes first
         parent = os.path.dirname(d)
         if parent == d:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, Protocol
 
 from .actors import Actor, _ppid, _read, describe_process
@@ -163,8 +162,7 @@ def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
         what = next((w for c, d in commands if (w := threat(c, d, a))), None)
         if what is None or is_agents_own(pid, a, launched, shell=shell):
             continue
-        actor = describe_process(pid, launched)
-        hits.append((a, replace(actor, cmdline=args) if not actor.cmdline else actor, what))
+        hits.append((a, describe_process(pid, launched, seen=(args, cwd)), what))
     return hits
 
 

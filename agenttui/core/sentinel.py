@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..hooks.toolguard import dot_git
 from . import journal, snapshots
 from .actors import Actor, _last_pid, _read, _recent_range
 from .alerts import Alert, new_alert
@@ -74,10 +75,8 @@ class _Agent:
 
 
 def _admin_dir(root: str) -> str | None:
-    raw = _read(os.path.join(root, ".git"))
-    if not raw or not raw.startswith(b"gitdir:"):
-        return None
-    return os.path.normpath(os.path.join(root, raw[7:].strip().decode("utf-8", "surrogateescape")))
+    found = dot_git(root)
+    return found[1] if found is not None and found[0] == "file" else None
 
 
 def _branch_of(admin: str | None) -> str | None:

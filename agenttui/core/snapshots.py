@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gitcmd, journal
+from . import repo as gitrepo
 from .errors import AgentTuiError, GitError
 from .models import RepoPaths
 from .recovery.lock import locked
@@ -159,8 +160,7 @@ def find(paths: RepoPaths, snap_id: str) -> Snapshot:
 
 
 def _registered(paths: RepoPaths, path: Path) -> bool:
-    text = gitcmd.out(paths.common_dir, "worktree", "list", "--porcelain", "-z")
-    return any(item == f"worktree {path}" for item in text.split("\0"))
+    return any(w.path == path for w in gitrepo.list_worktrees(paths))
 
 
 @locked

@@ -86,6 +86,22 @@ def _read_text(path: str) -> str | None:
         return None
 
 
+def dot_git(folder: str) -> tuple[str, str] | None:
+    """What ``<folder>/.git`` is: ``("dir", git dir)`` for a repository's own, ``("file", gitdir)``
+    for a linked worktree (or submodule) pointing elsewhere, ``("odd", "")`` for a ``.git`` file git
+    would not read; None when there is none.  (The one reader of ``.git`` files: the hooks, the
+    actor finder and the sentinel.)"""
+    dot = os.path.join(folder, ".git")
+    if os.path.isdir(dot):
+        return "dir", dot
+    if not os.path.isfile(dot):
+        return None
+    text = _read_text(dot) or ""
+    if not text.startswith("gitdir:"):
+        return "odd", ""
+    return "file", os.path.normpath(os.path.join(folder, text[7:].strip()))
+
+
 def repo_dirs(cwd: str) -> tuple[str, str] | None:
     """(the checkout *cwd* is in, the repository's common git dir), read from disk as git finds them:
     the nearest ``.git`` folder above, or ``.git`` file -> its gitdir -> ``commondir``.  Asks git
@@ -96,14 +112,13 @@ def repo_dirs(cwd: str) -> tuple[str, str] | None:
         return _git_dirs(cwd)
     d = os.path.abspath(cwd)
     while True:
-        dot = os.path.join(d, ".git")
-        if os.path.isdir(dot):
-            return (d, dot) if os.path.isfile(os.path.join(dot, "HEAD")) else _git_dirs(cwd)
-        if os.path.isfile(dot):
-            text = _read_text(dot) or ""
-            if not text.startswith("gitdir:"):
+        found = dot_git(d)
+        if found is not None:
+            kind, gitdir = found
+            if kind == "dir":
+                return (d, gitdir) if os.path.isfile(os.path.join(gitdir, "HEAD")) else _git_dirs(cwd)
+            if kind == "odd":
                 return _git_dirs(cwd)
-            gitdir = os.path.normpath(os.path.join(d, text[7:].strip()))
             common = _read_text(os.path.join(gitdir, "commondir"))
             return d, os.path.normpath(os.path.join(gitdir, common)) if common else gitdir
         parent = os.path.dirname(d)
