@@ -112,10 +112,9 @@ class WorktreeKeeper:
         if self._thread is not None:
             return
         self.watermark = _last_pid() or 0
-        self.watch.start()
-        self.refresh()
+        self.watch.start()  # (the thread's first round reads the agents and adds the watches:
         self._thread = threading.Thread(target=self._run, name="agenttui-snapshots", daemon=True)
-        self._thread.start()
+        self._thread.start()  # no file reads on the caller's thread, the UI's)
 
     def stop(self) -> None:
         self._stop.set()
