@@ -41,24 +41,28 @@ def mark(paths: RepoPaths, actor: Actor, what: str) -> str:
     return reason
 
 
-def active(paths: RepoPaths) -> list[dict[str, object]]:
+def _markers(paths: RepoPaths) -> list[tuple[Path, dict[str, object]]]:
+    """Every marker file with what it says ({} when unreadable)."""
     folder = paths.common_dir / "agenttui" / "escaped"
-    found: list[dict[str, object]] = []
+    found: list[tuple[Path, dict[str, object]]] = []
     for f in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        rec: object = {}
         with contextlib.suppress(OSError, ValueError):
             rec = json.loads(f.read_text())
-            if isinstance(rec, dict):
-                found.append(rec)
+        found.append((f, rec if isinstance(rec, dict) else {}))
     return found
+
+
+def active(paths: RepoPaths) -> list[dict[str, object]]:
+    return [rec for _f, rec in _markers(paths) if rec]
 
 
 def clear(paths: RepoPaths) -> list[str]:
     """Release every caught agent (the user announced again): the agents released."""
-    folder = paths.common_dir / "agenttui" / "escaped"
     released: list[str] = []
-    for f in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        with contextlib.suppress(OSError, ValueError):
-            released.append(str(json.loads(f.read_text()).get("agent")))
+    for f, rec in _markers(paths):
+        if rec:
+            released.append(str(rec.get("agent")))
         with contextlib.suppress(OSError):
             f.unlink()
     if released:

@@ -55,7 +55,6 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._feed_timer: object | None = None
         self.border_title = "Guard: disarmed"
         self.threats: dict[str, Alert] = {}  # agent -> the alert about its threatened worktree
-        self.alerts_seen: set[int] = set()  # escape alerts already acted on
         self.keeper: WorktreeKeeper | None = None
 
     def on_mount(self) -> None:
@@ -135,8 +134,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._arm_worker(by_fire, [*self._agent_roots()])
 
     def _agent_roots(self) -> list[Path]:
-        main = self.sup.main_checkout
-        return sorted({r.worktree for r in self.sup.runs.values() if r.worktree is not None and r.worktree != main})
+        return sorted(set(self._agent_worktrees().values()))
 
     def _launched(self) -> dict[int, str]:
         return {r.pid: name for name, r in list(self.sup.runs.items()) if r.pid and r.alive}
@@ -259,8 +257,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             self.alerts[a.id] = a
             if a.kind == THREAT and a.agents:
                 self.threats[a.agents[0]] = a
-            if a.kind == "escape" and a.id not in self.alerts_seen:  # "verified" is not true any more
-                self.alerts_seen.add(a.id)
+            if a.kind == "escape" and a in fresh:  # "verified" is not true any more (once per alert)
                 if self.sup.gate.revoke(a.text):
                     self.sup.journal("revoke", reason=a.text, agent=a.agents[0] if a.agents else None)
                 self.post_message(Notice(f"announcement revoked: {a.text}", error=True))
