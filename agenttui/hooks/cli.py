@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .claude_code import run_pre_tool_use
+from .claude_code import hot
 
 MARK = "agenttui hook claude-code pre-tool-use"
 EVENT_MARK = "agenttui hook claude-code event"
@@ -221,19 +221,8 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] != "claude-code":
         print(f"agenttui: error: {USAGE}", file=sys.stderr)
         return 2
-    if argv[1:2] == ["event"]:  # an observer: record and go
-        from .claude_code import record_event
-
-        return record_event(sys.stdin.read() if not sys.stdin.isatty() else "")
-    if argv[1:2] == ["pre-tool-use"]:  # the hot path: no argparse detour needed beyond the flag
-        try:
-            text = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
-        except (OSError, ValueError):  # stdin closed: no payload (the gate decides on nothing)
-            text = ""
-        code, out = run_pre_tool_use(text, rewrite="--rewrite" in argv[2:])
-        if out:
-            print(out)
-        return code
+    if argv[1:2] in (["event"], ["pre-tool-use"]):  # (entry.py sends these to hot() itself)
+        return hot(argv[1:])
     try:
         args = _parser().parse_args(argv[1:])
     except SystemExit as exc:
