@@ -120,18 +120,22 @@ command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; e
     try:
         async with app.run_test(size=(160, 44)) as pilot:
             grid = app.main_screen.grid
-            grid.states = StateTracker(idle=3.0, working=1.0, hold=0.5)
+            # Thresholds with margins against the window's capture cadence (one capture per sample,
+            # SAMPLE_INTERVAL plus the sample's own time, longer on a loaded machine): "working" spans
+            # more than one capture gap, "idle" several, so neither a slow sample nor a late tick
+            # decides the state.
+            grid.states = StateTracker(idle=6.0, working=2.5, hold=0.5)
             await announce_and_confirm(pilot, app)
             await pilot.press("f")
             await until(pilot, lambda: app.sup.runs["chatty"].started, what="started")
             started = app.sup.runs["chatty"].started
             pane = grid.pane("chatty")
             assert pane is not None
-            await until(pilot, lambda: any("line 26" in x for x in pane.tail_next or ()), timeout=20,
-                        what="6.5 s of printing: past the idle threshold since its start")
-            assert time.time() - started > 3.0
+            await until(pilot, lambda: any("line 30" in x for x in pane.tail_next or ()), timeout=30,
+                        what="7.5 s of printing: past the idle threshold since its start")
+            assert time.time() - started > 6.0
             assert grid.states.states["chatty"].state == "working"  # its window kept changing
-            await until(pilot, lambda: grid.states.states["chatty"].state == "idle", timeout=20,
+            await until(pilot, lambda: grid.states.states["chatty"].state == "idle", timeout=30,
                         what="idle once the window is still")
             assert time.time() - started > 10.0  # (not before it stopped printing)
     finally:
