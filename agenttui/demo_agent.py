@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+CHAOS_STEPS = 14  # the incident's scripted moments (tests isolates itself at 6, docs gives up at 14)
 WORDS = ["alpha", "beta", "gamma", "delta", "check", "token", "route", "cache", "parse", "render", "guard", "merge"]
 
 
@@ -78,7 +79,7 @@ def chaos(args: argparse.Namespace) -> int:
     step = 0
     area = Path(args.area)
     print(f"{name}: working in the shared checkout {Path.cwd()}", flush=True)
-    while time.monotonic() < end:
+    while time.monotonic() < end or step < CHAOS_STEPS:  # every scripted moment, however slow the machine
         step += 1
         area.mkdir(parents=True, exist_ok=True)
         roll = rng.random()
@@ -98,7 +99,7 @@ def chaos(args: argparse.Namespace) -> int:
                 fh.write(f"STEP_{step} = {step}\n")
             print(f"{name}: edited {f}", flush=True)
         elif roll < 0.67:
-            _git("stash", "push", "-q", "-m", "others-work-again")
+            _git("stash", "push", "-u", "-q", "-m", "others-work-again")  # -u: its edits are new files
             print(f"{name}: stashed everybody's changes (others-work-again)", flush=True)
         elif roll < 0.77:
             branch = f"tmp/{name}-{step}"
