@@ -11,10 +11,10 @@ inside the worktree (the agent's own tool calls run there).
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ..hooks import shellparse
 from .actors import Actor, _ppid, _read, describe_process
 
 
@@ -46,46 +46,12 @@ def deletes(comm: str, args: Sequence[str]) -> bool:
         comm == "rsync" and any(x.startswith("--delete") for x in args))
 
 
-SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")", "\n"})
-
-
-def shell_commands(text: str, cwd: str, depth: int = 0) -> list[tuple[list[str], str]]:
-    """The simple commands of a shell string with the cwd each runs in (``cd`` followed;
-    ``eval '…'`` and nested ``sh -c '…'`` opened up, as Claude Code's Bash tool wraps commands)."""
-    try:
-        lex = shlex.shlex(text, posix=True, punctuation_chars=True)
-        lex.whitespace_split = True
-        tokens = list(lex)
-    except ValueError:
-        tokens = text.split()
-    commands: list[tuple[list[str], str]] = []
-    current: list[str] = []
-    skip = False
-    for tok in [*tokens, ";"]:
-        if skip:
-            skip = False
-            continue
-        if tok not in SEPARATORS:
-            if tok.strip("0123456789") in ("<", ">", ">>", ">|", "&>", "<<", "<<<", ">&", "<&"):
-                skip = True  # a redirection and its target are not the command's arguments
-            else:
-                current.append(tok)
-            continue
-        words, current = current, []
-        while words and "=" in words[0] and not words[0].startswith("="):
-            words = words[1:]  # VAR=value before a command
-        if not words:
-            continue
-        name = os.path.basename(words[0])
-        if name == "cd" and len(words) > 1:
-            cwd = os.path.normpath(os.path.join(cwd, words[1]))
-        elif name == "eval" and depth < 3:
-            commands += shell_commands(" ".join(words[1:]), cwd, depth + 1)
-        elif name.encode() in SHELLS and "-c" in words[1:-1] and depth < 3:
-            commands += shell_commands(words[words.index("-c", 1) + 1], cwd, depth + 1)
-        else:
-            commands.append((words, cwd))
-    return commands
+def shell_commands(text: str, cwd: str) -> list[tuple[list[str], str]]:
+    """The simple commands of a shell string with the cwd each runs in (the one reader of shell
+    text, :func:`agenttui.hooks.shellparse.commands`: ``cd`` followed, ``eval`` and ``sh -c``
+    opened, quotes, here-documents and ``#`` read as sh reads them, wrappers such as ``timeout``
+    taken off)."""
+    return [(c.run, c.cwd) for c in shellparse.commands(text, cwd) if c.run]
 
 
 def git_cwd(args: Sequence[str], cwd: str) -> str:
@@ -154,9 +120,10 @@ def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
     comm = (_read(f"/proc/{pid}/comm") or b"").strip()
     if comm == b"git" and _ppid(pid) == own:
         return []  # agenttui's own git calls (its snapshots, its reads)
-    shell = comm in SHELLS and "-c" in args[1:-1]
+    script = shellparse.shell_script(list(args)) if comm in SHELLS else None
+    shell = script is not None
     # (a git's cwd is already where -C took it: judged from its parent's view it is the same)
-    commands = shell_commands(args[args.index("-c", 1) + 1], cwd) if shell else [(list(args), cwd)]
+    commands = shell_commands(script, cwd) if script is not None else [(shellparse.unwrap(list(args)), cwd)]
     hits: list[tuple[Any, Actor, str]] = []
     for a in agents:
         what = next((w for c, d in commands if (w := threat(c, d, a))), None)

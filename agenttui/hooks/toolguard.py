@@ -1,16 +1,20 @@
 """The second guard, at the tool call: a subagent's Write/Edit/Bash/PowerShell/Monitor call that
-would change files outside its own worktree is refused, with a reason naming the path and the
-worktree.  Stdlib only; a few milliseconds.
+would change the repository outside its own worktree is refused, with a reason naming the path and
+the worktree.  Stdlib only; a few milliseconds.
 
 The client itself refuses an isolated subagent's Write/Edit outside its worktree, but not
 ``cd <main> && echo … > f``, ``echo … > <main>/f``, or ``python3 -c`` running ``git -C <main>``
-(CLAUDE-CODE-NOTES).  What a command's text shows is checked here — ``cd``, redirections, ``tee``,
-``git -C`` / ``--git-dir`` / ``--work-tree``, also inside ``sh -c`` / ``python -c`` strings; what it
-cannot show (a script run from the worktree) the guard catches from the acting process.  The stash
-is shared by every worktree: a subagent's ``git stash pop|apply|drop|clear`` of a stash made on
-another branch is refused.  While two or more code-writing subagents of a session are live, an
-unisolated subagent's write into the main checkout is refused ("isolate, or serialize").  The main
-thread's own calls (no ``agent_id``) and read-only work pass.
+(CLAUDE-CODE-NOTES).  A command's text is read as sh reads it (:mod:`.shellparse`), and what it
+shows is checked here: redirections, ``tee``, the writing programs' path arguments (``cp``, ``mv``,
+``rm``, ``touch``, ``sed -i``, …), programs that may write unseen run in another checkout (``cd
+<main> && make``, ``git -C <main> checkout``), ``git worktree add``, and code in an interpreter's
+string (``python -c``).  Writes outside the repository's territory (the main checkout, its
+worktrees, the git folder) pass: ``/tmp`` races with nobody.  What the text cannot show (a script
+run from the worktree) the guard catches from the acting process.  The stash is shared by every
+worktree: a subagent's ``git stash pop|apply|drop|clear`` of a stash made on another branch is
+refused.  While two or more code-writing subagents of a session are live, an unisolated subagent's
+write into the main checkout is refused ("isolate, or serialize").  The main thread's own calls (no
+``agent_id``) and read-only work pass.
 """
 
 from __future__ import annotations
@@ -23,19 +27,13 @@ import zlib
 from functools import cache
 from pathlib import Path
 
+from .cmdtext import adds_worktree, command_targets, read_only
+
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
     from typing import Any
 
 GUARDED = ("Write", "Edit", "NotebookEdit", "Bash", "PowerShell", "Monitor")
-_PATHISH = r"""(?:'[^']*'|"[^"]*"|[^\s;|&<>()'"]+)"""
-_TARGETS = (
-    r"\bcd\s+(" + _PATHISH + ")",
-    r"(?<![0-9&])>>?\s*(" + _PATHISH + ")",
-    r"\btee\s+(?:-a\s+)?(" + _PATHISH + ")",
-    r"\bgit\s+(?:-C|--git-dir(?:=|\s+)|--work-tree(?:=|\s+))\s*(" + _PATHISH + ")",
-    r"""['"]-C['"]\s*,\s*(""" + _PATHISH + ")",  # subprocess.run(["git", "-C", "/x", ...])
-)
 _STASH = r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?"
 
 
@@ -133,25 +131,24 @@ def _git_dirs(cwd: str) -> tuple[str, str] | None:
     return (top, common) if top and common else None
 
 
-def _unquote(p: str) -> str:
-    return p[1:-1] if len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"" else p
-
-
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def command_targets(command: str, cwd: str) -> list[str]:
-    """Absolute paths a command's text changes or moves into (best effort, quoted strings too)."""
-    found = []
-    for rx in _TARGETS:
-        for m in _rx(rx).finditer(command):
-            raw = _unquote(m.group(1))
-            if not raw or raw.startswith(("$", "/dev/", "&")) or raw in ("-", "~"):
-                continue
-            path = os.path.expanduser(raw)
-            found.append(os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd, path)))
-    return found
+def _territory(main: str, common: str) -> list[str]:
+    """The repository's checkouts and git folder (real paths): the main checkout, the common git
+    dir and every registered worktree (``<common>/worktrees/*/gitdir`` names its ``.git`` file)."""
+    out = [os.path.realpath(main), os.path.realpath(common)]
+    admin = os.path.join(common, "worktrees")
+    try:
+        ids = os.listdir(admin)
+    except OSError:
+        ids = []
+    for i in ids:
+        gitfile = _read_text(os.path.join(admin, i, "gitdir"))
+        if gitfile:
+            out.append(os.path.realpath(os.path.dirname(gitfile)))
+    return out
 
 
 def _live_writers(journal: Path | None, session: str | None) -> int:
@@ -202,65 +199,40 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
         if seen is not None:
             return (f"agenttui: {who} lost its shell: {seen}. Work inside {own} with Write/Edit; the user "
                     "releases it by announcing again")
+    runs: list[str] = []
     if tool in ("Write", "Edit", "NotebookEdit"):
         targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
         targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]
     else:
         command = str(ti.get("command") or "")
-        targets = command_targets(command, cwd)
+        targets, runs = command_targets(command, cwd)
         stash = _rx(_STASH).search(command)
         if stash is not None:
             refused = _stash_refusal(cwd, own, stash.group(1), stash.group(2), who)
             if refused:
                 return refused
-    for t in targets:
-        if not _inside(t, own):
-            return (f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
-                    "(every agent has its own worktree so that parallel agents do not race)")
-    if not isolated and (targets or (tool in SHELL_TOOLS and not read_only(str(ti.get("command") or "")))) \
-            and _live_writers(journal, payload.get("session_id")) >= 2:
-        what = "write into" if targets else "run a command that may write into (its text does not say)"
-        return (f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
-                "dispatch it with isolation: worktree, or serialize")
-    return None
-
-
-READ_ONLY_PROGRAMS = frozenset({
-    "ls", "cat", "head", "tail", "grep", "egrep", "fgrep", "rg", "ag", "wc", "echo", "printf", "pwd", "true",
-    "sort", "uniq", "cut", "tr", "which", "type", "file", "stat", "du", "df", "tree", "jq", "diff", "cmp",
-    "basename", "dirname", "realpath", "readlink", "date", "env", "id", "whoami", "uname", "less", "more",
-    "nl", "column", "fd", "test", "[", "sleep", "md5sum", "sha1sum", "sha256sum"})
-READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "grep",
-                           "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "for-each-ref",
-                           "merge-base", "shortlog", "reflog", "version", "help"})
-_SIMPLE = r"\s*(?:&&|\|\||;|\||\n)\s*"
-
-
-def read_only(command: str) -> bool:
-    """Whether every simple command of *command* only reads (programs that cannot write, git's
-    reading verbs, ``find`` / ``sed`` without their writing options).  Unsure: False."""
-    if not command.strip() or re.search(r"[`$]\(|`|<\(", command):
-        return False  # command substitution: anything may run
-    for part in _rx(_SIMPLE).split(command):
-        words = part.split()
-        while words and "=" in words[0]:
-            words = words[1:]
-        if not words:
+    if tool in SHELL_TOOLS and adds_worktree(str(ti.get("command") or "")):
+        return (f"agenttui: {who} would add a git worktree of its own: agenttui gives each agent one "
+                f"(its own is {own}); work there, or ask for a dispatch with isolation: worktree")
+    theirs: list[str] | None = None
+    for t in [*targets, *runs]:
+        if _inside(t, own) and _inside(os.path.realpath(t), os.path.realpath(own)):
             continue
-        prog = os.path.basename(words[0])
-        if prog == "git":
-            verb = next((w for w in words[1:] if not w.startswith("-")), "")
-            if verb not in READ_ONLY_GIT or "-C" in words:
-                return False
-        elif prog == "find":
-            if {"-delete", "-exec", "-execdir", "-ok", "-fprint"} & set(words):
-                return False
-        elif prog == "sed":
-            if any(w.startswith("-i") or w == "--in-place" for w in words):
-                return False
-        elif prog not in READ_ONLY_PROGRAMS:
-            return False
-    return True
+        theirs = theirs if theirs is not None else [os.path.realpath(own), *_territory(main, common)]
+        real = os.path.realpath(t)
+        if not any(_inside(real, r) or _inside(r, real) for r in theirs[1:]) and not _inside(theirs[0], real):
+            continue  # outside the repository and its worktrees (e.g. /tmp): nobody's checkout
+        return (f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
+                "(every agent has its own worktree so that parallel agents do not race)")
+    if not isolated:
+        mine = os.path.realpath(own)
+        into = [t for t in targets if _inside(os.path.realpath(t), mine)]  # (outside: judged above)
+        unsure = tool in SHELL_TOOLS and not read_only(str(ti.get("command") or ""), redirects=False)
+        if (into or unsure) and _live_writers(journal, payload.get("session_id")) >= 2:
+            what = "write into" if into else "run a command that may write into (its text does not say)"
+            return (f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
+                    "dispatch it with isolation: worktree, or serialize")
+    return None
 
 
 def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> str | None:
