@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 IN_MODIFY = 0x00000002
+IN_CLOSE_WRITE = 0x00000008
 IN_CREATE = 0x00000100
 IN_MOVED_TO = 0x00000080
 IN_CLOEXEC = 0o2000000

@@ -4,7 +4,10 @@
 sample was drawn, so polls never overlap); :meth:`Sampler.sample` never raises — an error travels
 in the :class:`Sample` it returns.  Git is the costly part: a git round comes every
 ``GIT_INTERVAL`` seconds and reads at most ``GIT_PER_ROUND`` busy worktrees (those with file
-activity since their last read), every 15th round all of them.
+activity since their last read), every 15th round all of them whose git files changed (a stat
+of HEAD, the index, the branch's ref and packed-refs, and the main checkout's HEAD sha they are
+counted ahead of: 32 idle agents cost a few stats there, not 96 git processes), every
+``ALL_EVERY``-th of those all of them regardless (file events a full watch could not deliver).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..hooks.toolguard import dot_git
 from . import repo as gitrepo
 from .claude import ClaudeFeed
 from .errors import AgentTuiError
@@ -26,7 +30,8 @@ from .tmux import TmuxPane
 SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
 GIT_INTERVAL = 2.0
 GIT_PER_ROUND = 8  # busy worktrees read per git round (4 git calls each)
-FULL_EVERY = 15  # every 15th git round (30 s) reads every worktree
+FULL_EVERY = 15  # every 15th git round (30 s) reads every worktree whose git files changed
+ALL_EVERY = 10  # every 10th of those (5 min) reads every worktree
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class SampleJob:
     worktree: Path | None
     want_git: bool
     tmux: TmuxPane | None = None
+    if_changed: bool = False  # (a full round's read of a worktree without file activity)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class Sampler:
         self._last_git = 0.0
         self._rounds = 0
         self._due: set[str] = set()
+        self._stamps: dict[str, tuple[object, ...] | None] = {}  # (the worker thread's own)
 
     # ------------------------------------------------------------ scheduling (UI thread)
     def busy(self, name: str) -> None:
@@ -87,8 +94,10 @@ class Sampler:
             due = set(sorted(self._due)[:GIT_PER_ROUND])
             self._due -= due
         full = self._rounds % FULL_EVERY == 1
+        every = self._rounds % (FULL_EVERY * ALL_EVERY) == 1
         jobs = [SampleJob(r.name, r.pid if r.alive else None, r.worktree,
-                          git_round and (full or r.name in due), r.tmux) for r in runs]
+                          git_round and (full or r.name in due), r.tmux,
+                          if_changed=full and not every and r.name not in due) for r in runs]
         return jobs, git_round
 
     # ------------------------------------------------------------ sampling (worker thread)
@@ -125,7 +134,11 @@ class Sampler:
             base = head.sha if isinstance(head, HeadState) else None
             for j in jobs:
                 if j.want_git and j.worktree is not None and os.path.isdir(j.worktree):
+                    stamp = git_stamp(j.worktree, base)  # (before the read: a change during it counts)
+                    if j.if_changed and stamp is not None and self._stamps.get(j.name) == stamp:
+                        continue  # nothing of its git state moved: the pane keeps what it shows
                     gitinfo[j.name] = git_info(j.worktree, base)
+                    self._stamps[j.name] = stamp
             revoke = attempt("gate", self.revalidate)
             claude = attempt("claude", self.claude.sentence)
         return Sample(
@@ -178,6 +191,39 @@ class Sampler:
                 stats[j.name] = None
         self.procs.forget_dead()
         return stats
+
+
+def _stat(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def git_stamp(worktree: Path, base_sha: str | None) -> tuple[object, ...] | None:
+    """What :func:`git_info` depends on, from files alone (no git): the worktree's HEAD (its text
+    and stat), its index, its branch's loose ref, packed-refs, reftable's table list, and
+    *base_sha*.  None when its layout is not one read here (then it is read every time)."""
+    found = dot_git(str(worktree))
+    if found is None or found[0] == "odd":
+        return None
+    admin = found[1]
+    try:
+        with open(os.path.join(admin, "commondir"), encoding="utf-8") as fh:
+            common = os.path.normpath(os.path.join(admin, fh.read().strip()))
+    except OSError:
+        common = admin
+    try:
+        with open(os.path.join(admin, "HEAD"), encoding="utf-8", errors="replace") as fh:
+            head = fh.read(512).strip()
+    except OSError:
+        return None
+    files = [os.path.join(admin, "HEAD"), os.path.join(admin, "index"), os.path.join(common, "packed-refs"),
+             os.path.join(common, "reftable", "tables.list")]
+    if head.startswith("ref: "):
+        files.append(os.path.join(common, head[5:].strip()))
+    return (base_sha, head, *(_stat(f) for f in files))
 
 
 def git_info(worktree: Path, base_sha: str | None) -> GitInfo:

@@ -20,6 +20,7 @@ from typing import Any
 
 import watchfiles
 
+from . import inotify
 from .procs import renice_threads, thread_ids
 
 KINDS = {
@@ -104,14 +105,45 @@ async def watch_worktrees(
 
 async def watch_file(path: Path, stop_event: asyncio.Event) -> AsyncIterator[None]:
     """Yield once per change of one file (the plan): its folder is watched, not the file, since
-    editors and git replace files by renaming over them."""
+    editors and git replace files by renaming over them.  Raw inotify where there is one (a
+    thread asleep in the kernel until the folder changes; watchfiles wakes every ``step`` ms,
+    ~50 times a second, to look), else watchfiles; changes within 50 ms are one."""
     target = path.resolve()
-    async for changes in watchfiles.awatch(
-        path.parent, recursive=False, debounce=50, step=20, stop_event=stop_event,
-        watch_filter=lambda _c, p: Path(p).resolve() == target,
-    ):
-        if changes:
+    if not inotify.available():
+        async for changes in watchfiles.awatch(
+            path.parent, recursive=False, debounce=50, step=20, stop_event=stop_event,
+            watch_filter=lambda _c, p: Path(p).resolve() == target,
+        ):
+            if changes:
+                yield None
+        return
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+    wanted = {(str(path.parent.absolute()), path.name), (str(target.parent), target.name)}
+
+    def on_events(events: list[tuple[str, int, str]]) -> None:  # (the watch's own thread)
+        if any((folder, name) in wanted for folder, _mask, name in events):
+            loop.call_soon_threadsafe(changed.set)
+
+    watch = inotify.FolderWatch(on_events, name="agenttui-plan")
+    if not watch.start():
+        return
+    stopping = asyncio.ensure_future(stop_event.wait())
+    try:
+        for folder in {f for f, _ in wanted}:
+            watch.add(folder, inotify.IN_CLOSE_WRITE | inotify.IN_MOVED_TO | inotify.IN_CREATE | inotify.IN_DELETE)
+        while not stop_event.is_set():
+            waiting = asyncio.ensure_future(changed.wait())
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if stop_event.is_set():
+                waiting.cancel()
+                break
+            await asyncio.sleep(0.05)  # the rest of an editor's save (write, rename, chmod)
+            changed.clear()
             yield None
+    finally:
+        stopping.cancel()
+        watch.stop()
 
 
 class Activity:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -105,3 +106,39 @@ async def test_the_agents_watcher_thread_runs_nicer_and_the_guards_does_not(tmp_
     assert os.getpriority(os.PRIO_PROCESS, 0) == base
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 10)
+
+
+async def test_the_plan_watch_sees_its_file_written_and_replaced_and_nothing_else(tmp_path: Path) -> None:
+    """Raw inotify on the plan's folder: a write and an editor's rename-over both count; another
+    file in the folder does not (control: it would have counted, were the filter missing)."""
+    from agenttui.core.watch import watch_file
+
+    plan = tmp_path / "agenttui.toml"
+    plan.write_text("# v1\n")
+    stop = asyncio.Event()
+    seen: asyncio.Queue[float] = asyncio.Queue()
+
+    async def consume() -> None:
+        async for _ in watch_file(plan, stop):
+            seen.put_nowait(time.monotonic())
+
+    task = asyncio.create_task(consume())
+    try:
+        await asyncio.sleep(0)  # (the watch is set up on the generator's first step)
+        for _ in range(100):
+            if any(t.name == "agenttui-plan" for t in threading.enumerate()):
+                break
+            await asyncio.sleep(0.01)
+        (tmp_path / "other.txt").write_text("not the plan\n")
+        plan.write_text("# v2\n")
+        await asyncio.wait_for(seen.get(), 5)
+        tmp = tmp_path / ".agenttui.toml.swp"
+        tmp.write_text("# v3\n")
+        os.replace(tmp, plan)  # how editors save
+        await asyncio.wait_for(seen.get(), 5)
+        (tmp_path / "other.txt").write_text("still not the plan\n")
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(seen.get(), 0.5)  # (the control: waiting for what must not come)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
