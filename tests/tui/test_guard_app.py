@@ -155,3 +155,44 @@ async def test_an_agent_worktree_deleted_from_outside_is_restored_with_one_key(r
         assert "impl" not in panel.threats
     assert sorted(p.name for p in wt.iterdir()) == before
     assert (wt / "work7.py").read_text() == "print(7)\n"
+
+
+async def test_an_agent_script_stashing_the_checkout_revokes_the_announcement_in_the_app(
+        repo: Path, tmp_path: Path, cleanup_agents: list[AgentTuiApp]) -> None:
+    """The running app: a plan agent's script (run from its worktree) stashes the main checkout; the
+    guard names the agent, the announcement is revoked on screen and in the journal.  Control: the
+    same script run by the user from outside any agent worktree revokes nothing."""
+    write_plan(repo, """
+[[agent]]
+name = "tidy"
+command = ["sleep", "120"]
+""")
+    git(repo, "add", "agenttui.toml")
+    git(repo, "commit", "-q", "-m", "plan")  # (else the stash -u takes the plan with it: revoked for that)
+    script = f"cd {repo} && git stash push -u -q -m tidy\n"
+    app = AgentTuiApp(gitrepo.open_repo(repo), repo / "agenttui.toml", live=True)
+    cleanup_agents.append(app)
+    async with app.run_test(size=(150, 44)) as pilot:
+        await announce_and_confirm(pilot, app)
+        await pilot.press("f")
+        panel = app.main_screen.guard_panel
+        await until(pilot, lambda: panel.armed and app.sup.runs["tidy"].pid, what="fired, guard armed")
+        wt = app.sup.runs["tidy"].worktree
+        assert wt is not None and wt != repo
+        (tmp_path / "tidy.sh").write_text(script)
+        (repo / "file0.txt").write_text("the user's work\n")
+        subprocess.run(["sh", "tidy.sh"], cwd=tmp_path, check=True, capture_output=True)  # the user's own
+        await until(pilot, lambda: "tidy" in git(repo, "stash", "list"), what="the user's stash")
+        await until(pilot, lambda: any(a.kind == "stash-push" for a in panel.alerts.values()),
+                    what="the guard read the user's stash")
+        assert app.sup.gate.revoked_reason is None  # control: nobody's escape
+        (repo / "file1.txt").write_text("more of the user's work\n")
+        (wt / "tidy.sh").write_text(script)
+        subprocess.run(["sh", "-c", "sh tidy.sh"], cwd=wt, check=True, capture_output=True)  # the agent's
+        await until(pilot, lambda: any(a.kind == "escape" for a in panel.alerts.values()), timeout=15,
+                    what="the escape alert")
+        (alert,) = [a for a in panel.alerts.values() if a.kind == "escape"]
+        assert alert.agents == ("tidy",) and "git stash push -u -q -m tidy" in alert.text
+        await until(pilot, lambda: app.sup.gate.revoked_reason is not None, what="revoked")
+        await until(pilot, lambda: "revoked" in str(app.query_one("#gate").render()), what="the header says so")
+    assert any(r.get("event") == "revoke" and r.get("agent") == "tidy" for r in read_journal(app.sup.paths))
