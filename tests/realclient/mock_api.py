@@ -21,6 +21,7 @@ from typing import Any
 
 TRIGGER = "AGENTTUI-DISPATCH"
 WRITE = "AGENTTUI-WRITE "  # a subagent prompt "AGENTTUI-WRITE name" writes name.txt in its working directory
+BASH = "AGENTTUI-BASH "  # ... "AGENTTUI-BASH <base64>": runs that command with Bash, once
 SCRIPT = "AGENTTUI-SCRIPT "  # ... "AGENTTUI-SCRIPT name": writes tidy.sh in its worktree and runs it with sh
 #: what tidy.sh does: the main checkout (the first `git worktree list` entry) stashed, nothing of it in
 #: the command text a tool-call hook reads; then the subagent tries its shell again (after-<name>.txt)
@@ -95,6 +96,10 @@ class MockApi:
             name = text.split(WRITE, 1)[1].split()[0]
             return [{"type": "tool_use", "id": f"toolu_write_{name}", "name": "Bash",
                      "input": {"command": f"echo work > {name}.txt", "description": "write"}}], "tool_use"
+        if BASH in text and len(messages) == 1:
+            command = base64.b64decode(text.split(BASH, 1)[1].split()[0]).decode()
+            return [{"type": "tool_use", "id": "toolu_bash_0", "name": "Bash",
+                     "input": {"command": command, "description": "as asked"}}], "tool_use"
         if SCRIPT in text and len(messages) == 1:
             name = text.split(SCRIPT, 1)[1].split()[0]
             b64 = base64.b64encode(TIDY.encode()).decode()

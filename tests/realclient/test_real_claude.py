@@ -246,3 +246,25 @@ def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard
     assert "lost its shell" in results["toolu_after_tidy"] and not (wt / "after-tidy.txt").exists()
     journal = (repo / ".git" / "agenttui" / "journal.jsonl").read_text()
     assert '"event": "escape"' in journal
+
+
+@pytest.mark.parametrize("hooked", [True, False])
+def test_an_isolated_subagents_shell_write_into_the_main_checkout_is_read_as_sh_reads_it(
+        tmp_path: Path, hooked: bool) -> None:
+    """In the real client an isolated subagent runs `ls a#b; cp file0.txt <main>/stolen.txt`: a
+    reader taking '#' for a comment, or knowing only '>' and tee, lets it through.  With the hook
+    it is refused and nothing lands; the control without it shows the file landing in main (the
+    client itself does not look)."""
+    import base64
+
+    repo = make_repo(tmp_path / "repo")
+    command = f"ls a#b; cp file0.txt {repo}/stolen.txt"
+    prompt = "AGENTTUI-BASH " + base64.b64encode(command.encode()).decode()
+    out = run_client(tmp_path, repo, [{"description": "tidy", "prompt": prompt, "subagent_type": "general-purpose",
+                                       "isolation": "worktree"}], hook=hooked)
+    result = tool_results(out).get("toolu_bash_0", "")
+    if hooked:
+        assert not (repo / "stolen.txt").exists()
+        assert "outside its worktree" in result and f"{repo}/stolen.txt" in result
+    else:
+        assert (repo / "stolen.txt").exists()  # the incident: written into the shared checkout
