@@ -95,6 +95,9 @@ def threat(args: Sequence[str], cwd: str, a: Target) -> str | None:
                     else f"`{name}` deleting or moving it"
     if not is_git or verb in READ_ONLY or verb is None:
         return None
+    if verb == "worktree" and "add" in args and any(
+            os.path.normpath(os.path.join(git_cwd(args, cwd), x)) == a.root for x in named):
+        return None  # the worktree being made: its birth, not a threat (a second one on its branch is)
     if verb == "worktree" and "prune" in args:
         return "git worktree prune"
     if inside(git_cwd(args, cwd), a.root):

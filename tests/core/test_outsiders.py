@@ -49,3 +49,14 @@ def test_a_shell_about_to_delete_a_worktree_is_an_outsider(tmp_path: Path, scrip
     # control: the same shell deleting a folder beside it is nobody's threat
     (tmp_path / "other").mkdir()
     assert judged([*shell, text.replace(str(wt), str(tmp_path / "other"))], tmp_path, agent) == []
+
+
+def test_making_the_worktree_is_not_a_threat_to_it_and_a_second_one_on_its_branch_is(tmp_path: Path) -> None:
+    """The incident demo's self-isolating agent: the `git worktree add` that creates a worktree
+    was named as a threat to the agent adopted from it.  Control: another worktree on its branch."""
+    wt = tmp_path / "wt"
+    wt.mkdir()
+    agent = Agent("wt", str(wt), "iso")
+    assert judged(["sh", "-c", f"sleep 30; git worktree add -b iso {wt}"], tmp_path, agent) == []
+    assert judged(["sh", "-c", f"sleep 30; git worktree add -f {tmp_path}/second iso"], tmp_path, agent) == [
+        "git worktree on its branch iso"]
