@@ -139,11 +139,11 @@ def _written(words: list[str]) -> list[str]:
             return [args[i + 1]]
         if a.startswith("--target-directory="):
             return [a.split("=", 1)[1]]
-    paths = [a for a in args if not a.startswith("-")]
+    cut = args.index("--") if "--" in args else len(args)  # after "--" every word is a path
+    paths = [a for a in args[:cut] if not a.startswith("-")] + args[cut + 1:]
     if which == "last":
         return paths[-1:]
     return paths[1:] if which == "rest" else paths
-
 
 
 READ_ONLY_PROGRAMS = frozenset({
@@ -154,6 +154,8 @@ READ_ONLY_PROGRAMS = frozenset({
 READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "grep",
                            "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "for-each-ref",
                            "merge-base", "shortlog", "reflog", "version", "help"})
+
+
 def read_only(command: str, *, redirects: bool = True) -> bool:
     """Whether every simple command of *command* only reads (programs that cannot write, git's
     reading verbs, ``find`` / ``sed`` without their writing options) and redirects into nothing
