@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..hooks import shellparse
+from ..hooks import cmdtext, shellparse
 from .actors import Actor, _ppid, _read, describe_process
 
 
@@ -34,11 +34,6 @@ READ_ONLY = frozenset({"status", "diff", "log", "show", "rev-parse", "ls-files",
                        "whatchanged", "diff-index", "diff-files", "diff-tree", "count-objects", "fsck",
                        "symbolic-ref", "reflog", "worktree-list", "remote", "ls-remote", "archive"})
 DELETERS = frozenset({b"rm", b"rmdir", b"mv", b"unlink", b"shred", b"trash-put", b"gio"})
-_GIT_OPTS_WITH_VALUE = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
-                                  "--config-env"})
-
-
-SHELLS = frozenset({b"sh", b"bash", b"dash", b"zsh", b"ksh", b"busybox"})
 
 
 def deletes(comm: str, args: Sequence[str]) -> bool:
@@ -63,20 +58,13 @@ def git_cwd(args: Sequence[str], cwd: str) -> str:
 
 
 def git_verb(cmdline: tuple[str, ...]) -> str | None:
-    """The git subcommand of a git command line (``git -C x -c k=v stash pop`` -> ``stash``)."""
-    i = 1
-    while i < len(cmdline):
-        a = cmdline[i]
-        if a in _GIT_OPTS_WITH_VALUE:
-            i += 2
-            continue
-        if a.startswith("-"):
-            i += 1
-            continue
-        if a == "worktree" and i + 1 < len(cmdline) and cmdline[i + 1] == "list":
-            return "worktree-list"
-        return a
-    return None
+    """The git subcommand of a git command line (``git -C x -c k=v stash pop`` -> ``stash``;
+    ``worktree list`` as one, ``worktree-list``: it reads)."""
+    rest = list(cmdline[1:])
+    i = cmdtext.git_verb_at(rest)
+    if i < 0:
+        return None
+    return "worktree-list" if rest[i] == "worktree" and rest[i + 1:i + 2] == ["list"] else rest[i]
 
 
 def threat(args: Sequence[str], cwd: str, a: Target) -> str | None:
@@ -123,7 +111,8 @@ def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
     comm = (_read(f"/proc/{pid}/comm") or b"").strip()
     if comm == b"git" and _ppid(pid) == own:
         return []  # agenttui's own git calls (its snapshots, its reads)
-    script = shellparse.shell_script(list(args)) if comm in SHELLS else None
+    name = comm.decode("utf-8", "surrogateescape")
+    script = shellparse.shell_script(list(args)) if name in shellparse.SHELLS else None
     shell = script is not None
     # (a git's cwd is already where -C took it: judged from its parent's view it is the same)
     commands = shell_commands(script, cwd) if script is not None else [(shellparse.unwrap(list(args)), cwd)]

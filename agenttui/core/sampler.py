@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..hooks.toolguard import dot_git
+from ..hooks.toolguard import common_of, dot_git
 from . import repo as gitrepo
 from .claude import ClaudeFeed
 from .errors import AgentTuiError
@@ -209,11 +209,7 @@ def git_stamp(worktree: Path, base_sha: str | None) -> tuple[object, ...] | None
     if found is None or found[0] == "odd":
         return None
     admin = found[1]
-    try:
-        with open(os.path.join(admin, "commondir"), encoding="utf-8") as fh:
-            common = os.path.normpath(os.path.join(admin, fh.read().strip()))
-    except OSError:
-        common = admin
+    common = common_of(admin)
     try:
         with open(os.path.join(admin, "HEAD"), encoding="utf-8", errors="replace") as fh:
             head = fh.read(512).strip()

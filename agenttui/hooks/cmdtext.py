@@ -14,9 +14,15 @@ import os
 import re
 from functools import cache
 
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
+if TYPE_CHECKING:
+    from .shellparse import Simple
+
 
 @cache
-def _re(pattern: str) -> re.Pattern[str]:
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled when first needed (the hooks' one cache: an Agent dispatch's hook never
+    needs these, and compiling them all at import would cost it)."""
     return re.compile(pattern)
 
 
@@ -34,40 +40,36 @@ def _unquote(p: str) -> str:
     return p[1:-1] if len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"" else p
 
 
-def adds_worktree(command: str) -> bool:
-    """Whether a shell command runs ``git worktree add`` (an agent isolating itself by hand)."""
-    if "worktree" not in command:
-        return False
-    from .shellparse import commands
-
-    for c in commands(command, os.sep):
+def adds_worktree(cmds: list[Simple]) -> bool:
+    """Whether a shell command's simple commands run ``git worktree add`` (an agent isolating
+    itself by hand)."""
+    for c in cmds:
         run = c.run
         if run and os.path.basename(run[0]) == "git":
             rest = run[1:]
-            verb = git_verb(rest)
-            after = [w for w in rest[rest.index(verb) + 1:] if not w.startswith("-")] if verb else []
-            if verb == "worktree" and after[:1] == ["add"]:
+            i = git_verb_at(rest)
+            after = [w for w in rest[i + 1:] if not w.startswith("-")] if i >= 0 else []
+            if i >= 0 and rest[i] == "worktree" and after[:1] == ["add"]:
                 return True
     return False
 
 
-def command_targets(command: str, cwd: str) -> tuple[list[str], list[str]]:
+def command_targets(cmds: list[Simple]) -> tuple[list[str], list[str]]:
     """Absolute paths a command's text changes, moves, deletes or goes into: what its simple
     commands say (:mod:`.shellparse`: redirections, ``cd``, ``tee``, ``cp``/``mv``/``rm``/``touch``/
     ``mkdir``/…, ``sed -i``, ``git -C`` / ``worktree add``), and what quoted code inside it shows
     (``python -c`` with ``git -C``, a redirection in a string); and apart, the folders where it runs
-    programs that may write what the text does not say (``cd <main> && make``)."""
-    from .shellparse import commands
-
+    programs that may write what the text does not say (``cd <main> && make``).  *cmds*: the
+    command's :func:`.shellparse.commands`, each with the folder it runs in."""
     found, runs = [], []
-    for c in commands(command, cwd):
+    for c in cmds:
         run = c.run
         found += [(w, c.cwd) for w in [*c.writes, *_written(run)]]
         if run and not _reads_only(run):  # what it may write unseen, it writes where it runs
             runs += _git_places(run[1:], c.cwd) if os.path.basename(run[0]) == "git" else [c.cwd]
         if run and os.path.basename(run[0]) not in READ_ONLY_PROGRAMS:  # code in its words (python -c …)
             for word in run[1:]:
-                found += [(_unquote(m.group(1)), c.cwd) for rx in _TARGETS for m in _re(rx).finditer(word)]
+                found += [(_unquote(m.group(1)), c.cwd) for rx in _TARGETS for m in compiled(rx).finditer(word)]
     out = []
     for raw, where in found:
         if not raw or raw.startswith(("$", "/dev/", "&")) or raw in ("-", "~"):
@@ -89,8 +91,8 @@ _WRITERS = {
 _GIT_VALUED = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env")
 
 
-def git_verb(args: list[str]) -> str:
-    """git's subcommand among its arguments (``-C x -c k=v log`` -> ``log``); "" when none."""
+def git_verb_at(args: list[str]) -> int:
+    """Where git's subcommand stands among its arguments (``-C x -c k=v log`` -> 4); -1: none."""
     i = 0
     while i < len(args):
         if args[i] in _GIT_VALUED:
@@ -98,8 +100,14 @@ def git_verb(args: list[str]) -> str:
         elif args[i].startswith("-"):
             i += 1
         else:
-            return args[i]
-    return ""
+            return i
+    return -1
+
+
+def git_verb(args: list[str]) -> str:
+    """git's subcommand among its arguments (``-C x -c k=v log`` -> ``log``); "" when none."""
+    i = git_verb_at(args)
+    return args[i] if i >= 0 else ""
 
 
 def _git_places(args: list[str], cwd: str) -> list[str]:
@@ -156,16 +164,18 @@ READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-fil
                            "merge-base", "shortlog", "reflog", "version", "help"})
 
 
-def read_only(command: str, *, redirects: bool = True) -> bool:
+def read_only(command: str, cmds: list[Simple] | None = None, *, redirects: bool = True) -> bool:
     """Whether every simple command of *command* only reads (programs that cannot write, git's
     reading verbs, ``find`` / ``sed`` without their writing options) and redirects into nothing
     but ``/dev/null`` (``redirects=False``: its redirections are judged elsewhere, as targets).
-    Unsure: False."""
+    *cmds*: its :func:`.shellparse.commands` when already read.  Unsure: False."""
     if not command.strip() or re.search(r"[`$]\(|`|<\(", command):
         return False  # command substitution: anything may run
-    from .shellparse import commands
+    if cmds is None:
+        from .shellparse import commands
 
-    for c in commands(command, os.sep):
+        cmds = commands(command, os.sep)
+    for c in cmds:
         if redirects and any(w not in ("/dev/null", "/dev/stdout", "/dev/stderr") for w in c.writes):
             return False
         if c.words and not _reads_only(c.run):
@@ -187,4 +197,5 @@ def _reads_only(words: list[str]) -> bool:
     return prog in READ_ONLY_PROGRAMS
 
 
-__all__ = ["READ_ONLY_GIT", "READ_ONLY_PROGRAMS", "adds_worktree", "command_targets", "git_verb", "read_only"]
+__all__ = ["READ_ONLY_GIT", "READ_ONLY_PROGRAMS", "adds_worktree", "command_targets", "compiled", "git_verb",
+           "git_verb_at", "read_only"]

@@ -29,6 +29,8 @@ OTHER_REDIRECTS = frozenset({"<", "<<", "<<<", "<<-", ">&", "<&", "<>", "&>&"})
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "busybox"})
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _PUNCT = "();<>|&\n"
+_OPERATORS = SEPARATORS | WRITE_REDIRECTS | OTHER_REDIRECTS
+_LONGEST_FIRST = sorted(_OPERATORS, key=len, reverse=True)
 
 
 class Simple:
@@ -111,7 +113,7 @@ def tokens(text: str) -> list[str]:
         raw = text.replace("\n", " ; ").split()
     out: list[str] = []
     for tok in raw:
-        if tok and set(tok) <= set(_PUNCT) and tok not in SEPARATORS | WRITE_REDIRECTS | OTHER_REDIRECTS:
+        if tok and tok not in _OPERATORS and set(tok) <= set(_PUNCT):
             out += _split_punct(tok)  # e.g. ";\n" or ")|": operators the lexer ran together
         else:
             out.append(tok)
@@ -119,10 +121,9 @@ def tokens(text: str) -> list[str]:
 
 
 def _split_punct(tok: str) -> list[str]:
-    ops = sorted(SEPARATORS | WRITE_REDIRECTS | OTHER_REDIRECTS, key=len, reverse=True)
     out, i = [], 0
     while i < len(tok):
-        op = next((o for o in ops if tok.startswith(o, i)), tok[i])
+        op = next((o for o in _LONGEST_FIRST if tok.startswith(o, i)), tok[i])
         out.append(op)
         i += len(op)
     return out

@@ -24,10 +24,9 @@ import os
 import re
 import time
 import zlib
-from functools import cache
 from pathlib import Path
 
-from .cmdtext import adds_worktree, command_targets, read_only
+from .cmdtext import adds_worktree, command_targets, compiled, read_only
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
@@ -35,12 +34,6 @@ if TYPE_CHECKING:
 
 GUARDED = ("Write", "Edit", "NotebookEdit", "Bash", "PowerShell", "Monitor")
 _STASH = r"\bgit\b[^;&|\n]*?\bstash\s+(pop|apply|drop|clear)\b\s*(\S+)?"
-
-
-@cache
-def _rx(pattern: str) -> re.Pattern[str]:
-    """Compiled when first needed: an Agent dispatch's hook never needs these (import time)."""
-    return re.compile(pattern)
 LIVE = 3600.0  # s: a SubagentStart without its SubagentStop for this long is taken as gone
 
 
@@ -100,6 +93,12 @@ def dot_git(folder: str) -> tuple[str, str] | None:
     return "file", os.path.normpath(os.path.join(folder, text[7:].strip()))
 
 
+def common_of(gitdir: str) -> str:
+    """The common git dir of a worktree's *gitdir* (its ``commondir`` file), or *gitdir* itself."""
+    common = _read_text(os.path.join(gitdir, "commondir"))
+    return os.path.normpath(os.path.join(gitdir, common)) if common else gitdir
+
+
 def repo_dirs(cwd: str) -> tuple[str, str] | None:
     """(the checkout *cwd* is in, the repository's common git dir), read from disk as git finds them:
     the nearest ``.git`` folder above, or ``.git`` file -> its gitdir -> ``commondir``.  Asks git
@@ -117,8 +116,7 @@ def repo_dirs(cwd: str) -> tuple[str, str] | None:
                 return (d, gitdir) if os.path.isfile(os.path.join(gitdir, "HEAD")) else _git_dirs(cwd)
             if kind == "odd":
                 return _git_dirs(cwd)
-            common = _read_text(os.path.join(gitdir, "commondir"))
-            return d, os.path.normpath(os.path.join(gitdir, common)) if common else gitdir
+            return d, common_of(gitdir)
         parent = os.path.dirname(d)
         if parent == d:
             return None
@@ -200,20 +198,24 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
             return (f"agenttui: {who} lost its shell: {seen}. Work inside {own} with Write/Edit; the user "
                     "releases it by announcing again")
     runs: list[str] = []
+    cmds = None
     if tool in ("Write", "Edit", "NotebookEdit"):
         targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
         targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]
     else:
+        from .shellparse import commands
+
         command = str(ti.get("command") or "")
-        targets, runs = command_targets(command, cwd)
-        stash = _rx(_STASH).search(command)
+        cmds = commands(command, cwd)  # (read once: the targets, a new worktree, read-only)
+        targets, runs = command_targets(cmds)
+        stash = compiled(_STASH).search(command)
         if stash is not None:
             refused = _stash_refusal(cwd, own, stash.group(1), stash.group(2), who)
             if refused:
                 return refused
-    if tool in SHELL_TOOLS and adds_worktree(str(ti.get("command") or "")):
-        return (f"agenttui: {who} would add a git worktree of its own: agenttui gives each agent one "
-                f"(its own is {own}); work there, or ask for a dispatch with isolation: worktree")
+        if adds_worktree(cmds):
+            return (f"agenttui: {who} would add a git worktree of its own: agenttui gives each agent one "
+                    f"(its own is {own}); work there, or ask for a dispatch with isolation: worktree")
     theirs: list[str] | None = None
     for t in [*targets, *runs]:
         if _inside(t, own) and _inside(os.path.realpath(t), os.path.realpath(own)):
@@ -227,7 +229,7 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
     if not isolated:
         mine = os.path.realpath(own)
         into = [t for t in targets if _inside(os.path.realpath(t), mine)]  # (outside: judged above)
-        unsure = tool in SHELL_TOOLS and not read_only(str(ti.get("command") or ""), redirects=False)
+        unsure = cmds is not None and not read_only(command, cmds, redirects=False)
         if (into or unsure) and _live_writers(journal, payload.get("session_id")) >= 2:
             what = "write into" if into else "run a command that may write into (its text does not say)"
             return (f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
