@@ -236,7 +236,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  ... {len(data['branches']) - 50} more")
     print(f"stashes     {len(data['stashes'])}")
     for s in data["stashes"][:50]:
-        print(f"  stash@{{{s['index']}}}  {s['sha'][:10]}  {s['files']} files  {s['message'][:70]}")
+        extra = f" ({s['untracked']} untracked)" if s.get("untracked") else ""
+        print(f"  stash@{{{s['index']}}}  {s['sha'][:10]}  {s['files']} files{extra}  {s['message'][:70]}")
     print(f"agents      {len(data['agents'])}")
     for a in data["agents"]:
         pid = f"  pid {a['pid']}" if a["pid"] else ""

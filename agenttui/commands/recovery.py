@@ -86,7 +86,11 @@ def cmd_salvage(args: argparse.Namespace) -> int:
         b = pv.report["before"]
         print(f"salvage onto {b['branch'] or 'detached'} {(b['sha'] or '')[:10]} (the baseline), into {pv.root}:")
         for n, w in pv.chosen.items():
-            print(f"  salvage/{n}: {len(w.files)} files from {', '.join(w.sources) or 'nothing'}")
+            task = w.task or {}
+            said = f" — {task['description']!r} ({task.get('agent_id')})" if task.get("description") else ""
+            print(f"  salvage/{n}{said}: {len(w.files)} files")
+            for src in w.sources:
+                print(f"      {src}")
         for path, who in sorted(pv.conflicts.items()):
             print(f"  conflict: {path} changed by {' and '.join(who)} (each branch keeps its own version)")
         if args.all:

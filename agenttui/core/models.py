@@ -91,7 +91,12 @@ class Stash:
     date: int
     branch: str | None  # branch it was made on ("(no branch)" when detached)
     message: str  # reflog subject, e.g. "On main: others-work-again"
-    files: int  # number of tracked files it touches
+    files: int  # number of files it holds: tracked changes and untracked files (`stash push -u`)
+    untracked: int = 0  # of those, untracked files (the stash's third parent)
+
+    @property
+    def files_text(self) -> str:
+        return f"{self.files} files ({self.untracked} untracked)" if self.untracked else f"{self.files} files"
 
     @property
     def ref(self) -> str:

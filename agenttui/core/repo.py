@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -268,30 +269,55 @@ def list_branches(paths: RepoPaths, *, merged_into: str | None = None) -> list[B
 _STASH_BRANCH = re.compile(r"^(?:WIP on|On) (.+?): ")
 
 
+_STASH_FORMAT = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs{_SEP}%P"
+
+
 def list_stashes(paths: RepoPaths) -> list[Stash]:
-    """Every stash entry with the number of files it touches: one ``stash list`` call."""
+    """Every stash entry with the number of files it holds — its untracked files (``stash push -u``:
+    the third parent) counted too, or a stash holding only new files would say "0 files" and look
+    empty: one ``stash list`` call, and one ``diff-tree --stdin`` for all the untracked parts."""
     cwd = paths.toplevel or paths.common_dir
-    fmt = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs"
-    status, text, err = gitcmd.run(cwd, ["stash", "list", fmt, "--name-only"], check=False)
+    status, text, err = gitcmd.run(cwd, ["stash", "list", _STASH_FORMAT, "--name-only"], check=False)
     if status != 0:
         if "bare" in err or "work tree" in err:
             return _list_stashes_bare(paths)
         raise GitError(["stash", "list"], status, err)
-    return _parse_stashes(text)
+    return _with_untracked(paths, _parse_stashes(text))
 
 
 def _list_stashes_bare(paths: RepoPaths) -> list[Stash]:
-    fmt = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs"
     status, text, _ = gitcmd.run(
         paths.common_dir,
-        ["log", "-g", "--first-parent", "-m", fmt, "--name-only", "refs/stash", "--"],
+        ["log", "-g", "--first-parent", "-m", _STASH_FORMAT, "--name-only", "refs/stash", "--"],
         check=False,
     )
-    return _parse_stashes(text.replace("refs/stash@", "stash@")) if status == 0 else []
+    return _with_untracked(paths, _parse_stashes(text.replace("refs/stash@", "stash@"))) if status == 0 else []
 
 
-def _parse_stashes(text: str) -> list[Stash]:
-    stashes: list[Stash] = []
+def _with_untracked(paths: RepoPaths, stashes: list[tuple[Stash, str | None]]) -> list[Stash]:
+    thirds = {third for _, third in stashes if third}
+    counts: dict[str, int] = {}
+    if thirds:  # a root commit each: --root lists every file of it
+        _, text, _ = gitcmd.run(paths.common_dir, ["diff-tree", "--stdin", "-r", "--root", "--name-only", "-z"],
+                                input="".join(f"{t}\n" for t in sorted(thirds)), check=False)
+        current = None
+        for item in text.split("\0"):
+            item = item.strip("\n")
+            if item in thirds:
+                current = item
+                counts[current] = 0
+            elif item and current is not None:
+                counts[current] += 1
+    out = []
+    for s, third in stashes:
+        n = counts.get(third or "", 0)
+        out.append(replace(s, files=s.files + n, untracked=n) if n else s)
+    return out
+
+
+def _parse_stashes(text: str) -> list[tuple[Stash, str | None]]:
+    """(stash, its untracked-files commit or None), in list order."""
+    stashes: list[tuple[Stash, str | None]] = []
     for record in text.split(_REC):
         if not record.strip():
             continue
@@ -300,10 +326,11 @@ def _parse_stashes(text: str) -> list[Stash]:
         if len(parts) < 4:
             continue
         ref, sha, date, subject = parts[:4]
+        parents = parts[4].split() if len(parts) > 4 else []
         m = re.search(r"\{(\d+)\}", ref)
         bm = _STASH_BRANCH.match(subject)
         files = sum(1 for ln in rest.splitlines() if ln.strip())
-        stashes.append(
+        stashes.append((
             Stash(
                 index=int(m.group(1)) if m else len(stashes),
                 sha=sha,
@@ -311,8 +338,9 @@ def _parse_stashes(text: str) -> list[Stash]:
                 branch=bm.group(1) if bm else None,
                 message=subject,
                 files=files,
-            )
-        )
+            ),
+            parents[2] if len(parents) > 2 else None,
+        ))
     return stashes
 
 

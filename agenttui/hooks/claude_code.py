@@ -270,6 +270,17 @@ def record_event(stdin_text: str) -> int:
                 rec["launched_agent_id"] = resp["agentId"][:100]
             if isinstance(ti.get("subagent_type"), str):
                 rec["subagent_type"] = ti["subagent_type"][:200]
+            if isinstance(ti.get("prompt"), str):  # the task, verbatim, for a re-dispatch after an incident
+                rec["prompt"] = ti["prompt"][:100_000]
+            if isinstance(ti.get("isolation"), str):
+                rec["isolation"] = ti["isolation"][:50]
+        elif payload.get("hook_event_name") == "PostToolUse" and isinstance(resp, dict):
+            # what git said ("Switched to a new branch 'x'", "[b 57b133e] subject"): attribution reads it
+            out = resp.get("stdout")
+            if isinstance(out, str) and out:
+                rec["stdout"] = out[:2000]
+        if isinstance(payload.get("transcript_path"), str):
+            rec["transcript_path"] = payload["transcript_path"][:4096]
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     except Exception:  # noqa: BLE001 - an observer never fails the client
@@ -304,7 +315,10 @@ def journal(payload: Any, d: Decision) -> None:
             "read_only": d.read_only,
             "session": payload.get("session_id") if isinstance(payload, dict) else None,
             "description": (ti or {}).get("description") if isinstance(ti, dict) else None,
+            "tool_use_id": payload.get("tool_use_id") if isinstance(payload, dict) else None,
         }
+        if isinstance(ti, dict) and isinstance(ti.get("prompt"), str):  # the task, for a re-dispatch
+            rec["prompt"] = ti["prompt"][:100_000]
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     except Exception:  # the hook must never fail Claude Code's tool call

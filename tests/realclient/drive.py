@@ -1,6 +1,7 @@
 """Run the real Claude Code client against the mock API; meant to run inside `unshare -n`.
 
-Usage: python -m tests.realclient.drive OUT_DIR REPO CLAUDE DISPATCHES_JSON
+Usage: python -m tests.realclient.drive OUT_DIR REPO CLAUDE DISPATCHES_JSON [RACE_JSON]
+(RACE_JSON: {"steps": {label: [tool calls]}, "order": [labels]}, see MockApi)
 Brings the namespace's loopback up (a new network namespace starts with it down), serves the mock,
 runs `claude -p` in REPO with a private HOME, and leaves in OUT_DIR: requests.jsonl (what the client
 sent the API), stream.jsonl (the client's stream-json output), debug.log and rc.
@@ -35,7 +36,8 @@ def main() -> int:
     out, repo, claude, dispatches = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
     with contextlib.suppress(OSError):  # not in a namespace of our own: loopback is already up
         loopback_up()
-    api = MockApi(dispatches, out / "requests.jsonl")
+    race = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+    api = MockApi(dispatches, out / "requests.jsonl", race.get("steps"), race.get("order"))
     api.start()
     home = out / "home"
     (home / ".claude").mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from typing import Any
 TRIGGER = "AGENTTUI-DISPATCH"
 WRITE = "AGENTTUI-WRITE "  # a subagent prompt "AGENTTUI-WRITE name" writes name.txt in its working directory
 BASH = "AGENTTUI-BASH "  # ... "AGENTTUI-BASH <base64>": runs that command with Bash, once
+STEPS = "AGENTTUI-STEPS "  # ... "AGENTTUI-STEPS label": runs the tool calls MockApi.steps[label] in turn
 SCRIPT = "AGENTTUI-SCRIPT "  # ... "AGENTTUI-SCRIPT name": writes tidy.sh in its worktree and runs it with sh
 #: what tidy.sh does: the main checkout (the first `git worktree list` entry) stashed, nothing of it in
 #: the command text a tool-call hook reads; then the subagent tries its shell again (after-<name>.txt)
@@ -29,9 +30,13 @@ TIDY = ("m=$(git worktree list --porcelain | sed -n '1s/^worktree //p')\n"
         "cd \"$m\" && git stash push -u -q -m tidy-by-subagent\n")
 
 
+_ids = iter(range(1, 1 << 60))
+
+
 def _events(model: str, blocks: list[dict[str, Any]], stop: str) -> bytes:
+    # (a fresh message id each time: the client merges consecutive assistant messages sharing one)
     out: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": {
-        "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
+        "id": f"msg_mock_{next(_ids)}", "type": "message", "role": "assistant", "model": model, "content": [],
         "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})]
     for i, block in enumerate(blocks):
         if block["type"] == "text":
@@ -63,11 +68,49 @@ def _text_of(message: dict[str, Any]) -> str:
 
 
 class MockApi:
-    def __init__(self, dispatches: list[dict[str, Any]], log: Path) -> None:
+    """*steps* (label -> tool calls) and *order* (labels) play a race: subagents prompted
+    "AGENTTUI-STEPS label" each run their tool calls, interleaved across agents exactly in *order* —
+    a call is issued only when the one before it in *order* has come back — and every call issued
+    is logged to ``issued.jsonl`` beside *log* (the truth a test checks attribution against)."""
+
+    def __init__(self, dispatches: list[dict[str, Any]], log: Path, steps: dict[str, list[dict[str, Any]]]
+                 | None = None, order: list[str] | None = None) -> None:
         self.dispatches = dispatches
         self.log = log
+        self.steps = steps or {}
+        self.order = list(order or [])
+        self._pos = 0
+        self._in_flight: tuple[str, int] | None = None
+        self._turn = threading.Condition()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    def _step(self, label: str, k: int) -> tuple[list[dict[str, Any]], str]:
+        """Agent *label*'s call number *k* (k calls of it have come back), in the race's order."""
+        import time
+
+        with self._turn:
+            if self._in_flight == (label, k - 1):
+                self._in_flight = None
+                self._turn.notify_all()
+            calls = self.steps.get(label) or []
+            if k >= len(calls):
+                return [{"type": "text", "text": "done"}], "end_turn"
+            deadline = time.monotonic() + 90
+            while not (self._in_flight is None and self._pos < len(self.order) and self.order[self._pos] == label):
+                if self._pos >= len(self.order) and self._in_flight is None:
+                    break  # past the choreography: run freely
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._turn.wait(left)
+            self._pos += 1
+            self._in_flight = (label, k)
+            call = calls[k]
+            with self.log.with_name("issued.jsonl").open("a") as f:
+                f.write(json.dumps({"label": label, "step": k, "time": time.time(), **call}) + "\n")
+        return [{"type": "tool_use", "id": f"toolu_{label}_{k}", "name": call["name"], "input": call["input"]}], \
+            "tool_use"
 
     @property
     def url(self) -> str:
@@ -76,6 +119,13 @@ class MockApi:
     def reply(self, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         messages = body.get("messages") or []
         last = messages[-1] if messages else {}
+        first = _text_of(messages[0]) if messages else ""
+        if STEPS in first:
+            label = first.split(STEPS, 1)[1].split()[0]
+            done = len({b.get("id") for m in messages if m.get("role") == "assistant"
+                        for b in (m.get("content") if isinstance(m.get("content"), list) else [])
+                        if isinstance(b, dict) and str(b.get("id", "")).startswith(f"toolu_{label}_")})
+            return self._step(label, done)
         content = last.get("content")
         if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result"
                                              for b in content):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from .trash import Outcome
 class Baseline:
     """The repository before the first foreign mutation, and where that came from."""
 
-    source: str  # "announcement", "guard" (its arming), or "since" (reconstructed from reflogs)
+    source: str  # "announcement", "guard" (its arming), "since" (given), "dispatch" (the first shared
+    # dispatch on record), "quiet-point" (before the newest burst of reflog activity) — the last three
+    # reconstructed from git's reflogs
     time: float
     stashes: frozenset[str]
     branches: dict[str, str]  # name -> sha (older records: sha "")
@@ -56,7 +58,10 @@ class Incident:
             return ("no baseline on record (no announcement, the guard was never armed): nothing is taken as "
                     "stray — give the time it began: agenttui incident --since TIME")
         when = {"announcement": "since the last announcement",
-                "guard": "since the guard was armed"}.get(self.source) or (
+                "guard": "since the guard was armed",
+                "dispatch": "since the first dispatch of agents sharing a checkout",
+                "quiet-point": "since the last quiet point before the newest burst of git activity"}.get(
+            self.source) or (
             "since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since)) if self.since else "")
         return (f"{len(self.stashes)} stashes, {len(self.branches)} branches, "
                 f"{len(self.worktrees)} worktrees appeared {when}")
@@ -140,14 +145,30 @@ def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | N
 
 
 def find_baseline(paths: RepoPaths, since: float | None = None,
-                  snap: gitrepo.RepoSnapshot | None = None) -> Baseline | None:
-    """The last announcement, else the guard's last arming, else what the reflogs say about
-    *since*; None when there is nothing to go on (then nothing is stray: ask for --since)."""
+                  snap: gitrepo.RepoSnapshot | None = None, tl: Any = None) -> Baseline | None:
+    """Without *since*: the last announcement or arming of the guard, unless the first dispatch of
+    agents sharing a checkout came later (found in the clients' transcripts or the hooks' records,
+    ``timeline.py``); without either, the last quiet point before the newest burst of reflog
+    activity.  With *since*: what the reflogs say about that moment.  None: nothing to go on."""
     if since is None:
+        from . import timeline
+
+        recorded = None
         for rec in reversed(journal.read(paths)):
             if isinstance(rec.get("baseline"), dict) and rec.get("event") in ("announce", "guard-arm"):
-                return _from_record(rec, "announcement" if rec["event"] == "announce" else "guard")
-        return None
+                recorded = _from_record(rec, "announcement" if rec["event"] == "announce" else "guard")
+                break
+        tl = tl if tl is not None else timeline.build(paths)
+        found = timeline.baseline_time(tl)
+        if recorded is not None and (found is None or recorded.time >= found):
+            return recorded
+        source = "dispatch"
+        if found is None:
+            found, source = timeline.quiet_point(tl.entries), "quiet-point"
+        if found is None:
+            return None
+        base = find_baseline(paths, found, snap)
+        return replace(base, source=source) if base is not None else None
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     history = ref_history(paths)
     branches: dict[str, str] = {}
@@ -168,9 +189,9 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
 
 
 def find_incident(paths: RepoPaths, since: float | None = None,
-                  snap: gitrepo.RepoSnapshot | None = None) -> Incident:
+                  snap: gitrepo.RepoSnapshot | None = None, tl: Any = None) -> Incident:
     snap = snap or gitrepo.snapshot(paths, dirty=False)
-    base = find_baseline(paths, since, snap)
+    base = find_baseline(paths, since, snap, tl)
     if base is None:
         return Incident(None, "none", (), (), (), ())
     own_branches, own_trees = owned_by_plan(paths)

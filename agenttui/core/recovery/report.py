@@ -10,6 +10,7 @@ files of the main checkout (last known writer), self-made worktrees.  Pure readi
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from datetime import datetime
@@ -19,6 +20,7 @@ from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths, Stash
+from . import timeline
 from .incident import Baseline, find_baseline
 
 UNKNOWN: dict[str, Any] = {"agent": None, "pid": None, "ancestry": [], "cmdline": [], "via": "unknown"}
@@ -126,20 +128,100 @@ def last_writers(paths: RepoPaths, muts: list[dict[str, Any]], since: float, mai
     return {p: a for p, (_t, a) in writers.items()}
 
 
-def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, Any]:
+_LEDGER_KIND = {"commit": "commit", "branch-create": "branch-create", "stash-push": "stash-push"}
+
+
+def _worktree_paths(paths: RepoPaths) -> dict[str, str]:
+    """Linked worktrees' admin ids -> their paths (``<common-dir>/worktrees/<id>/gitdir``)."""
+    out: dict[str, str] = {}
+    try:
+        ids = os.listdir(paths.common_dir / "worktrees")
+    except OSError:
+        return out
+    for wid in ids:
+        try:
+            gitdir = (paths.common_dir / "worktrees" / wid / "gitdir").read_text().strip()
+        except OSError:
+            continue
+        out[wid] = os.path.dirname(gitdir)
+    return out
+
+
+def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float) -> list[dict[str, Any]]:
+    """Every reflog entry after *since*, as a ledger-shaped mutation with the actor the timeline found."""
+    trees = _worktree_paths(paths)
+    out = []
+    for a in tl.attributions:
+        e = a.entry
+        if e.time <= since:
+            continue
+        rec: dict[str, Any] = {"time": float(e.time), "event": "mutation", "ref": e.ref, "sha": e.new,
+                               "old_sha": e.old, "reason": e.message, "actor": a.actor()}
+        if e.ref == "HEAD" or e.ref.endswith("/HEAD"):
+            rec["kind"] = "worktree-add" if e.kind == "worktree-add" else "head"
+            if e.ref.startswith("worktrees/"):
+                rec["worktree"] = trees.get(e.ref.split("/")[1], e.ref.split("/")[1])
+                if e.kind == "worktree-add":
+                    rec["path"] = rec["worktree"]
+        elif e.ref == "refs/stash":
+            rec["kind"] = "stash-push"
+            rec["message"] = e.message
+        else:
+            rec["kind"] = _LEDGER_KIND.get(e.kind, "branch-move")
+        out.append(rec)
+    return out
+
+
+def _who_wrote(tl: timeline.Timeline, root: str, since: float) -> dict[str, tuple[float, dict[str, Any]]]:
+    """Each path of the checkout at *root*: the last agent whose Write/Edit made it (transcripts)."""
+    out: dict[str, tuple[float, dict[str, Any]]] = {}
+    for run in tl.runs:
+        for rev in timeline.revisions(run):
+            rel = timeline.relative(rev.path, [root])
+            if rel is None or rev.time < since:
+                continue
+            if rel[1] not in out or out[rel[1]][0] <= rev.time:
+                out[rel[1]] = (rev.time, {"agent": run.name, "agent_id": run.id, "client": run.client,
+                                          "via": "transcript", "pid": None, "ancestry": [],
+                                          "cmdline": [f"{rev.tool} {rev.path}"]})
+    return out
+
+
+def incident_report(paths: RepoPaths, since: float | None = None, *, home: str | None = None,
+                    tl: timeline.Timeline | None = None) -> dict[str, Any]:
     snap = gitrepo.snapshot(paths, dirty=True)
-    base = find_baseline(paths, since, snap)
+    tl = tl if tl is not None else timeline.build(paths, home)
+    base = find_baseline(paths, since, snap, tl)
     if base is None:
-        raise AgentTuiError("no baseline on record (no announcement, the guard was never armed): "
-                            "give the time the incident began: agenttui incident --since TIME")
-    muts = _mutations(paths, base.time)
-    known = {(r.get("sha"), r.get("reason")) for r in muts if r.get("kind") == "head"}
-    muts = sorted(muts + _reflog_heads(paths, snap.main_checkout, base.time, known), key=lambda r: r["time"])
+        raise AgentTuiError("nothing to go on: no dispatch of agents on record, no announcement, and git's reflogs "
+                            "are empty — give the time the incident began: agenttui incident --since TIME")
+    warnings = []
+    if since is not None and tl.start is not None and since > tl.start + 1:
+        warnings.append(f"--since falls inside the incident: its first shared dispatch was at "
+                        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(tl.start))} — what the agents did "
+                        "before it is taken as the baseline")
+    if base.source == "quiet-point":
+        warnings.append("no dispatch of agents on record: the baseline proposed is the last quiet point before the "
+                        "newest burst of git activity — check it, or give --since TIME")
+    ledger = _mutations(paths, base.time)
+    muts = reflog_mutations(paths, tl, base.time)
+    named = {(m["kind"], m["sha"]) for m in muts if m["actor"].get("agent")}
+    known = {(m["kind"], m["sha"]) for m in muts}
+    for r in ledger:  # the guard's records: kept where they add something (files, a named process)
+        key = (r.get("kind"), r.get("sha"))
+        if key in named or (key in known and not (r.get("actor") or {}).get("agent")):
+            continue
+        muts.append(r)
+    muts.sort(key=lambda r: float(r.get("time", 0)))
     by_sha: dict[tuple[str, str], dict[str, Any]] = {}
     for r in muts:
         for key in ("sha", "path", "ref"):
             if r.get(key):
-                by_sha[(r["kind"], str(r[key]))] = r.get("actor") or UNKNOWN
+                k = (r["kind"], str(r[key]))
+                if k not in by_sha or not by_sha[k].get("agent"):
+                    by_sha[k] = r.get("actor") or UNKNOWN
+            if r.get("kind") == "head" and r.get("reason", "").startswith("commit") and r.get("sha"):
+                by_sha.setdefault(("commit", str(r["sha"])), r.get("actor") or UNKNOWN)
     refs = [f"refs/heads/{b.name}" for b in snap.branches]
     stashes = []
     for s in snap.stashes:
@@ -148,8 +230,8 @@ def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, A
         files = _stash_files(paths, s)
         contained = stash_containment(paths, s, files, refs)
         stashes.append({"ref": s.ref, "sha": s.sha, "message": s.message, "branch": s.branch, "date": s.date,
-                        "files": files, "unique": contained is None, "contained_in": contained,
-                        "by": by_sha.get(("stash-push", s.sha), REFLOG)})
+                        "files": files, "untracked": s.untracked, "unique": contained is None,
+                        "contained_in": contained, "by": by_sha.get(("stash-push", s.sha), REFLOG)})
     branches, commits = [], []
     for b in snap.branches:
         old = base.branches.get(b.name)
@@ -167,6 +249,10 @@ def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, A
                 commits.append({"ref": f"refs/heads/{b.name}", "sha": sha, "subject": subject,
                                 "by": by_sha.get(("commit", sha), REFLOG)})
     writers = last_writers(paths, muts, base.time, snap.main_checkout)
+    if snap.main_checkout is not None:
+        for p, (_t, actor) in _who_wrote(tl, str(snap.main_checkout), base.time).items():
+            if not (writers.get(p) or {}).get("agent"):
+                writers[p] = actor
     dirty = []
     if snap.main_checkout is not None:
         for xy, p in gitrepo.status_entries(snap.main_checkout):
@@ -174,11 +260,28 @@ def incident_report(paths: RepoPaths, since: float | None = None) -> dict[str, A
     worktrees = [{"path": str(w.path), "branch": w.branch, "head": w.head, "dirty": w.dirty,
                   "by": by_sha.get(("worktree-add", str(w.path)), REFLOG)}
                  for w in snap.worktrees if not w.is_main and str(w.path) not in base.worktrees]
+    counts: dict[str, int] = {}
+    for m in muts:
+        aid = (m.get("actor") or {}).get("agent_id")
+        if aid:
+            counts[aid] = counts.get(aid, 0) + 1
+    agents = []
+    for run in tl.runs:
+        if run.main_thread and not counts.get(run.id):
+            continue
+        if run not in tl.group and not counts.get(run.id) and run.dispatched < base.time:
+            continue
+        agents.append({**run.to_json(), "prompt": run.prompt, "changes": counts.get(run.id, 0),
+                       "files": sorted({r.path for r in timeline.revisions(run)}),
+                       "shared_checkout": run in tl.group})
     return {
         "since": base.time,
         "source": base.source,
+        "warnings": warnings,
         "before": {"branch": base.branch, "sha": base.sha},
         "now": {"branch": snap.head.branch if snap.head else None, "sha": snap.head.sha if snap.head else None},
+        "agents": agents,
+        "transcripts": tl.stats.to_json(),
         "mutations": muts,
         "stashes": stashes,
         "branches": branches,

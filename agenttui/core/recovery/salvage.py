@@ -26,6 +26,7 @@ from ..errors import AgentTuiError
 from ..models import RepoPaths, Worktree
 from .lock import locked
 from .ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
+from . import timeline
 from .report import incident_report
 from .trash import Outcome, RecoveryError, _backup, _record, new_id
 
@@ -168,22 +169,183 @@ def gather(paths: RepoPaths, report: dict[str, Any]) -> dict[str, AgentWork]:
     return works
 
 
-def _plan_text(made: dict[str, dict[str, Any]]) -> str:
+def _write_blobs(paths: RepoPaths, contents: list[bytes]) -> list[str]:
+    """Store *contents* as blobs (one ``hash-object -w --stdin-paths``)."""
+    if not contents:
+        return []
+    with tempfile.TemporaryDirectory(prefix="agenttui-blobs-") as tmp:
+        names = []
+        for i, data in enumerate(contents):
+            name = os.path.join(tmp, str(i))
+            with open(name, "wb") as fh:
+                fh.write(data)
+            names.append(name)
+        _, out, _ = gitcmd.run(paths.common_dir, ["hash-object", "-w", "--no-filters", "--stdin-paths"],
+                               input="".join(n + "\n" for n in names))
+    return out.split()
+
+
+def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """Where work can be now: (words, tree-ish, time) — the main checkout's files, commits on branches
+    that existed before, branches the agents made, stashes (their untracked part too), the self-made
+    worktrees' files (snapshots: nothing is touched).  The first that holds a revision is named."""
+    out: list[tuple[str, str, float]] = []
+    main = gitrepo.main_checkout(paths)
+    if main is not None and report["dirty"]:
+        out.append(("the main checkout's working tree", snapshot_worktree(gitrepo.list_worktrees(paths)[0]),
+                    float("inf")))
+    for c in report["commits"]:
+        out.append((f"commit {c['sha'][:10]} on {c['ref'].removeprefix('refs/heads/')}", c["sha"], 0.0))
+    for b in report["branches"]:
+        out.append((f"branch {b['name']}", b["sha"], 0.0))
+    for st in report["stashes"]:
+        out.append((f"{st['ref']} ({st['message']})", st["sha"], float(st["date"])))
+        if st.get("untracked"):
+            out.append((f"{st['ref']} ({st['message']}), its untracked files", f"{st['sha']}^3", float(st["date"])))
+    for w in report["worktrees"]:
+        if os.path.isdir(w["path"]):
+            wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
+                          bare=False, locked=False, locked_reason=None, prunable=False, prunable_reason=None,
+                          is_main=False)
+            out.append((f"worktree {w['path']}", snapshot_worktree(wt), float("inf")))
+    return out
+
+
+def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Timeline) -> dict[str, AgentWork]:
+    """Per agent, the latest revision of each file it wrote — by the time its client says it wrote it,
+    never by where a copy happens to be — wherever that revision is now (or only in the transcript).
+    Versions in git that no agent's transcript accounts for go to ``unattributed``, newest first."""
+    since = float(report["since"])
+    base_sha = report["before"]["sha"]
+    roots = [str(w.path) for w in gitrepo.list_worktrees(paths)] + [w["path"] for w in report["worktrees"]]
+    latest: dict[tuple[str, str], timeline.Revision] = {}
+    mine: dict[tuple[str, str], str] = {}  # (path, blob) -> agent id, for every revision of every agent
+    for run in tl.runs:
+        for rev in timeline.revisions(run):
+            rel = timeline.relative(rev.path, roots)
+            if rel is None or rev.time < since:
+                continue
+            key = (run.id, rel[1])
+            if key not in latest or latest[key].time <= rev.time:
+                latest[key] = rev
+            if rev.blob:
+                mine[(rel[1], rev.blob)] = run.id
+    if not latest:
+        return {}
+    labels = timeline.agent_labels([r for r in tl.runs if any(k[0] == r.id for k in latest)])
+    sources = _sources(paths, report)
+    wanted = sorted({rel for _, rel in latest})
+    found: list[tuple[str, dict[str, tuple[str, str]], float]] = []
+    changed_anywhere: dict[str, list[tuple[float, str, str, str]]] = {}  # path -> (time, words, mode, blob)
+    base_entries = _tree_entries(paths, base_sha, wanted)
+    for words, rev, t in sources:
+        changed, _deleted = _changed(paths, base_sha, rev)
+        entries = _tree_entries(paths, rev, changed) if changed else {}
+        found.append((words, entries, t))
+        for p, (mode, blob) in entries.items():
+            if base_entries.get(p, ("", ""))[1] != blob:
+                changed_anywhere.setdefault(p, []).append((t, words, mode, blob))
+    contents = [latest[k].content or b"" for k in sorted(latest) if latest[k].content is not None]
+    blobs = iter(_write_blobs(paths, contents))
+    works: dict[str, AgentWork] = {}
+    for aid, rel in sorted(latest):
+        rev = latest[(aid, rel)]
+        run = tl.run(aid)
+        assert run is not None
+        w = works.setdefault(labels[aid], AgentWork(labels[aid]))
+        w.task = {"description": run.name, "prompt": run.prompt, "agent_id": run.id, "client": run.client,
+                  "agent_type": run.agent_type}
+        mode = base_entries.get(rel, ("100644", ""))[0]
+        if rev.content is not None:
+            blob = next(blobs)
+            where = next((words for words, entries, _ in found if entries.get(rel, ("", ""))[1] == blob),
+                         "only the transcript (written back from it)")
+            w.files[rel] = (mode, blob)
+            w.sources.append(f"{rel}: its {rev.tool} of {_clock(rev.time)} from {where}")
+        else:  # the last Edit's whole content is not known: the newest copy in git after it, said so
+            after = sorted((c for c in changed_anywhere.get(rel, []) if c[0] >= rev.time or c[0] == float("inf")),
+                           key=lambda c: -c[0])
+            if after:
+                _t, words, m, blob = after[0]
+                w.files[rel] = (m, blob)
+                w.sources.append(f"{rel}: its Edit of {_clock(rev.time)} (content not in the transcript): "
+                                 f"the newest copy, from {words}")
+            else:
+                w.sources.append(f"{rel}: its Edit of {_clock(rev.time)} — content unknown, found nowhere")
+    for p, copies in sorted(changed_anywhere.items()):
+        if any((p, blob) in mine for *_, blob in copies):
+            continue  # a version some agent wrote: accounted for above
+        t, words, m, blob = max(copies, key=lambda c: c[0])
+        w = works.setdefault(UNATTRIBUTED, AgentWork(UNATTRIBUTED))
+        w.files[p] = (m, blob)
+        w.sources.append(f"{p}: from {words} (no transcript names its writer)")
+    return works
+
+
+def _clock(t: float) -> str:
+    import time as _time
+
+    return _time.strftime("%H:%M:%S", _time.localtime(t)) + f".{int((t % 1) * 1000):03d}"
+
+
+def resume_prompt(task: dict[str, Any], branch: str, files: list[str], *, in_worktree: bool) -> str:
+    """The agent's original prompt, verbatim, and what its salvage branch already holds."""
+    held = ", ".join(files[:20]) + (f" and {len(files) - 20} more" if len(files) > 20 else "")
+    first = ("You are in that branch's worktree." if in_worktree else
+             f"Start by running: git merge --ff-only {branch}.")
+    return (f"{task.get('prompt') or ''}\n\n[agenttui] This task was interrupted by an incident (agents sharing one "
+            f"checkout). Your work so far was recovered onto the branch {branch}: {held or 'no files'}. {first} "
+            "Check it and continue from it; work only in your own worktree.")
+
+
+def _toml(value: Any) -> str:
     import json
 
-    out = ["# Re-dispatch plan written by `agenttui salvage`: one isolated dispatch per agent, on the",
-           "# branch holding its salvaged work.  Check each task, then: agenttui --plan agenttui.salvage.toml", ""]
+    return json.dumps(value, ensure_ascii=False)  # a JSON string or list of strings is valid TOML
+
+
+def _plan_text(made: dict[str, dict[str, Any]]) -> str:
+    out = ["# Re-dispatch plan written by `agenttui salvage`: one isolated dispatch per agent, in the worktree",
+           "# of the branch holding its salvaged work, with its original task (a prompt is data: no shell).",
+           "# Check each task, then: agenttui --plan agenttui.salvage.toml  (a, y, f)", ""]
     for name, info in made.items():
         task = info.get("task") or {}
         command = task.get("command")
+        runner = "process"
         if isinstance(command, (list, str)):
-            cmd = json.dumps(command)
+            cmd = _toml(command)
+        elif task.get("prompt"):
+            client = "codex" if task.get("client") == "codex" else "gemini" if task.get("client") == "gemini" \
+                else "claude"
+            cmd = _toml([client, resume_prompt(task, info["branch"], info["files"], in_worktree=True)])
+            runner = "tmux"  # an interactive client, watched in its window
         else:
-            what = task.get("description") or task.get("prompt") or "its original task is not on record"
-            cmd = json.dumps(["sh", "-c", f"echo 'agent {name}: {str(what)[:200]}' && false"])
-        out += ["[[agent]]", f"name = {json.dumps(name.replace('/', '-'))}", f"command = {cmd}",
-                f"branch = {json.dumps(info['branch'])}", f"worktree = {json.dumps(info['worktree'])}", ""]
+            cmd = _toml(["sh", "-c", 'echo "agent $1: its original task is not on record" >&2; exit 1', "sh",
+                         name])
+        out += ["[[agent]]", f"name = {_toml(name.replace('/', '-'))}", f"command = {cmd}",
+                f"branch = {_toml(info['branch'])}", f"worktree = {_toml(info['worktree'])}",
+                f"runner = {_toml(runner)}", ""]
     return "\n".join(out)
+
+
+def redispatch_text(made: dict[str, dict[str, Any]]) -> str:
+    """What to paste back into the client: the dispatches, each isolated, and the announcement."""
+    import json
+
+    calls = []
+    for info in made.values():
+        task = info.get("task") or {}
+        if not task.get("prompt"):
+            continue
+        calls.append({"description": task.get("description") or info["branch"],
+                      "prompt": resume_prompt(task, info["branch"], info["files"], in_worktree=False),
+                      "subagent_type": task.get("agent_type") or "general-purpose", "isolation": "worktree"})
+    n = len(calls)
+    sentence = ("Not applicable because N=1" if n == 1 else f"All {n} dispatches use isolation: worktree — verified")
+    return ("# Re-dispatch after the incident (written by agenttui salvage)\n\n"
+            f"{sentence}\n\nDispatch these {n} agents with the Agent tool, each exactly as below "
+            "(isolation: worktree: each gets a worktree and branch of its own):\n\n```json\n"
+            + json.dumps(calls, ensure_ascii=False, indent=2) + "\n```\n")
 
 
 @dataclass
@@ -196,16 +358,24 @@ class Preview:
     root: Path
 
 
-def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None) -> Preview:
+def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None,
+            home: str | None = None) -> Preview:
     """What salvage would do (reads only)."""
-    report = incident_report(paths, since)
+    tl = timeline.build(paths, home)
+    report = incident_report(paths, since, tl=tl)
     if not report["before"]["sha"]:
         raise RecoveryError("the baseline has no commit (an unborn branch): nothing to salvage onto")
     main = gitrepo.main_checkout(paths)
     if main is None:
         raise RecoveryError("a bare repository has no checkout to restore")
-    works = gather(paths, report)
-    if agents:
+    works = gather_revisions(paths, report, tl) or gather(paths, report)
+    if agents:  # a label, the dispatch's own words, or the agent id
+        alias = {}
+        for label, w in works.items():
+            for key in (label, (w.task or {}).get("description"), (w.task or {}).get("agent_id")):
+                if isinstance(key, str):
+                    alias[key] = label
+        agents = [alias.get(a, a) for a in agents]
         unknown = sorted(set(agents) - set(works))
         if unknown:
             raise AgentTuiError(f"no salvageable work by {', '.join(unknown)} (agents with work: "
@@ -220,8 +390,10 @@ def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
 
 
 @locked
-def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None) -> SalvageResult:
-    pv = preview(paths, since=since, agents=agents)
+def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None,
+            home: str | None = None) -> SalvageResult:
+    pv = preview(paths, since=since, agents=agents, home=home)
+    _refuse_while_working(pv)
     report, works, chosen, conflicts, main, root = pv.report, pv.works, pv.chosen, pv.conflicts, pv.main, pv.root
     base_sha, base_branch = report["before"]["sha"], report["before"]["branch"]
     outcomes: list[Outcome] = []
@@ -256,8 +428,51 @@ def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
             outcomes.append(Outcome(False, exc.message))
     plan = root / "agenttui.salvage.toml"  # beside the salvage worktrees: the checkout stays clean
     plan.write_text(_plan_text(made))
+    (root / "redispatch.md").write_text(redispatch_text(made))
     _record(paths, "salvage", agents=sorted(made), conflicts=sorted(conflicts), plan=str(plan))
     return SalvageResult(made, conflicts, outcomes, str(plan), report["before"])
+
+
+#: programs a person leaves open in a checkout that write nothing by themselves (what they start is
+#: a process of its own, looked at on its own)
+IDLE_HERE = frozenset({"bash", "zsh", "fish", "sh", "dash", "ksh", "tcsh", "tmux", "screen", "vim", "nvim", "vi",
+                       "emacs", "nano", "less", "more", "man", "tig", "lazygit", "htop", "top", "watch", "sleep"})
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _refuse_while_working(pv: Preview) -> None:
+    """Salvage reads a snapshot and then restores the checkout: a process still writing there would
+    lose what it writes after the snapshot.  Refuse while one works in the checkout or a self-made
+    worktree (our own process and its ancestors aside)."""
+    from ..procs import describe, processes_in
+
+    folders = [pv.main] + [Path(w["path"]) for w in pv.report["worktrees"] if os.path.isdir(w["path"])]
+    me = {os.getpid()}
+    pid = os.getppid()
+    while pid > 1 and len(me) < 64:  # the shell that ran us, and its parents
+        me.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    busy = {}
+    for f, pids in processes_in(folders, exclude=me).items():
+        left = [p for p in pids if _comm(p) not in IDLE_HERE]
+        if left:
+            busy[f] = left
+    if busy:
+        where, pids = next(iter(busy.items()))
+        names = [describe(p) for p in pids[:3]]
+        raise RecoveryError(f"still working in {where}: {'; '.join(names)} — stop it (or wait for it) first: "
+                            "salvage restores that checkout, and what it writes after the snapshot would be lost")
 
 
 def _index(paths: RepoPaths, sha: str) -> int:

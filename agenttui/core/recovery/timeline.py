@@ -1,0 +1,441 @@
+"""The incident's one timeline: what git logged, matched to the tool calls that caused it.
+
+Sources, one reader each, all into :class:`~agenttui.core.clients.AgentRun`:
+- the clients' transcripts (``core/clients/claude_code.py``), found on disk — nothing of agenttui needs
+  to have been installed;
+- agenttui's own journal where its Claude Code hooks ran (PostToolUse records carry the agent id, the
+  command, what git printed and the dispatch's prompt);
+- git's reflogs — HEAD of the main checkout and of every linked worktree, each branch, ``refs/stash`` —
+  read with one ``git log -g --all``.
+
+:func:`attribute` names the tool call behind each reflog entry from three things together: the git verb
+in the command (``checkout``/``switch`` for "checkout: moving from a to b", ``stash`` for a stash entry
+and the "reset: moving to HEAD" it leaves, ``commit``, ``worktree`` ...), the names the entry carries
+(the branch checked out, the commit subject, the stash message) in the command or in what git printed,
+and time (reflogs keep whole seconds; a call spans issue to result).  When calls of two agents fit
+equally, the entry is ``unknown`` — a name is never guessed.
+
+:func:`incident_start` finds the baseline without being told a time: the first dispatch of two or more
+code-writing agents sharing a checkout; without any dispatch on record, the last quiet point before the
+newest burst of reflog activity (:func:`quiet_point`), said as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import gitcmd, journal
+from .. import repo as gitrepo
+from ..clients import AgentRun, ReadStats, ToolCall, claude_code
+from ..models import RepoPaths
+
+#: subagent types that cannot write code (Claude Code's built-ins without Edit/Write); Bash aside
+READ_ONLY_TYPES = frozenset({"Explore", "Plan", "claude-code-guide", "statusline-setup"})
+#: a gap this long in reflog activity separates the newest burst from what came before
+QUIET_GAP = 300.0
+
+
+@dataclass(frozen=True)
+class ReflogEntry:
+    ref: str  # "HEAD" (the main checkout), "worktrees/<id>/HEAD", "refs/heads/x", "refs/stash"
+    time: int  # whole seconds, as git keeps them
+    seq: int  # position in this ref's log, oldest 0
+    old: str | None  # the value before (None: the ref's first entry)
+    new: str
+    message: str
+
+    @property
+    def kind(self) -> str:
+        m = self.message
+        if self.ref == "refs/stash":
+            return "stash-push"
+        for prefix, kind in (("checkout:", "checkout"), ("commit", "commit"), ("reset:", "reset"),
+                             ("branch: Created", "branch-create"), ("branch:", "branch-reset"),
+                             ("merge", "merge"), ("rebase", "rebase"), ("pull", "pull"),
+                             ("cherry-pick", "cherry-pick"), ("revert", "revert"), ("am:", "am")):
+            if m.startswith(prefix):
+                return kind
+        return "worktree-add" if not m and self.ref.endswith("/HEAD") else "other"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ref": self.ref, "time": self.time, "old_sha": self.old, "sha": self.new, "message": self.message,
+                "kind": self.kind}
+
+
+def reflog_entries(paths: RepoPaths) -> list[ReflogEntry]:
+    """Every reflog entry of the repository (HEADs of all worktrees, branches, the stash), oldest first
+    within each ref: one ``git log -g --all`` call."""
+    _, text, _ = gitcmd.run(paths.toplevel or paths.common_dir,
+                            ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H%x00%gs%x1e", "--"],
+                            check=False)
+    per: dict[str, list[tuple[int, str, str]]] = {}
+    for rec in text.split("\x1e"):
+        rec = rec.strip("\n")
+        if not rec:
+            continue
+        sel, _, rest = rec.partition("\0")
+        sha, _, message = rest.partition("\0")
+        ref, _, t = sel.rpartition("@{")
+        t = t.rstrip("}")
+        if not t.isdigit():
+            continue
+        per.setdefault(ref, []).append((int(t), sha, message))
+    out: list[ReflogEntry] = []
+    for ref, items in per.items():
+        items.reverse()  # newest first from git: oldest first here
+        prev: str | None = None
+        for i, (t, sha, message) in enumerate(items):
+            out.append(ReflogEntry(ref, t, i, prev, sha, message))
+            prev = sha
+    return sorted(out, key=lambda e: (e.time, e.ref, e.seq))
+
+
+# ----------------------------------------------------------------------------------- sources
+def journal_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
+    """Agent runs from agenttui's Claude Code hook records (when its hooks were installed)."""
+    runs: dict[str, AgentRun] = {}
+    names: dict[str, dict[str, Any]] = {}
+    for r in journal.read(paths):
+        if since is not None and float(r.get("time") or 0) < since - 3600:
+            continue
+        if r.get("event") == "claude-code-hook" and r.get("hook") == "PostToolUse":
+            t = float(r.get("time") or 0)
+            if r.get("tool_name") in claude_code.DISPATCH_TOOLS and r.get("launched_agent_id"):
+                names[str(r["launched_agent_id"])] = {"name": r.get("description"), "prompt": r.get("prompt"),
+                                                      "type": r.get("subagent_type"), "time": t,
+                                                      "isolation": r.get("isolation"),
+                                                      "session": r.get("session_id")}
+                continue
+            aid = str(r.get("agent_id") or r.get("session_id") or "")
+            if not aid:
+                continue
+            run = runs.get(aid)
+            if run is None:
+                run = runs[aid] = AgentRun("claude-code", aid, "", str(r.get("agent_type") or "main"), "",
+                                           str(r.get("session_id") or ""), t, None, None, "",
+                                           main_thread=not r.get("agent_id"))
+            inp: dict[str, Any] = {}
+            if r.get("command"):
+                inp["command"] = r["command"]
+            for p in r.get("paths") or []:
+                inp["file_path"] = p
+            run.calls.append(ToolCall(aid, str(r.get("tool_name") or ""), inp, t, t, str(r.get("stdout") or ""),
+                                      True, str(r.get("cwd") or ""), "hook"))
+    for aid, run in runs.items():
+        info = names.get(aid, {})
+        run.name = str(info.get("name") or (f"session {aid[:8]}" if run.main_thread else f"agent {aid[:8]}"))
+        run.prompt = str(info.get("prompt") or "")
+        run.dispatched = float(info.get("time") or min((c.start for c in run.calls), default=run.dispatched))
+        run.isolation = info.get("isolation")
+        if info.get("type"):
+            run.agent_type = str(info["type"])
+    # dispatched agents that made no tool call the hooks recorded still have a task to re-dispatch
+    for aid, info in names.items():
+        if aid not in runs:
+            runs[aid] = AgentRun("claude-code", aid, str(info.get("name") or f"agent {aid[:8]}"),
+                                 str(info.get("type") or "general-purpose"), str(info.get("prompt") or ""),
+                                 str(info.get("session") or ""), float(info.get("time") or 0),
+                                 info.get("isolation"), None, "")
+    return list(runs.values())
+
+
+def checkout_roots(paths: RepoPaths) -> list[str]:
+    """The main checkout and every linked worktree: where the repository's sessions ran."""
+    return [str(w.path) for w in gitrepo.list_worktrees(paths)]
+
+
+def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = None) -> tuple[list[AgentRun],
+                                                                                             ReadStats]:
+    """The transcripts' runs, and the journal's for agents no transcript holds (one timeline)."""
+    roots = checkout_roots(paths)
+    runs, stats = claude_code.read_runs(roots, since, home)
+    have = {r.id for r in runs}
+    for jr in journal_runs(paths, since):
+        if jr.id in have:
+            continue
+        runs.append(jr)
+    return runs, stats
+
+
+# ----------------------------------------------------------------------------------- baseline
+def writes_code(run: AgentRun) -> bool:
+    return not run.main_thread and run.agent_type not in READ_ONLY_TYPES
+
+
+def incident_start(runs: list[AgentRun]) -> tuple[float, list[AgentRun]] | None:
+    """The first moment two or more code-writing agents worked in a shared checkout, and who."""
+    shared = sorted((r for r in runs if writes_code(r) and r.isolation != "worktree"), key=lambda r: r.dispatched)
+    for i, first in enumerate(shared):
+        end = max((c.end for c in first.calls), default=first.dispatched)
+        group = [first] + [r for r in shared[i + 1:] if r.dispatched <= end and r.session == first.session]
+        if len(group) >= 2:
+            return first.dispatched, group
+    return None
+
+
+def quiet_point(entries: list[ReflogEntry], gap: float = QUIET_GAP) -> float | None:
+    """The last quiet moment before the newest burst of reflog activity (entries closer than *gap*)."""
+    times = sorted({e.time for e in entries})
+    if not times:
+        return None
+    start = times[-1]
+    for earlier in reversed(times[:-1]):
+        if start - earlier > gap:
+            break
+        start = earlier
+    return start - 0.5
+
+
+# ----------------------------------------------------------------------------------- attribution
+@dataclass
+class Attribution:
+    entry: ReflogEntry
+    run: AgentRun | None
+    call: ToolCall | None
+    via: str  # "transcript", "hook", "unknown"
+    why: str = ""
+
+    def actor(self) -> dict[str, Any]:
+        if self.run is None or self.call is None:
+            return {"agent": None, "agent_id": None, "client": None, "via": "unknown", "why": self.why,
+                    "pid": None, "ancestry": [], "cmdline": []}
+        return {"agent": self.run.name, "agent_id": self.run.id, "client": self.run.client, "via": self.via,
+                "command": self.call.command[:500], "at": self.call.start, "pid": None, "ancestry": [],
+                "cmdline": [self.call.command[:500]]}
+
+
+_VERBS = {
+    "checkout": ("checkout", "switch"),
+    "commit": ("commit", "merge", "pull", "cherry-pick", "revert", "rebase", "am"),
+    "reset": ("stash", "reset", "pull", "rebase"),
+    "branch-create": ("checkout", "switch", "branch", "worktree"),
+    "branch-reset": ("branch", "checkout", "switch"),
+    "merge": ("merge", "pull"),
+    "rebase": ("rebase", "pull"),
+    "pull": ("pull",),
+    "cherry-pick": ("cherry-pick",),
+    "revert": ("revert",),
+    "am": ("am",),
+    "stash-push": ("stash",),
+    "worktree-add": ("worktree",),
+}
+_STASH_NOT_PUSH = re.compile(r"\bstash\s+(?:list|show|pop|apply|drop|clear|branch)\b")
+
+
+def _names(e: ReflogEntry) -> list[str]:
+    """The words of an entry a command or git's answer would carry."""
+    m = e.message
+    if e.kind == "checkout":
+        target = m.rsplit(" to ", 1)[-1]
+        return [target]
+    if e.kind == "commit":
+        return [m.split(": ", 1)[-1].splitlines()[0]] if ": " in m else []
+    if e.kind == "stash-push":
+        rest = m.split(": ", 1)[-1]
+        return [rest] if not m.startswith("WIP on") else []
+    if e.kind == "branch-create" and e.ref.startswith("refs/heads/"):
+        return [e.ref.removeprefix("refs/heads/")]
+    if e.kind == "worktree-add":
+        return [e.ref.split("/")[1]] if e.ref.startswith("worktrees/") else []
+    return []
+
+
+def _has_verb(command: str, verbs: tuple[str, ...]) -> bool:
+    for verb in verbs:
+        if re.search(rf"\bgit\b[^;&|\n]*?\s{re.escape(verb)}\b", command):
+            if verb == "stash" and _STASH_NOT_PUSH.search(command) and not re.search(
+                    r"\bstash(?:\s+-\S+)*\s*(?:$|[;&|]|\s(?:push|save)\b)", command):
+                continue
+            return True
+    return False
+
+
+def _fits(e: ReflogEntry, c: ToolCall) -> int:
+    """0: this call cannot have made this entry; else a score (higher: more evidence)."""
+    if c.tool not in ("Bash", "PowerShell", "Monitor") or not c.command:
+        return 0
+    if not (math.floor(c.start) - 1 <= e.time <= math.floor(c.end) + 1):
+        return 0
+    verbs = _VERBS.get(e.kind, (e.message.split(" ", 1)[0].rstrip(":"),))
+    if e.ref.startswith("worktrees/") and e.seq <= 1 and e.kind in ("reset", "worktree-add"):
+        verbs = ("worktree",)  # `git worktree add` starts the new worktree's HEAD log with two entries
+    if not _has_verb(c.command, verbs):
+        return 0
+    score = 2 if math.floor(c.start) <= e.time <= math.floor(c.end) else 1  # inside its own seconds: better
+    text = c.command + "\n" + c.result
+    names = [n for n in _names(e) if n]
+    if names:  # an entry that carries a name (branch, subject, message) is only made by a call naming it
+        hits = sum(1 for n in names if n in text)
+        if not hits:
+            return 0
+        score += 3 * hits
+    if e.ref.startswith("worktrees/") and e.kind != "worktree-add":
+        # another worktree's HEAD: the call must have run there
+        wt = e.ref.split("/")[1]
+        if wt not in c.command and f"/{wt}" not in c.cwd:
+            return 0
+    return score
+
+
+def attribute(entries: list[ReflogEntry], runs: list[AgentRun]) -> list[Attribution]:
+    calls = [(r, c) for r in runs for c in r.calls]
+    out = []
+    for e in entries:
+        scored = [(s, r, c) for r, c in calls if (s := _fits(e, c))]
+        if not scored:
+            out.append(Attribution(e, None, None, "unknown", "no tool call on record fits it"))
+            continue
+        best = max(s for s, _, _ in scored)
+        top = [(r, c) for s, r, c in scored if s == best]
+        agents = {r.id for r, _ in top}
+        if len(agents) > 1:
+            names = sorted({r.name for r, _ in top})
+            out.append(Attribution(e, None, None, "unknown", f"fits calls of {len(agents)} agents: {', '.join(names)}"))
+            continue
+        run, call = min(top, key=lambda rc: abs(rc[1].start - e.time))
+        out.append(Attribution(e, run, call, call.source))
+    return out
+
+
+# ----------------------------------------------------------------------------------- file revisions
+@dataclass(frozen=True)
+class Revision:
+    """One version of a file an agent wrote, in the order it wrote them."""
+
+    agent_id: str
+    path: str  # absolute, as the tool call named it
+    time: float
+    content: bytes | None  # None: the change is known, its whole content is not (an Edit of a file never read)
+    tool: str
+
+    @property
+    def blob(self) -> str | None:
+        if self.content is None:
+            return None
+        return hashlib.sha1(b"blob %d\0" % len(self.content) + self.content).hexdigest()
+
+
+_READ_LINE = re.compile(r"^\s*(\d+)[\t\u2192](.*)$")
+
+
+def read_result_content(result: str) -> str | None:
+    """The file a Read tool result shows (``N<tab>line`` per line), or None when it is not whole."""
+    lines = result.split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines, 1):
+        m = _READ_LINE.match(line)
+        if not m:
+            rest = "\n".join(lines[n - 1:]).strip()
+            if rest.startswith("<system-reminder>") or not rest:
+                break
+            return None
+        if int(m.group(1)) != n:
+            return None
+        out.append(m.group(2))
+    if not out or len(out) >= 2000:  # the client's default limit: the rest was cut
+        return None
+    return "\n".join(out)
+
+
+def revisions(run: AgentRun) -> list[Revision]:
+    """Every file version *run* wrote with Write or Edit, its content rebuilt by replaying its Edits on
+    what it last wrote or read of the file."""
+    known: dict[str, str] = {}
+    out: list[Revision] = []
+    for c in run.calls:
+        path = c.input.get("file_path")
+        if not isinstance(path, str) or not c.ok:
+            continue
+        if c.tool == "Read":
+            if c.input.get("offset") is None and c.input.get("limit") is None:
+                text = read_result_content(c.result)
+                if text is not None:
+                    known[path] = text
+            continue
+        if c.tool == "Write" and isinstance(c.input.get("content"), str):
+            known[path] = c.input["content"]
+            out.append(Revision(run.id, path, c.end, known[path].encode(), "Write"))
+        elif c.tool == "Edit":
+            old, new = c.input.get("old_string"), c.input.get("new_string")
+            prior = known.get(path)
+            content = None
+            if prior is not None and isinstance(old, str) and isinstance(new, str) and old in prior:
+                content = prior.replace(old, new) if c.input.get("replace_all") else prior.replace(old, new, 1)
+                known[path] = content
+            else:
+                known.pop(path, None)
+            out.append(Revision(run.id, path, c.end, content.encode() if content is not None else None, "Edit"))
+    return out
+
+
+def relative(path: str, roots: list[str]) -> tuple[str, str] | None:
+    """(checkout root, path inside it) for an absolute *path*, the deepest root first; None: outside."""
+    p = os.path.normpath(path)
+    for root in sorted(roots, key=len, reverse=True):
+        r = os.path.normpath(root)
+        if p.startswith(r + "/"):
+            return r, p[len(r) + 1:]
+    return None
+
+
+@dataclass
+class Timeline:
+    runs: list[AgentRun]
+    stats: ReadStats
+    entries: list[ReflogEntry]
+    attributions: list[Attribution] = field(default_factory=list)
+    start: float | None = None  # the incident's first dispatch (None: no dispatch on record)
+    group: list[AgentRun] = field(default_factory=list)
+
+    def run(self, agent_id: str) -> AgentRun | None:
+        return next((r for r in self.runs if r.id == agent_id), None)
+
+
+def build(paths: RepoPaths, home: str | None = None, window: float | None = None) -> Timeline:
+    """Everything on disk about the newest incident: runs, reflog entries, and who made each entry."""
+    entries = reflog_entries(paths)
+    if window is None:  # only sessions written to during the newest burst of git activity or after
+        q = quiet_point(entries, gap=3600)
+        window = None if q is None else q - 3600
+    runs, stats = all_runs(paths, window, home)
+    found = incident_start(runs)
+    tl = Timeline(runs, stats, entries)
+    if found:
+        tl.start, tl.group = found
+    tl.attributions = attribute(entries, runs)
+    return tl
+
+
+def baseline_time(tl: Timeline) -> float | None:
+    """A *since* for the reflogs that puts every entry the incident's agents made after it: the first
+    dispatch, moved before the first entry (in the same whole second) a call of theirs made."""
+    if tl.start is None:
+        return None
+    since = tl.start
+    for a in tl.attributions:
+        if a.run is not None and a.call is not None and a.call.start >= tl.start - 1 and a.entry.time <= since:
+            since = min(since, a.entry.time - 0.5)
+    return since
+
+
+def slug(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.").lower()
+    return s[:60] or "agent"
+
+
+def agent_labels(runs: list[AgentRun]) -> dict[str, str]:
+    """agent id -> a branch-safe unique label from its dispatch's name ("impl auth" -> "impl-auth")."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for r in sorted(runs, key=lambda r: (r.dispatched, r.id)):
+        label = slug(r.name)
+        if label in used:
+            label = f"{label}-{slug(r.id)[:8]}"
+        used.add(label)
+        out[r.id] = label
+    return out
