@@ -49,7 +49,7 @@ def namespace_prefix() -> list[str]:
 
 
 def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], *, hook: bool,
-               install: tuple[str, ...] = ("--user",), edit: Any = None) -> Path:
+               install: tuple[str, ...] = ("--user",), edit: Any = None, race: dict[str, Any] | None = None) -> Path:
     out = tmp_path / "out"
     home = out / "home"
     (home / ".claude").mkdir(parents=True)
@@ -62,7 +62,8 @@ def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], 
         settings.write_text(json.dumps(edit(json.loads(settings.read_text()))))
     assert CLAUDE is not None
     subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive", str(out), str(repo),
-                    CLAUDE, json.dumps(dispatches)], cwd=ROOT, check=True, timeout=300)
+                    CLAUDE, json.dumps(dispatches), *([json.dumps(race)] if race else [])],
+                   cwd=ROOT, check=True, timeout=300)
     assert (out / "rc").read_text() == "0", (out / "stream.jsonl").read_text()[-3000:]
     return out
 

@@ -1,7 +1,8 @@
 """Claude Code's transcripts read into agent runs (layout read from the client 2.1.332; docs/INCIDENT.md).
 
-A session started in a folder writes ``<projects>/<folder, "/" and "." as "->/<session>.jsonl``
-(``<projects>`` is ``$CLAUDE_CONFIG_DIR/projects`` or ``~/.claude/projects``); each subagent it
+A session started in a folder writes ``<projects>/<folder as a name>/<session>.jsonl``
+(``<projects>`` is ``$CLAUDE_CONFIG_DIR/projects`` or ``~/.claude/projects``; every character but
+ASCII letters and digits becomes "-"); each subagent it
 dispatches writes ``<session>/subagents/agent-<id>.jsonl`` beside ``agent-<id>.meta.json``
 (``description``, ``agentType``, ``toolUseId`` — the orchestrator's Agent call —, ``worktreePath``
 for an isolated one).  Every line is one JSON record with ``type``, ``timestamp`` (ISO, ms), ``cwd``;
@@ -38,8 +39,9 @@ def projects_dir(home: str | os.PathLike[str] | None = None) -> Path:
 
 
 def folder_name(path: str | os.PathLike[str]) -> str:
-    """The projects folder Claude Code names after a working directory."""
-    return re.sub(r"[/.]", "-", str(path))
+    """The projects folder Claude Code names after a working directory: every character but ASCII
+    letters and digits as "-" (2.1.332: `/tmp/a_b.c` -> `-tmp-a-b-c`)."""
+    return re.sub(r"[^A-Za-z0-9]", "-", str(path))
 
 
 def _ts(value: Any) -> float | None:
@@ -168,7 +170,9 @@ def read_runs(roots: list[str], since: float | None = None, home: str | os.PathL
         return [], stats
     runs: list[AgentRun] = []
     for folder in folders:
-        if not any(folder.name == n or folder.name.startswith(n + "-") for n in names):
+        # (a session in a sub-folder has a longer name; a very long one is cut: its records' cwd decides)
+        if not any(folder.name == n or folder.name.startswith(n + "-") or (len(n) > 200 and folder.name[:200]
+                                                                            == n[:200]) for n in names):
             continue
         try:
             sessions = [e for e in os.scandir(folder.path) if e.name.endswith(".jsonl")]

@@ -168,7 +168,9 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
         if found is None:
             return None
         base = find_baseline(paths, found, snap)
-        return replace(base, source=source) if base is not None else None
+        if base is None or (source == "quiet-point" and not base.sha):
+            return None  # before the repository's first commit: no state to go back to, nothing is stray
+        return replace(base, source=source)
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     history = ref_history(paths)
     branches: dict[str, str] = {}
