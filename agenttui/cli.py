@@ -22,7 +22,21 @@ from .core.check import gather_facts, plan_targets, verify
 from .core.errors import AgentTuiError, PlanError, shown
 from .core.plan import Plan, empty_plan, find_plan, load_plan
 
-COMMANDS = ("check", "status", "recover", "demo", "trash", "restore", "incident", "salvage", "diff", "land")
+#: every command, with the line `agenttui --help` gives it (hook is dispatched in entry.py, before this module)
+COMMAND_HELP = {
+    "recover": "open on the recovery screen (stashes, branches, worktrees, trash, agents, the incident)",
+    "check": "verify the plan's isolation and print the announcement (exit 1: violations)",
+    "status": "worktrees, branches, stashes and agents (--json; --watch: agent state changes)",
+    "incident": "the incident reconstructed from transcripts and reflogs: who changed what (no time needed)",
+    "salvage": "each agent's latest work on its own branch, the checkout restored, a re-dispatch",
+    "trash": "everything agenttui backed up, newest first",
+    "restore": "put trash entries back (ID... or --all)",
+    "diff": "an agent's changes against its base",
+    "land": "land agents' branches into a base, in the order with the fewest conflicts (undoable)",
+    "hook": "the Claude Code hooks: install, uninstall, status (and the entry points the client runs)",
+    "demo": "a demo repository with four scripted agents (--incident --unsafe: the incident replayed)",
+}
+COMMANDS = tuple(c for c in COMMAND_HELP if c != "hook")
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -34,8 +48,11 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="agenttui",
+        usage="agenttui [REPO] [--plan FILE]  |  agenttui COMMAND [REPO] ...",
         description="Supervise AI coding agents working in parallel on one git repository.",
-        epilog="Commands: check, status, recover, demo. 'agenttui COMMAND -h' for each.",
+        epilog="commands:\n" + "\n".join(f"  {c:<10}{h}" for c, h in COMMAND_HELP.items())
+        + "\n\n'agenttui COMMAND -h' for each.  Exit codes: 0 ok, 1 a verdict or violation, 2 bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
     p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
@@ -44,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sub_parser(cmd: str) -> argparse.ArgumentParser:
-    p = _Parser(prog=f"agenttui {cmd}")
+    p = _Parser(prog=f"agenttui {cmd}", description=COMMAND_HELP.get(cmd))
     if cmd == "demo":
         p.add_argument("path", nargs="?", help="where to create the demo repository "
                                                "(default: a new temporary folder)")
@@ -85,7 +102,8 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
     if cmd == "status":
         p.add_argument("--watch", action="store_true", help="print one JSON line per agent state change")
     if cmd in ("incident", "salvage"):
-        p.add_argument("--since", help="when it began: unix seconds, 2026-12-01T14:00, or an age (30m, 2h)")
+        p.add_argument("--since", help="when it began, if you know better: unix seconds, 2026-12-01T14:00, or an "
+                                       "age (30m, 2h); by default the first dispatch of agents sharing a checkout")
     if cmd in ("check", "status", "trash", "incident", "salvage", "diff", "land"):
         p.add_argument("--json", action="store_true", help="machine-readable output")
     return p

@@ -119,38 +119,81 @@ def cmd_incident(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return EXIT_OK
-    b, n = report["before"], report["now"]
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report["since"]))
-    print(f"baseline    {report['source']} at {when}: {b['branch'] or 'detached'} {(b['sha'] or '')[:10]}")
-    print(f"now         {n['branch'] or 'detached'} {(n['sha'] or '')[:10]}")
-    by_kind: dict[str, int] = {}
-    for m in report["mutations"]:
-        by_kind[m["kind"]] = by_kind.get(m["kind"], 0) + 1
-    named = sum(1 for m in report["mutations"] if (m.get("actor") or {}).get("agent"))
-    print(f"mutations   {len(report['mutations'])} ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))}); "
-          f"{named} with an agent named")
-
-    def who(actor: dict[str, Any] | None) -> str:
-        a = actor or {}
-        return a.get("agent") or (f"pid {a['pid']}" if a.get("pid") else a.get("via", "unknown"))
-
-    print(f"stashes     {len(report['stashes'])}")
-    for s in report["stashes"]:
-        state = "unique" if s["unique"] else f"already in {s['contained_in']}"
-        print(f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files  {state}  by {who(s['by'])}  "
-              f"{s['message'][:60]}")
-    print(f"branches    {len(report['branches'])}")
-    for br in report["branches"]:
-        print(f"  {br['name']}  {br['unique_commits']} commits of its own  by {who(br['by'])}")
-    print(f"commits     {len(report['commits'])} on branches that existed before")
-    for c in report["commits"][:50]:
-        print(f"  {c['ref'].removeprefix('refs/heads/')}  {c['sha'][:10]}  by {who(c['by'])}  {c['subject'][:60]}")
-    print(f"dirty       {len(report['dirty'])} files in the main checkout")
-    for d in report["dirty"][:50]:
-        print(f"  {d['status']} {d['path']}  last writer {who(d['writer'])}")
-    print(f"worktrees   {len(report['worktrees'])} made since")
-    for w in report["worktrees"]:
-        print(f"  {w['path']}  [{w['branch'] or 'detached'}]  by {who(w['by'])}")
+    for line in incident_lines(report):
+        print(line)
     return EXIT_OK
 
 
+_FOUND = {"dispatch": "the first dispatch of agents sharing a checkout", "quiet-point":
+          "the last quiet point before the newest burst of git activity (no dispatch on record)",
+          "since": "--since", "announcement": "the last announcement", "guard": "the guard's arming"}
+
+
+def _who(actor: dict[str, Any] | None) -> str:
+    a = actor or {}
+    if a.get("agent"):
+        return f"{a['agent']} [{a.get('via')}]"
+    return f"pid {a['pid']}" if a.get("pid") else "unknown"
+
+
+def incident_lines(report: dict[str, Any]) -> list[str]:
+    """The report in words (every string from git or an agent shown literally, control characters too)."""
+    from ..core.errors import shown
+
+    def when(t: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
+    out = []
+    b, n = report["before"], report["now"]
+    out.append(f"baseline    {when(report['since'])}, from {_FOUND.get(report['source'], report['source'])}: "
+               f"{shown(b['branch'] or 'detached')} {(b['sha'] or '')[:10]}")
+    out.append(f"now         {shown(n['branch'] or 'detached')} {(n['sha'] or '')[:10]}")
+    for w in report.get("warnings", []):
+        out.append(f"warning     {w}")
+    agents = [a for a in report.get("agents", []) if not a["main_thread"] or a["changes"]]
+    out.append(f"agents      {len(agents)}")
+    for a in agents:
+        iso = "isolated" if a["isolation"] == "worktree" else "shared checkout"
+        out.append(f"  {shown(a['name'])}  ({a['agent_type']}, {a['client']} {a['agent_id']}, {iso})  "
+                   f"{a['changes']} git changes, {len(a['files'])} files written")
+        prompt = " ".join(a["prompt"].split())
+        if prompt:
+            out.append(f"      task: {shown(prompt[:150])}{'…' if len(prompt) > 150 else ''}")
+    muts = report["mutations"]
+    named = sum(1 for m in muts if (m.get("actor") or {}).get("agent"))
+    out.append(f"changes     {len(muts)}, {named} with the agent that made them")
+    for m in muts:
+        what = m.get("reason") or m.get("kind")
+        if m.get("kind") == "file":
+            what = f"{len(m.get('paths') or [])} files changed"
+        ref = m.get("ref") or ""
+        ref = "" if ref == "HEAD" else f"{ref.removeprefix('refs/heads/')}: "
+        cmd = (m.get("actor") or {}).get("command")
+        out.append(f"  {time.strftime('%H:%M:%S', time.localtime(m['time']))}  {shown(ref + str(what))[:70]:<70}  "
+                   f"by {shown(_who(m.get('actor')))}" + (f"  ({shown(cmd[:60])})" if cmd else ""))
+    out.append(f"stashes     {len(report['stashes'])}")
+    for s in report["stashes"]:
+        state = "unique" if s["unique"] else f"already in {shown(s['contained_in'])}"
+        extra = f" ({s['untracked']} untracked)" if s.get("untracked") else ""
+        out.append(f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files{extra}  {state}  by {shown(_who(s['by']))}"
+                   f"  {shown(s['message'][:60])}")
+    out.append(f"branches    {len(report['branches'])}")
+    for br in report["branches"]:
+        out.append(f"  {shown(br['name'])}  {br['unique_commits']} commits of its own  by {shown(_who(br['by']))}")
+    out.append(f"commits     {len(report['commits'])} on branches that existed before")
+    for c in report["commits"][:50]:
+        out.append(f"  {shown(c['ref'].removeprefix('refs/heads/'))}  {c['sha'][:10]}  by {shown(_who(c['by']))}  "
+                   f"{shown(c['subject'][:60])}")
+    out.append(f"dirty       {len(report['dirty'])} files in the main checkout")
+    for d in report["dirty"][:50]:
+        out.append(f"  {d['status']} {shown(d['path'])}  last writer {shown(_who(d['writer']))}")
+    out.append(f"worktrees   {len(report['worktrees'])} made since")
+    for w in report["worktrees"]:
+        out.append(f"  {shown(w['path'])}  [{shown(w['branch'] or 'detached')}]  by {shown(_who(w['by']))}")
+    t = report.get("transcripts") or {}
+    skipped = t.get("bad_lines", 0) + t.get("unreadable", 0)
+    out.append(f"read        {t.get('files', 0)} transcript files" + (f"; skipped {t.get('bad_lines', 0)} bad lines, "
+                                                                      f"{t.get('unreadable', 0)} unreadable files"
+                                                                      if skipped else ""))
+    out.append("next        agenttui salvage --all  (shows what it would do; --yes does it)")
+    return out

@@ -96,7 +96,8 @@ class Stash:
 
     @property
     def files_text(self) -> str:
-        return f"{self.files} files ({self.untracked} untracked)" if self.untracked else f"{self.files} files"
+        noun = "file" if self.files == 1 else "files"
+        return f"{self.files} {noun} ({self.untracked} untracked)" if self.untracked else f"{self.files} {noun}"
 
     @property
     def ref(self) -> str:

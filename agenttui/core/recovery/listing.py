@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from .. import repo as gitrepo
 from ..models import Branch, RepoPaths, Stash, Worktree
@@ -24,7 +25,7 @@ class WorktreeRow:
 class AgentRow:
     """One agent's share of the incident (``unattributed``: work nobody can be named for)."""
 
-    agent: str
+    agent: str  # its salvage label (the branch would be salvage/<agent>)
     stashes: int
     unique_stashes: int
     commits: int
@@ -32,6 +33,10 @@ class AgentRow:
     worktrees: tuple[str, ...]
     files: tuple[str, ...]
     conflicts: tuple[str, ...]  # paths another agent changed too
+    name: str = ""  # how its dispatch named it ("impl auth")
+    agent_id: str = ""
+    changes: int = 0  # git changes (reflog entries) it made
+    sources: tuple[str, ...] = ()  # each file and where its latest revision is
 
 
 @dataclass(frozen=True)
@@ -42,18 +47,22 @@ class RecoveryData:
     trash: tuple[TrashEntry, ...]
     incident: Incident | None  # None: the first, stashes-only read (the rest follows)
     agents: tuple[AgentRow, ...] = ()
+    since: float | None = None  # the time the user gave (None: the baseline was found)
 
 
-def agent_rows(paths: RepoPaths, since: float | None = None) -> tuple[AgentRow, ...]:
-    """The incident by agent: each agent's stashes, commits, branches, worktrees and files (the
-    salvage preview's reading), with the paths two agents changed.  Empty without a baseline."""
+def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> tuple[AgentRow, ...]:
+    """The incident by agent, as salvage would untangle it: each agent's latest revision of each file
+    it wrote and where it is, its git changes, stashes, commits, branches and worktrees, with the
+    paths two agents changed.  Empty when there is nothing to go on."""
     from ..errors import AgentTuiError
+    from . import timeline
     from .report import incident_report
-    from .salvage import UNATTRIBUTED, gather
+    from .salvage import UNATTRIBUTED, gather, gather_revisions
 
     try:
-        report = incident_report(paths, since)
-        works = gather(paths, report)
+        tl = tl if tl is not None else timeline.build(paths)
+        report = incident_report(paths, since, tl=tl)
+        works = gather_revisions(paths, report, tl) or gather(paths, report)
     except AgentTuiError:
         return ()
 
@@ -61,19 +70,26 @@ def agent_rows(paths: RepoPaths, since: float | None = None) -> tuple[AgentRow, 
         return str((actor or {}).get("agent") or UNATTRIBUTED)
 
     touched: dict[str, set[str]] = {}
-    for name, w in works.items():
+    for label, w in works.items():
         for f in w.files:
-            touched.setdefault(f, set()).add(name)
+            touched.setdefault(f, set()).add(label)
+    changes: dict[str, int] = {}
+    for m in report["mutations"]:
+        changes[who(m.get("actor"))] = changes.get(who(m.get("actor")), 0) + 1
     rows = []
-    for name in sorted(works, key=lambda n: (n == UNATTRIBUTED, n)):
+    for label in sorted(works, key=lambda n: (n == UNATTRIBUTED, n)):
+        w = works[label]
+        name = str((w.task or {}).get("description") or label)
         st = [s for s in report["stashes"] if who(s["by"]) == name]
         rows.append(AgentRow(
-            agent=name, stashes=len(st), unique_stashes=sum(1 for s in st if s["unique"]),
+            agent=label, stashes=len(st), unique_stashes=sum(1 for s in st if s["unique"]),
             commits=sum(1 for c in report["commits"] if who(c["by"]) == name),
             branches=tuple(b["name"] for b in report["branches"] if who(b["by"]) == name),
             worktrees=tuple(w["path"] for w in report["worktrees"] if who(w["by"]) == name),
-            files=tuple(sorted(works[name].files)),
-            conflicts=tuple(sorted(f for f in works[name].files if len(touched[f]) > 1))))
+            files=tuple(sorted(w.files)),
+            conflicts=tuple(sorted(f for f in w.files if len(touched[f]) > 1)),
+            name=name, agent_id=str((w.task or {}).get("agent_id") or ""), changes=changes.get(name, 0),
+            sources=tuple(w.sources)))
     return tuple(rows)
 
 
@@ -82,8 +98,9 @@ def load_stashes(paths: RepoPaths) -> RecoveryData:
     return RecoveryData(tuple(gitrepo.list_stashes(paths)), (), (), (), None)
 
 
-def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None) -> RecoveryData:
+def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None, since: float | None = None) -> RecoveryData:
     from ..procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
+    from . import timeline
 
     snap = gitrepo.snapshot(paths, dirty=True, stashes=stashes)
     linked = [w.path for w in snap.worktrees if os.path.isdir(w.path)]
@@ -96,5 +113,6 @@ def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None) -> Rec
         procs = tuple(describe(p) for p in inside.get(w.path, [])[:4])
         rows.append(WorktreeRow(w, untracked, ignored, procs))
     branches = sorted(snap.branches, key=lambda b: (not b.name.startswith("agents/"), b.name))
-    return RecoveryData(snap.stashes, tuple(branches), tuple(rows),
-                        tuple(list_trash(paths)), find_incident(paths, snap=snap), agent_rows(paths))
+    tl = timeline.build(paths)  # the transcripts and reflogs, read once for the incident line and the agents
+    return RecoveryData(snap.stashes, tuple(branches), tuple(rows), tuple(list_trash(paths)),
+                        find_incident(paths, since, snap=snap, tl=tl), agent_rows(paths, since, tl), since)

@@ -212,7 +212,8 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
         if key in named or (key in known and not (r.get("actor") or {}).get("agent")):
             continue
         muts.append(r)
-    muts.sort(key=lambda r: float(r.get("time", 0)))
+    # in the order things happened: within git's whole second, by the time the call behind each was made
+    muts.sort(key=lambda r: (float(r.get("time", 0)) // 1, float((r.get("actor") or {}).get("at") or r["time"] + .999)))
     by_sha: dict[tuple[str, str], dict[str, Any]] = {}
     for r in muts:
         for key in ("sha", "path", "ref"):

@@ -12,13 +12,22 @@ from .base import Result, Row, Tab
 
 class AgentsTab(Tab):
     name = "agents"
-    columns = ("agent", "stashes", "commits", "branches", "worktree", "files", "conflicts")
+    columns = ("agent", "dispatch", "git changes", "files", "stashes", "commits", "branches", "worktree", "conflicts")
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
-        return [(a.agent, (a.agent, f"{a.stashes} ({a.unique_stashes} unique)", a.commits,
-                           ", ".join(a.branches) or "-", ", ".join(a.worktrees) or "-", len(a.files),
+        return [(a.agent, (a.agent, f"{a.name} {a.agent_id[:10]}".strip() if a.name != a.agent else a.agent_id[:10],
+                           a.changes, len(a.files), f"{a.stashes} ({a.unique_stashes} unique)", a.commits,
+                           ", ".join(a.branches) or "-", ", ".join(a.worktrees) or "-",
                            ", ".join(a.conflicts[:3]) + (" …" if len(a.conflicts) > 3 else "") or "-"))
-                for a in data.agents if match(a.agent, *a.branches, *a.files)]
+                for a in data.agents if match(a.agent, a.name, a.agent_id, *a.branches, *a.files)]
+
+    def detail(self, key: str) -> str:
+        """Where the highlighted agent's work is: each file's latest revision and its source."""
+        d = self.screen.data
+        row = next((a for a in (d.agents if d else ()) if a.agent == key), None)
+        if row is None:
+            return ""
+        return "\n".join([f"salvage/{row.agent}: {row.name} ({row.agent_id or 'no agent id'})", *row.sources])
 
     async def destroy(self, keys: list[str]) -> None:
         self.screen.tell("S salvages the selected agents' work onto branches of their own (nothing is deleted)")
@@ -30,8 +39,7 @@ class AgentsTab(Tab):
         if not chosen:
             self.screen.tell("no agent work to salvage (no baseline on record, or nothing changed since)")
             return
-        rows = [f"salvage/{n}: {len(by[n].files)} files from its commits, stashes, worktree and dirty files"
-                for n in chosen]
+        rows = [f"salvage/{n}: {len(by[n].files)} files, each its latest revision" for n in chosen]
         conflicts = sorted({c for n in chosen for c in by[n].conflicts})
         rows += [f"conflict: {c} (each agent's branch keeps its own version)" for c in conflicts[:20]]
         if everything:
@@ -42,7 +50,7 @@ class AgentsTab(Tab):
             return
 
         def job() -> Result:
-            res = salvage(self.paths, agents=None if everything else chosen)
+            res = salvage(self.paths, agents=None if everything else chosen, since=d.since if d else None)
             out = [(o.ok, o.message) for o in res.outcomes]
             if res.plan:
                 out.append((True, f"re-dispatch plan: {res.plan}"))

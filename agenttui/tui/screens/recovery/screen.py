@@ -75,6 +75,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         Binding("5", "tab('agents')", "Agents", show=False),
         Binding("S", "salvage", "Salvage", show=False),
         Binding("g", "reload", "Reload", show=False),
+        Binding("t", "since", "Since…", show=False),
     ]
 
     def __init__(self, paths: RepoPaths, *, now: float | None = None) -> None:
@@ -89,6 +90,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self.stale: set[str] = set(TABS)
         self.preview_text = ""
         self.busy = False
+        self.since: float | None = None  # a time the user gave for the incident (None: found)
         self.told: list[str] = []  # every notice, newest last
         self._detail_timer: Timer | None = None
         self._fills: dict[str, int] = {}  # per table: how often it was filled (drops stale halves)
@@ -111,9 +113,11 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
                 yield DataTable(id="t-worktrees", cursor_type="row")
             with TabPane("Trash", id="trash"):
                 yield DataTable(id="t-trash", cursor_type="row")
-            with TabPane("Agents", id="agents"):
+            with TabPane("Agents", id="agents"), Vertical():
                 yield DataTable(id="t-agents", cursor_type="row")
+                yield Static(id="agent-detail")
         yield Input(placeholder="filter rows (Enter to apply, Esc to clear)", id="filter")
+        yield Input(placeholder="when the incident began: 30m, 2h, 2026-12-01T14:00 (empty: find it)", id="since")
         yield Footer()
 
     # ---------------------------------------------------------------- helpers
@@ -134,9 +138,35 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         for name, tab in self.tabs.items():
             self.table(name).add_columns(" ", *tab.columns)
         self.query_one("#filter", Input).display = False
+        self.query_one("#since", Input).display = False
+        self.action_reload()
+
+    def action_since(self) -> None:
+        box = self.query_one("#since", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#since")
+    def _since_submitted(self, event: Input.Submitted) -> None:
+        from ....core.recovery.report import parse_since
+
+        text = event.value.strip()
+        try:
+            self.since = parse_since(text) if text else None
+        except AgentTuiError as exc:
+            self.tell(exc.message, error=True)
+            return
+        event.input.display = False
+        self.table(self.tab).focus()
+        self.tell("incident since " + (text if text else "its first shared dispatch (found)"))
         self.action_reload()
 
     def action_back(self) -> None:
+        box = self.query_one("#since", Input)
+        if box.display:
+            box.display = False
+            self.table(self.tab).focus()
+            return
         f = self.query_one("#filter", Input)
         if f.display:
             f.value = ""
@@ -184,7 +214,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
                 first = load_stashes(self.paths)
                 stashes = first.stashes
                 self.post_message(Loaded(first))
-            self.post_message(Loaded(load_data(self.paths, stashes)))
+            self.post_message(Loaded(load_data(self.paths, stashes, self.since)))
         except AgentTuiError as exc:
             self.app.call_from_thread(self._finish, [(False, exc.message)], reload=False)
 
@@ -311,6 +341,11 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self.preview_text = msg.text
         self.query_one("#stash-preview", Static).update(
             Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False))
+
+    @on(DataTable.RowHighlighted, "#t-agents")
+    def _agent_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        key = self._cursor_key("agents")
+        self.query_one("#agent-detail", Static).update(Text(self.agents.detail(key) if key else ""))
 
     @on(DataTable.RowHighlighted, "#t-branches")
     def _branch_highlighted(self, _event: DataTable.RowHighlighted) -> None:
