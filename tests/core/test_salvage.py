@@ -64,7 +64,8 @@ def test_incident_report_names_the_damage(tmp_path: Path) -> None:
     assert {d["path"] for d in rep["dirty"]} == {"c.txt", "untracked.txt"}
     assert [w["path"] for w in rep["worktrees"]] == [str(wt)]
     heads = [m for m in rep["mutations"] if m["kind"] == "head"]
-    assert len(heads) >= 5 and all(m["actor"]["via"] == "unknown" and m["actor"]["agent"] is None for m in heads)  # no guess
+    assert len(heads) >= 5  # and nobody named: no guess
+    assert all(m["actor"]["via"] == "unknown" and m["actor"]["agent"] is None for m in heads)
     # control: without a baseline it asks for one instead of taking everything as stray
     none = run_cli("incident", str(r))
     assert none.returncode == 2 and "--since" in none.stderr

@@ -66,18 +66,18 @@ def _inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def _records(path: Path, stats: ReadStats) -> list[dict[str, Any]]:
-    """The file's records; bad lines counted.  Not followed when it is a symlink."""
+def _records(path: Path, stats: ReadStats) -> list[dict[str, Any]] | None:
+    """The file's records, bad lines counted; None when it cannot be read (or is a symlink: not followed)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         stats.unreadable += 1
-        return []
+        return None
     out: list[dict[str, Any]] = []
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             stats.unreadable += 1
-            return []
+            return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             for raw in fh:
                 if len(raw) > MAX_LINE:
@@ -194,6 +194,8 @@ def read_runs(roots: list[str], since: float | None = None, home: str | os.PathL
 
 def _session(path: Path, roots: tuple[str, ...], since: float | None, stats: ReadStats) -> list[AgentRun]:
     records = _records(path, stats)
+    if records is None:
+        return []
     cwds = {str(r.get("cwd")) for r in records if isinstance(r.get("cwd"), str)}
     if not records or not any(_inside(c, roots) for c in cwds):
         stats.other += 1
@@ -222,10 +224,10 @@ def _session(path: Path, roots: tuple[str, ...], since: float | None, stats: Rea
     for f in files:
         aid = f.stem.removeprefix("agent-")
         meta = _meta(f.with_suffix(".meta.json"), stats) if f.with_suffix(".meta.json").exists() else {}
-        recs = _records(f, stats)
+        recs = _records(f, stats) or []
         calls, _ = _calls(recs, aid)
-        uid = meta.get("toolUseId") if isinstance(meta.get("toolUseId"), str) else by_agent.get(aid)
-        d = dispatches.get(str(uid), {})
+        use = meta.get("toolUseId") if isinstance(meta.get("toolUseId"), str) else by_agent.get(aid)
+        d = dispatches.get(str(use), {})
         inp = d.get("input") or {}
         prompt = inp.get("prompt") if isinstance(inp.get("prompt"), str) else _first_prompt(recs)
         name = meta.get("description") or inp.get("description") or f"agent {aid[:8]}"

@@ -208,8 +208,8 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
     named = {(m["kind"], m["sha"]) for m in muts if m["actor"].get("agent")}
     known = {(m["kind"], m["sha"]) for m in muts}
     for r in ledger:  # the guard's records: kept where they add something (files, a named process)
-        key = (r.get("kind"), r.get("sha"))
-        if key in named or (key in known and not (r.get("actor") or {}).get("agent")):
+        seen = (r.get("kind"), r.get("sha"))
+        if seen in named or (seen in known and not (r.get("actor") or {}).get("agent")):
             continue
         muts.append(r)
     # in the order things happened: within git's whole second, by the time the call behind each was made

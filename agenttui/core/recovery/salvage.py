@@ -24,9 +24,9 @@ from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths, Worktree
+from . import timeline
 from .lock import locked
 from .ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
-from . import timeline
 from .report import incident_report
 from .trash import Outcome, RecoveryError, _backup, _record, new_id
 
@@ -222,14 +222,14 @@ def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Time
     mine: dict[tuple[str, str], str] = {}  # (path, blob) -> agent id, for every revision of every agent
     for run in tl.runs:
         for rev in timeline.revisions(run):
-            rel = timeline.relative(rev.path, roots)
-            if rel is None or rev.time < since:
+            where = timeline.relative(rev.path, roots)
+            if where is None or rev.time < since:
                 continue
-            key = (run.id, rel[1])
+            key = (run.id, where[1])
             if key not in latest or latest[key].time <= rev.time:
                 latest[key] = rev
             if rev.blob:
-                mine[(rel[1], rev.blob)] = run.id
+                mine[(where[1], rev.blob)] = run.id
     if not latest:
         return {}
     labels = timeline.agent_labels([r for r in tl.runs if any(k[0] == r.id for k in latest)])
@@ -238,9 +238,9 @@ def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Time
     found: list[tuple[str, dict[str, tuple[str, str]], float]] = []
     changed_anywhere: dict[str, list[tuple[float, str, str, str]]] = {}  # path -> (time, words, mode, blob)
     base_entries = _tree_entries(paths, base_sha, wanted)
-    for words, rev, t in sources:
-        changed, _deleted = _changed(paths, base_sha, rev)
-        entries = _tree_entries(paths, rev, changed) if changed else {}
+    for words, treeish, t in sources:
+        changed, _deleted = _changed(paths, base_sha, treeish)
+        entries = _tree_entries(paths, treeish, changed) if changed else {}
         found.append((words, entries, t))
         for p, (mode, blob) in entries.items():
             if base_entries.get(p, ("", ""))[1] != blob:
@@ -250,18 +250,18 @@ def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Time
     works: dict[str, AgentWork] = {}
     for aid, rel in sorted(latest):
         rev = latest[(aid, rel)]
-        run = tl.run(aid)
-        assert run is not None
+        agent = tl.run(aid)
+        assert agent is not None
         w = works.setdefault(labels[aid], AgentWork(labels[aid]))
-        w.task = {"description": run.name, "prompt": run.prompt, "agent_id": run.id, "client": run.client,
-                  "agent_type": run.agent_type}
+        w.task = {"description": agent.name, "prompt": agent.prompt, "agent_id": agent.id, "client": agent.client,
+                  "agent_type": agent.agent_type}
         mode = base_entries.get(rel, ("100644", ""))[0]
         if rev.content is not None:
             blob = next(blobs)
-            where = next((words for words, entries, _ in found if entries.get(rel, ("", ""))[1] == blob),
+            place = next((words for words, entries, _ in found if entries.get(rel, ("", ""))[1] == blob),
                          "only the transcript (written back from it)")
             w.files[rel] = (mode, blob)
-            w.sources.append(f"{rel}: its {rev.tool} of {_clock(rev.time)} from {where}")
+            w.sources.append(f"{rel}: its {rev.tool} of {_clock(rev.time)} from {place}")
         else:  # the last Edit's whole content is not known: the newest copy in git after it, said so
             after = sorted((c for c in changed_anywhere.get(rel, []) if c[0] >= rev.time or c[0] == float("inf")),
                            key=lambda c: -c[0])

@@ -80,11 +80,11 @@ def reflog_entries(paths: RepoPaths) -> list[ReflogEntry]:
             continue
         sel, _, rest = rec.partition("\0")
         sha, _, message = rest.partition("\0")
-        ref, _, t = sel.rpartition("@{")
-        t = t.rstrip("}")
-        if not t.isdigit():
+        ref, _, stamp = sel.rpartition("@{")
+        stamp = stamp.rstrip("}")
+        if not stamp.isdigit():
             continue
-        per.setdefault(ref, []).append((int(t), sha, message))
+        per.setdefault(ref, []).append((int(stamp), sha, message))
     out: list[ReflogEntry] = []
     for ref, items in per.items():
         items.reverse()  # newest first from git: oldest first here
