@@ -76,6 +76,20 @@ class AgentRun:
         return self.state
 
 
+def trace2_env(paths: RepoPaths, agent: str, env: dict[str, str]) -> dict[str, str]:
+    """git reports every command an agent runs itself: ``GIT_TRACE2_EVENT`` names a folder of ours, one
+    file per git process (argv, times, worktree) — exact attribution for the incident record, with no
+    race and no change to the user's git config.  Left alone when the user traces git already."""
+    if env.get("GIT_TRACE2_EVENT"):
+        return {}
+    folder = paths.agenttui_dir / "trace2" / agent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return {}
+    return {"GIT_TRACE2_EVENT": str(folder), "GIT_TRACE2_EVENT_BRIEF": "1"}
+
+
 def launched_pids(paths: RepoPaths) -> dict[str, int]:
     """Agents launched (per the journal) whose process is still alive: name -> pid."""
     alive: dict[str, int] = {}
@@ -123,6 +137,8 @@ class Launcher:
         env.update(dict(spec.env))
         env["AGENTTUI_AGENT"] = run.name
         env.pop("TMUX_PANE", None)
+        trace = trace2_env(self.paths, run.name, env)
+        env.update(trace)
         logs = self.paths.agenttui_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         run.log_path = logs / f"{run.name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -167,7 +183,7 @@ class Launcher:
     def _start_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
         from . import tmux
 
-        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name}
+        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name, **trace2_env(self.paths, run.name, env)}
         if isinstance(spec.command, tuple) and shutil.which(spec.command[0], path=env.get("PATH")) is None:
             self.fail(run, f"command not found: {spec.command[0]}")
             return

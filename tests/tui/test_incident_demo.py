@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from agenttui.core import recovery
@@ -34,6 +35,15 @@ async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(
         await until(pilot, lambda: app.sup.counts()[0] == 0, timeout=30, what="all agents done")
     inc = recovery.find_incident(paths)
     assert inc.stashes and inc.branches and inc.worktrees  # real things for the recovery screens
+    # every git-level change of the replay named with the agent whose git made it: git reported each
+    # command itself (GIT_TRACE2_EVENT set by the launcher), so no process has to be caught running
+    rep = json.loads(run_cli("incident", str(root), "--json").stdout)
+    changes = [m for m in rep["mutations"] if m.get("ref")]
+    named = [m for m in changes if m["actor"]["agent"]]
+    assert changes and len(named) >= 0.9 * len(changes), [m for m in changes if not m["actor"]["agent"]][:5]
+    assert {m["actor"]["via"] for m in named} <= {"trace2", "process"}
+    agents = {m["actor"]["agent"] for m in named}
+    assert agents <= {"api", "auth", "docs", "tests"} and len(agents) >= 3
 
 
 def test_unsafe_needs_incident(tmp_path: Path) -> None:

@@ -205,10 +205,13 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
                         "newest burst of git activity — check it, or give --since TIME")
     ledger = _mutations(paths, base.time)
     muts = reflog_mutations(paths, tl, base.time)
-    named = {(m["kind"], m["sha"]) for m in muts if m["actor"].get("agent")}
-    known = {(m["kind"], m["sha"]) for m in muts}
+    def same(m: dict[str, Any]) -> tuple[Any, Any]:  # the same change, however the ledger named its kind
+        return (m.get("ref") if m.get("ref") and m.get("ref") != "HEAD" else m.get("kind"), m.get("sha"))
+
+    named = {same(m) for m in muts if m["actor"].get("agent")}
+    known = {same(m) for m in muts}
     for r in ledger:  # the guard's records: kept where they add something (files, a named process)
-        seen = (r.get("kind"), r.get("sha"))
+        seen = same(r)
         if seen in named or (seen in known and not (r.get("actor") or {}).get("agent")):
             continue
         muts.append(r)
@@ -216,9 +219,9 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
     muts.sort(key=lambda r: (float(r.get("time", 0)) // 1, float((r.get("actor") or {}).get("at") or r["time"] + .999)))
     by_sha: dict[tuple[str, str], dict[str, Any]] = {}
     for r in muts:
-        for key in ("sha", "path", "ref"):
-            if r.get(key):
-                k = (r["kind"], str(r[key]))
+        for field in ("sha", "path", "ref"):
+            if r.get(field):
+                k = (r["kind"], str(r[field]))
                 if k not in by_sha or not by_sha[k].get("agent"):
                     by_sha[k] = r.get("actor") or UNKNOWN
             if r.get("kind") == "head" and r.get("reason", "").startswith("commit") and r.get("sha"):

@@ -27,6 +27,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import gitcmd, journal
@@ -144,6 +145,97 @@ def journal_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
     return list(runs.values())
 
 
+#: a trace file bigger than this is not read (git writes a few KB a process)
+MAX_TRACE = 4 * 1024 * 1024
+
+
+def trace2_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
+    """The git commands of the agents agenttui launched, as git itself reported them
+    (``GIT_TRACE2_EVENT``, set by the launcher): top-level processes only (a nested git's session id
+    carries a "/")."""
+    import json
+    import shlex
+    from datetime import datetime
+
+    root = paths.agenttui_dir / "trace2"
+    try:
+        agents = sorted((e for e in os.scandir(root) if e.is_dir(follow_symlinks=False)), key=lambda e: e.name)
+    except OSError:
+        return []
+    runs = []
+    for agent in agents:
+        calls = []
+        try:
+            files = [f for f in os.scandir(agent.path) if f.is_file(follow_symlinks=False)]
+        except OSError:
+            continue
+        for f in files:
+            try:
+                st = f.stat(follow_symlinks=False)
+                if (since is not None and st.st_mtime < since) or st.st_size > MAX_TRACE or "/" in f.name:
+                    continue
+                text = Path(f.path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            argv: list[str] = []
+            start = end = None
+            base: float | None = None  # the clock (brief events carry it only on the first, "version")
+            worktree, code = "", 0
+            for line in text.splitlines():
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(ev, dict) or "/" in str(ev.get("sid", "")):
+                    continue
+                if isinstance(ev.get("time"), str):
+                    try:
+                        t = datetime.fromisoformat(ev["time"].replace("Z", "+00:00")).timestamp()
+                    except ValueError:
+                        continue
+                    if base is None:
+                        base = t - float(ev.get("t_abs") or 0)
+                elif base is not None and isinstance(ev.get("t_abs"), (int, float)):
+                    t = base + float(ev["t_abs"])
+                else:
+                    t = None
+                kind = ev.get("event")
+                if kind == "start" and isinstance(ev.get("argv"), list) and t is not None:
+                    argv, start = [str(a) for a in ev["argv"]], t
+                elif kind == "def_repo" and isinstance(ev.get("worktree"), str) and not worktree:
+                    worktree = ev["worktree"]
+                elif kind in ("exit", "atexit") and t is not None:
+                    end, code = t, int(ev.get("code") or 0)
+            if argv and start is not None:
+                calls.append(ToolCall(agent.name, "git", {"command": shlex.join(argv)}, start, end or start, "",
+                                      code == 0, worktree, "trace2"))
+        if calls:
+            calls.sort(key=lambda c: c.start)
+            runs.append(AgentRun("plan", agent.name, agent.name, "plan", "", "", calls[0].start, None, None,
+                                 agent.path, calls=calls))
+    return runs
+
+
+def checkout_refs(paths: RepoPaths) -> dict[str, str]:
+    """Each checkout's path -> the ref of its HEAD reflog: "HEAD" for the main checkout,
+    "worktrees/<id>/HEAD" for a linked one (its admin folder's name)."""
+    out: dict[str, str] = {}
+    main = gitrepo.main_checkout(paths)
+    if main is not None:
+        out[os.path.normpath(main)] = "HEAD"
+    try:
+        ids = os.listdir(paths.common_dir / "worktrees")
+    except OSError:
+        return out
+    for wid in ids:
+        try:
+            gitdir = (paths.common_dir / "worktrees" / wid / "gitdir").read_text().strip()
+        except OSError:
+            continue
+        out[os.path.normpath(os.path.dirname(gitdir))] = f"worktrees/{wid}/HEAD"
+    return out
+
+
 def checkout_roots(paths: RepoPaths) -> list[str]:
     """The main checkout and every linked worktree: where the repository's sessions ran."""
     return [str(w.path) for w in gitrepo.list_worktrees(paths)]
@@ -154,6 +246,7 @@ def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = No
     """The transcripts' runs, and the journal's for agents no transcript holds (one timeline)."""
     roots = checkout_roots(paths)
     runs, stats = claude_code.read_runs(roots, since, home)
+    runs += trace2_runs(paths, since)
     have = {r.id for r in runs}
     for jr in journal_runs(paths, since):
         if jr.id in have:
@@ -169,7 +262,9 @@ def writes_code(run: AgentRun) -> bool:
 
 def incident_start(runs: list[AgentRun]) -> tuple[float, list[AgentRun]] | None:
     """The first moment two or more code-writing agents worked in a shared checkout, and who."""
-    shared = sorted((r for r in runs if writes_code(r) and r.isolation != "worktree"), key=lambda r: r.dispatched)
+    # (agents agenttui launched from a plan are not dispatches of a client: their announcement is the record)
+    shared = sorted((r for r in runs if writes_code(r) and r.isolation != "worktree" and r.client != "plan"),
+                    key=lambda r: r.dispatched)
     for i, first in enumerate(shared):
         end = max((c.end for c in first.calls), default=first.dispatched)
         group = [first] + [r for r in shared[i + 1:] if r.dispatched <= end and r.session == first.session]
@@ -197,8 +292,9 @@ class Attribution:
     entry: ReflogEntry
     run: AgentRun | None
     call: ToolCall | None
-    via: str  # "transcript", "hook", "unknown"
+    via: str  # "transcript", "hook", "trace2", "unknown"
     why: str = ""
+    candidates: list[tuple[AgentRun, ToolCall]] = field(default_factory=list)  # when unknown: who fits
 
     def actor(self) -> dict[str, Any]:
         if self.run is None or self.call is None:
@@ -255,9 +351,38 @@ def _has_verb(command: str, verbs: tuple[str, ...]) -> bool:
     return False
 
 
-def _fits(e: ReflogEntry, c: ToolCall) -> int:
+def _ref_of(cwd: str, checkouts: dict[str, str]) -> str | None:
+    """The HEAD reflog of the checkout *cwd* is in ("HEAD" for the main checkout), deepest first."""
+    p = os.path.normpath(cwd) if cwd else ""
+    for root in sorted(checkouts, key=len, reverse=True):
+        if p == root or p.startswith(root.rstrip("/") + "/"):
+            return checkouts[root]
+    return None
+
+
+def _branches_during(moves: list[ReflogEntry], t: int) -> set[str]:
+    """The branches a checkout had during second *t*, from its HEAD reflog's checkouts (the target of the
+    last one before, the source of the first one after, both ends of those within); empty: not known."""
+    out: set[str] = set()
+    before = [m for m in moves if m.time < t]
+    within = [m for m in moves if m.time == t]
+    after = [m for m in moves if m.time > t]
+    if before:
+        out.add(before[-1].message.rsplit(" to ", 1)[-1])
+    elif within or after:
+        out.add((within or after)[0].message.removeprefix("checkout: moving from ").rsplit(" to ", 1)[0])
+    for m in within:
+        out.add(m.message.rsplit(" to ", 1)[-1])
+    return out
+
+
+_STASH_ON = re.compile(r"^(?:WIP on|On) (.+?): ")
+
+
+def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
+          resets: dict[str, set[int]] | None = None, moves: dict[str, list[ReflogEntry]] | None = None) -> int:
     """0: this call cannot have made this entry; else a score (higher: more evidence)."""
-    if c.tool not in ("Bash", "PowerShell", "Monitor") or not c.command:
+    if c.tool not in ("Bash", "PowerShell", "Monitor", "git") or not c.command:
         return 0
     if not (math.floor(c.start) - 1 <= e.time <= math.floor(c.end) + 1):
         return 0
@@ -277,16 +402,43 @@ def _fits(e: ReflogEntry, c: ToolCall) -> int:
     if e.ref.startswith("worktrees/") and e.kind != "worktree-add":
         # another worktree's HEAD: the call must have run there
         wt = e.ref.split("/")[1]
-        if wt not in c.command and f"/{wt}" not in c.cwd:
+        if wt not in c.command and f"/{wt}" not in c.cwd and not c.cwd.endswith(f"/{wt}"):
             return 0
+    if c.source == "trace2" and checkouts:  # git said where it ran: the entry must be of that checkout
+        ran = _ref_of(c.cwd, checkouts)
+        if ran is not None:
+            if e.ref.endswith("HEAD") and e.ref != ran and verbs != ("worktree",):
+                return 0
+            # a stash push resets the checkout it ran in, in the same second (a push with nothing to
+            # save, exit 0 too, leaves no such entry: it made no stash)
+            if e.ref == "refs/stash" and resets is not None and not any(
+                    t in resets.get(ran, set()) for t in (e.time - 1, e.time, e.time + 1)):
+                return 0
+            # ... and it was made on the branch that checkout had then ("On <branch>: message")
+            on = _STASH_ON.match(e.message)
+            if e.ref == "refs/stash" and on and moves is not None:
+                had = _branches_during(moves.get(ran, []), e.time)
+                if had and on.group(1) not in had:
+                    return 0
     return score
 
 
-def attribute(entries: list[ReflogEntry], runs: list[AgentRun]) -> list[Attribution]:
+def attribute(entries: list[ReflogEntry], runs: list[AgentRun],
+              checkouts: dict[str, str] | None = None) -> list[Attribution]:
+    """*checkouts*: each checkout's path -> its HEAD reflog ("HEAD", "worktrees/<id>/HEAD")."""
     calls = [(r, c) for r in runs for c in r.calls]
+    resets: dict[str, set[int]] = {}
+    moves: dict[str, list[ReflogEntry]] = {}
+    for e in entries:
+        if e.ref.endswith("HEAD") and e.message.startswith("reset: moving to HEAD"):
+            resets.setdefault(e.ref, set()).add(e.time)
+        if e.ref.endswith("HEAD") and e.kind == "checkout":
+            moves.setdefault(e.ref, []).append(e)
+    for m in moves.values():
+        m.sort(key=lambda e: e.seq)
     out = []
     for e in entries:
-        scored = [(s, r, c) for r, c in calls if (s := _fits(e, c))]
+        scored = [(s, r, c) for r, c in calls if (s := _fits(e, c, checkouts, resets, moves))]
         if not scored:
             out.append(Attribution(e, None, None, "unknown", "no tool call on record fits it"))
             continue
@@ -295,11 +447,34 @@ def attribute(entries: list[ReflogEntry], runs: list[AgentRun]) -> list[Attribut
         agents = {r.id for r, _ in top}
         if len(agents) > 1:
             names = sorted({r.name for r, _ in top})
-            out.append(Attribution(e, None, None, "unknown", f"fits calls of {len(agents)} agents: {', '.join(names)}"))
+            out.append(Attribution(e, None, None, "unknown", f"fits calls of {len(agents)} agents: {', '.join(names)}",
+                                   top))
             continue
         run, call = min(top, key=lambda rc: abs(rc[1].start - e.time))
         out.append(Attribution(e, run, call, call.source))
+    _by_order(out)
     return out
+
+
+def _by_order(out: list[Attribution]) -> None:
+    """Entries git wrote in one second that several calls fit alike (two agents' `git stash push -m
+    same` in one second): git appends to a reflog in the order its commands finish, so when as many
+    calls as entries fit and each call ended before the next began, the n-th entry is the n-th call's.
+    Calls that overlapped stay unknown."""
+    groups: dict[tuple[str, int, str], list[Attribution]] = {}
+    for a in out:
+        if a.run is None and a.candidates:
+            groups.setdefault((a.entry.ref, a.entry.time, a.entry.kind), []).append(a)
+    for group in groups.values():
+        calls = {id(c): (r, c) for a in group for r, c in a.candidates}
+        if len(calls) != len(group) or any({id(c) for _, c in a.candidates} != set(calls) for a in group):
+            continue
+        ordered = sorted(calls.values(), key=lambda rc: rc[1].start)
+        if any(ordered[i][1].end > ordered[i + 1][1].start for i in range(len(ordered) - 1)):
+            continue  # they overlapped: which finished first is not known
+        for a, (run, call) in zip(sorted(group, key=lambda a: a.entry.seq), ordered, strict=True):
+            a.run, a.call, a.via = run, call, call.source
+            a.why = "by the order git wrote them and the calls ran"
 
 
 # ----------------------------------------------------------------------------------- file revisions
@@ -407,7 +582,7 @@ def build(paths: RepoPaths, home: str | None = None, window: float | None = None
     tl = Timeline(runs, stats, entries)
     if found:
         tl.start, tl.group = found
-    tl.attributions = attribute(entries, runs)
+    tl.attributions = attribute(entries, runs, checkout_refs(paths))
     return tl
 
 
