@@ -50,6 +50,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     paths = gitrepo.open_repo(args.repo)
     if args.all:
         ids = [e.id for e in list_trash(paths)]
+        if not ids:
+            print("the trash is empty: nothing to restore")
+            return EXIT_OK
     if not ids:
         raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
     known = {e.id for e in list_trash(paths)}

@@ -111,7 +111,9 @@ def _build(paths: RepoPaths, base_sha: str, work: AgentWork) -> str:
         for p, (mode, blob) in sorted(work.files.items()):
             lines.append(f"0 {DELETED}\t{p}" if blob == DELETED else f"{mode} {blob}\t{p}")
         if lines:
-            gitcmd.run(paths.common_dir, ["update-index", "--index-info"], env=env, input="\n".join(lines) + "\n")
+            # (NUL-terminated: a path may hold a newline)
+            gitcmd.run(paths.common_dir, ["update-index", "-z", "--index-info"], env=env,
+                       input="\0".join(lines) + "\0")
         _, tree, _ = gitcmd.run(paths.common_dir, ["write-tree"], env=env)
     msg = f"salvage: {work.agent}'s work from the incident\n\n" + "\n".join(f"- {s}" for s in work.sources)
     return gitcmd.out(paths.common_dir, "commit-tree", tree.strip(), "-p", base_sha, "-m", msg).strip()
@@ -484,6 +486,14 @@ def _restore_checkout(paths: RepoPaths, main: Path, branch: str | None, sha: str
     the trash first."""
     out: list[Outcome] = []
     wt = gitrepo.list_worktrees(paths)[0]
+    op = gitrepo.operation_in_progress(paths.common_dir)
+    if op is not None:  # a rebase (merge, ...) an agent left half-done: its state goes, its files are backed up below
+        if op == "bisect":
+            gitcmd.run(main, ["bisect", "reset", "HEAD"], check=False)  # (stays where it is)
+        else:
+            gitcmd.run(main, [op, "--quit"], check=False)
+        out.append(Outcome(True, f"ended the {op} left in progress in the main checkout ({op} --quit: nothing of "
+                                 "its files is touched; they are backed up with the rest)"))
     if gitrepo.status_entries(main):
         snap = snapshot_worktree(wt)
         entry = new_id()

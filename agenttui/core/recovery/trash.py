@@ -194,6 +194,7 @@ def restore_many(paths: RepoPaths, ids: list[str]) -> list[Outcome]:
     by_id = {e.id: e for e in list_trash(paths)}
     stashes = [by_id[i] for i in ids if i in by_id and by_id[i].kind == "stash"]
     others = [i for i in ids if i not in by_id or by_id[i].kind != "stash"]
+    others.sort(key=lambda i: i in by_id and by_id[i].kind != "branch")  # branches before the checkouts on them
     ordered = _stack_order(stashes)
     outcomes: list[Outcome] = []
     for e in ordered:
@@ -285,7 +286,45 @@ def _stack_order(entries: list[TrashEntry]) -> list[TrashEntry]:
     return out
 
 
+def _restore_checkout(paths: RepoPaths, e: TrashEntry) -> str:
+    """A checkout's own state put back (the main checkout's dirty state salvage backed up before it
+    restored the baseline): its branch checked out again and its files as they were — deleted ones
+    deleted, untracked ones untracked.  What the checkout holds now is backed up first."""
+    path = Path(str(e.meta.get("path") or ""))
+    if not path.is_dir():
+        raise RecoveryError(f"cannot restore the checkout at {path}: it is gone")
+    if gitrepo.status_entries(path):
+        from .ops import snapshot_worktree
+
+        wt = next((w for w in gitrepo.list_worktrees(paths) if os.path.normpath(w.path) == os.path.normpath(path)),
+                  None)
+        if wt is None:
+            raise RecoveryError(f"cannot restore the checkout at {path}: it is not a checkout of this repository")
+        now = snapshot_worktree(wt)
+        backup_into_trash(paths, "worktree", now, f"the checkout's state before restoring {e.id} ({wt.branch or 'detached'})",
+                          {"path": str(path), "branch": wt.branch, "head": wt.head, "detached": wt.detached,
+                           "checkout": True})
+    branch, head = e.meta.get("branch"), str(e.meta.get("head") or "")
+    _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
+    taken = {w.branch for w in gitrepo.list_worktrees(paths) if os.path.normpath(w.path) != os.path.normpath(path)}
+    if branch and tip.strip() == head and branch not in taken:
+        gitcmd.out(path, "checkout", "-q", "-f", str(branch), "--")
+        where = f"on {branch}"
+    else:
+        gitcmd.out(path, "checkout", "-q", "-f", "--detach", head, "--")
+        where = f"detached at {head[:10]}" + (f" ({branch} is elsewhere now)" if branch else "")
+    gitcmd.out(path, "clean", "-q", "-f", "-d")
+    gitcmd.out(path, "checkout", e.sha, "--", ".")
+    deleted = gitcmd.out(path, "diff", "--name-only", "-z", "--diff-filter=D", "HEAD", e.sha)
+    for rel in filter(None, deleted.split("\0")):
+        (path / rel).unlink(missing_ok=True)
+    gitcmd.out(path, "reset", "-q")
+    return f"restored the checkout {path} {where} with its uncommitted changes"
+
+
 def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
+    if e.meta.get("checkout"):
+        return _restore_checkout(paths, e)
     path = Path(str(e.meta.get("path") or ""))
     if not str(path) or path.exists() and any(path.iterdir()):
         raise RecoveryError(f"cannot restore worktree at {path}: the folder exists and is not empty")
