@@ -301,9 +301,9 @@ def _restore_checkout(paths: RepoPaths, e: TrashEntry) -> str:
         if wt is None:
             raise RecoveryError(f"cannot restore the checkout at {path}: it is not a checkout of this repository")
         now = snapshot_worktree(wt)
-        backup_into_trash(paths, "worktree", now, f"the checkout's state before restoring {e.id} ({wt.branch or 'detached'})",
-                          {"path": str(path), "branch": wt.branch, "head": wt.head, "detached": wt.detached,
-                           "checkout": True})
+        what = f"the checkout's state before restoring {e.id} ({wt.branch or 'detached'})"
+        meta = {"path": str(path), "branch": wt.branch, "head": wt.head, "detached": wt.detached, "checkout": True}
+        backup_into_trash(paths, "worktree", now, what, meta)
     branch, head = e.meta.get("branch"), str(e.meta.get("head") or "")
     _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
     taken = {w.branch for w in gitrepo.list_worktrees(paths) if os.path.normpath(w.path) != os.path.normpath(path)}
