@@ -105,16 +105,10 @@ def _from_record(rec: dict[str, Any], source: str) -> Baseline:
 
 
 def ref_history(paths: RepoPaths) -> dict[str, list[tuple[float, str]]]:
-    """Each local branch's reflog as (time, sha), newest first (one ``git log -g --all`` call)."""
-    _, text, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H", "--"],
-                            check=False)
-    out: dict[str, list[tuple[float, str]]] = {}
-    for line in text.splitlines():
-        sel, _, sha = line.partition("\0")
-        ref, _, rest = sel.rpartition("@{")
-        if ref.startswith("refs/heads/") and rest.rstrip("}").isdigit():
-            out.setdefault(ref.removeprefix("refs/heads/"), []).append((float(rest.rstrip("}")), sha))
-    return out
+    """Each local branch's reflog as (time, sha), newest first (the one reflog reader: timeline.py)."""
+    from . import timeline
+
+    return timeline.ref_history(timeline.reflog_entries(paths))
 
 
 def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | None, str | None]:
@@ -167,12 +161,14 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
             found, source = timeline.quiet_point(tl.entries), "quiet-point"
         if found is None:
             return None
-        base = find_baseline(paths, found, snap)
+        base = find_baseline(paths, found, snap, tl)
         if base is None or (source == "quiet-point" and not base.sha):
             return None  # before the repository's first commit: no state to go back to, nothing is stray
         return replace(base, source=source)
     snap = snap or gitrepo.snapshot(paths, dirty=False)
-    history = ref_history(paths)
+    from . import timeline
+
+    history = timeline.ref_history(tl.entries) if tl is not None else ref_history(paths)
     branches: dict[str, str] = {}
     for b in snap.branches:
         entries = history.get(b.name)

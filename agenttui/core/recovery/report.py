@@ -226,7 +226,10 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
                     by_sha[k] = r.get("actor") or UNKNOWN
             if r.get("kind") == "head" and r.get("reason", "").startswith("commit") and r.get("sha"):
                 by_sha.setdefault(("commit", str(r["sha"])), r.get("actor") or UNKNOWN)
-    refs = [f"refs/heads/{b.name}" for b in snap.branches]
+    tips: dict[str, str] = {}  # one ref per commit: 10,000 branches at a few tips are a few trees to look in
+    for b in snap.branches:
+        tips.setdefault(b.sha, f"refs/heads/{b.name}")
+    refs = list(tips.values())
     stashes = []
     for s in snap.stashes:
         if s.sha in base.stashes:
