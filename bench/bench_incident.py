@@ -80,9 +80,10 @@ def play(repo: Path, home: Path) -> None:
             {"type": "tool_use", "id": f"t{n}", "name": tool, "input": inp}]}})
         recs[agent].append({"type": "user", "timestamp": iso(time.time()), "cwd": str(repo), "message": {"content": [
             {"type": "tool_result", "tool_use_id": f"t{n}", "content": result}]}})
-    for i, (agent, rs) in enumerate(recs.items()):
-        main.append({"type": "user", "timestamp": iso(time.time()), "cwd": str(repo), "message": {"content": [
-            {"type": "tool_result", "tool_use_id": f"d{i}", "content": "done"}]}, "toolUseResult": {"agentId": f"a{i}"}})
+    for i, rs in enumerate(recs.values()):
+        done = [{"type": "tool_result", "tool_use_id": f"d{i}", "content": "done"}]
+        main.append({"type": "user", "timestamp": iso(time.time()), "cwd": str(repo), "message": {"content": done},
+                     "toolUseResult": {"agentId": f"a{i}"}})
         (sub / f"agent-a{i}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rs))
     (folder / "s1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in main))
 
@@ -96,10 +97,8 @@ def noise(home: Path, repo: Path, sessions: int, mb: int) -> int:
     body = line * max(1, size // len(line))
     old = time.time() - 86400 * 60
     for i in range(sessions):
-        if i % 10 == 0:  # a tenth: this repository's own, but older
-            folder = projects / claude_code.folder_name(repo)
-        else:
-            folder = projects / f"-work-project-{i % 40}"
+        # a tenth: this repository's own, but older
+        folder = projects / (claude_code.folder_name(repo) if i % 10 == 0 else f"-work-project-{i % 40}")
         folder.mkdir(parents=True, exist_ok=True)
         f = folder / f"old-{i}.jsonl"
         f.write_text(body)
@@ -141,7 +140,7 @@ def main() -> int:
               f"{args.stashes} stashes")
         for name, r in (("tiny", small), ("big", big)):
             paths = gitrepo.open_repo(r)
-            raw = best(lambda: (git(r, "log", "-g", "--all", "--format=%gD%x00%H%x00%gs"),
+            raw = best(lambda r=r: (git(r, "log", "-g", "--all", "--format=%gD%x00%H%x00%gs"),
                                 git(r, "for-each-ref", "--format=%(refname)%00%(objectname)"),
                                 git(r, "stash", "list")), 3)
             rep = incident_report(paths, home=str(home))
