@@ -109,7 +109,7 @@ def _parse_log(ref: str, path: str) -> list[ReflogEntry]:
             data = fh.read().decode("utf-8", "replace")
     except OSError:
         return []
-    out = []
+    out: list[ReflogEntry] = []
     for line in data.split("\n"):
         head, tab, message = line.partition("\t")
         parts = head.split(" ")
