@@ -180,6 +180,13 @@ def incident_lines(report: dict[str, Any]) -> list[str]:
         extra = f" ({s['untracked']} untracked)" if s.get("untracked") else ""
         out.append(f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files{extra}  {state}  by {shown(_who(s['by']))}"
                    f"  {shown(s['message'][:60])}")
+    dropped = report.get("dropped_stashes", [])
+    if dropped:
+        out.append(f"gone        {len(dropped)} stashes no longer in the list, still commits (salvage reads them)")
+    for d in dropped:
+        extra = f" ({d['untracked']} untracked)" if d.get("untracked") else ""
+        out.append(f"  {d['how']:<11} {d['sha'][:10]}  {len(d['files'])} files{extra}  by {shown(_who(d['by']))}  "
+                   f"{shown(d['message'][:60])}")
     out.append(f"branches    {len(report['branches'])}")
     for br in report["branches"]:
         out.append(f"  {shown(br['name'])}  {br['unique_commits']} commits of its own  by {shown(_who(br['by']))}")

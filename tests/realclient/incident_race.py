@@ -2,7 +2,8 @@
 
 Four unisolated `general-purpose` subagents dispatched in one turn into ONE checkout; their tool calls
 interleave in a fixed order: branches flip under each other, one agent's `stash push -u` sweeps two
-others' files, one commits on `main`, one makes a worktree of its own in a temporary folder (inheriting
+others' files, one commits on `main`, one stashes and pops its own notes (a dangling commit), one makes a worktree of its own in a
+temporary folder (inheriting
 another agent's older files), and the api agent's newest `handlers.py` lives only in a stash while
 older copies sit on a branch and in that worktree.  EXPECTED is each agent's latest revision of each
 file it wrote: what salvage must put on that agent's branch, and nothing older.
@@ -50,6 +51,9 @@ def race(repo: Path, tmp: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         ("db", _bash("git checkout main")),
         ("db", _write(src / "db.py", "DB = 2\n")),
         ("db", _bash("git add src/db.py && git commit -q -m 'db fix'")),  # a commit on main
+        ("db", _write(src / "db_notes.md", "notes\n")),
+        ("db", _bash("git stash push -u -m db-tmp")),
+        ("db", _bash("git stash pop")),  # the stash is gone from the list: a dangling commit now
         ("api", _bash("git checkout -b agent-api-work")),
         ("api", _write(src / "api.py", "API = 2\n")),
         ("api", _read(src / "handlers.py")),
@@ -76,6 +80,6 @@ def race(repo: Path, tmp: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 EXPECTED = {
     "impl auth": {"src/auth.py": "AUTH = 2\n"},
     "impl api": {"src/api.py": "API = 2\n", "src/handlers.py": "def handle():\n    return 'v3'\n"},
-    "fix db": {"src/db.py": "DB = 2\n"},
+    "fix db": {"src/db.py": "DB = 2\n", "src/db_notes.md": "notes\n"},
     "write docs": {"DOCS.md": "# docs\n"},
 }

@@ -75,7 +75,7 @@ def test_incident_names_every_git_change_with_the_agent_that_made_it(incident: t
     # the truth: which agent the mock made run each git command
     by_command = {c["input"]["command"]: AGENTS[c["label"]] for c in issued(out) if c["name"] == "Bash"}
     muts = [m for m in rep["mutations"] if m.get("ref")]
-    assert len(muts) == 21  # 11 HEAD moves, 5 branch entries, 2 stashes, 3 in the self-made worktree
+    assert len(muts) == 22  # 12 HEAD moves, 5 branch entries, 2 stashes, 3 in the self-made worktree
     for m in muts:
         actor = m["actor"]
         assert actor["via"] in ("transcript", "hook"), m
@@ -86,6 +86,9 @@ def test_incident_names_every_git_change_with_the_agent_that_made_it(incident: t
         "agent-auth-work": "impl auth", "agent-api-work": "impl api", "docs-iso": "write docs"}
     assert [(c["subject"], c["by"]["agent"]) for c in rep["commits"]] == [("db fix", "fix db")]
     assert [w["by"]["agent"] for w in rep["worktrees"]] == ["write docs"]
+    (popped,) = rep["dropped_stashes"]  # gone from the list, still a commit: found, and who took it
+    assert popped["message"] == "On main: db-tmp" and popped["by"]["agent"] == "fix db"
+    assert popped["files"] == ["src/db_notes.md"] and popped["how"] == "popped"
     untracked = {s["message"]: s["untracked"] for s in rep["stashes"]}
     assert untracked["On agent-auth-work: others-work-again"] == 2  # two agents' new files: not "empty"
 

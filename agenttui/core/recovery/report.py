@@ -187,6 +187,75 @@ def _who_wrote(tl: timeline.Timeline, root: str, since: float) -> dict[str, tupl
     return out
 
 
+_DROPPED = re.compile(r"Dropped (?:refs/)?stash@\{\d+\} \(([0-9a-f]{7,64})\)")
+_STASH_SUBJECT = re.compile(r"^(?:WIP on|On) .+?: ")
+
+
+def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live: set[str]) -> list[dict[str, Any]]:
+    """Stashes made during the incident that are no longer in the list — popped or dropped — but still
+    commits: named by the call that printed "Dropped refs/stash@{0} (<sha>)", and any other unreachable
+    stash-shaped commit of the incident's time (``git fsck --unreachable --no-reflogs``)."""
+    took: dict[str, tuple[str, dict[str, Any]]] = {}
+    for run in tl.runs:
+        for c in run.calls:
+            if c.end < since:
+                continue
+            for m in _DROPPED.finditer(c.result):
+                how = "popped" if re.search(r"\bstash\s+pop\b", c.command) else "dropped"
+                took.setdefault(m.group(1), (how, {"agent": run.name, "agent_id": run.id, "client": run.client,
+                                                    "via": c.source, "command": c.command[:500], "at": c.start,
+                                                    "pid": None, "ancestry": [], "cmdline": [c.command[:500]]}))
+    candidates: set[str] = set()
+    if _objects(paths) <= FSCK_OBJECTS:  # a walk of every object: not on a kernel-sized repository
+        _, text, _ = gitcmd.run(paths.common_dir, ["fsck", "--unreachable", "--no-reflogs", "--connectivity-only",
+                                                   "--no-progress"], check=False)
+        candidates = {line.split()[2] for line in text.splitlines() if line.startswith("unreachable commit ")}
+    candidates |= set(took)
+    if not candidates:
+        return []
+    _, log, _ = gitcmd.run(paths.common_dir, ["log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%P%x00%ct%x00%s"],
+                           input="".join(f"{c}\n" for c in sorted(candidates)), check=False)
+    out = []
+    for line in log.splitlines():
+        sha, parents, ct, subject = (line.split("\0") + ["", "", "", ""])[:4]
+        if sha in live or len(parents.split()) < 2 or not _STASH_SUBJECT.match(subject):
+            continue
+        if not ct.isdigit() or int(ct) < since - 1:
+            continue
+        how, actor = next(((h, a) for short, (h, a) in took.items() if sha.startswith(short)),
+                          ("unreachable", UNKNOWN))
+        third = parents.split()[2] if len(parents.split()) > 2 else None
+        st = Stash(-1, sha, int(ct), None, subject, 0)
+        files = _stash_files(paths, st) if third else _stash_files_tracked(paths, sha)
+        out.append({"sha": sha, "message": subject, "date": int(ct), "files": files, "how": how,
+                    "untracked": len(_untracked_of(paths, third)) if third else 0, "by": actor})
+    return sorted(out, key=lambda d: d["date"])
+
+
+#: above this many objects the search for unreachable stashes is left to the user (git fsck walks them all)
+FSCK_OBJECTS = 500_000
+
+
+def _objects(paths: RepoPaths) -> int:
+    _, text, _ = gitcmd.run(paths.common_dir, ["count-objects", "-v"], check=False)
+    n = 0
+    for line in text.splitlines():
+        key, _, value = line.partition(": ")
+        if key in ("count", "in-pack") and value.strip().isdigit():
+            n += int(value)
+    return n
+
+
+def _stash_files_tracked(paths: RepoPaths, sha: str) -> list[str]:
+    _, tracked, _ = gitcmd.run(paths.common_dir, ["diff", "--name-only", "-z", f"{sha}^1", sha, "--"], check=False)
+    return sorted(filter(None, tracked.split("\0")))
+
+
+def _untracked_of(paths: RepoPaths, commit: str) -> list[str]:
+    _, text, _ = gitcmd.run(paths.common_dir, ["ls-tree", "-r", "-z", "--name-only", commit, "--"], check=False)
+    return [x for x in text.split("\0") if x]
+
+
 def incident_report(paths: RepoPaths, since: float | None = None, *, home: str | None = None,
                     tl: timeline.Timeline | None = None) -> dict[str, Any]:
     snap = gitrepo.snapshot(paths, dirty=True)
@@ -294,6 +363,7 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
         "branches": branches,
         "commits": commits,
         "dirty": dirty,
+        "dropped_stashes": dropped_stashes(paths, tl, base.time, {s.sha for s in snap.stashes}),
         "worktrees": worktrees,
     }
 

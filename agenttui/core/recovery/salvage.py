@@ -204,6 +204,11 @@ def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, f
         out.append((f"{st['ref']} ({st['message']})", st["sha"], float(st["date"])))
         if st.get("untracked"):
             out.append((f"{st['ref']} ({st['message']}), its untracked files", f"{st['sha']}^3", float(st["date"])))
+    for d in report.get("dropped_stashes", []):
+        out.append((f"the {d['how']} stash {d['sha'][:10]} ({d['message']})", d["sha"], float(d["date"])))
+        if d.get("untracked"):
+            out.append((f"the {d['how']} stash {d['sha'][:10]} ({d['message']}), its untracked files",
+                        f"{d['sha']}^3", float(d["date"])))
     for w in report["worktrees"]:
         if os.path.isdir(w["path"]):
             wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
