@@ -155,3 +155,74 @@ async def test_salvage_from_the_agents_tab(tmp_path: Path) -> None:
     assert git(r, "symbolic-ref", "--short", "HEAD").strip() == "main"
     tip = git(r, "rev-parse", "salvage/unattributed").strip()
     assert git(r, "show", f"{tip}:file0.txt") == "agent edit\n" and git(r, "show", f"{tip}:loose.txt") == "dirty\n"
+
+
+async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_time(
+        tmp_path: Path, monkeypatch: object) -> None:
+    """No announcement, no guard, no time given: two Claude Code subagents raced in the checkout (git
+    for real; their transcripts as the client writes them).  The screen finds the baseline at their
+    dispatch, names both agents, shows where each file's latest revision is, and S salvages each
+    onto its own branch; t takes a time instead."""
+    import subprocess
+    import time
+
+    import pytest
+
+    from tests.conftest import make_repo, wait_for
+    from tests.core.test_timeline import Session
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    r = make_repo(tmp_path / "repo")
+    base = git(r, "rev-parse", "HEAD").strip()
+    made = int(time.time())
+    wait_for(lambda: time.time() >= made + 1.05, what="the next second (reflogs keep whole seconds)")
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    t0 = time.time()
+    calls: dict[str, list[tuple[float, str, dict[str, str], str]]] = {"a1": [], "a2": []}
+
+    def act(agent: str, tool: str, inp: dict[str, str]) -> None:
+        start = time.time()
+        if tool == "Write":
+            Path(inp["file_path"]).write_text(inp["content"])
+            out = "File created successfully"
+        else:
+            out = subprocess.run(inp["command"], shell=True, cwd=r, capture_output=True, text=True,
+                                 check=True).stdout
+        calls[agent].append((start, tool, inp, out))
+
+    act("a1", "Write", {"file_path": str(r / "auth.py"), "content": "AUTH = 2\n"})
+    act("a1", "Bash", {"command": "git checkout -q -b agent-a"})
+    act("a2", "Write", {"file_path": str(r / "api.py"), "content": "API = 1\n"})
+    act("a2", "Bash", {"command": "git stash push -u -q -m sweep"})  # takes both agents' files
+    s = Session(home, r)
+    s.dispatch(t0, "a1", "impl auth", "make auth", calls["a1"])
+    s.dispatch(t0 + 0.01, "a2", "impl api", "make api", calls["a2"])
+    s.save()
+    paths = gitrepo.open_repo(r)
+    app = AgentTuiApp(paths, None, recover=True, live=False)
+    async with app.run_test(size=(170, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        assert "since the first dispatch of agents sharing a checkout" in str(screen.query_one("#incident").render())
+        await pilot.press("5")
+        assert screen.keys("agents") == ["impl-api", "impl-auth"]
+        screen.table("agents").move_cursor(row=1)
+        await pilot.pause()
+        detail = str(screen.query_one("#agent-detail").render())
+        assert "salvage/impl-auth: impl auth (a1)" in detail and "auth.py: its Write" in detail
+        assert "stash@{0} (On agent-a: sweep), its untracked files" in detail
+        # t: a time instead (the second after the repository was made: the same agents, from git's reflogs)
+        await pilot.press("t")
+        await pilot.press(*f"{made}.9", "enter")  # (reflog times are whole seconds: just before the next)
+        await until(pilot, lambda: screen.since is not None and screen.loads >= 2 and not screen.busy)
+        assert screen.keys("agents") == ["impl-api", "impl-auth"]
+        await pilot.press("S")
+        await confirm(pilot, app)
+        await settle(pilot, screen)
+        told = list(screen.told)
+    assert git(r, "symbolic-ref", "--short", "HEAD").strip() == "main", told
+    assert git(r, "rev-parse", "HEAD").strip() == base and git(r, "stash", "list") == ""
+    assert git(r, "show", "salvage/impl-auth:auth.py") == "AUTH = 2\n"
+    assert git(r, "show", "salvage/impl-api:api.py") == "API = 1\n"
+    assert "auth.py" not in git(r, "ls-tree", "--name-only", "salvage/impl-api")

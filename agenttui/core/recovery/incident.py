@@ -164,6 +164,8 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
         base = find_baseline(paths, found, snap, tl)
         if base is None or (source == "quiet-point" and not base.sha):
             return None  # before the repository's first commit: no state to go back to, nothing is stray
+        if source == "dispatch" and tl.cuts:
+            base = _cut(base, tl)
         return replace(base, source=source)
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     from . import timeline
@@ -184,6 +186,35 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
     branch, sha = _head_at(paths, snap.main_checkout, since)
     return Baseline("since", since, frozenset(s.sha for s in snap.stashes if s.date < since), branches, trees,
                     branch, sha)
+
+
+def _cut(base: Baseline, tl: Any) -> Baseline:
+    """The baseline read by position in each log rather than by time: each ref as it was right before
+    the first entry the incident's agents made in it (reflogs keep whole seconds; a repository set up
+    in the second of the dispatch would otherwise look like part of it)."""
+    branches = dict(base.branches)
+    for ref, e in tl.cuts.items():
+        if ref.startswith("refs/heads/"):
+            name = ref.removeprefix("refs/heads/")
+            if e.old is None:
+                branches.pop(name, None)
+            else:
+                branches[name] = e.old
+    branch, sha = base.branch, base.sha
+    head = tl.cuts.get("HEAD")
+    if head is not None and head.old:
+        sha = head.old
+        if head.message.startswith("checkout: moving from "):
+            branch = head.message.removeprefix("checkout: moving from ").rsplit(" to ", 1)[0]
+        else:  # a commit (or reset) on the branch HEAD was on: the branch log with the same entry says which
+            branch = next((r.removeprefix("refs/heads/") for r, e in tl.cuts.items()
+                           if r.startswith("refs/heads/") and e.new == head.new and e.old == head.old), branch)
+    stashes = base.stashes
+    cut = tl.cuts.get("refs/stash")
+    if cut is not None:
+        stashes = frozenset(e.new for e in tl.entries if e.ref == "refs/stash" and e.seq < cut.seq) & (
+            base.stashes | {e.new for e in tl.entries if e.ref == "refs/stash"})
+    return replace(base, branches=branches, branch=branch, sha=sha, stashes=stashes)
 
 
 def find_incident(paths: RepoPaths, since: float | None = None,

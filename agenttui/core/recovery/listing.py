@@ -62,6 +62,8 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
     try:
         tl = tl if tl is not None else timeline.build(paths)
         report = incident_report(paths, since, tl=tl)
+        if not report["before"]["sha"]:
+            return ()  # the baseline has no commit (a time before the first one): nothing to salvage onto
         works = gather_revisions(paths, report, tl) or gather(paths, report)
     except AgentTuiError:
         return ()

@@ -153,7 +153,7 @@ def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float) -> l
     out = []
     for a in tl.attributions:
         e = a.entry
-        if e.time <= since:
+        if not tl.in_incident(e, since):
             continue
         rec: dict[str, Any] = {"time": float(e.time), "event": "mutation", "ref": e.ref, "sha": e.new,
                                "old_sha": e.old, "reason": e.message, "actor": a.actor()}

@@ -620,9 +620,16 @@ class Timeline:
     attributions: list[Attribution] = field(default_factory=list)
     start: float | None = None  # the incident's first dispatch (None: no dispatch on record)
     group: list[AgentRun] = field(default_factory=list)
+    #: per ref, its first entry made by the incident (a call of an agent dispatched since its start):
+    #: what came before it in that log is the baseline, whatever second git wrote it in
+    cuts: dict[str, ReflogEntry] = field(default_factory=dict)
 
     def run(self, agent_id: str) -> AgentRun | None:
         return next((r for r in self.runs if r.id == agent_id), None)
+
+    def in_incident(self, e: ReflogEntry, since: float) -> bool:
+        cut = self.cuts.get(e.ref)
+        return e.seq >= cut.seq if cut is not None else e.time > since
 
 
 def build(paths: RepoPaths, home: str | None = None, window: float | None = None) -> Timeline:
@@ -637,6 +644,14 @@ def build(paths: RepoPaths, home: str | None = None, window: float | None = None
     if found:
         tl.start, tl.group = found
     tl.attributions = attribute(entries, runs, checkout_refs(paths))
+    if tl.start is not None:
+        start = tl.start
+        for a in tl.attributions:
+            run, call, e = a.run, a.call, a.entry
+            if run is None or call is None or run.main_thread or run.dispatched < start - 1 or call.start < start - 1:
+                continue
+            if e.ref not in tl.cuts or e.seq < tl.cuts[e.ref].seq:
+                tl.cuts[e.ref] = e
     return tl
 
 

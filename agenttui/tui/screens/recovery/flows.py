@@ -154,7 +154,8 @@ class Flows:
     def action_salvage(self) -> None:
         """S: the selected agents' work onto branches of their own (on the Agents tab), else the
         whole incident (and the checkout restored)."""
-        keys = self.targets("agents") if self.tab == "agents" else []
+        # (the selection only: with none, S is the whole incident, whichever row the cursor is on)
+        keys = [k for k in self.keys("agents") if k in self.selected["agents"]] if self.tab == "agents" else []
         self.flow(lambda: self.agents.salvage(keys, everything=not keys))
 
     def action_clean_all(self) -> None:
