@@ -2,10 +2,10 @@
 
 Four unisolated `general-purpose` subagents dispatched in one turn into ONE checkout; their tool calls
 interleave in a fixed order: branches flip under each other, one agent's `stash push -u` sweeps two
-others' files, one commits on `main`, one stashes and pops its own notes (a dangling commit), one makes a worktree of its own in a
-temporary folder (inheriting
-another agent's older files), and the api agent's newest `handlers.py` lives only in a stash while
-older copies sit on a branch and in that worktree.  EXPECTED is each agent's latest revision of each
+others' files, one commits on `main`, one stashes and pops its own notes (a dangling commit) that
+another then commits, one makes a worktree of its own in a temporary folder (inheriting another
+agent's older files), and the api agent's newest `handlers.py` lives only in a stash while older
+copies sit on a branch and in that worktree.  EXPECTED is each agent's latest revision of each
 file it wrote: what salvage must put on that agent's branch, and nothing older.
 """
 
