@@ -50,6 +50,9 @@ class Flows:
     def targets(self, tab: str) -> list[str]:
         raise NotImplementedError
 
+    def keys(self, tab: str) -> list[str]:
+        raise NotImplementedError
+
     def action_reload(self) -> None:
         raise NotImplementedError
 
