@@ -39,7 +39,10 @@ class AgentsTab(Tab):
         if not chosen:
             self.screen.tell("no agent work to salvage (no baseline on record, or nothing changed since)")
             return
-        rows = [f"salvage/{n}: {len(by[n].files)} files, each its latest revision" for n in chosen]
+        rows = []
+        for n in chosen:
+            rows.append(f"salvage/{n}: {len(by[n].files)} files, each its latest revision")
+            rows += [f"    {src}" for src in by[n].sources[:12]]
         conflicts = sorted({c for n in chosen for c in by[n].conflicts})
         rows += [f"conflict: {c} (each agent's branch keeps its own version)" for c in conflicts[:20]]
         if everything:
