@@ -92,6 +92,8 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
         p.add_argument("--yes", action="store_true", help="do it (without: show the order and what would happen)")
         p.add_argument("--keep", action="store_true", help="keep the worktree and branch after landing")
         p.add_argument("--commit", metavar="MESSAGE", help="commit an agent's uncommitted work first, with MESSAGE")
+        p.add_argument("--rebase-rest", action="store_true",
+                       help="then rebase the other agents that would rebase cleanly onto the new base")
     if cmd == "salvage":
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--all", action="store_true", help="every agent, then restore the checkout")

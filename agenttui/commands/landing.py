@@ -89,9 +89,29 @@ def cmd_land(args: argparse.Namespace) -> int:
                 how = f"git -C {t.worktree} rebase {base}" if t.worktree else f"agenttui land {x} --rebase"
                 print(f"    next: {by_branch[x]} " + (f"now conflicts in {', '.join(again[x][:3])}; rebase it: {how}"
                                                       if again[x] else "lands cleanly on the new base"))
+    rebased: list[dict[str, Any]] = []
+    if results and all(r.ok for r in results):  # the others, offered a rebase on the new base (forecast first)
+        from ..core.landing import LandingError, rebase_forecast, rebase_onto
+
+        for rb in rebase_forecast(paths, base):
+            state = (f"cannot now: {rb.why_not}" if rb.why_not else
+                     f"would conflict in {', '.join(rb.conflicts[:5])}" if rb.conflicts else "rebases cleanly")
+            entry: dict[str, Any] = {"name": rb.name, "branch": rb.branch, "forecast": rb.conflicts,
+                                     "why_not": rb.why_not, "rebased": False}
+            if args.rebase_rest and not rb.conflicts and not rb.why_not:
+                try:
+                    state = rebase_onto(paths, rb, base)
+                    entry["rebased"] = True
+                except LandingError as exc:
+                    state = exc.message
+            elif not args.rebase_rest and not rb.conflicts and not rb.why_not:
+                state += f" (agenttui land --rebase-rest, or git -C {rb.worktree} rebase {base})"
+            rebased.append(entry)
+            if not args.json:
+                print(f"  {rb.name} ({rb.branch}) on the new {base}: {state}")
     if args.json:
-        print(json.dumps({"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results]},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results],
+                          "others": rebased}, ensure_ascii=False, indent=2))
     return EXIT_OK if results and all(r.ok for r in results) and len(results) == len(order) else EXIT_VIOLATIONS
 
 

@@ -49,6 +49,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         args.repo = "."
     paths = gitrepo.open_repo(args.repo)
     if args.all:
+        from ..core.recovery.checkouts import prune_stale_landings
+
+        prune_stale_landings(paths)  # (a landing killed half-way: its temporary worktree)
         ids = [e.id for e in list_trash(paths)]
         if not ids:
             print("the trash is empty: nothing to restore")

@@ -1,11 +1,13 @@
 """Review and land agent work: the diff against its base, "is it integrated?", landing in the best
 order, clean-up with nothing lost.
 
-A landing never touches the main checkout's working tree unless it is clean and on the base branch
-(then it is fast-forwarded, as ``git merge --ff-only`` would): merges, squashes and rebases happen in
-a temporary worktree; the base moves by compare-and-swap (``update-ref <new> <old>``) after its old
-tip went to the trash, so ``agenttui restore`` undoes a landing.  A conflict or a failing check
-lands nothing and leaves everything as it was.
+Merges, squashes and rebases happen in a temporary worktree; the base moves by compare-and-swap
+(``update-ref <new> <old>``) after its old tip went to the trash, so ``agenttui restore`` undoes a
+landing.  Every checkout that has the base checked out (the main checkout or a linked worktree) is
+brought along as git's own two-tree merge does (``read-tree -m -u <old> <new>``): uncommitted
+changes that do not overlap the landed paths are carried forward; an overlap refuses before anything
+moves, naming each path; the checkout's uncommitted state goes to the trash before it is touched.
+A conflict or a failing check lands nothing and leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import itertools
 import os
 import shlex
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from . import gitcmd, journal
 from . import repo as gitrepo
 from .errors import AgentTuiError
 from .models import RepoPaths
+from .recovery.checkouts import LANDING_DIR, checkouts_on, move_branch, prune_stale_landings
 from .review import LandingError, Target, _git, _sha, default_base, integrated, resolve
 
 MODES = ("squash", "rebase", "merge", "ff")
@@ -91,6 +93,7 @@ class Landing:
     check: str | None = None  # the check's last output line, when it failed
     cleaned: list[str] = field(default_factory=list)
     message: str = ""
+    warning: str | None = None  # the landing happened; something after it (the clean-up) was refused
 
     @property
     def ok(self) -> bool:
@@ -99,7 +102,7 @@ class Landing:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "branch": self.branch, "base": self.base, "mode": self.mode, "old": self.old,
                 "new": self.new, "ok": self.ok, "trash_id": self.trash_id, "conflicts": self.conflicts,
-                "check_failed": self.check, "cleaned": self.cleaned, "message": self.message}
+                "check_failed": self.check, "cleaned": self.cleaned, "message": self.message, "warning": self.warning}
 
 
 def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
@@ -162,6 +165,13 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
     t = resolve(paths, name)
     base = into or default_base(paths)
     with recovery_lock(paths):
+        prune_stale_landings(paths)
+        if not gitcmd.ok(paths.common_dir, "show-ref", "--verify", "--quiet", f"refs/heads/{base}"):
+            raise LandingError(f"{base!r} is not a branch: land --into takes a branch name")
+        if not gitcmd.ok(paths.common_dir, "show-ref", "--verify", "--quiet", f"refs/heads/{t.branch}"):
+            raise LandingError(f"branch {t.branch} does not exist (deleted?): nothing to land")
+        if t.branch == base:
+            raise LandingError(f"{t.branch} is the base itself: nothing to land into it")
         old = _sha(paths, f"refs/heads/{base}")
         if old is None:
             raise LandingError(f"no branch {base} to land into")
@@ -172,20 +182,19 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
         if t.worktree is not None and os.path.isdir(t.worktree) and gitrepo.status_entries(t.worktree):
             raise LandingError(f"{t.worktree} has uncommitted changes: commit them in the agent's worktree first "
                                f"(git -C {shlex.quote(str(t.worktree))} commit -am '...')")
-        main = gitrepo.main_checkout(paths)
-        main_head = gitrepo.head_state(main) if main is not None else None
-        on_base = main_head is not None and main_head.branch == base
-        if on_base and main is not None and gitrepo.status_entries(main):
-            raise LandingError(f"the main checkout is on {base} with uncommitted changes (yours are never touched): "
-                               "commit or stash them, or land --into another branch")
         if integrated(paths, t.branch, base):
             res.new, res.message = old, f"{t.branch} is already in {base}: nothing to land"
         elif mode == "ff" and not check:  # nothing to build: the branch's tip is the result
             new = _candidate(paths, paths.common_dir, old, t, mode)[0]
-            res = _move_base(paths, res, t, base, old, new or old, on_base, main)
+            res = _move_base(paths, res, t, base, old, new or old)
         else:
-            with tempfile.TemporaryDirectory(prefix="agenttui-land-") as tmp:
-                work = Path(tmp) / "wt"
+            from .recovery.trash import new_id
+
+            tmp = paths.agenttui_dir / LANDING_DIR / new_id()
+            tmp.mkdir(parents=True)
+            (tmp / "pid").write_text(str(os.getpid()))  # (a killed landing's worktree is pruned by the next)
+            work = tmp / "wt"
+            try:
                 gitcmd.run(paths.common_dir, ["worktree", "add", "-q", "--detach", "--end-of-options", str(work), old])
                 try:
                     new, files = _candidate(paths, work, old, t, mode)
@@ -193,7 +202,7 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
                         res.conflicts = files
                         res.message = f"{t.branch} conflicts with {base} in {len(files)} paths: nothing was landed"
                         if note and t.worktree is not None and os.path.isdir(t.worktree):
-                            _note(t, base, files)
+                            _note(paths, t, base, files)
                         return res
                     if check:
                         if mode == "ff":
@@ -207,33 +216,38 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
                     gitcmd.run(paths.common_dir, ["worktree", "remove", "--force", "--end-of-options", str(work)],
                                check=False)
                     gitcmd.run(paths.common_dir, ["worktree", "prune"], check=False)
+            finally:
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
             assert new is not None
-            res = _move_base(paths, res, t, base, old, new, on_base, main)
+            res = _move_base(paths, res, t, base, old, new)
         if cleanup and res.ok:
-            res.cleaned = _cleanup(paths, t, base)
+            try:
+                res.cleaned = _cleanup(paths, t, base)
+            except AgentTuiError as exc:  # the landing happened: say so, and why the rest was left
+                res.cleaned = [f"warning: the landing happened, but its clean-up was refused: {exc.message}"]
+                res.warning = exc.message
         return res
 
 
-def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, new: str, on_base: bool,
-               main: Path | None) -> Landing:
-    """The base to *new*, by compare-and-swap, after its old tip went to the trash."""
-    from .recovery.trash import _backup, _record, new_id
+def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, new: str) -> Landing:
+    """The base to *new*, by compare-and-swap, after its old tip went to the trash; every checkout
+    on the base brought along (see :func:`move_branch`)."""
+    from .recovery.trash import _backup, _record, _unbackup, new_id
 
+    checkouts = checkouts_on(paths, base)
     entry = new_id()
-    _backup(paths, entry, "branch", old)
-    meta = {"name": base, "landing": True, "landed": t.branch, "new": new}
+    ref = _backup(paths, entry, "branch", old)
+    meta = {"name": base, "landing": True, "landed": t.branch, "new": new, "checkouts": [str(c) for c in checkouts]}
+    try:
+        move_branch(paths, base, old, new, f"land {t.branch} into {base}")
+    except AgentTuiError as exc:
+        _unbackup(paths, ref)
+        raise LandingError(exc.message) from None
     _record(paths, "trash", id=entry, kind="branch", sha=old, meta=meta,
             description=f"{base} before landing {t.branch} (restore undoes the landing)")
     res.trash_id = entry
-    if on_base and main is not None:
-        st, _, err = gitcmd.run(main, ["merge", "-q", "--ff-only", new], check=False)
-        if st != 0:
-            raise LandingError(f"cannot fast-forward the main checkout: {gitcmd.first_line(err)}")
-    else:
-        st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "-m", f"agenttui: land {t.branch}",
-                                                   f"refs/heads/{base}", new, old], check=False)
-        if st != 0:
-            raise LandingError(f"{base} moved meanwhile: nothing was landed ({gitcmd.first_line(err)})")
     res.new = new
     res.message = f"landed {t.branch} into {base} ({res.mode}): {old[:10]} -> {new[:10]}"
     journal.append(paths, "landed", agent=t.name, branch=t.branch, base=base, mode=res.mode, old=old, new=new,
@@ -241,12 +255,34 @@ def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, n
     return res
 
 
-def _note(t: Target, base: str, files: list[str]) -> None:
+NOTE = "AGENTTUI-CONFLICTS.md"
+
+
+def _note(paths: RepoPaths, t: Target, base: str, files: list[str]) -> None:
+    """The conflicts handed back to the agent, in its worktree — ignored by git (the repository's
+    info/exclude), so it neither blocks the agent's next landing as an uncommitted change nor gets
+    committed by `land --commit`; never written through a symlink of that name."""
     assert t.worktree is not None
     text = (f"# Landing {t.branch} into {base} stopped: conflicts\n\n"
             f"These paths conflict with {base}; rebase on it (git rebase {base}) and resolve them:\n\n"
             + "".join(f"- {f}\n" for f in files))
-    (t.worktree / "AGENTTUI-CONFLICTS.md").write_text(text)
+    exclude = paths.common_dir / "info" / "exclude"
+    try:
+        have = exclude.read_text() if exclude.exists() else ""
+        if f"/{NOTE}" not in have.split("\n"):
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            with open(exclude, "a", encoding="utf-8") as fh:
+                fh.write(("" if not have or have.endswith("\n") else "\n") + f"/{NOTE}\n")
+    except OSError:
+        pass
+    if _sha(paths, f"refs/heads/{t.branch}") and gitcmd.ok(t.worktree, "ls-files", "--error-unmatch", "--", NOTE):
+        return  # the agent's branch has a file of that name: not ours to overwrite
+    try:
+        fd = os.open(t.worktree / NOTE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    except OSError:
+        return  # a symlink (or something else) there: left alone
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _run_check(check: list[str] | str, cwd: Path) -> str | None:
@@ -287,3 +323,63 @@ def land_many(paths: RepoPaths, names: list[str], **kw: Any) -> tuple[list[str],
         if not r.ok:
             break
     return [by_branch[b] for b in order], out
+
+
+# ------------------------------------------------------------------ the others, after a landing
+@dataclass
+class Rebase:
+    name: str
+    branch: str
+    worktree: Path
+    conflicts: list[str]  # the forecast: paths that would conflict on the new base (empty: clean)
+    why_not: str | None = None  # a reason it cannot be rebased now (running, uncommitted work)
+
+
+def rebase_forecast(paths: RepoPaths, base: str) -> list[Rebase]:
+    """The agents behind *base* (linked worktrees on a branch not integrated into it), each with what
+    a rebase onto it would conflict in — simulated, no checkout touched."""
+    from .launcher import launched_pids
+    from .recovery.checkouts import local_paths
+
+    tip = _sha(paths, f"refs/heads/{base}")
+    if tip is None:
+        return []
+    launched = launched_pids(paths)
+    out = []
+    for w in gitrepo.list_worktrees(paths):
+        if w.is_main or not w.branch or w.branch == base or not os.path.isdir(w.path):
+            continue
+        if str(w.path).startswith(str(paths.agenttui_dir)):
+            continue  # (a landing's own temporary worktree)
+        bsha = _sha(paths, f"refs/heads/{w.branch}")
+        if bsha is None or gitcmd.ok(paths.common_dir, "merge-base", "--is-ancestor", tip, bsha):
+            continue  # up to date with the base already
+        if integrated(paths, w.branch, base):
+            continue
+        _tree, files = _simulate(paths, tip, w.branch)
+        t = Rebase(w.path.name, w.branch, w.path, files)
+        pid = launched.get(w.path.name)
+        t.why_not = (f"it is running (pid {pid})" if pid else
+                     "it has uncommitted changes" if local_paths(w.path) else None)
+        out.append(t)
+    return out
+
+
+def rebase_onto(paths: RepoPaths, r: Rebase, base: str) -> str:
+    """Rebase one agent's branch onto *base* in its worktree; its old tip goes to the trash first; a
+    conflict aborts the rebase and leaves everything as it was."""
+    from .recovery.trash import backup_into_trash
+
+    if r.why_not:
+        raise LandingError(f"{r.name}: not rebased: {r.why_not}")
+    old = _sha(paths, f"refs/heads/{r.branch}") or ""
+    backup_into_trash(paths, "branch", old, f"{r.branch} before its rebase onto {base}",
+                      {"name": f"{r.branch}-before-rebase"})
+    st, _, err = gitcmd.run(r.worktree, ["rebase", "-q", "--end-of-options", base], check=False)
+    if st != 0:
+        gitcmd.run(r.worktree, ["rebase", "--abort"], check=False)
+        raise LandingError(f"{r.name}: the rebase onto {base} conflicted and was aborted: nothing changed "
+                           f"({gitcmd.first_line(err)})")
+    journal.append(paths, "rebased", agent=r.name, branch=r.branch, base=base, old=old,
+                   new=_sha(paths, f"refs/heads/{r.branch}"))
+    return f"rebased {r.branch} onto {base}"

@@ -28,6 +28,7 @@ from .ops import (
     untracked_ignored,
     worktree_blockers,
 )
+from .restore import restore, restore_many
 from .trash import (
     KINDS,
     TRASH,
@@ -38,8 +39,6 @@ from .trash import (
     list_trash,
     new_id,
     purge,
-    restore,
-    restore_many,
 )
 
 __all__ = [

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...core import conflicts
 from ...core.errors import AgentTuiError
-from ...core.landing import commit_worktree, land
+from ...core.landing import commit_worktree, land, rebase_forecast, rebase_onto
 from ...core.models import RepoPaths
 from ...core.review import AgentDiff, diff
 from ..literal import plain
@@ -119,7 +119,8 @@ async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -
             return
     rows = [f"{d.target.branch} ({d.ahead} commits, {len(d.files)} files) into {d.base}, squashed",
             f"{d.base}'s tip {d.merge_base[:10]}… is backed up first: agenttui restore undoes the landing",
-            "built in a temporary worktree; your main checkout is only fast-forwarded when clean and on it",
+            "built in a temporary worktree; checkouts on the base move with it, your uncommitted edits carried "
+            "(an overlap refuses, naming the paths)",
             "then its worktree is archived and its branch deleted, both to the trash"]
     if check:
         rows.insert(1, f"the check runs on the result first: {check}")
@@ -135,6 +136,34 @@ async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -
         return
     text = res.message + (f"; conflicts: {', '.join(res.conflicts[:5])}" if res.conflicts else "")
     host.post_message(Notice(text, error=not res.ok))
+    if res.warning:
+        host.post_message(Notice(f"warning: {res.warning}", error=True))
+    if res.ok:
+        await _offer_rebase(host, paths, res.base)
+
+
+async def _offer_rebase(host: Any, paths: RepoPaths, base: str) -> None:
+    """After a landing: the other agents behind the new base, forecast first; y rebases the clean ones."""
+    others = await asyncio.to_thread(rebase_forecast, paths, base)
+    if not others:
+        return
+    clean = [o for o in others if not o.conflicts and not o.why_not]
+    rows = [f"{o.name} ({o.branch}): " + (f"cannot now: {o.why_not}" if o.why_not else
+                                           f"would conflict in {', '.join(o.conflicts[:5])}: left as is"
+                                           if o.conflicts else "rebases cleanly") for o in others]
+    if not clean:
+        host.post_message(Notice(f"{base} moved on; the others would not rebase cleanly: " + "; ".join(rows)))
+        return
+    if not await host.app.push_screen_wait(ConfirmModal(
+            f"Rebase the other agents on the new {base}?", rows,
+            "y rebases the clean ones in their worktrees (each old tip to the trash first); any other key leaves "
+            "them")):
+        return
+    for o in clean:
+        try:
+            host.post_message(Notice(await asyncio.to_thread(rebase_onto, paths, o, base)))
+        except AgentTuiError as exc:
+            host.post_message(Notice(exc.message, error=True))
 
 
 def predict_conflicts(host: Any, sup: Any) -> None:

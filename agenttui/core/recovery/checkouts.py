@@ -1,0 +1,139 @@
+"""A branch moved the way git's own two-tree merge moves it: every checkout that has it checked out
+(the main checkout or a linked worktree) brought along with ``read-tree -m -u <old> <new>`` — the
+checkout's uncommitted changes carried forward where they do not overlap the paths that move; an
+overlap refused before anything moves, naming each path; the checkout's uncommitted state in the
+trash before it is touched.  Landing moves a base this way, and undoing a landing moves it back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import gitcmd
+from .. import repo as gitrepo
+from ..models import RepoPaths
+from .ops import snapshot_worktree
+from .trash import RecoveryError, backup_into_trash
+
+
+def local_paths(checkout: str | os.PathLike[str]) -> set[str]:
+    """Every path with uncommitted changes in *checkout*: modified, staged, untracked, both ends of a rename."""
+    text = gitcmd.out(checkout, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    items = text.split("\0")
+    out: set[str] = set()
+    i = 0
+    while i < len(items):
+        item = items[i]
+        i += 1
+        if len(item) < 4:
+            continue
+        out.add(item[3:].rstrip("/"))
+        if item[0] in "RC" and i < len(items):
+            out.add(items[i])
+            i += 1
+    return out
+
+
+def checkouts_on(paths: RepoPaths, branch: str) -> list[Path]:
+    """Every checkout (the main one, linked worktrees) that has *branch* checked out."""
+    return [w.path for w in gitrepo.list_worktrees(paths)
+            if w.branch == branch and not w.bare and os.path.isdir(w.path)]
+
+
+def overlaps(paths: RepoPaths, checkout: Path, old: str, new: str) -> list[str]:
+    """The paths both changed from *old* to *new* and changed uncommitted in *checkout* (git's refusal)."""
+    diff = gitcmd.out(paths.common_dir, "diff", "--name-only", "-z", "--no-renames", old, new, "--")
+    moved = set(filter(None, diff.split("\0")))
+    local = local_paths(checkout)
+    hit = moved & local
+    # a landed file where a local folder is, or a local file inside a folder the landing replaces
+    hit |= {p for p in local for m in moved if p.startswith(m + "/") or m.startswith(p + "/")}
+    return sorted(hit)
+
+
+def refuse_overlaps(paths: RepoPaths, checkouts: list[Path], old: str, new: str, what: str) -> None:
+    for c in checkouts:
+        hit = overlaps(paths, c, old, new)
+        if hit:
+            shown = ", ".join(hit[:20]) + (f" and {len(hit) - 20} more" if len(hit) > 20 else "")
+            raise RecoveryError(f"{what}: uncommitted changes in {c} overlap it ({shown}): nothing was moved — "
+                               "commit or stash those paths first (git refuses the same)")
+
+
+def backup_checkouts(paths: RepoPaths, checkouts: list[Path], why: str) -> list[str]:
+    """Each dirty checkout's uncommitted state into the trash (restorable as it was), before it is touched."""
+    ids = []
+    trees = {os.path.normpath(w.path): w for w in gitrepo.list_worktrees(paths)}
+    for c in checkouts:
+        wt = trees.get(os.path.normpath(c))
+        if wt is None or not local_paths(c):
+            continue
+        snap = snapshot_worktree(wt)
+        meta = {"path": str(c), "branch": wt.branch, "head": wt.head, "detached": wt.detached, "checkout": True}
+        ids.append(backup_into_trash(paths, "worktree", snap, f"the uncommitted state of {c} {why}", meta))
+    return ids
+
+
+def move_checkouts(checkouts: list[Path], old: str, new: str) -> None:
+    """Each checkout's index and files from *old* to *new*, its own changes carried (``read-tree -m -u``);
+    on a failure the ones already moved go back, and the error is raised."""
+    done: list[Path] = []
+    for c in checkouts:
+        st, _, err = gitcmd.run(c, ["read-tree", "-m", "-u", old, new], check=False)
+        if st != 0:
+            for d in reversed(done):
+                gitcmd.run(d, ["read-tree", "-m", "-u", new, old], check=False)
+            raise RecoveryError(f"cannot update the checkout {c}: {gitcmd.first_line(err)}: nothing was moved")
+        done.append(c)
+
+
+def move_branch(paths: RepoPaths, branch: str, old: str, new: str, message: str) -> None:
+    """*branch* from *old* to *new* by compare-and-swap, its checkouts brought along (overlaps refused
+    before anything moves, their uncommitted state in the trash first)."""
+    checkouts = checkouts_on(paths, branch)
+    refuse_overlaps(paths, checkouts, old, new, f"{message}")
+    backup_checkouts(paths, checkouts, f"before {message}")
+    move_checkouts(checkouts, old, new)
+    st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "-m", f"agenttui: {message}", f"refs/heads/{branch}",
+                                               new, old], check=False)
+    if st != 0:
+        for c in checkouts:
+            gitcmd.run(c, ["read-tree", "-m", "-u", new, old], check=False)
+        raise RecoveryError(f"{branch} moved meanwhile: nothing was moved ({gitcmd.first_line(err)})")
+
+
+LANDING_DIR = "landing"  # temporary landing worktrees: <git-common-dir>/agenttui/landing/<id>
+
+
+def prune_stale_landings(paths: RepoPaths) -> list[str]:
+    """Temporary landing worktrees a killed `land` left registered: removed (nothing of them is work:
+    a landing's result only counts once the base moved to it)."""
+    root = paths.agenttui_dir / LANDING_DIR
+    removed = []
+    for w in gitrepo.list_worktrees(paths):
+        if not str(w.path).startswith(str(root) + os.sep):
+            continue
+        pid_file = w.path.parent / "pid"
+        try:
+            pid = int(pid_file.read_text())
+            os.kill(pid, 0)
+            if pid != os.getpid():
+                continue  # a landing still running
+        except (OSError, ValueError):
+            pass
+        gitcmd.run(paths.common_dir, ["worktree", "remove", "--force", "--end-of-options", str(w.path)], check=False)
+        removed.append(str(w.path))
+    if root.is_dir():
+        import shutil
+
+        for d in root.iterdir():
+            try:
+                pid = int((d / "pid").read_text())
+                os.kill(pid, 0)
+                if pid != os.getpid():
+                    continue
+            except (OSError, ValueError):
+                pass
+            shutil.rmtree(d, ignore_errors=True)
+    gitcmd.run(paths.common_dir, ["worktree", "prune"], check=False)
+    return removed
