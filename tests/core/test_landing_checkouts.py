@@ -185,3 +185,23 @@ def test_after_a_landing_the_others_are_offered_a_rebase_forecast_first(r: Path,
     assert git(r, "rev-parse", "agents/c").strip() == tip_c and git(c, "status", "--porcelain") == ""
     paths = gitrepo.open_repo(r)
     assert any(e.meta.get("name") == "agents/b-before-rebase" for e in recovery.list_trash(paths))
+
+
+def test_a_move_killed_between_the_checkout_and_the_branch_is_put_back(r: Path, tmp_path: Path) -> None:
+    """What SIGKILL between a checkout's move and its branch's leaves — the checkout at the landed tree,
+    the branch at the old tip — is put back by the next restore, the user's edit kept."""
+    from agenttui.core import journal
+    from agenttui.core.recovery.checkouts import move_checkouts
+
+    agent(r, tmp_path, "h", {"h.txt": "h"})
+    user_edits(r)
+    paths = gitrepo.open_repo(r)
+    old, new = git(r, "rev-parse", "main").strip(), git(r, "rev-parse", "agents/h").strip()
+    journal.append(paths, "checkout-move", branch="main", old=old, new=new, checkouts=[str(r)])
+    move_checkouts([r], old, new)  # ... and killed here
+    assert "A  h.txt" in git(r, "status", "--porcelain")  # the half-done state (the control)
+    res = run_cli("restore", str(r), "--all")
+    assert res.returncode == 0, res.stderr
+    status = git(r, "status", "--porcelain")
+    assert "h.txt" not in status and not (r / "h.txt").exists()
+    assert " M mine.txt" in status and "A  notes.txt" in status

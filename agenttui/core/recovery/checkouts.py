@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from .. import gitcmd
+from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..models import RepoPaths
 from .ops import snapshot_worktree
@@ -93,13 +94,45 @@ def move_branch(paths: RepoPaths, branch: str, old: str, new: str, message: str)
     checkouts = checkouts_on(paths, branch)
     refuse_overlaps(paths, checkouts, old, new, f"{message}")
     backup_checkouts(paths, checkouts, f"before {message}")
+    # (a process killed between the checkouts' move and the ref's leaves them ahead of their branch:
+    # the record lets the next land or restore put them back — repair_half_moves)
+    journal.append(paths, "checkout-move", branch=branch, old=old, new=new, checkouts=[str(c) for c in checkouts])
     move_checkouts(checkouts, old, new)
     st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "-m", f"agenttui: {message}", f"refs/heads/{branch}",
                                                new, old], check=False)
     if st != 0:
         for c in checkouts:
             gitcmd.run(c, ["read-tree", "-m", "-u", new, old], check=False)
+        journal.append(paths, "checkout-moved", branch=branch, old=old, new=new, done=False)
         raise RecoveryError(f"{branch} moved meanwhile: nothing was moved ({gitcmd.first_line(err)})")
+    journal.append(paths, "checkout-moved", branch=branch, old=old, new=new, done=True)
+
+
+def repair_half_moves(paths: RepoPaths) -> list[str]:
+    """Checkouts a killed move left at the new tree while their branch stayed at the old one: back to
+    the old tree, their own changes carried (their state was in the trash before the move anyway)."""
+    pending: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for rec in journal.read(paths):
+        key = (str(rec.get("branch")), str(rec.get("old")), str(rec.get("new")))
+        if rec.get("event") == "checkout-move":
+            pending[key] = rec
+        elif rec.get("event") == "checkout-moved":
+            pending.pop(key, None)
+    fixed = []
+    for (branch, old, new), rec in pending.items():
+        _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
+        for c in rec.get("checkouts") or []:
+            if tip.strip() != old or not os.path.isdir(c):
+                continue
+            moved = [p for p in gitcmd.run(paths.common_dir, ["diff", "--name-only", "-z", old, new, "--"],
+                                           check=False)[1].split("\0") if p]
+            # the index holds the new versions of what moves: the move happened, the branch's did not
+            st, _, _ = gitcmd.run(c, ["diff", "--cached", "--quiet", new, "--", *moved], check=False)
+            if moved and st == 0:
+                gitcmd.run(c, ["read-tree", "-m", "-u", new, old], check=False)
+                fixed.append(c)
+        journal.append(paths, "checkout-moved", branch=branch, old=old, new=new, done=False, repaired=fixed)
+    return fixed
 
 
 LANDING_DIR = "landing"  # temporary landing worktrees: <git-common-dir>/agenttui/landing/<id>
@@ -108,6 +141,7 @@ LANDING_DIR = "landing"  # temporary landing worktrees: <git-common-dir>/agenttu
 def prune_stale_landings(paths: RepoPaths) -> list[str]:
     """Temporary landing worktrees a killed `land` left registered: removed (nothing of them is work:
     a landing's result only counts once the base moved to it)."""
+    repair_half_moves(paths)
     root = paths.agenttui_dir / LANDING_DIR
     removed = []
     for w in gitrepo.list_worktrees(paths):
