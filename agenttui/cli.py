@@ -306,6 +306,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)
 
 
+class _Shown:
+    """stdout for the commands that print repository text: every control character (ESC, C1, BEL, CR,
+    bidirectional overrides) written as a visible escape before it reaches the terminal, whichever
+    line printed it — ``\\u001b`` in JSON (valid there), ``\\x1b`` otherwise.  Newlines and tabs pass."""
+
+    def __init__(self, inner: Any, json_mode: bool) -> None:
+        self.inner, self.json_mode = inner, json_mode
+
+    def _one(self, c: str) -> str:
+        if c.isprintable() or c in "\n\t":
+            return c
+        if not self.json_mode:
+            return repr(c)[1:-1]
+        n = ord(c)
+        if n > 0xFFFF:  # (a JSON escape is UTF-16: a surrogate pair)
+            n -= 0x10000
+            return f"\\u{0xD800 + (n >> 10):04x}\\u{0xDC00 + (n & 0x3FF):04x}"
+        return f"\\u{n:04x}"
+
+    def write(self, text: str) -> int:
+        if not text.isprintable():
+            text = "".join(self._one(c) for c in text)
+        return int(self.inner.write(text))
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if shutil.which("git") is None and not {"-h", "--help", "--version"} & set(argv[:2]):
@@ -315,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in COMMANDS:
             cmd = argv[0]
             args = _sub_parser(cmd).parse_args(argv[1:])
+            if cmd not in ("recover", "demo") and not isinstance(sys.stdout, _Shown):
+                sys.stdout = _Shown(sys.stdout, bool(getattr(args, "json", False)))  # type: ignore[assignment]
             if cmd == "check":
                 return cmd_check(args)
             if cmd == "status":

@@ -8,13 +8,17 @@ def first_line(text: str, default: str = "failed") -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip()), default)
 
 
-def shown(value: object) -> str:
-    """A path or name for a one-line message: control characters (a newline in a folder name)
-    are written as escapes, so the line is not cut and cannot be spoofed."""
+def shown(value: object, *, lines: bool = False) -> str:
+    """The one place text from git, paths or agents is made safe to show: every control character —
+    ESC (a terminal's escape sequences), C1 (``\x9b`` is CSI to some terminals), BEL, carriage return,
+    DEL, the bidirectional overrides that reorder what is read — is written as a visible escape
+    (``\x1b``, ``\u202e``), so a name can neither drive the terminal nor spoof a line.  One line by
+    default (a newline is ``\n``); *lines*: newlines and tabs kept (a patch, a list of sources)."""
     text = str(value)
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    keep = "\n\t" if lines else ""
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 class AgentTuiError(Exception):

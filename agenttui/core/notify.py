@@ -74,7 +74,10 @@ class Notifier:
         self.sequence = desktop_sequence(desktop_kind(os.environ, self.desktop), "agenttui",
                                          text.removeprefix("agenttui: "), tmux=bool(os.environ.get("TMUX")))
         if os.environ.get("TMUX") and shutil.which("tmux"):
-            subprocess.run(["tmux", "display-message", text[:200]], capture_output=True, check=False)
+            from .tmux import literal, tmux
+
+            # (display-message expands formats: "#(cmd)" in an agent's name or reason would run cmd)
+            tmux("display-message", literal(text[:200]), check=False)
         if self.command:
             env = {**os.environ, "AGENTTUI_AGENT": agent, "AGENTTUI_STATE": state, "AGENTTUI_REASON": reason}
             threading.Thread(target=_run, args=(self.command, env), name="agenttui-notify", daemon=True).start()

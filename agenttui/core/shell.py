@@ -14,7 +14,11 @@ def in_tmux() -> bool:
 
 
 def open_tmux_window(cwd: Path, name: str) -> str:
-    subprocess.run(["tmux", "new-window", "-c", str(cwd), "-n", name[:20]], check=False, capture_output=True)
+    from .tmux import literal, tmux
+
+    # (tmux expands formats in -c and -n: a folder named "#(cmd)" would run cmd); the one tmux helper,
+    # so AGENTTUI_TMUX_SOCKET is honoured here too
+    tmux("new-window", "-c", literal(str(cwd), path=True), "-n", literal(name[:20]), check=False)
     return f"opened a tmux window in {cwd}"
 
 

@@ -52,6 +52,15 @@ def inside_tmux() -> bool:
     return bool(os.environ.get("TMUX")) and not os.environ.get("AGENTTUI_TMUX_SOCKET")
 
 
+def literal(text: str, *, path: bool = False) -> str:
+    """*text* for an argument tmux expands as a format (``new-window -c``/``-n``, ``display-message``):
+    ``#`` doubled, so a folder named ``#(cmd)`` is a name, not a command tmux runs; control characters
+    shown as escapes, except in a *path* (it must stay the folder's name)."""
+    from .errors import shown
+
+    return (text if path else shown(text)).replace("#", "##")
+
+
 def session_name(repo_name: str) -> str:
     return "agenttui-" + re.sub(r"[^A-Za-z0-9_-]", "_", repo_name)[:40]
 
@@ -62,7 +71,7 @@ def ensure_session(name: str, cwd: str) -> str:
         return tmux("display-message", "-p", "#{session_name}").strip()
     if subprocess.run([*_base(), "has-session", "-t", f"={name}"], capture_output=True,
                       check=False).returncode != 0:
-        tmux("new-session", "-d", "-s", name, "-c", cwd, "-n", "agenttui")
+        tmux("new-session", "-d", "-s", name, "-c", literal(cwd, path=True), "-n", "agenttui")
     return name
 
 
@@ -86,7 +95,7 @@ def start(name: str, argv: Sequence[str] | str, cwd: str, env: Mapping[str, str]
     else:
         wrapped = ["/bin/sh", "-c", gate, str(folder), *argv]
     cmd = ["new-window", "-d", "-P", "-F", "#{pane_id} #{window_id} #{pane_pid}", "-t", f"{session}:",
-           "-n", name[:30], "-c", cwd]
+           "-n", literal(name[:30]), "-c", literal(cwd, path=True)]
     for k, v in env.items():
         cmd += ["-e", f"{k}={v}"]
     try:

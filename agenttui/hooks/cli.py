@@ -7,10 +7,11 @@ backed up before every write; installing twice changes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
-import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -79,26 +80,50 @@ def hook_command(rewrite: bool, action: str = "pre-tool-use") -> str:
     return cmd + (" --rewrite" if rewrite else "")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (agenttui would write it back as something Claude Code cannot read)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large for JSON (it would be written back as Infinity)")
+    return value
+
+
 def read_settings(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        data = json.loads(path.read_text(encoding="utf-8") or "{}", parse_constant=_no_constant,
+                          parse_float=_finite)
+    except RecursionError:
+        raise HookError(f"{path}: nested too deeply to be settings; agenttui will not rewrite it") from None
     except ValueError as exc:
         raise HookError(f"{path}: not valid JSON ({exc}); fix it first, agenttui will not overwrite it") from None
     if not isinstance(data, dict):
         raise HookError(f"{path}: the settings are not a JSON object")
+    for key in ("hooks",):
+        if key in data and not isinstance(data[key], dict):
+            raise HookError(f"{path}: '{key}' is not an object ({type(data[key]).__name__}); fix it first")
+    for event, entries in (data.get("hooks") or {}).items():
+        if not isinstance(entries, list):
+            raise HookError(f"{path}: 'hooks.{event}' is not a list ({type(entries).__name__}); fix it first")
     return data
 
 
+def _our_hook(h: Any) -> bool:
+    return isinstance(h, dict) and any(m in str(h.get("command", "")) for m in (MARK, EVENT_MARK, RUN_MARK))
+
+
 def _ours(entry: Any) -> bool:
-    return isinstance(entry, dict) and any(
-        isinstance(h, dict) and any(m in str(h.get("command", "")) for m in (MARK, EVENT_MARK, RUN_MARK))
-        for h in entry.get("hooks", []) or [])
+    hooks = entry.get("hooks") if isinstance(entry, dict) else None
+    return isinstance(hooks, list) and any(_our_hook(h) for h in hooks)
 
 
 def strip_ours(settings: dict[str, Any]) -> bool:
-    """Remove exactly agenttui's entries, from every event; True when something was removed."""
+    """Remove exactly agenttui's hooks, from every event: another tool's hook in the same entry stays
+    (the entry goes only when nothing else is left in it); True when something was removed."""
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
         return False
@@ -107,8 +132,15 @@ def strip_ours(settings: dict[str, Any]) -> bool:
         entries = hooks[event]
         if not isinstance(entries, list):
             continue
-        kept = [e for e in entries if not _ours(e)]
-        removed |= len(kept) != len(entries)
+        kept = []
+        for e in entries:
+            if not _ours(e):
+                kept.append(e)
+                continue
+            removed = True
+            rest = [h for h in e["hooks"] if not _our_hook(h)]
+            if rest:
+                kept.append({**e, "hooks": rest})
         if kept:
             hooks[event] = kept
         else:
@@ -135,15 +167,44 @@ def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _create(path: Path, data: bytes, mode: int) -> None:
+    """A new file, never through a symlink or over anything there (a repository can commit either)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        os.write(fd, data)
+        os.fchmod(fd, mode)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
+    """Write *settings* to *path*: a symlinked settings file is written where it points (a dotfile
+    manager's link stays a link), the file keeps its mode (0600 for a new one: settings can hold
+    keys), the previous one is backed up beside it, the new one goes in by an atomic rename of a
+    temporary file created exclusively (no file a repository placed is ever followed or reused)."""
+    import tempfile
+
+    target = path.resolve() if path.is_symlink() else path
     backup = None
-    if path.exists():
-        backup = path.with_name(f"{path.name}.agenttui-backup-{time.strftime('%Y%m%d-%H%M%S')}")
-        shutil.copy2(path, backup)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".agenttui-tmp")
-    tmp.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    mode = 0o600
+    if target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode)
+        backup = target.with_name(f"{target.name}.agenttui-backup-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        _create(backup, target.read_bytes(), mode)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".agenttui-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return backup
 
 
@@ -209,7 +270,7 @@ def status(paths: list[Path]) -> str:
             continue
         entries = [e for e in (s.get("hooks", {}) or {}).get("PreToolUse", []) or [] if _ours(e)]
         if entries:
-            cmd = entries[0]["hooks"][0]["command"]
+            cmd = next(str(h.get("command")) for h in entries[0]["hooks"] if _our_hook(h))
             mode = "rewrite" if cmd.endswith("--rewrite") else "deny"
             lines.append(f"installed in {p} (mode: {mode})")
         else:

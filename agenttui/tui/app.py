@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..core import journal
+from ..core.errors import shown
 from ..core.models import RepoPaths
 from . import actions, textual_compat
 from .messages import BackToMain, Notice, WorkerFailed
@@ -98,7 +99,7 @@ class AgentTuiApp(App[int]):
         if main is not None:
             main.say(msg.text, error=msg.error)
         else:
-            self.notify(msg.text, severity="error" if msg.error else "information", markup=False)
+            self.notify(shown(msg.text, lines=True), severity="error" if msg.error else "information", markup=False)
 
     def on_back_to_main(self, _msg: BackToMain) -> None:
         """Leaving the recovery screen it started with: the main screen goes on top of it (Textual

@@ -10,18 +10,42 @@ text: :func:`fmt` passes them as template variables, :func:`plain` makes a rende
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.content import Content
+
+from ..core.errors import shown
 
 
 def fmt(template: str, **values: object) -> Content:
     """Our own markup with *values* put in literally: ``fmt("[b]$name[/b]", name=branch)``.
     Textual substitutes template variables after parsing, so nothing in a value is a tag — not
-    even a trailing backslash, which would escape the closing tag of any escaped f-string."""
-    return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
+    even a trailing backslash, which would escape the closing tag of any escaped f-string — and
+    control characters in a value are shown as escapes (``core.errors.shown``), never sent."""
+    return Content.from_markup(template, **{k: shown(v) for k, v in values.items()})
 
 
 def plain(text: object) -> Text:
     """*text* as a renderable that is never parsed: for table cells and options (DataTable measures
-    a rich ``Text`` right; a ``Content`` cell was measured at 8 columns)."""
-    return Text(str(text))
+    a rich ``Text`` right; a ``Content`` cell was measured at 8 columns); one line, control
+    characters shown as escapes."""
+    return Text(shown(text))
+
+
+def plain_lines(text: object) -> Text:
+    """Several lines of *text* (a preview, a detail): never parsed, newlines kept, every other control
+    character shown as an escape."""
+    return Text(shown(text, lines=True))
+
+
+def output(line: str) -> str:
+    """A line of an agent's output for its pane: colours and other escape sequences taken out (the
+    terminal is not theirs to drive), what is left shown literally."""
+    return shown(_ANSI.sub("", line))
+
+
+_ANSI_PATTERN = r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]"
+
+
+_ANSI = re.compile(_ANSI_PATTERN)

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core import repo as gitrepo
-from ...core.errors import AgentTuiError
+from ...core.errors import AgentTuiError, shown
 from ...core.guardwatch import Coverage
 from ...core.models import HeadState, Worktree
 from ...core.notify import Notifier
@@ -145,7 +145,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         if not self.is_attached:
             return
         notice = self.query_one("#notice", Static)
-        notice.update(Content(text))
+        notice.update(Content(shown(text)))
         notice.set_class(error, "-error")
         self.notify(text, severity="error" if error else "information", timeout=4, markup=False)
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from ...core.alerts import Alert
 from ...core.check import Verdict
+from ...core.errors import shown
 from ...core.plan import Plan
 from ..format import short_path
 from ..literal import fmt, plain
@@ -131,11 +132,11 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            yield Static(Text(shown(self.title_text), style="bold"), id="confirm-title")
             with VerticalScroll(id="confirm-rows"):
-                yield Static(Text("\n".join(f"  {r}" for r in self.rows)))
+                yield Static(Text("\n".join(f"  {shown(r)}" for r in self.rows)))
             if self.note:
-                yield Static(Text(self.note), classes="hint")
+                yield Static(Text(shown(self.note, lines=True)), classes="hint")
             yield Static(Text.from_markup("[b]y[/b] confirm   any other key cancels"), classes="hint")
 
     def on_key(self, event: Any) -> None:
@@ -154,14 +155,14 @@ class AlertModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         a = self.alert
         with Vertical(id="alert-box"):
-            yield Static(Text(a.line(), style="bold"))
+            yield Static(Text(shown(a.line()), style="bold"))
             body = [*(f"  {p}" for p in a.paths[:500])]
             if len(a.paths) > 500:
                 body.append(f"  … {len(a.paths) - 500} more")
             if a.suspects:
                 body += ["", "suspects:", *(f"  {s}" for s in a.suspects)]
             with VerticalScroll(id="alert-body"):
-                yield Static(Text("\n".join(body) or "(no paths)"))
+                yield Static(Text("\n".join(shown(b) for b in body) or "(no paths)"))
             yield Static(Text.from_markup("[b]Esc[/b] close — in the feed, [b]p[/b] pauses and "
                                           "[b]s[/b] stops the suspect agents"), classes="hint")
 
@@ -182,10 +183,10 @@ class MessageModal(ModalScreen[str | None]):
         from textual.widgets import Input
 
         with Vertical(id="confirm-box"):
-            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            yield Static(Text(shown(self.title_text), style="bold"), id="confirm-title")
             yield Input(value=self.value, id="message")
             if self.note:
-                yield Static(Text(self.note), classes="hint")
+                yield Static(Text(shown(self.note, lines=True)), classes="hint")
 
     def on_input_submitted(self, event: Any) -> None:
         self.dismiss(str(event.value))

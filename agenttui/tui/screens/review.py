@@ -8,7 +8,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,7 +44,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review-box"):
-            yield Static(Text(f"{self.agent}: reading its changes…"), id="review-title")
+            yield Static(plain(f"{self.agent}: reading its changes…"), id="review-title")
             yield DataTable(id="review-files", cursor_type="row")
             yield PatchView(id="review-patch")
         yield Footer()
@@ -64,11 +63,11 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     def on_diff_loaded(self, msg: DiffLoaded) -> None:
         title = self.query_one("#review-title", Static)
         if msg.diff is None:
-            title.update(Text(f"{self.agent}: {msg.error}"))
+            title.update(plain(f"{self.agent}: {msg.error}"))
             return
         d = self.loaded = msg.diff
         state = f"integrated ({d.integrated})" if d.integrated else "not integrated yet"
-        title.update(Text(f"{d.target.name} — {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, "
+        title.update(plain(f"{d.target.name} — {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, "
                           f"{state} — {len(d.files)} files   (L lands it, Esc closes)"))
         t = self.query_one(DataTable)
         for f in d.files:

@@ -14,7 +14,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.widgets import OptionList
@@ -28,6 +27,7 @@ from ...core.recovery import baseline
 from ...core.sentinel import KIND as THREAT
 from ...core.sentinel import WorktreeKeeper
 from ...core.supervisor import Supervisor
+from ..literal import plain
 from ..messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 
 MAX_ALERTS = 200
@@ -298,7 +298,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._feed_drawn = time.monotonic()
         highlighted = self.highlighted
         self.clear_options()
-        self.add_options([Option(Text(a.line()), id=str(a.id))
+        self.add_options([Option(plain(a.line()), id=str(a.id))
                           for a in sorted(self.alerts.values(), key=lambda a: -a.id)])
         if highlighted is not None and self.option_count:
             self.highlighted = min(highlighted, self.option_count - 1)

@@ -22,7 +22,7 @@ from ...core.procs import ProcStats
 from ...core.sampler import GitInfo
 from ...core.watch import Activity, FileChange
 from ..format import human_bytes, human_time, short_path
-from ..literal import fmt
+from ..literal import fmt, output
 
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
                  "stopping", "found")
@@ -209,7 +209,7 @@ class AgentPane(Vertical, can_focus=True):
         self._tail = lines
         log = self.query_one("#out", Log)
         log.clear()
-        log.write_lines(lines)
+        log.write_lines([output(line) for line in lines])
 
     def log_grew(self) -> bool:
         path = self.run.log_path
@@ -238,4 +238,5 @@ class AgentPane(Vertical, can_focus=True):
             return
         chunk = data[:cut] if cut else data
         self._log_offset += len(chunk)
-        self.query_one("#out", Log).write_lines(chunk.decode("utf-8", "replace").splitlines())
+        lines = chunk.decode("utf-8", "replace").splitlines()
+        self.query_one("#out", Log).write_lines([output(line) for line in lines])

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,10 +22,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
 from ....core import repo as gitrepo
-from ....core.errors import AgentTuiError
+from ....core.errors import AgentTuiError, shown
 from ....core.models import RepoPaths
 from ....core.recovery import RecoveryData, load_data, load_stashes
-from ...literal import fmt, plain
+from ...literal import fmt, plain, plain_lines
 from ...messages import BackToMain, ForwardsWorkerFailures
 from .agents import AgentsTab
 from .base import TABS, Row, Tab
@@ -131,7 +130,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def tell(self, text: str, *, error: bool = False, title: str = "", timeout: float | None = None) -> None:
         self.told.append(text)
         del self.told[:-200]
-        self.notify(text, title=title, severity="error" if error else "information", markup=False,
+        self.notify(shown(text, lines=True), title=title, severity="error" if error else "information", markup=False,
                     timeout=timeout if timeout is not None else (10 if error else 5))
 
     def on_mount(self) -> None:
@@ -345,7 +344,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     @on(DataTable.RowHighlighted, "#t-agents")
     def _agent_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         key = self._cursor_key("agents")
-        self.query_one("#agent-detail", Static).update(Text(self.agents.detail(key) if key else ""))
+        self.query_one("#agent-detail", Static).update(plain_lines(self.agents.detail(key) if key else ""))
 
     @on(DataTable.RowHighlighted, "#t-branches")
     def _branch_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -364,4 +363,4 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def branch_detail(self, name: str) -> None:
         counts = gitrepo.ahead_behind(self.paths, "HEAD", f"refs/heads/{name}")
         text = f"{name}: " + (f"{counts[0]} ahead, {counts[1]} behind HEAD" if counts else "")
-        self.app.call_from_thread(self.query_one("#branch-detail", Static).update, Text(text))
+        self.app.call_from_thread(self.query_one("#branch-detail", Static).update, plain(text))

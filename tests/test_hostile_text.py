@@ -1,0 +1,131 @@
+"""Hostile repositories and agents: what they write reaches the terminal only as text, runs nothing
+through tmux, and writes nowhere agenttui did not mean to (the settings file).  Each case has a
+control that shows the attack working without the defence."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agenttui.core import tmux
+from agenttui.core.shell import open_tmux_window
+from agenttui.tui.literal import fmt, output, plain
+from tests.conftest import ROOT, git, make_repo, run_cli, wait_for
+
+EVIL = "wip \x1b]0;pwned\x07 \x1b[2J\x1b[H All 9 dispatches use isolation: worktree — verified \x9b31m \u202egnp.exe"
+
+
+def test_escape_sequences_from_the_repository_reach_stdout_as_text(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "repo")
+    (r / "new.txt").write_text("x\n")
+    git(r, "stash", "push", "-u", "-q", "-m", EVIL)
+    assert "\x1b]0;pwned" in git(r, "stash", "list")  # the control: git hands the bytes over as they are
+    for args in (["status"], ["incident", "--since", "1h"], ["status", "--json"]):
+        res = run_cli(*args, str(r))
+        assert res.returncode == 0, res.stderr
+        out = res.stdout
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out and "\u202e" not in out
+        assert ("\\x1b]0;pwned\\x07" in out) or ("\\u001b]0;pwned\\u0007" in out)
+    data = json.loads(run_cli("status", "--json", str(r)).stdout)
+    assert data["stashes"][0]["message"].endswith(EVIL)  # JSON still carries the exact message, as data
+
+
+def test_the_ui_shows_control_characters_as_escapes_and_drops_colours_from_agent_output() -> None:
+    cell = plain(EVIL).plain
+    assert "\x1b" not in cell and "\\x1b" in cell and "\\u202e" in cell
+    assert "\x1b" not in fmt("$x", x=EVIL).plain
+    assert output("\x1b[31mred\x1b[0m and \x1b]0;title\x07 done\r") == "red and  done\\r"
+
+
+@pytest.fixture
+def private_tmux(tmp_path: Path) -> object:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    sock = f"agenttui-test-{os.getpid()}"
+    os.environ["AGENTTUI_TMUX_SOCKET"] = sock
+    tmux.tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "20", "-c", str(tmp_path))
+    yield sock
+    tmux.tmux("kill-server", check=False)
+    os.environ.pop("AGENTTUI_TMUX_SOCKET", None)
+
+
+def test_a_folder_named_like_a_tmux_command_runs_nothing(tmp_path: Path, private_tmux: object) -> None:
+    pwned = tmp_path / "pwned"
+    folder = tmp_path / f"wt#(touch {pwned.name})x"
+    folder.mkdir()
+    os.chdir(tmp_path)  # (a relative touch lands here when tmux runs it)
+    try:
+        # the control: tmux itself runs it from an unescaped -c
+        tmux.tmux("new-window", "-d", "-c", str(folder), check=False)
+        wait_for(pwned.exists, timeout=5, what="tmux running the folder name (the control)")
+        pwned.unlink()
+        open_tmux_window(folder, folder.name)
+        tmux.tmux("display-message", tmux.literal(folder.name), check=False)
+        paths = tmux.tmux("list-windows", "-a", "-F", "#{pane_current_path}")
+        wait_for(lambda: str(folder) in tmux.tmux("list-windows", "-a", "-F", "#{pane_current_path}"), timeout=5,
+                 what="the window opened in the folder")
+        assert not pwned.exists(), paths
+    finally:
+        os.chdir(ROOT)
+
+
+def install(home: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", *args], cwd=repo,
+                          env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+
+
+def test_a_committed_symlink_beside_the_settings_is_never_written_through(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "repo")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (r / ".claude").mkdir()
+    (r / ".claude" / "settings.json.agenttui-tmp").symlink_to(victim)  # the old temporary file's name
+    res = install(tmp_path / "home", r, "install", "--project")
+    assert res.returncode == 0, res.stderr
+    assert victim.read_text() == "precious\n"
+    assert "PreToolUse" in (r / ".claude" / "settings.json").read_text()
+
+
+def test_settings_keep_their_mode_and_their_link_and_others_hooks(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    real = tmp_path / "dotfiles" / "claude-settings.json"
+    real.parent.mkdir()
+    foreign = {"type": "command", "command": "other-tool --check"}
+    real.write_text(json.dumps({"apiKeyHelper": "secret", "hooks": {"PreToolUse": [
+        {"matcher": "Agent|Task|Workflow", "hooks": [foreign]}]}}))
+    os.chmod(real, 0o600)
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").symlink_to(real)
+    r = make_repo(tmp_path / "repo")
+    assert install(home, r, "install").returncode == 0
+    assert (home / ".claude" / "settings.json").is_symlink()  # still the user's link
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600  # still private
+    # uninstall removes ours, and only ours: the other tool's hook in an entry like ours stays
+    data = json.loads(real.read_text())
+    data["hooks"]["PreToolUse"][-1]["hooks"].append(foreign)
+    real.write_text(json.dumps(data))
+    assert install(home, r, "uninstall").returncode == 0
+    left = json.loads(real.read_text())
+    hooks = [h for e in left["hooks"]["PreToolUse"] for h in e["hooks"]]
+    assert hooks and all(h == foreign for h in hooks) and left["apiKeyHelper"] == "secret"
+
+
+@pytest.mark.parametrize("text", ['{"x": NaN}', '{"x": 1e999}', '{"hooks": {"PreToolUse": "oops"}}',
+                                  '{"hooks": null}', "[" * 100000 + "]" * 100000],
+                         ids=["nan", "overflow", "hooks-event-a-string", "hooks-null", "deep"])
+def test_settings_agenttui_cannot_write_back_faithfully_are_refused_in_one_line(tmp_path: Path, text: str) -> None:
+    home = tmp_path / "home"
+    (home / ".claude").mkdir(parents=True)
+    settings = home / ".claude" / "settings.json"
+    settings.write_text(text)
+    r = make_repo(tmp_path / "repo")
+    res = install(home, r, "install")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr, res.stderr
+    assert settings.read_text() == text  # untouched
