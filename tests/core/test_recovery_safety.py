@@ -174,3 +174,43 @@ def test_restoring_a_worktree_whose_branch_moved_keeps_the_archived_files(tmp_pa
     assert "detached" in done.message
     assert (wt / "mine.txt").read_text() == "archived\n"
     assert git(wt, "status", "--porcelain").splitlines() == ["?? mine.txt"]  # nothing shows as deleted
+
+
+def test_dropping_the_newest_stash_while_an_agent_pushes_takes_only_the_target(tmp_path: Path) -> None:
+    """stash@{0}: a push lands between agenttui's listing and the drop.  git's `stash drop stash@{0}`
+    then takes the agent's new stash — one no listing before the drop could have seen (the control) —
+    and agenttui, dropping by SHA under git's own lock on refs/stash, takes only its target."""
+    r = make_repo(tmp_path / "r")
+    shas = stashes(r, 2)
+    (r / "file1.txt").write_text("agent\n")
+    git(r, "stash", "push", "-q", "-m", "agent")
+    agent = git(r, "rev-parse", "stash@{0}").strip()
+    git(r, "stash", "drop", "-q", "stash@{0}")  # the control: the newest was meant to be shas[0]...
+    assert agent not in git(r, "stash", "list", "--format=%H").split()
+    assert shas[0] in git(r, "stash", "list", "--format=%H").split()
+    paths = gitrepo.open_repo(r)
+    pushed: list[str] = []
+
+    def push() -> None:
+        (r / "file1.txt").write_text("agent again\n")
+        git(r, "stash", "push", "-q", "-m", "agent again")
+        pushed.append(git(r, "rev-parse", "stash@{0}").strip())
+
+    (out,) = recovery.drop_stashes(paths, [(0, shas[0])], gap=push)
+    assert out.ok, out.message
+    left = git(r, "stash", "list", "--format=%H").split()
+    assert shas[0] not in left and pushed[0] in left and shas[1] in left
+    assert git(r, "stash", "list", "--format=%gs").splitlines()[0].endswith("agent again")
+
+
+def test_drops_racing_a_real_pusher_lose_nothing(tmp_path: Path) -> None:
+    """A process pushing stashes while agenttui drops, 25 randomized trials (bench/bench_stash_race.py
+    runs 1,000, and its --naive control loses stashes)."""
+    import random
+
+    from bench.bench_stash_race import trial
+
+    rng = random.Random(7)
+    for n in range(25):
+        lost, kept = trial(tmp_path, n, rng, naive=False)
+        assert (lost, kept) == (0, 0), n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -67,7 +68,10 @@ def _drop_one(paths: RepoPaths, stash: Stash, before: list[str], below: str | No
     ref = _backup(paths, entry, "stash", stash.sha)
     if gap is not None:
         gap()  # (tests: a push right here is the race git itself loses)
-    status, out, err = gitcmd.run(_cwd(paths), ["stash", "drop", "--end-of-options", stash.ref], check=False)
+    if gitrepo.ref_format(paths) == "files":
+        status, err = drop_by_sha(paths, stash.sha)
+    else:  # reftable: git's own drop, checked below
+        status, _out, err = gitcmd.run(_cwd(paths), ["stash", "drop", "--end-of-options", stash.ref], check=False)
     after = [s.sha for s in gitrepo.list_stashes(paths)]
     vanished = [x for x in dict.fromkeys(before) if x not in after]
     wrong = [x for x in vanished if x != stash.sha]
@@ -82,6 +86,79 @@ def _drop_one(paths: RepoPaths, stash: Stash, before: list[str], below: str | No
     _record(paths, "trash", id=entry, kind="stash", sha=stash.sha, description=f"stash {stash.message}", meta=meta)
     note = f" (git also dropped {len(wrong)} other stash(es): stored back)" if wrong else ""
     return Outcome(True, f"dropped {stash.ref} ({stash.message}); backed up as {entry}{note}", entry)
+
+
+LOCK_WAIT = 3.0  # s to wait for refs/stash.lock while an agent's `git stash push` holds it
+
+
+def drop_by_sha(paths: RepoPaths, sha: str) -> tuple[int, str]:
+    """Drop the stash entry whose commit is *sha* — that entry and no other, whatever the index is now.
+
+    ``git stash drop stash@{n}`` turns n into an entry and deletes it with no lock between: a push in
+    the gap shifts the indexes and git deletes the pusher's stash (for ``stash@{0}``: the newest, which
+    no list read before the drop can even have seen).  Here git's own lock on the ref is held
+    (``refs/stash.lock``, created exclusively, as git does) for the whole edit, so a concurrent
+    ``git stash push`` waits or fails ("cannot lock ref") with its changes still in its working tree
+    — nothing is lost either way; the entry with that SHA is taken out of the stash's reflog the way
+    ``git reflog delete --rewrite`` takes it (the next entry's old value becomes the removed one's),
+    and the ref moves to the new top when the top went.  (status, error): 0 when dropped."""
+    import tempfile
+
+    common = paths.common_dir
+    lock = common / "refs" / "stash.lock"
+    log = common / "logs" / "refs" / "stash"
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                return 1, "refs/stash is locked (a stash being pushed?): try again"
+            time.sleep(0.005)
+    committed = False
+    try:
+        try:
+            lines = [ln for ln in log.read_bytes().split(b"\n") if ln]
+        except OSError as exc:
+            return 1, f"cannot read the stash's reflog: {exc.strerror or exc}"
+        want = sha.encode()
+        at = [i for i, ln in enumerate(lines) if ln.split(b" ", 2)[1:2] == [want]]
+        if not at:
+            return 1, f"no stash entry {sha[:10]}"
+        i = at[-1]
+        old = lines[i].split(b" ", 1)[0]
+        del lines[i]
+        if i < len(lines):  # the newer entry now follows the removed one's predecessor
+            lines[i] = old + b" " + lines[i].split(b" ", 1)[1]
+        if not lines:
+            os.close(fd)
+            fd = -1
+            os.unlink(lock)
+            log.unlink()
+            st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--no-deref", "-d", "refs/stash", sha],
+                                    check=False)
+            return (0, "") if st == 0 else (st, err)
+        tmp_fd, tmp = tempfile.mkstemp(prefix=".stash-", dir=log.parent)
+        with os.fdopen(tmp_fd, "wb") as fh:
+            fh.write(b"\n".join(lines) + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, log)
+        if i == len(lines):  # the top went: the ref to the new top, by committing the lock as git does
+            os.write(fd, lines[-1].split(b" ", 2)[1] + b"\n")
+            os.fsync(fd)
+            os.close(fd)
+            fd = -1
+            os.replace(lock, common / "refs" / "stash")
+            committed = True
+        return 0, ""
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if not committed:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock)
 
 
 def _keep_lost_stash(paths: RepoPaths, sha: str, beside: str) -> None:
