@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 EDGES = {"needs-input", "done", "failed"}
 PER_AGENT = 60.0  # s between two notifications for one agent
@@ -51,6 +52,18 @@ def desktop_sequence(kind: str | None, title: str, body: str, *, tmux: bool = Fa
     clean = "".join(c for c in body if c.isprintable() and c != ";")[:200]
     seq = f"\x1b]9;{title}: {clean}\x07" if kind == "osc9" else f"\x1b]777;notify;{title};{clean}\x07"
     return f"\x1bPtmux;{seq.replace(chr(27), chr(27) * 2)}\x1b\\" if tmux else seq
+
+
+def trusted(paths: Any, command: Sequence[str] | None) -> bool:
+    """Whether the plan's ``[notify] command`` may run: only once the user confirmed an announcement
+    of a plan carrying exactly this command (the journal's "confirm" record).  A cloned repository's
+    plan is not the user's: like direnv's ``allow``, its command runs nothing until confirmed once."""
+    if not command:
+        return False
+    from . import journal
+
+    want = list(command)
+    return any(r.get("event") in ("confirm", "serialize") and r.get("notify") == want for r in journal.read(paths))
 
 
 class Notifier:

@@ -144,8 +144,9 @@ class Supervisor:
         if self.verdict is None:
             raise GateClosed("announce first (press a)")
         c = self.gate.confirm(self.verdict, serial=serial)
+        # (the plan's notify command as the user saw it confirmed: from now on it may run — notify.trusted)
         self._journal("serialize" if serial else "confirm", announcement=c.sentence,
-                      plan=self.plan.fingerprint)
+                      plan=self.plan.fingerprint, notify=list(self.plan.notify_command or ()))
         return c
 
     def revalidate(self) -> str | None:

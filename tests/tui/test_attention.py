@@ -141,3 +141,48 @@ command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; e
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
         mp.undo()
+
+
+async def test_a_repositorys_notify_command_runs_nothing_until_its_plan_is_confirmed(
+        repo: Path, tmp_path: Path, cleanup_agents: list) -> None:
+    """A cloned repository's plan carries a [notify] command; an agent (a Claude Code worktree the
+    supervisor found) needs input before anything was announced: nothing runs, and the screen says
+    why.  Once the user confirmed the plan, the next edge runs it (the control)."""
+    from tests.conftest import git
+
+    ran = tmp_path / "ran.log"
+    wt = tmp_path / "found"
+    git(repo, "worktree", "add", "-q", "-b", "found", str(wt))
+    write_plan(repo, f"""
+[notify]
+command = ["sh", "-c", "echo \\"$AGENTTUI_AGENT\\" >> {ran}"]
+
+[[agent]]
+name = "planned"
+command = ["sh", "-c", "exec sleep 60"]
+""")
+    app = make_app(repo, live=True)
+    cleanup_agents.append(app)
+
+    def ask(message: str) -> None:
+        payload = {"session_id": "s", "hook_event_name": "Notification", "cwd": str(wt), "message": message,
+                   "notification_type": "permission_prompt"}
+        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
+                       text=True, check=True, timeout=30)
+
+    async with app.run_test(size=(180, 50)) as pilot:
+        grid = app.main_screen.grid
+        await until(pilot, lambda: grid.pane("found") is not None, what="the found worktree's pane")
+        assert any("will not run until you confirm" in s for s in app.main_screen.said)
+        ask("first")
+        await until(pilot, lambda: grid.states.states.get("found") is not None
+                    and grid.states.states["found"].state == "needs-input", what="found needs input")
+        await until(pilot, lambda: ("found", "needs-input") in app.main_screen.notifier.sent, what="the edge")
+        assert not ran.exists()  # the edge came, the repository's command did not run
+        await announce_and_confirm(pilot, app)
+        assert app.main_screen.notifier.command is not None
+        app.main_screen.notifier._last.clear()  # (the once-a-minute limit, for the control's next edge)
+        grid.states.states["found"].state = "idle"
+        ask("second")
+        await until(pilot, lambda: ran.exists() and "found" in ran.read_text(), timeout=15,
+                    what="the confirmed plan's command")

@@ -24,6 +24,7 @@ from ...core.errors import AgentTuiError, shown
 from ...core.guardwatch import Coverage
 from ...core.models import HeadState, Worktree
 from ...core.notify import Notifier
+from ...core.notify import trusted as notify_trusted
 from ...core.supervisor import Supervisor
 from ...core.watch import watch_file
 from .. import actions
@@ -81,7 +82,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         # held, not queried: check_action asks for them for every key binding on every focus move,
         # and a DOM query over 32 panes per binding made arrow keys 8 ms slower (bench_keys)
         self.grid = PaneGrid(sup, live=live, pane_class=pane_class)
-        self.notifier = Notifier(sup.plan.notify_command, desktop=sup.plan.notify_desktop)
+        self.notifier = Notifier(None, desktop=sup.plan.notify_desktop)  # its command once trusted: _trust_notify
         self.guard_panel = panel_class(sup, live=live)
         self._texts: dict[str, tuple[object, ...]] = {}
         self.escaped: set[str] = set()  # agents seen working outside their worktree
@@ -102,6 +103,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.refresh_header()
         if self.sup.plan_error:
             self.say(f"plan: {self.sup.plan_error}", error=True)
+        self._trust_notify()
         if self.grid.panes:
             self.grid.panes[0].focus()
         if self.live:
@@ -260,7 +262,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         else:
             self.say("plan reloaded")
         await self.grid.sync()
-        self.notifier.command = list(self.sup.plan.notify_command or ()) or None
+        self._trust_notify()
         self.notifier.desktop = self.sup.plan.notify_desktop
         self.refresh_header()
         self.refresh_bindings()
@@ -308,8 +310,18 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
                 self.say(exc.message, error=True)
             else:
                 self.say(f"confirmed: {c.sentence} — press f to fire")
+                self._trust_notify()
         self.refresh_header()
         self.refresh_bindings()
+
+    def _trust_notify(self) -> None:
+        """The plan's notify command runs once the user confirmed a plan carrying it (core.notify.trusted)."""
+        command = self.sup.plan.notify_command
+        ok = bool(command) and notify_trusted(self.sup.paths, command)
+        self.notifier.command = list(command or ()) if ok else None
+        if command and not ok:
+            self.say("the plan's [notify] command will not run until you confirm an announcement of this plan "
+                     "(a, y): a repository's plan does not run commands on its own")
 
     def action_fire(self) -> None:
         # check_action greys the key out; core enforces the gate again inside fire().
