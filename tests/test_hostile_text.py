@@ -129,3 +129,34 @@ def test_settings_agenttui_cannot_write_back_faithfully_are_refused_in_one_line(
     res = install(home, r, "install")
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr, res.stderr
     assert settings.read_text() == text  # untouched
+
+
+def test_files_agenttui_writes_never_follow_a_planted_symlink(tmp_path: Path) -> None:
+    from agenttui.core import journal
+    from agenttui.core import repo as gitrepo
+    from agenttui.core.actors import Actor
+    from agenttui.core.escapes import mark
+    from agenttui.hooks.toolguard import escape_marker
+
+    r = make_repo(tmp_path / "repo")
+    paths = gitrepo.open_repo(r)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    # the escape marker's old temporary name, planted as a symlink
+    wt = str(tmp_path / "wt")
+    marker = Path(escape_marker(str(paths.common_dir), wt))
+    marker.parent.mkdir(parents=True)
+    marker.with_suffix(".tmp").symlink_to(victim)
+    mark(paths, Actor(agent="a", pid=1, ancestry=(), cmdline=(), via="process", worktree=wt), "a test")
+    assert victim.read_text() == "precious\n" and marker.exists() and not marker.is_symlink()
+    # the journal itself replaced by a symlink: appends are refused, never written through
+    jp = journal.journal_path(paths)
+    jp.unlink(missing_ok=True)
+    jp.symlink_to(victim)
+    with pytest.raises(OSError):
+        journal.append(paths, "test")
+    assert victim.read_text() == "precious\n"
+    # control: a plain open for append would have written into the victim
+    with open(jp, "a") as fh:
+        fh.write("x")
+    assert victim.read_text() == "precious\nx"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ..hooks.toolguard import escape_marker
 from . import journal
 from .actors import Actor
 from .models import RepoPaths
+from .safefile import write_atomic
 
 
 def mark(paths: RepoPaths, actor: Actor, what: str) -> str:
@@ -31,10 +31,8 @@ def mark(paths: RepoPaths, actor: Actor, what: str) -> str:
     target = Path(escape_marker(str(paths.common_dir), actor.worktree))
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"time": time.time(), "agent": actor.agent, "worktree": actor.worktree,
-                                   "reason": reason, "actor": actor.to_json()}))
-        os.replace(tmp, target)
+        write_atomic(target, json.dumps({"time": time.time(), "agent": actor.agent, "worktree": actor.worktree,
+                                         "reason": reason, "actor": actor.to_json()}))
     with contextlib.suppress(OSError):
         journal.append(paths, "escape", agent=actor.agent, worktree=actor.worktree, what=what,
                        actor=actor.to_json())

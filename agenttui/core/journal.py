@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import RepoPaths
+from .safefile import open_append
 
 
 def journal_path(paths: RepoPaths) -> Path:
@@ -31,7 +32,7 @@ def append_many(paths: RepoPaths, events: list[tuple[str, dict[str, Any]]]) -> l
     path = journal_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = open_append(path)  # (an agent's symlink in its place is refused, never followed)
     try:
         os.write(fd, text.encode())
         os.fsync(fd)
@@ -72,7 +73,7 @@ def write_crash_log(paths: RepoPaths, text: str) -> Path:
     for target in (paths.agenttui_dir / "crash.log", Path(tempfile.gettempdir()) / f"agenttui-crash-{os.getpid()}.log"):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "a", encoding="utf-8") as f:
+            with os.fdopen(open_append(target, 0o600), "a", encoding="utf-8") as f:
                 f.write(f"--- {stamp} pid {os.getpid()}\n{text}\n")
             return target
         except OSError:

@@ -26,6 +26,7 @@ from .errors import AgentTuiError
 from .models import RepoPaths
 from .plan import AgentSpec
 from .procs import deprioritize, signal_tree, tree_pids
+from .safefile import open_append
 from .tmux import TmuxPane
 
 STOP_GRACE = 3.0
@@ -147,7 +148,7 @@ class Launcher:
             self._start_tmux(run, spec, cwd, env)
             return
         try:
-            with open(run.log_path, "ab") as log:
+            with os.fdopen(open_append(run.log_path), "ab") as log:  # (never through a planted symlink)
                 run.popen = subprocess.Popen(
                     argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                     stderr=subprocess.STDOUT, start_new_session=True,

@@ -24,6 +24,7 @@ from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
 from ..models import RepoPaths, Worktree
+from ..safefile import write_atomic
 from . import timeline
 from .lock import locked
 from .ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
@@ -434,8 +435,8 @@ def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
         except AgentTuiError as exc:
             outcomes.append(Outcome(False, exc.message))
     plan = root / "agenttui.salvage.toml"  # beside the salvage worktrees: the checkout stays clean
-    plan.write_text(_plan_text(made))
-    (root / "redispatch.md").write_text(redispatch_text(made))
+    write_atomic(plan, _plan_text(made))  # (never through a symlink planted beside the salvage)
+    write_atomic(root / "redispatch.md", redispatch_text(made))
     _record(paths, "salvage", agents=sorted(made), conflicts=sorted(conflicts), plan=str(plan))
     return SalvageResult(made, conflicts, outcomes, str(plan), report["before"])
 
