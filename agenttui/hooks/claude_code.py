@@ -157,11 +157,10 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
         if not isinstance(script, str) and isinstance(ti.get("scriptPath"), str):
             # the client's re-invocation form: {scriptPath} instead of the script (read it, or refuse)
             try:
-                with open(ti["scriptPath"], encoding="utf-8") as fh:
-                    script = fh.read(1_000_000)
-            except (OSError, UnicodeDecodeError) as e:
+                script = _read_script(ti["scriptPath"])
+            except (OSError, UnicodeDecodeError, ValueError) as e:
                 return Decision("deny", f"agenttui: cannot read the workflow script {ti['scriptPath']!r} "
-                                        f"({e.__class__.__name__}): refused", subagent_type="workflow")
+                                        f"({e}): refused", subagent_type="workflow")
         script = str(script or "")
         started, isolated = workflow_agents(script)
         # one agent() call in a loop, a map or parallel() starts several
@@ -331,24 +330,99 @@ INTERNAL_DENY = json.dumps({"hookSpecificOutput": {
                                 "(fail closed); run it again, or report it"}})
 
 
+#: every answer within this many seconds (the installed hook's timeout is 10): past it, refused
+ANSWER_BUDGET = 8.0
+#: a shell command longer than this is refused unread (the shell reader is linear, shlex is not:
+#: 300 KB of one word took 3.5 s)
+MAX_COMMAND = 128 * 1024
+#: a workflow script larger than this is refused unread
+MAX_SCRIPT = 8 * 1024 * 1024
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _read_script(path: str) -> str:
+    """A workflow script read whole — not a FIFO (it would block), not more than MAX_SCRIPT (calls after
+    padding would go unread)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > MAX_SCRIPT:
+            raise ValueError(f"{st.st_size} bytes, more than the {MAX_SCRIPT} it reads")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_SCRIPT + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SCRIPT:
+        raise ValueError(f"more than the {MAX_SCRIPT} bytes it reads")
+    return data.decode("utf-8")
+
+
 def run_pre_tool_use(stdin_text: str, *, rewrite: bool = False) -> tuple[int, str]:
-    """(exit code, stdout).  An internal error denies the dispatch: the gate fails closed."""
+    """(exit code, stdout).  An internal error, or no answer within ANSWER_BUDGET, denies: the gate
+    fails closed, in bounded time (a FIFO, a huge word, an absurd cwd cannot hold the client up)."""
+    import signal
+    import threading
+
+    timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    old: Any = None
+    if timed:
+        def out_of_time(_sig: int, _frame: Any) -> None:
+            raise _OutOfTime()
+
+        old = signal.signal(signal.SIGALRM, out_of_time)
+        signal.setitimer(signal.ITIMER_REAL, ANSWER_BUDGET)
     try:
         return _run(stdin_text, rewrite)
+    except _OutOfTime:
+        return 0, json.dumps({"hookSpecificOutput": {
+            "hookEventName": "PreToolUse", "permissionDecision": "deny",
+            "permissionDecisionReason": f"agenttui: no answer within {ANSWER_BUDGET:g} s, so this call is refused "
+                                        "(fail closed)"}})
     except BaseException:  # noqa: BLE001 - even a RecursionError or an OSError of a long path
         return 0, INTERNAL_DENY
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
 
 
 def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
-    try:
-        payload = json.loads(stdin_text) if stdin_text.strip() else None
-    except ValueError:
-        payload = None
-    if payload is None:
-        d = Decision("pass", "empty or malformed hook input: allowed")
+    if not stdin_text.strip():
+        d = Decision("pass", "empty hook input: allowed")
         journal({}, d)
         return 0, ""
+    try:
+        payload = json.loads(stdin_text)
+    except (ValueError, RecursionError):  # cut or corrupt: what it would have allowed cannot be told
+        d = Decision("deny", "agenttui: the hook's input was not valid JSON (cut short?), so this call is refused "
+                             "(fail closed); run it again")
+        journal({}, d)
+        out = d.output()
+        return 0, json.dumps(out) if out is not None else ""
+    if isinstance(payload, dict) and isinstance(payload.get("cwd"), str) and (
+            len(payload["cwd"]) > 4096 or payload["cwd"].count("/") > 1024):
+        payload["cwd"] = None  # no real working directory is that long: read as none (and decided as such)
+        if payload.get("tool_name") in AGENT_TOOLS or payload.get("tool_name") in GUARDED:
+            d = Decision("deny", "agenttui: the call's working directory is longer than any real one: refused")
+            out = d.output()
+            return 0, json.dumps(out) if out is not None else ""
     if isinstance(payload, dict) and payload.get("tool_name") in GUARDED:
+        ti = payload.get("tool_input")
+        command = ti.get("command") if isinstance(ti, dict) else None
+        if isinstance(command, str) and len(command) > MAX_COMMAND:
+            d = Decision("deny", f"agenttui: this command is {len(command)} characters, more than the "
+                                 f"{MAX_COMMAND} the tool-call guard reads: write large content with the Write "
+                                 "tool, or split the command")
+            _record_denied_call(payload, d.reason)
+            out = d.output()
+            return 0, json.dumps(out) if out is not None else ""
         reason = check_tool_call(payload, journal_file(payload))
         if reason is None:
             return 0, ""

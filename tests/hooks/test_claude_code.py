@@ -140,8 +140,8 @@ def test_unknown_subagent_type_counts_as_writer(tmp_path: Path) -> None:
     assert decision(hook(payload(r, subagent_type="Explore"), home=tmp_path))["permissionDecision"] == "deny"
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "[1, 2]", '{"tool_name": "Bash", "tool_input": {"command": "ls"}}'])
-def test_malformed_or_unrelated_input_allows(tmp_path: Path, raw: str) -> None:
+@pytest.mark.parametrize("raw", ["", "[1, 2]", '{"tool_name": "Bash", "tool_input": {"command": "ls"}}'])
+def test_empty_or_unrelated_input_allows(tmp_path: Path, raw: str) -> None:
     res = hook(None, raw=raw, home=tmp_path)
     assert res.returncode == 0 and res.stdout.strip() == "" and "Traceback" not in res.stderr
 
@@ -243,3 +243,43 @@ def test_event_hook_records_what_agent_state_reads(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input="{not json",
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 0
+
+
+@pytest.mark.parametrize("raw", ["not json", '{"tool_name": "Agent", "tool_input": {"description": "x", "prom'])
+def test_cut_or_corrupt_input_is_refused_not_allowed(tmp_path: Path, raw: str) -> None:
+    """A dispatch cut short (the control: its complete form would be denied too) is not let through."""
+    res = hook(None, raw=raw, home=tmp_path)
+    assert res.returncode == 0 and '"permissionDecision": "deny"' in res.stdout and "not valid JSON" in res.stdout
+
+
+def test_every_answer_is_bounded_in_time(tmp_path: Path) -> None:
+    """A FIFO as a workflow's scriptPath, a 10 MB word, a cwd of 100,000 parts: each answered (refused)
+    well within the hook's timeout (they took minutes, or blocked for ever)."""
+    import os
+    import time
+
+    fifo = tmp_path / "script.fifo"
+    os.mkfifo(fifo)
+    repo = tmp_path / "r"
+    repo.mkdir()
+    cases = [
+        {"tool_name": "Workflow", "tool_input": {"scriptPath": str(fifo)}, "cwd": str(repo)},
+        {"tool_name": "Bash", "tool_input": {"command": "echo " + "a" * 10_000_000}, "cwd": str(repo),
+         "agent_id": "x"},
+        {"tool_name": "Agent", "tool_input": {"description": "d", "prompt": "p"}, "cwd": "/a" * 100_000},
+    ]
+    for payload in cases:
+        t = time.monotonic()
+        res = hook(payload, home=tmp_path)
+        took = time.monotonic() - t
+        assert res.returncode == 0 and '"permissionDecision": "deny"' in res.stdout, res.stdout[:300]
+        assert took < 9, (payload["tool_name"], took)
+
+
+def test_a_workflow_script_is_read_whole(tmp_path: Path) -> None:
+    """Unisolated agent() calls after 1 MB of padding were not seen (the script was read to 1 MB)."""
+    script = tmp_path / "wf.js"
+    script.write_text("// " + "x" * 2_000_000 + "\nawait parallel([agent('a'), agent('b')])\n")
+    res = hook({"tool_name": "Workflow", "tool_input": {"scriptPath": str(script)}, "cwd": str(tmp_path)},
+               home=tmp_path)
+    assert '"permissionDecision": "deny"' in res.stdout and "no isolation" in res.stdout
