@@ -136,7 +136,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_OK if verdict.ok else EXIT_VIOLATIONS
     if verdict.ok:
         for t in verdict.targets:
-            where = f"worktree {t.path} on {t.branch}" if t.isolated else "main checkout"
+            where = f"worktree {shown(t.path)} on {shown(t.branch)}" if t.isolated else "main checkout"
             print(f"  {t.name}: {where}")
         print(verdict.announcement)
         return EXIT_OK

@@ -160,3 +160,45 @@ def test_files_agenttui_writes_never_follow_a_planted_symlink(tmp_path: Path) ->
     with open(jp, "a") as fh:
         fh.write("x")
     assert victim.read_text() == "precious\nx"
+
+
+@pytest.mark.parametrize("since", ["99999999999999999999999h", "1e999h", "2099-01-01", "0"])
+def test_absurd_times_are_bad_input_in_one_line(tmp_path: Path, since: str) -> None:
+    r = make_repo(tmp_path / "repo")
+    res = run_cli("incident", str(r), "--since", since)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--since" in res.stderr, res.stderr
+
+
+def test_a_repository_under_a_folder_with_a_newline_works(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "two\nlines" / "repo")
+    (r / "agenttui.toml").write_text('[[agent]]\nname = "a"\ncommand = ["true"]\n')
+    res = run_cli("check", str(r))
+    assert res.returncode == 0, res.stderr  # it was refused as "inside a .git directory"
+    assert "two\\nlines" in res.stdout and res.stdout.strip().endswith("Not applicable because N=1")
+
+
+def test_a_worktree_root_on_a_virtual_file_system_is_a_violation(tmp_path: Path) -> None:
+    r = make_repo(tmp_path / "repo")
+    (r / "agenttui.toml").write_text('[settings]\nworktree_root = "/proc/agents"\n[[agent]]\nname = "a"\n'
+                                     'command = ["true"]\n[[agent]]\nname = "b"\ncommand = ["true"]\n')
+    res = run_cli("check", str(r))
+    assert res.returncode == 1 and "virtual file system (/proc)" in res.stdout, res.stdout
+
+
+def test_an_archived_worktree_comes_back_with_its_folder_modes(tmp_path: Path) -> None:
+    from agenttui.core import recovery
+    from agenttui.core import repo as gitrepo
+
+    r = make_repo(tmp_path / "repo")
+    wt = tmp_path / "wt"
+    git(r, "worktree", "add", "-q", "-b", "w", str(wt))
+    shared = wt / "shared"
+    shared.mkdir()
+    (shared / "f.txt").write_text("x\n")
+    os.chmod(shared, 0o2775)
+    paths = gitrepo.open_repo(r)
+    out = recovery.archive_worktree(paths, wt)
+    assert out.ok and not wt.exists()
+    (back,) = recovery.restore_many(paths, [out.trash_id])
+    assert back.ok, back.message
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o2775  # it came back 755

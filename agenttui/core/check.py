@@ -155,6 +155,9 @@ def target_problem(path: Path, git_dirs: tuple[Path, ...]) -> str | None:
             return f"is inside the repository's git directory {d}"
     if any(len(os.fsencode(part)) > 255 for part in p.parts):
         return "has a name part longer than 255 bytes"
+    for virtual in ("/proc", "/sys", "/dev"):  # (root may write there: no place for a worktree either way)
+        if any(str(q) == virtual or str(q).startswith(virtual + "/") for q in (p, real)):
+            return f"is on a virtual file system ({virtual})"
     parent = p
     while True:
         try:

@@ -40,6 +40,11 @@ def open_repo(path: str | os.PathLike[str] = ".") -> RepoPaths:
         if "not a git repository" in exc.stderr:
             raise NotARepository(f"{shown(p.resolve())}: not a git repository") from None
         raise NotARepository(f"{shown(p.resolve())}: {exc.message}") from None
+    if len(lines) != 4:  # a path with a newline in it (a folder above the repository): one value a call
+        def one(flag: str) -> str:
+            return gitcmd.out(p, "rev-parse", "--path-format=absolute", flag).removesuffix("\n")
+
+        lines = [one("--git-dir"), one("--git-common-dir"), lines[-2], lines[-1]]
     git_dir, common_dir, bare, inside = lines[0], lines[1], lines[2], lines[3]
     toplevel: Path | None = None
     if inside == "true":

@@ -334,6 +334,13 @@ def _odd_entries(path: Path) -> tuple[list[str], dict[str, int]]:
         rel = os.path.relpath(dirpath, path)
         if not dirnames and not filenames and rel != ".":
             empty.append(rel)
+        if rel != ".":  # a folder's mode too (2775: setgid for a group's files; git keeps none of it)
+            try:
+                dmode = os.lstat(dirpath).st_mode & 0o7777
+            except OSError:
+                dmode = 0o755
+            if dmode != 0o755:
+                modes[os.path.normpath(rel)] = dmode
         for f in filenames:
             full = os.path.join(dirpath, f)
             try:

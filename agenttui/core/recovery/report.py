@@ -29,18 +29,23 @@ _REL = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])(?:\s*ago)?$")
 
 
 def parse_since(text: str, now: float | None = None) -> float:
-    """A time: unix seconds, ISO 8601 (``2026-12-01 14:00``), or an age (``90s``, ``15m``, ``2h ago``)."""
+    """A time: unix seconds, ISO 8601 (``2026-12-01 14:00``), or an age (``90s``, ``15m``, ``2h ago``);
+    one before git existed or in the future is bad input, said in one line."""
     t = text.strip()
     now = time.time() if now is None else now
-    if re.fullmatch(r"\d{9,11}(\.\d+)?", t):
-        return float(t)
-    m = _REL.match(t.lower())
-    if m:
-        return now - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    bad = AgentTuiError(f"--since {text!r}: not a time (use unix seconds, 2026-12-01T14:00, or 30m)")
     try:
-        return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise AgentTuiError(f"--since {text!r}: not a time (use unix seconds, 2026-12-01T14:00, or 30m)") from None
+        if re.fullmatch(r"\d{9,11}(\.\d+)?", t):
+            when = float(t)
+        elif m := _REL.match(t.lower()):
+            when = now - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+        else:
+            when = datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError):
+        raise bad from None
+    if not (1_000_000_000 <= when <= now + 86400):  # (2001 .. tomorrow: git's reflogs hold nothing else)
+        raise AgentTuiError(f"--since {text!r}: {'in the future' if when > now else 'before any git history'}")
+    return when
 
 
 def _mutations(paths: RepoPaths, since: float) -> list[dict[str, Any]]:
