@@ -13,6 +13,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .hooks.claude_code import hot  # the hot path: Claude Code waits on it
 
         return hot(args[2:])
+    if args[:2] == ["hook", "codex"] and args[2:3] in (["pre-tool-use"], ["event"]):
+        from .hooks.codex import hot as codex_hot
+
+        return codex_hot(args[2:])
     if args[:1] == ["hook"]:
         from .hooks.cli import main as hook_main
 

@@ -237,7 +237,7 @@ EVENT_FIELDS = ("session_id", "agent_id", "agent_type", "cwd", "message", "tool_
                 "stop_hook_active", "prompt")
 
 
-def record_event(stdin_text: str) -> int:
+def record_event(stdin_text: str, client: str = "claude-code") -> int:
     """A Claude Code hook event (UserPromptSubmit, Notification, PermissionRequest, Stop,
     SubagentStart, SubagentStop, PostToolUse): one journal record for the agent-state view and the
     incident's record.  Observational: always exit 0, never blocks the client."""
@@ -251,6 +251,8 @@ def record_event(stdin_text: str) -> int:
         rec: dict[str, Any] = {"time": time.time(), "event": "claude-code-hook",
                                "hook": payload.get("hook_event_name"),
                                "agent": os.environ.get("AGENTTUI_AGENT")}
+        if client != "claude-code":  # (the record's shape is Claude Code's; the client says whose)
+            rec["client"] = client
         for key in EVENT_FIELDS:
             value = payload.get(key)
             if value is not None:

@@ -1,4 +1,4 @@
-"""``agenttui hook claude-code (pre-tool-use | install | uninstall | status)``.
+"""``agenttui hook claude-code|codex (pre-tool-use | event | install | uninstall | status)``.
 
 Settings are merged, never replaced: other keys and other hooks stay as they were; the file is
 backed up before every write; installing twice changes nothing.
@@ -35,7 +35,12 @@ class HookError(Exception):
     pass
 
 
-USAGE = "usage: agenttui hook claude-code (pre-tool-use|event|install|uninstall|status)"
+USAGE = "usage: agenttui hook (claude-code|codex) (pre-tool-use|event|install|uninstall|status)"
+#: Codex's observing events agenttui records (agent state, the incident)
+CODEX_EVENTS = ("SessionStart", "UserPromptSubmit", "PermissionRequest", "PostToolUse", "Stop", "SubagentStart",
+                "SubagentStop")
+CODEX_TRUST = ("Codex runs hooks only once they are trusted: in codex, /hooks then t (trust all), or start it "
+               "with --dangerously-bypass-hook-trust — until then it skips them silently")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,8 +49,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"agenttui: error: {message}{hint}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="agenttui hook claude-code")
+def _parser(client: str = "claude-code") -> argparse.ArgumentParser:
+    p = _Parser(prog=f"agenttui hook {client}")
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pre = sub.add_parser("pre-tool-use", help="decide on one PreToolUse payload read from stdin")
     sub.add_parser("event", help="record one hook event payload read from stdin (agent state)")
@@ -53,30 +58,37 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("install", "uninstall", "status"):
         s = sub.add_parser(name)
         where = s.add_mutually_exclusive_group()
-        where.add_argument("--user", action="store_true", help="~/.claude/settings.json (default)")
-        where.add_argument("--project", action="store_true", help="<repo>/.claude/settings.json")
+        where.add_argument("--user", action="store_true", help="~/.claude/settings.json, $CODEX_HOME/hooks.json "
+                                                                "(default)")
+        where.add_argument("--project", action="store_true", help="<repo>/.claude/settings.json, "
+                                                                   "<repo>/.codex/hooks.json")
         s.add_argument("repo", nargs="?", default=".", help="for --project: a path in the checkout")
         if name == "install":
             s.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
     return p
 
 
-def settings_path(args: argparse.Namespace) -> Path:
+def settings_path(args: argparse.Namespace, client: str = "claude-code") -> Path:
+    name = ".codex/hooks.json" if client == "codex" else ".claude/settings.json"
     if getattr(args, "project", False):
         res = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=args.repo, capture_output=True,
                              text=True, check=False)
         if res.returncode != 0:
             raise HookError(f"{Path(args.repo).resolve()}: not a git checkout (needed for --project)")
-        return Path(res.stdout.strip()) / ".claude" / "settings.json"
-    return Path(os.path.expanduser("~")) / ".claude" / "settings.json"
+        return Path(res.stdout.strip()) / name
+    if client == "codex":
+        home = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+        return Path(home) / "hooks.json"
+    return Path(os.path.expanduser("~")) / name
 
 
 RUN = str(Path(__file__).resolve().with_name("run.py"))  # the fast entry (see run.py)
 RUN_MARK = "agenttui/hooks/run.py"
 
 
-def hook_command(rewrite: bool, action: str = "pre-tool-use") -> str:
-    cmd = f"{shlex.quote(sys.executable)} -S -I {shlex.quote(RUN)} {action}"
+def hook_command(rewrite: bool, action: str = "pre-tool-use", client: str = "claude-code") -> str:
+    prefix = "codex " if client == "codex" else ""
+    cmd = f"{shlex.quote(sys.executable)} -S -I {shlex.quote(RUN)} {prefix}{action}"
     return cmd + (" --rewrite" if rewrite else "")
 
 
@@ -150,6 +162,17 @@ def strip_ours(settings: dict[str, Any]) -> bool:
     return removed
 
 
+def codex_entries() -> dict[str, list[dict[str, Any]]]:
+    """Codex: one PreToolUse entry for every tool (the handler decides: spawn_agent refused, Bash
+    guarded, the rest passes) and the observers; Codex blocks on a deny or on exit 2."""
+    gate = {"type": "command", "command": hook_command(False, client="codex"), "timeout": GATE_TIMEOUT}
+    out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [{"hooks": [gate]}]}
+    event = {"type": "command", "command": hook_command(False, "event", client="codex"), "timeout": EVENT_TIMEOUT}
+    for name in CODEX_EVENTS:
+        out[name] = [{"hooks": [dict(event)]}]
+    return out
+
+
 def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     """agenttui's entries: the gate (fails closed: ``onFailure: block``, a short timeout) and the
     observers of agent state (never block)."""
@@ -208,11 +231,27 @@ def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
     return backup
 
 
-def install(path: Path, rewrite: bool) -> str:
+def install(path: Path, rewrite: bool, client: str = "claude-code") -> str:
     settings = read_settings(path)
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):
         raise HookError(f"{path}: 'hooks' is not an object")
+    if client == "codex":
+        if rewrite:
+            raise HookError("--rewrite is for Claude Code (Codex sub-agents have no isolation to add)")
+        wanted = codex_entries()
+        current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
+                   if isinstance(entries, list)}
+        if all(current.get(event) == entries for event, entries in wanted.items()) and \
+                sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()):
+            return f"already installed in {path}; {CODEX_TRUST}"
+        strip_ours(settings)
+        for event, entries in wanted.items():
+            settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
+        backup = write_settings(path, settings)
+        return (f"installed in {path} (refuses spawn_agent, guards Bash like Claude Code's tool calls; records "
+                f"{', '.join(CODEX_EVENTS)} for agent state)"
+                + (f"; previous file backed up as {backup.name}" if backup else "") + f". {CODEX_TRUST}")
     wanted = wanted_entries(rewrite)
     current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
                if isinstance(entries, list)}
@@ -272,36 +311,41 @@ def status(paths: list[Path]) -> str:
         if entries:
             cmd = next(str(h.get("command")) for h in entries[0]["hooks"] if _our_hook(h))
             mode = "rewrite" if cmd.endswith("--rewrite") else "deny"
-            lines.append(f"installed in {p} (mode: {mode})")
+            trust = f" — {CODEX_TRUST}" if " codex " in cmd else ""
+            lines.append(f"installed in {p} (mode: {mode}){trust}")
         else:
             lines.append(f"not installed in {p}")
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] != "claude-code":
+    if not argv or argv[0] not in ("claude-code", "codex"):
         print(f"agenttui: error: {USAGE}", file=sys.stderr)
         return 2
+    client = argv[0]
     if argv[1:2] in (["event"], ["pre-tool-use"]):  # (entry.py sends these to hot() itself)
+        if client == "codex":
+            from .codex import hot as codex_hot
+
+            return codex_hot(argv[1:])
         return hot(argv[1:])
     try:
-        args = _parser().parse_args(argv[1:])
+        args = _parser(client).parse_args(argv[1:])
     except SystemExit as exc:
         return int(exc.code or 0) and 2
     try:
         if args.action == "status":
-            user = Path(os.path.expanduser("~")) / ".claude" / "settings.json"
-            paths = [user]
+            paths = [settings_path(argparse.Namespace(project=False), client)]
             try:
                 args.project = True
-                paths.append(settings_path(args))
+                paths.append(settings_path(args, client))
             except HookError:
                 pass
             print(status(paths))
         elif args.action == "install":
-            print(install(settings_path(args), args.rewrite))
+            print(install(settings_path(args, client), getattr(args, "rewrite", False), client))
         else:
-            print(uninstall(settings_path(args)))
+            print(uninstall(settings_path(args, client)))
     except (HookError, OSError) as exc:
         print(f"agenttui: error: {exc}", file=sys.stderr)
         return 2

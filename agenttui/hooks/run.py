@@ -11,6 +11,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+if sys.argv[1:2] == ["codex"]:  # `run.py codex pre-tool-use|event`
+    from agenttui.hooks.codex import hot as codex_hot  # noqa: E402
+
+    sys.exit(codex_hot(sys.argv[2:]))
 from agenttui.hooks.claude_code import hot  # noqa: E402
 
 sys.exit(hot(sys.argv[1:]))
