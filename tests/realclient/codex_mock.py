@@ -30,7 +30,8 @@ def _sse(events: list[dict[str, Any]]) -> bytes:
 def _response(n: int, item: dict[str, Any]) -> bytes:
     usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
              "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
-    events: list[dict[str, Any]] = [{"type": "response.created", "response": {"id": f"resp_{n}", "status": "in_progress"}}]
+    created = {"type": "response.created", "response": {"id": f"resp_{n}", "status": "in_progress"}}
+    events: list[dict[str, Any]] = [created]
     if item["type"] == "message":
         added = dict(item, content=[])
         events += [{"type": "response.output_item.added", "output_index": 0, "item": added},
