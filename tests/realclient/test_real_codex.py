@@ -102,3 +102,44 @@ def test_a_codex_session_in_a_worktree_cannot_write_into_the_main_checkout(tmp_p
     records = [json.loads(line) for line in journal.splitlines()]
     assert any(r.get("event") == "claude-code-tool-denied" for r in records)
     assert any(r.get("client") == "codex" and r.get("hook") == "SessionStart" for r in records)
+
+
+def test_two_codex_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: Path) -> None:
+    """Two `codex exec` sessions at once in the main checkout (the incident, as Codex users have it):
+    their rollouts join the timeline, each git change is named with the session that made it, and
+    salvage puts each one's work on its own branch."""
+    repo = make_repo(tmp_path / "repo")
+    baseline = git(repo, "rev-parse", "HEAD").strip()
+    wait = ("for i in $(seq 200); do [ -e .go ] && break; sleep 0.05; done; ")
+    a = wait + "git checkout -q -b codex-a && echo a > a.txt && git add a.txt && git commit -q -m 'codex a work'"
+    b = ("touch .go; for i in $(seq 400); do [ \"$(git log -1 --format=%s codex-a -- 2>/dev/null)\" = "
+         "'codex a work' ] && break; sleep 0.05; done; echo b > b.txt && git stash push -u -q -m codex-b-stash")
+    home = tmp_path / "home"
+    procs = []
+    for name, cmd in (("a", a), ("b", b)):
+        out = tmp_path / f"out-{name}"
+        (out / "home").mkdir(parents=True)
+        procs.append((out, subprocess.Popen(
+            [*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_codex", str(out), str(repo),
+             str(CODEX), "AGENTTUI-BASH " + b64(cmd)], cwd=ROOT)))
+    for out, p in procs:
+        assert p.wait(timeout=300) == 0 and (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()
+    # both sessions' rollouts, under one CODEX_HOME for the reading
+    sessions = home / ".codex" / "sessions"
+    for out, _ in procs:
+        shutil.copytree(out / "home" / ".codex" / "sessions", sessions, dirs_exist_ok=True)
+    assert git(repo, "stash", "list", "--format=%gs").strip().endswith("codex-b-stash")
+    env = dict(os.environ, HOME=str(home), CODEX_HOME=str(home / ".codex"))
+    res = subprocess.run([sys.executable, "-m", "agenttui", "incident", "--json"], cwd=repo, env=env,
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert res.returncode == 0, res.stderr
+    rep = json.loads(res.stdout)
+    assert rep["source"] == "dispatch" and rep["before"]["sha"] == baseline
+    assert [b["name"] for b in rep["branches"]] == ["codex-a"]  # main existed before (set up in that second)
+    by = {m["reason"]: m["actor"] for m in rep["mutations"] if m.get("ref")}
+    who = {a["agent_id"]: base64.b64decode(a["prompt"].split()[1]).decode() for a in rep["agents"]}
+    assert "codex a work" in who[by["commit: codex a work"]["agent_id"]]
+    assert "codex-b-stash" in who[by["On codex-a: codex-b-stash"]["agent_id"]]
+    unnamed = [(m["ref"], m["reason"], m["actor"].get("why")) for m in rep["mutations"]
+               if m.get("ref") and m["actor"]["client"] != "codex"]
+    assert not unnamed

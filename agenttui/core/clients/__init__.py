@@ -48,6 +48,7 @@ class AgentRun:
     transcript: str  # where it was read from ("" for journal-only agents)
     main_thread: bool = False  # a session's own thread, not a dispatched agent
     calls: list[ToolCall] = field(default_factory=list)
+    last: float = 0.0  # its last record's time (it was at work from dispatched to here)
 
     def to_json(self) -> dict[str, Any]:
         return {"client": self.client, "agent_id": self.id, "name": self.name, "agent_type": self.agent_type,

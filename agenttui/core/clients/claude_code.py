@@ -234,9 +234,10 @@ def _session(path: Path, roots: tuple[str, ...], since: float | None, stats: Rea
         t0 = d.get("time") or next((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), first)
         isolation = inp.get("isolation") if isinstance(inp.get("isolation"), str) else (
             "worktree" if meta.get("worktreePath") else None)
+        last = max((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), default=float(t0))
         runs.append(AgentRun(CLIENT, aid, str(name), str(meta.get("agentType") or inp.get("subagent_type")
                                                          or "general-purpose"),
                              str(prompt or ""), session, float(t0), isolation,
                              str(meta["worktreePath"]) if isinstance(meta.get("worktreePath"), str) else None,
-                             str(f), calls=calls))
+                             str(f), calls=calls, last=last))
     return runs

@@ -192,7 +192,13 @@ def _cut(base: Baseline, tl: Any) -> Baseline:
     """The baseline read by position in each log rather than by time: each ref as it was right before
     the first entry the incident's agents made in it (reflogs keep whole seconds; a repository set up
     in the second of the dispatch would otherwise look like part of it)."""
+    import math
+
     branches = dict(base.branches)
+    second = math.floor(tl.start) if tl.start is not None else None
+    for e in sorted(tl.entries, key=lambda e: (e.ref, e.seq)):  # logs the agents never wrote: by the second
+        if second is not None and e.ref.startswith("refs/heads/") and e.ref not in tl.cuts and e.time <= second:
+            branches[e.ref.removeprefix("refs/heads/")] = e.new
     for ref, e in tl.cuts.items():
         if ref.startswith("refs/heads/"):
             name = ref.removeprefix("refs/heads/")

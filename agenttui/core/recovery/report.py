@@ -152,13 +152,14 @@ def _worktree_paths(paths: RepoPaths) -> dict[str, str]:
     return out
 
 
-def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float) -> list[dict[str, Any]]:
+def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float,
+                     by_dispatch: bool = False) -> list[dict[str, Any]]:
     """Every reflog entry after *since*, as a ledger-shaped mutation with the actor the timeline found."""
     trees = _worktree_paths(paths)
     out = []
     for a in tl.attributions:
         e = a.entry
-        if not tl.in_incident(e, since):
+        if not tl.in_incident(e, since, by_dispatch):
             continue
         rec: dict[str, Any] = {"time": float(e.time), "event": "mutation", "ref": e.ref, "sha": e.new,
                                "old_sha": e.old, "reason": e.message, "actor": a.actor()}
@@ -278,7 +279,7 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
         warnings.append("no dispatch of agents on record: the baseline proposed is the last quiet point before the "
                         "newest burst of git activity — check it, or give --since TIME")
     ledger = _mutations(paths, base.time)
-    muts = reflog_mutations(paths, tl, base.time)
+    muts = reflog_mutations(paths, tl, base.time, base.source == "dispatch")
     def same(m: dict[str, Any]) -> tuple[Any, Any]:  # the same change, however the ledger named its kind
         return (m.get("ref") if m.get("ref") and m.get("ref") != "HEAD" else m.get("kind"), m.get("sha"))
 

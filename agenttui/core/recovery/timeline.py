@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import gitcmd, journal
 from .. import repo as gitrepo
-from ..clients import AgentRun, ReadStats, ToolCall, claude_code
+from ..clients import AgentRun, ReadStats, ToolCall, claude_code, codex
 from ..models import RepoPaths
 
 #: subagent types that cannot write code (Claude Code's built-ins without Edit/Write); Bash aside
@@ -300,6 +300,7 @@ def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = No
     """The transcripts' runs, and the journal's for agents no transcript holds (one timeline)."""
     roots = checkout_roots(paths)
     runs, stats = claude_code.read_runs(roots, since, home)
+    runs += codex.read_runs(roots, since, home, stats)[0]  # one reader per client, one timeline
     runs += trace2_runs(paths, since)
     have = {r.id for r in runs}
     for jr in journal_runs(paths, since):
@@ -320,8 +321,9 @@ def incident_start(runs: list[AgentRun]) -> tuple[float, list[AgentRun]] | None:
     shared = sorted((r for r in runs if writes_code(r) and r.isolation != "worktree" and r.client != "plan"),
                     key=lambda r: r.dispatched)
     for i, first in enumerate(shared):
-        end = max((c.end for c in first.calls), default=first.dispatched)
-        group = [first] + [r for r in shared[i + 1:] if r.dispatched <= end and r.session == first.session]
+        end = max([c.end for c in first.calls] + [first.last, first.dispatched])
+        # (any two in the main checkout at once: one session's subagents, or two clients' sessions)
+        group = [first] + [r for r in shared[i + 1:] if r.dispatched <= end]
         if len(group) >= 2:
             return first.dispatched, group
     return None
@@ -627,9 +629,15 @@ class Timeline:
     def run(self, agent_id: str) -> AgentRun | None:
         return next((r for r in self.runs if r.id == agent_id), None)
 
-    def in_incident(self, e: ReflogEntry, since: float) -> bool:
+    def in_incident(self, e: ReflogEntry, since: float, by_dispatch: bool = False) -> bool:
+        """Whether *e* belongs to the incident: after *since*; for a baseline found at the dispatch, by
+        position in its log (from the incident's first entry there), and — in a log the incident's
+        agents never wrote — only after the dispatch's own second (what git logged in that second
+        and no call of theirs explains came before)."""
+        if not by_dispatch or self.start is None:
+            return e.time > since
         cut = self.cuts.get(e.ref)
-        return e.seq >= cut.seq if cut is not None else e.time > since
+        return e.seq >= cut.seq if cut is not None else e.time > max(since, math.floor(self.start))
 
 
 def build(paths: RepoPaths, home: str | None = None, window: float | None = None) -> Timeline:
