@@ -17,6 +17,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .hooks.codex import hot as codex_hot
 
         return codex_hot(args[2:])
+    if args[:2] == ["hook", "gemini"] and args[2:3] in (["before-tool"], ["event"]):
+        from .hooks.gemini import hot as gemini_hot
+
+        return gemini_hot(args[2:])
     if args[:1] == ["hook"]:
         from .hooks.cli import main as hook_main
 

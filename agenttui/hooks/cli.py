@@ -35,10 +35,14 @@ class HookError(Exception):
     pass
 
 
-USAGE = "usage: agenttui hook (claude-code|codex) (pre-tool-use|event|install|uninstall|status)"
+USAGE = "usage: agenttui hook (claude-code|codex|gemini) (pre-tool-use|before-tool|event|install|uninstall|status)"
+#: Gemini's observing events agenttui records
+GEMINI_EVENTS = ("SessionStart", "BeforeAgent", "AfterAgent", "AfterTool", "Notification", "SessionEnd")
 #: Codex's observing events agenttui records (agent state, the incident)
 CODEX_EVENTS = ("SessionStart", "UserPromptSubmit", "PermissionRequest", "PostToolUse", "Stop", "SubagentStart",
                 "SubagentStop")
+GEMINI_TRUST = ("Gemini runs user hooks at once; a project's (--project) only in a trusted folder, and not with "
+                "--skip-trust")
 CODEX_TRUST = ("Codex runs hooks only once they are trusted: in codex, /hooks then t (trust all), or start it "
                "with --dangerously-bypass-hook-trust — until then it skips them silently")
 
@@ -53,6 +57,7 @@ def _parser(client: str = "claude-code") -> argparse.ArgumentParser:
     p = _Parser(prog=f"agenttui hook {client}")
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pre = sub.add_parser("pre-tool-use", help="decide on one PreToolUse payload read from stdin")
+    sub.add_parser("before-tool", help="(gemini) decide on one BeforeTool payload read from stdin")
     sub.add_parser("event", help="record one hook event payload read from stdin (agent state)")
     pre.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
     for name in ("install", "uninstall", "status"):
@@ -69,7 +74,7 @@ def _parser(client: str = "claude-code") -> argparse.ArgumentParser:
 
 
 def settings_path(args: argparse.Namespace, client: str = "claude-code") -> Path:
-    name = ".codex/hooks.json" if client == "codex" else ".claude/settings.json"
+    name = {"codex": ".codex/hooks.json", "gemini": ".gemini/settings.json"}.get(client, ".claude/settings.json")
     if getattr(args, "project", False):
         res = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=args.repo, capture_output=True,
                              text=True, check=False)
@@ -87,7 +92,7 @@ RUN_MARK = "agenttui/hooks/run.py"
 
 
 def hook_command(rewrite: bool, action: str = "pre-tool-use", client: str = "claude-code") -> str:
-    prefix = "codex " if client == "codex" else ""
+    prefix = f"{client} " if client in ("codex", "gemini") else ""
     cmd = f"{shlex.quote(sys.executable)} -S -I {shlex.quote(RUN)} {prefix}{action}"
     return cmd + (" --rewrite" if rewrite else "")
 
@@ -173,6 +178,19 @@ def codex_entries() -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def gemini_entries() -> dict[str, list[dict[str, Any]]]:
+    """Gemini: BeforeTool for every tool (invoke_agent refused, shell and file writes guarded), the
+    observers; Gemini's timeouts are in milliseconds."""
+    gate = {"name": "agenttui-gate", "type": "command", "command": hook_command(False, "before-tool", "gemini"),
+            "timeout": GATE_TIMEOUT * 1000}
+    out: dict[str, list[dict[str, Any]]] = {"BeforeTool": [{"matcher": "*", "hooks": [gate]}]}
+    for name in GEMINI_EVENTS:
+        out[name] = [{"matcher": "*", "hooks": [{"name": f"agenttui-{name}", "type": "command",
+                                                 "command": hook_command(False, "event", "gemini"),
+                                                 "timeout": EVENT_TIMEOUT * 1000}]}]
+    return out
+
+
 def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     """agenttui's entries: the gate (fails closed: ``onFailure: block``, a short timeout) and the
     observers of agent state (never block)."""
@@ -236,22 +254,25 @@ def install(path: Path, rewrite: bool, client: str = "claude-code") -> str:
     hooks = settings.get("hooks", {})
     if not isinstance(hooks, dict):
         raise HookError(f"{path}: 'hooks' is not an object")
-    if client == "codex":
+    if client in ("codex", "gemini"):
         if rewrite:
-            raise HookError("--rewrite is for Claude Code (Codex sub-agents have no isolation to add)")
-        wanted = codex_entries()
+            raise HookError(f"--rewrite is for Claude Code ({client}'s sub-agents have no isolation to add)")
+        wanted = codex_entries() if client == "codex" else gemini_entries()
         current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
                    if isinstance(entries, list)}
+        note = CODEX_TRUST if client == "codex" else GEMINI_TRUST
         if all(current.get(event) == entries for event, entries in wanted.items()) and \
                 sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()):
-            return f"already installed in {path}; {CODEX_TRUST}"
+            return f"already installed in {path}; {note}"
         strip_ours(settings)
         for event, entries in wanted.items():
             settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
         backup = write_settings(path, settings)
-        return (f"installed in {path} (refuses spawn_agent, guards Bash like Claude Code's tool calls; records "
-                f"{', '.join(CODEX_EVENTS)} for agent state)"
-                + (f"; previous file backed up as {backup.name}" if backup else "") + f". {CODEX_TRUST}")
+        what = ("refuses spawn_agent, guards Bash like Claude Code's tool calls" if client == "codex" else
+                "refuses invoke_agent, guards run_shell_command, write_file and replace like Claude Code's tool calls")
+        events = CODEX_EVENTS if client == "codex" else GEMINI_EVENTS
+        return (f"installed in {path} ({what}; records {', '.join(events)} for agent state)"
+                + (f"; previous file backed up as {backup.name}" if backup else "") + f". {note}")
     wanted = wanted_entries(rewrite)
     current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
                if isinstance(entries, list)}
@@ -307,7 +328,8 @@ def status(paths: list[Path]) -> str:
         except HookError as exc:
             lines.append(str(exc))
             continue
-        entries = [e for e in (s.get("hooks", {}) or {}).get("PreToolUse", []) or [] if _ours(e)]
+        hooks = s.get("hooks", {}) or {}
+        entries = [e for e in (hooks.get("PreToolUse", []) or []) + (hooks.get("BeforeTool", []) or []) if _ours(e)]
         if entries:
             cmd = next(str(h.get("command")) for h in entries[0]["hooks"] if _our_hook(h))
             mode = "rewrite" if cmd.endswith("--rewrite") else "deny"
@@ -319,11 +341,15 @@ def status(paths: list[Path]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("claude-code", "codex"):
+    if not argv or argv[0] not in ("claude-code", "codex", "gemini"):
         print(f"agenttui: error: {USAGE}", file=sys.stderr)
         return 2
     client = argv[0]
-    if argv[1:2] in (["event"], ["pre-tool-use"]):  # (entry.py sends these to hot() itself)
+    if argv[1:2] in (["event"], ["pre-tool-use"], ["before-tool"]):  # (entry.py sends these to hot() itself)
+        if client == "gemini":
+            from .gemini import hot as gemini_hot
+
+            return gemini_hot(argv[1:])
         if client == "codex":
             from .codex import hot as codex_hot
 

@@ -15,6 +15,10 @@ if sys.argv[1:2] == ["codex"]:  # `run.py codex pre-tool-use|event`
     from agenttui.hooks.codex import hot as codex_hot  # noqa: E402
 
     sys.exit(codex_hot(sys.argv[2:]))
+if sys.argv[1:2] == ["gemini"]:  # `run.py gemini before-tool|event`
+    from agenttui.hooks.gemini import hot as gemini_hot  # noqa: E402
+
+    sys.exit(gemini_hot(sys.argv[2:]))
 from agenttui.hooks.claude_code import hot  # noqa: E402
 
 sys.exit(hot(sys.argv[1:]))
