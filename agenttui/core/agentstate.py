@@ -12,6 +12,7 @@ observations (the pane grid each tick; ``agenttui status`` once).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,31 @@ def hook_signal(rec: dict[str, Any]) -> tuple[str, str] | None:
         return "working", str(rec.get("tool_name") or hook)
     if hook in IDLE_HOOKS:
         return "idle", "finished its turn"
+    return None
+
+
+_SPINNER = re.compile(r"^[\u2800-\u28ff]")
+
+
+def title_signal(client: str | None, title: str) -> tuple[str, str] | None:
+    """What an agent CLI's tmux pane title says of its state (read from Codex 0.171.0 and Gemini 0.61.0:
+    ../shared/OTHER-CLIENTS-NOTES.md 1.6, 2.5).  Codex: a braille spinner first = working,
+    ``[ ! ] Action Required`` = needs input, else idle; Gemini: ``✦`` working, ``✋`` action required,
+    ``◇`` ready."""
+    t = title.strip()
+    if client == "codex":
+        if "[ ! ] Action Required" in t:
+            return "needs-input", "permission: Codex asks for approval"
+        if _SPINNER.match(t):
+            return "working", "Codex is working"
+        return ("idle", "Codex is ready") if t else None
+    if client == "gemini":
+        if t.startswith("\u270b") or "Action Required" in t:
+            return "needs-input", "permission: Gemini asks for approval"
+        if t.startswith("\u2726"):
+            return "working", "Gemini is working"
+        if t.startswith("\u25c7"):
+            return "idle", "Gemini is ready"
     return None
 
 

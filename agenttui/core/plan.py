@@ -32,7 +32,21 @@ from . import gitcmd
 from .errors import PlanError
 
 PLAN_FILE = "agenttui.toml"
-AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner"}
+AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner", "client"}
+CLIENTS = ("claude-code", "codex", "gemini")
+
+
+def client_of(command: tuple[str, ...] | str) -> str | None:
+    """Which agent CLI a command runs, from its program's name (None: none agenttui knows)."""
+    import os
+    import shlex
+
+    try:
+        argv = shlex.split(command) if isinstance(command, str) else list(command)
+    except ValueError:
+        return None
+    prog = os.path.basename(argv[0]) if argv else ""
+    return {"claude": "claude-code", "codex": "codex", "gemini": "gemini"}.get(prog)
 SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
 GUARD_KEYS = {"ignore"}
 TOP_KEYS = {"agent", "settings", "guard", "land", "notify"}
@@ -54,6 +68,7 @@ class AgentSpec:
     worktree: str | None = None  # explicit worktree path (default <worktree_root>/<name>)
     runner: str = "process"  # "process" (a child process, output to a log) or "tmux" (a tmux window)
     line: int = 0
+    client: str | None = None  # the agent CLI it runs (claude-code, codex, gemini): how its state is read
 
     @property
     def shell(self) -> bool:
@@ -283,6 +298,9 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         runner = a.get("runner", "process")
         if runner not in ("process", "tmux"):
             raise err(kline("runner"), f"agent {name!r}: runner must be \"process\" or \"tmux\", not {runner!r}")
+        client = a.get("client", client_of(cmd))
+        if client is not None and client not in CLIENTS:
+            raise err(kline("client"), f"agent {name!r}: client must be one of {', '.join(CLIENTS)}, not {client!r}")
         # a name of letters, digits, '_' and '-' under a valid prefix is a valid ref by git's rules;
         # only names with dots need git's own word (one process per name is slow for 32 agents)
         if branch is None and "." in name and not gitcmd.check_ref_format(f"refs/heads/{prefix}{name}"):
@@ -299,6 +317,7 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
                 worktree=worktree,
                 runner=runner,
                 line=line or 0,
+                client=client,
             )
         )
     return Plan(

@@ -50,6 +50,7 @@ class SampleJob:
     want_git: bool
     tmux: TmuxPane | None = None
     if_changed: bool = False  # (a full round's read of a worktree without file activity)
+    client: str | None = None  # the agent CLI in a tmux window: its title says its state
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Sample:
     revoke: str | None = None  # the gate's facts moved: the announcement was revoked
     claude: str | None = None  # the sentence for Claude Code's latest burst of dispatches
     tails: dict[str, list[str]] = field(default_factory=dict)  # tmux agents' window lines
+    titles: dict[str, str] = field(default_factory=dict)  # tmux agents' pane titles (Codex, Gemini)
     outside: dict[str, str] = field(default_factory=dict)  # agent -> "pid N (cmd) works in /path"
     errors: tuple[str, ...] = ()
 
@@ -97,7 +99,8 @@ class Sampler:
         every = self._rounds % (FULL_EVERY * ALL_EVERY) == 1
         jobs = [SampleJob(r.name, r.pid if r.alive else None, r.worktree,
                           git_round and (full or r.name in due), r.tmux,
-                          if_changed=full and not every and r.name not in due) for r in runs]
+                          if_changed=full and not every and r.name not in due,
+                          client=r.spec.client if r.spec is not None else None) for r in runs]
         return jobs, git_round
 
     # ------------------------------------------------------------ sampling (worker thread)
@@ -114,6 +117,7 @@ class Sampler:
             return None
 
         tails: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
         for j in jobs:
             if j.tmux is not None:
                 from . import tmux
@@ -122,6 +126,10 @@ class Sampler:
                 lines = attempt(f"tmux {j.name}", lambda pane=pane: tmux.capture(pane))  # type: ignore[misc]
                 if isinstance(lines, list):
                     tails[j.name] = lines
+                if j.client in ("codex", "gemini"):
+                    name = attempt(f"tmux title {j.name}", lambda pane=pane: tmux.title(pane))  # type: ignore[misc]
+                    if isinstance(name, str):
+                        titles[j.name] = name
         stats = attempt("processes", lambda: self._stats(jobs))
         outside = attempt("cwd", lambda: self._outside(jobs, stats if isinstance(stats, dict) else {}))
         worktrees = head = revoke = claude = None
@@ -149,6 +157,7 @@ class Sampler:
             revoke=revoke if isinstance(revoke, str) else None,
             claude=claude if isinstance(claude, str) else None,
             tails=tails,
+            titles=titles,
             outside=outside if isinstance(outside, dict) else {},
             errors=tuple(errors),
         )

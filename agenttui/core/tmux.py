@@ -125,6 +125,11 @@ def status(pane: TmuxPane) -> tuple[bool, int | None]:
     return True, code
 
 
+def title(pane: TmuxPane) -> str:
+    """The pane's title, as the agent CLI in it sets it (Codex, Gemini: their state)."""
+    return tmux("display-message", "-p", "-t", pane.pane_id, "#{pane_title}", check=False).rstrip("\n")
+
+
 def capture(pane: TmuxPane, lines: int = 12) -> list[str]:
     out = tmux("capture-pane", "-p", "-J", "-t", pane.pane_id, "-S", f"-{lines}", check=False)
     rows = out.rstrip("\n").split("\n") if out.strip() else []

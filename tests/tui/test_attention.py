@@ -186,3 +186,45 @@ command = ["sh", "-c", "exec sleep 60"]
         ask("second")
         await until(pilot, lambda: ran.exists() and "found" in ran.read_text(), timeout=15,
                     what="the confirmed plan's command")
+
+
+async def test_a_codex_agents_pane_title_says_it_needs_input(repo: Path, cleanup_agents: list) -> None:
+    """A tmux agent running Codex (client = "codex") says its state only in its pane title: a spinner
+    while it works, "[ ! ] Action Required" when it waits for an approval.  The pane shows needs
+    input from the title alone; the control: the same title means nothing from an unknown client."""
+    import shutil
+
+    import pytest
+
+    from agenttui.core.agentstate import StateTracker, title_signal
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    assert title_signal(None, "[ ! ] Action Required | fix | work") is None
+    assert title_signal("gemini", "\u270b  Action Required (work)")[0] == "needs-input"  # type: ignore[index]
+    sock = f"agenttui-title-{os.getpid()}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AGENTTUI_TMUX_SOCKET", sock)
+    mp.delenv("TMUX", raising=False)
+    script = ("printf '\\033]2;\u280b fix the login | work\\033\\\\'; sleep 1; "
+              "printf '\\033]2;[ ! ] Action Required | fix the login | work\\033\\\\'; exec sleep 60")
+    write_plan(repo, f"""
+[[agent]]
+name = "cx"
+runner = "tmux"
+client = "codex"
+command = ["sh", "-c", {json.dumps(script)}]
+""")
+    app = make_app(repo, live=True)
+    try:
+        async with app.run_test(size=(160, 44)) as pilot:
+            grid = app.main_screen.grid
+            grid.states = StateTracker(idle=6.0, working=2.5, hold=0.5)
+            await announce_and_confirm(pilot, app)
+            await pilot.press("f")
+            await until(pilot, lambda: grid.states.states.get("cx") is not None
+                        and grid.states.states["cx"].state == "needs-input", timeout=30, what="needs input")
+            assert "Codex asks for approval" in grid.states.states["cx"].reason
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
+        mp.undo()

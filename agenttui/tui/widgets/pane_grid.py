@@ -22,7 +22,7 @@ from textual import work
 from textual.containers import VerticalScroll
 
 from ...core import journal
-from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, urgency
+from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, title_signal, urgency
 from ...core.inotify import LockWatcher, journal_watcher
 from ...core.overlap import OverlapTracker
 from ...core.sampler import SAMPLE_INTERVAL, Sampler
@@ -61,12 +61,20 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self._pane_cache: list[AgentPane] | None = None
         self.states = StateTracker()
         self.hooks: dict[str, tuple[str, str, float]] = {}
+        self.titled: dict[str, tuple[str, str, float]] = {}  # from tmux pane titles (Codex, Gemini)
         self._journal_offset = 0
         self._journal_watch: LockWatcher | None = None
         self._journal_due = False
         self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
 
     # ---------------------------------------------------------------- panes
+    def _signal(self, name: str) -> tuple[str, str, float] | None:
+        """The newest word on an agent's state: its hooks' records, or its pane title."""
+        hook, title = self.hooks.get(name), self.titled.get(name)
+        if hook is None or (title is not None and title[2] > hook[2]):
+            return title
+        return hook
+
     @property
     def panes(self) -> list[AgentPane]:
         if self._pane_cache is None:  # a DOM query per call showed up in profiles under load
@@ -211,7 +219,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             exited = r.state in ("exited", "failed")
             code = (r.exit_code if r.exit_code is not None else 1) if exited else None
             state, changed = self.states.observe(p.agent_name, now=now, alive=not exited, exit_code=code,
-                                                 last_activity=activity, hook=self.hooks.get(p.agent_name),
+                                                 last_activity=activity, hook=self._signal(p.agent_name),
                                                  focused=p is focused)
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
@@ -282,6 +290,11 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             if p.agent_name in s.git:
                 p.git = s.git[p.agent_name]
                 parts.append("where")
+            if p.agent_name in s.titles:  # Codex, Gemini: the title they set says their state
+                sig = title_signal(p.run.spec.client if p.run.spec else None, s.titles[p.agent_name])
+                old = self.titled.get(p.agent_name)
+                if sig is not None and (old is None or old[:2] != sig):
+                    self.titled[p.agent_name] = (*sig, time.time())
             if p.agent_name in s.tails:  # a tmux agent: its window changing is its output
                 if p.tail_next is not None and s.tails[p.agent_name] != p.tail_next:
                     p.last_output = time.time()
