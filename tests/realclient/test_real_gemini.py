@@ -99,3 +99,42 @@ def test_a_gemini_session_in_a_worktree_cannot_write_into_the_main_checkout(tmp_
     records = [json.loads(line) for line in (repo / ".git" / "agenttui" / "journal.jsonl").read_text().splitlines()]
     assert any(r.get("event") == "claude-code-tool-denied" for r in records)
     assert any(r.get("client") == "gemini" and r.get("hook") == "UserPromptSubmit" for r in records)
+
+
+def test_two_gemini_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: Path) -> None:
+    """Two `gemini -p` sessions at once in the main checkout: their chats join the timeline, and each
+    git change is named with the session that made it."""
+    repo = make_repo(tmp_path / "repo")
+    baseline = git(repo, "rev-parse", "HEAD").strip()
+    # (Gemini refuses command substitution in a shell command: the waits are loops of their own)
+    a = ("timeout 20 sh -c 'until [ -e .go ]; do sleep 0.05; done'; "
+         "git checkout -q -b gemini-a && echo a > a.txt && git add a.txt && "
+         "git -c user.name=g -c user.email=g@g commit -q -m 'gemini a work'")
+    b = ("touch .go; timeout 20 sh -c 'until git log -1 --format=%s gemini-a -- 2>/dev/null | grep -qx "
+         "\"gemini a work\"; do sleep 0.05; done'; echo b > b.txt && "
+         "git -c user.name=g -c user.email=g@g stash push -u -q -m gemini-b-stash")
+    procs = []
+    for name, cmd in (("a", a), ("b", b)):
+        out = tmp_path / f"out-{name}"
+        (out / "home").mkdir(parents=True)
+        procs.append((out, subprocess.Popen(
+            [*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_gemini", str(out), str(repo),
+             str(GEMINI), "AGENTTUI-BASH " + b64(cmd)], cwd=ROOT)))
+    for out, p in procs:
+        assert p.wait(timeout=300) == 0 and (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()
+    home = tmp_path / "home"
+    for out, _ in procs:  # both sessions' chats under one HOME for the reading
+        shutil.copytree(out / "home" / ".gemini", home / ".gemini", dirs_exist_ok=True)
+    res = subprocess.run([sys.executable, "-m", "agenttui", "incident", "--json"], cwd=repo,
+                         env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    rep = json.loads(res.stdout)
+    assert rep["source"] == "dispatch" and rep["before"]["sha"] == baseline
+    by = {m["reason"]: m["actor"] for m in rep["mutations"] if m.get("ref")}
+    who = {x["agent_id"]: base64.b64decode(x["prompt"].split()[1]).decode() for x in rep["agents"]}
+    assert "gemini a work" in who[by["commit: gemini a work"]["agent_id"]]
+    assert "gemini-b-stash" in who[by["On gemini-a: gemini-b-stash"]["agent_id"]]
+    unnamed = [(m["ref"], m["reason"]) for m in rep["mutations"]
+               if m.get("ref") and m["actor"]["client"] != "gemini"]
+    assert not unnamed

@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import gitcmd, journal
 from .. import repo as gitrepo
-from ..clients import AgentRun, ReadStats, ToolCall, claude_code, codex
+from ..clients import AgentRun, ReadStats, ToolCall, claude_code, codex, gemini
 from ..models import RepoPaths
 
 #: subagent types that cannot write code (Claude Code's built-ins without Edit/Write); Bash aside
@@ -301,6 +301,7 @@ def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = No
     roots = checkout_roots(paths)
     runs, stats = claude_code.read_runs(roots, since, home)
     runs += codex.read_runs(roots, since, home, stats)[0]  # one reader per client, one timeline
+    runs += gemini.read_runs(roots, since, home, stats)[0]
     runs += trace2_runs(paths, since)
     have = {r.id for r in runs}
     for jr in journal_runs(paths, since):
