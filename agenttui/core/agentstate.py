@@ -26,6 +26,7 @@ URGENT = {"needs-input", "done", "failed"}
 WORKING_HOOKS = {"UserPromptSubmit", "PreToolUse", "PostToolUse", "SubagentStart"}
 NEEDS_INPUT_HOOKS = {"Notification", "PermissionRequest"}
 IDLE_HOOKS = {"Stop", "SubagentStop"}
+FAILED_HOOKS = {"StopFailure"}  # Claude Code 2.1.332: a turn ended by an API error or a rate limit
 
 
 @dataclass
@@ -59,6 +60,9 @@ def hook_signal(rec: dict[str, Any]) -> tuple[str, str] | None:
         return "working", str(rec.get("tool_name") or hook)
     if hook in IDLE_HOOKS:
         return "idle", "finished its turn"
+    if hook in FAILED_HOOKS:
+        why = rec.get("error") or rec.get("message") or "an API error or a rate limit"
+        return "needs-input", f"its turn failed: {why}"
     return None
 
 

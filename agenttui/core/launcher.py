@@ -91,6 +91,17 @@ def trace2_env(paths: RepoPaths, agent: str, env: dict[str, str]) -> dict[str, s
     return {"GIT_TRACE2_EVENT": str(folder), "GIT_TRACE2_EVENT_BRIEF": "1"}
 
 
+def claude_fence(client: str | None, worktree: Path, main: Path | None) -> dict[str, str]:
+    """A `claude` agent in a worktree of its own gets the client's own fence (2.1.332, undocumented,
+    pinned by tests/realclient): its Write and Edit refuse the main checkout.  The shell is not fenced
+    by it (``echo > <main>/x`` goes through): agenttui's guard stays."""
+    import json
+
+    if client != "claude-code" or main is None or os.path.normpath(worktree) == os.path.normpath(main):
+        return {}
+    return {"CLAUDE_CODE_HOST_WORKTREE": str(worktree), "CLAUDE_CODE_HOST_WORKTREE_FENCE": json.dumps([str(main)])}
+
+
 def launched_pids(paths: RepoPaths) -> dict[str, int]:
     """Agents launched (per the journal) whose process is still alive: name -> pid."""
     alive: dict[str, int] = {}
@@ -140,6 +151,8 @@ class Launcher:
         env.pop("TMUX_PANE", None)
         trace = trace2_env(self.paths, run.name, env)
         env.update(trace)
+        fence = claude_fence(spec.client, cwd, self.main_checkout())
+        env.update(fence)
         logs = self.paths.agenttui_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         run.log_path = logs / f"{run.name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -184,7 +197,8 @@ class Launcher:
     def _start_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
         from . import tmux
 
-        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name, **trace2_env(self.paths, run.name, env)}
+        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name, **trace2_env(self.paths, run.name, env),
+                 **claude_fence(spec.client, cwd, self.main_checkout())}
         if isinstance(spec.command, tuple) and shutil.which(spec.command[0], path=env.get("PATH")) is None:
             self.fail(run, f"command not found: {spec.command[0]}")
             return

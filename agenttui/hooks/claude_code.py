@@ -233,7 +233,7 @@ def journal_file(payload: Any) -> Path | None:
     return path
 
 
-EVENT_FIELDS = ("session_id", "agent_id", "agent_type", "cwd", "message", "tool_name", "notification_type",
+EVENT_FIELDS = ("session_id", "agent_id", "agent_type", "cwd", "message", "tool_name", "notification_type", "error",
                 "stop_hook_active", "prompt")
 
 
@@ -431,6 +431,8 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
         d = Decision("deny", reason, subagent_type=str(payload.get("agent_type") or ""))
         _record_denied_call(payload, reason)
         out = d.output()
+        if out is not None and payload.get("hook_event_name") == "PreSkillShellCommand":  # (a skill's !`cmd`)
+            out["hookSpecificOutput"]["hookEventName"] = "PreSkillShellCommand"
         return 0, json.dumps(out) if out is not None else ""
     try:
         d = decide(payload, rewrite=rewrite)

@@ -28,7 +28,11 @@ EVENT_TIMEOUT = 5
 WRITE_TOOLS = "Write|Edit|NotebookEdit|Bash|PowerShell|Monitor"
 #: the events agent state reads (and PostToolUse: what each agent wrote, for the incident)
 EVENTS = {"UserPromptSubmit": None, "Notification": None, "PermissionRequest": None, "Stop": None,
-          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS + "|Agent|Task"}
+          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS + "|Agent|Task",
+          # 2.1.332: a turn that failed (API error, rate limit).  (Not WorktreeCreate/WorktreeRemove: a
+          # hook there REPLACES the client's own worktree creation — seen in the real client, an
+          # isolated dispatch never started — so an observer there would break isolation.)
+          "StopFailure": None}
 
 
 class HookError(Exception):
@@ -198,7 +202,9 @@ def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [
         {"matcher": MATCHER, "hooks": [gate]},
         {"matcher": WRITE_TOOLS, "hooks": [dict(gate)]},  # the second guard: where subagents' calls land
-    ]}
+    ],
+        # a skill's inline shell commands (!`cmd`) run by a route the Bash matcher never sees (2.1.332)
+        "PreSkillShellCommand": [{"hooks": [dict(gate)]}]}
     event_cmd = hook_command(False, "event")
     for event, matcher in EVENTS.items():
         entry: dict[str, Any] = {"hooks": [{"type": "command", "command": event_cmd, "timeout": EVENT_TIMEOUT}]}

@@ -137,3 +137,34 @@ isolation = "none"
     wait_for(lambda: (sup.poll() or True) and all(r.state == "exited" for r in sup.runs.values()),
              what="both ran")
     assert log.read_text().split() == ["one", "two"]
+
+
+def test_launched_agents_get_git_tracing_and_claude_agents_the_clients_fence(repo: Path) -> None:
+    """Each launched agent's git reports its commands to agenttui (GIT_TRACE2_EVENT), and an agent
+    running Claude Code in its worktree gets the client's own fence; one running something else does not
+    (the control)."""
+    import json as _json
+
+    dump = 'env | grep -E "^(GIT_TRACE2_EVENT|CLAUDE_CODE_HOST_WORKTREE)" > env.txt; git status -s > /dev/null'
+    write_plan(repo, f"""
+[[agent]]
+name = "cc"
+client = "claude-code"
+command = ["sh", "-c", {_json.dumps(dump)}]
+
+[[agent]]
+name = "plain"
+command = ["sh", "-c", {_json.dumps(dump)}]
+""")
+    s = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    s.announce()
+    s.confirm()
+    s.fire()
+    cc, plain = s.runs["cc"].worktree, s.runs["plain"].worktree
+    assert cc is not None and plain is not None
+    wait_for(lambda: (cc / "env.txt").exists() and (plain / "env.txt").exists(), what="both agents' env")
+    env_cc, env_plain = (cc / "env.txt").read_text(), (plain / "env.txt").read_text()
+    assert f"CLAUDE_CODE_HOST_WORKTREE={cc}" in env_cc and f'FENCE=["{repo}"]' in env_cc
+    assert "CLAUDE_CODE_HOST_WORKTREE" not in env_plain and "GIT_TRACE2_EVENT=" in env_plain
+    trace = repo / ".git" / "agenttui" / "trace2" / "plain"
+    wait_for(lambda: trace.is_dir() and any(trace.iterdir()), what="git's own report of the agent's git status")

@@ -45,6 +45,7 @@ def main() -> int:
     env.update(HOME=str(home), ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="sk-ant-mock",
                DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", IS_SANDBOX="1",
                CLAUDE_CODE_TMPDIR=str(out / "tmp"), DISABLE_TELEMETRY="1")
+    env.update(json.loads(os.environ.get("AGENTTUI_DRIVE_ENV") or "{}"))  # (a test's own, e.g. the fence)
     (out / "tmp").mkdir(exist_ok=True)
     cmd = [claude, "-p", f"{TRIGGER}: do the work", "--output-format", "stream-json", "--verbose",
            "--include-hook-events", "--debug-file", str(out / "debug.log"),

@@ -23,6 +23,8 @@ TRIGGER = "AGENTTUI-DISPATCH"
 WRITE = "AGENTTUI-WRITE "  # a subagent prompt "AGENTTUI-WRITE name" writes name.txt in its working directory
 BASH = "AGENTTUI-BASH "  # ... "AGENTTUI-BASH <base64>": runs that command with Bash, once
 STEPS = "AGENTTUI-STEPS "  # ... "AGENTTUI-STEPS label": runs the tool calls MockApi.steps[label] in turn
+WRITEFILE = "AGENTTUI-WRITEFILE "  # ... "AGENTTUI-WRITEFILE /abs/path": the Write tool to that path
+SKILL = "AGENTTUI-SKILL "  # ... "AGENTTUI-SKILL name": invokes that skill with the Skill tool
 SCRIPT = "AGENTTUI-SCRIPT "  # ... "AGENTTUI-SCRIPT name": writes tidy.sh in its worktree and runs it with sh
 #: what tidy.sh does: the main checkout (the first `git worktree list` entry) stashed, nothing of it in
 #: the command text a tool-call hook reads; then the subagent tries its shell again (after-<name>.txt)
@@ -150,6 +152,14 @@ class MockApi:
             command = base64.b64decode(text.split(BASH, 1)[1].split()[0]).decode()
             return [{"type": "tool_use", "id": "toolu_bash_0", "name": "Bash",
                      "input": {"command": command, "description": "as asked"}}], "tool_use"
+        if WRITEFILE in text and len(messages) == 1:
+            path = text.split(WRITEFILE, 1)[1].split()[0]
+            return [{"type": "tool_use", "id": "toolu_writefile_0", "name": "Write",
+                     "input": {"file_path": path, "content": "written\n"}}], "tool_use"
+        if SKILL in text and len(messages) == 1:
+            name = text.split(SKILL, 1)[1].split()[0]
+            return [{"type": "tool_use", "id": f"toolu_skill_{name}", "name": "Skill", "input": {"skill": name}}], \
+                "tool_use"
         if SCRIPT in text and len(messages) == 1:
             name = text.split(SCRIPT, 1)[1].split()[0]
             b64 = base64.b64encode(TIDY.encode()).decode()

@@ -269,3 +269,50 @@ def test_an_isolated_subagents_shell_write_into_the_main_checkout_is_read_as_sh_
         assert "outside its worktree" in result and f"{repo}/stolen.txt" in result
     else:
         assert (repo / "stolen.txt").exists()  # the incident: written into the shared checkout
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["control-without-the-hook", "guarded"])
+def test_a_skills_inline_shell_command_is_guarded_like_bash(tmp_path: Path, hooked: bool) -> None:
+    """2.1.332 runs a skill's inline shell commands (!`cmd` in SKILL.md) through PreSkillShellCommand,
+    never the Bash matcher: an isolated subagent's skill writing into the main checkout went through
+    (the control).  `install` hooks that route too: refused, nothing lands."""
+    repo = make_repo(tmp_path / "repo")
+    skill = f"---\nname: tidy\ndescription: tidies up\n---\nTidy: !`echo stolen > {repo}/stolen.txt`\n"
+    (repo / ".claude" / "skills" / "tidy").mkdir(parents=True)
+    (repo / ".claude" / "skills" / "tidy" / "SKILL.md").write_text(skill)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a skill")  # (the isolated worktree starts from HEAD: it has the skill)
+    run_client(tmp_path, repo, [{"description": "tidy", "prompt": "AGENTTUI-SKILL tidy",
+                                 "subagent_type": "general-purpose", "isolation": "worktree"}], hook=hooked)
+    if not hooked:
+        assert (repo / "stolen.txt").exists()
+        return
+    assert not (repo / "stolen.txt").exists()
+    journal = (repo / ".git" / "agenttui" / "journal.jsonl").read_text()
+    assert "claude-code-tool-denied" in journal and "outside its worktree" in journal
+
+
+@pytest.mark.parametrize("fenced", [False, True], ids=["control-unfenced", "fenced"])
+def test_the_clients_own_fence_stops_write_into_the_main_checkout_but_not_the_shell(tmp_path: Path,
+                                                                                     fenced: bool) -> None:
+    """What the launcher gives plan agents that run `claude` in their worktrees, pinned against the real
+    client (undocumented in 2.1.332): CLAUDE_CODE_HOST_WORKTREE=<worktree> and
+    CLAUDE_CODE_HOST_WORKTREE_FENCE=["<main checkout>"] make the client refuse its Write tool into the
+    main checkout — and not `echo > <main>/x` through Bash, which is why agenttui's guard stays."""
+    import base64
+
+    repo = make_repo(tmp_path / "repo")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "agents/c", str(wt))
+    fence = {"CLAUDE_CODE_HOST_WORKTREE": str(wt), "CLAUDE_CODE_HOST_WORKTREE_FENCE": json.dumps([str(repo)])}
+    shell = "AGENTTUI-BASH " + base64.b64encode(f"echo shell > {repo}/by-shell.txt".encode()).decode()
+    dispatches = [{"description": "write", "prompt": f"AGENTTUI-WRITEFILE {repo}/by-write.txt",
+                   "subagent_type": "general-purpose"},
+                  {"description": "shell", "prompt": shell, "subagent_type": "general-purpose"}]
+    os.environ["AGENTTUI_DRIVE_ENV"] = json.dumps(fence if fenced else {})
+    try:
+        run_client(tmp_path, wt, dispatches, hook=False)
+    finally:
+        os.environ.pop("AGENTTUI_DRIVE_ENV", None)
+    assert (repo / "by-write.txt").exists() is not fenced  # the fence (only) refused the Write tool
+    assert (repo / "by-shell.txt").exists()  # ... and not the shell: the guard's job
