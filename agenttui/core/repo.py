@@ -198,8 +198,9 @@ def _real_main(paths: RepoPaths, main: Worktree) -> Worktree:
     return main
 
 
-def status_entries(checkout: str | os.PathLike[str], *pathspec: str) -> list[tuple[str, str]]:
-    """(XY, path) for every changed or untracked file (``status --porcelain -z``, no locks)."""
+def status_entries(checkout: str | os.PathLike[str], *pathspec: str, origins: bool = False) -> list[tuple[str, str]]:
+    """(XY, path) for every changed or untracked file (``status --porcelain -z``, no locks); *origins*:
+    a rename's or copy's original path too."""
     args = ["status", "--porcelain=v1", "-z", "--untracked-files=all"]
     if pathspec:
         args += ["--", *pathspec]
@@ -214,6 +215,8 @@ def status_entries(checkout: str | os.PathLike[str], *pathspec: str) -> list[tup
             continue
         xy, path = item[:2], item[3:]
         if xy[0] in "RC":
+            if origins and i < len(items):
+                entries.append((xy, items[i]))
             i += 1  # the original path follows a rename / copy
         entries.append((xy, path))
     return entries

@@ -445,15 +445,20 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
     return 0, (json.dumps(out) if out is not None else "")
 
 
-def hot(argv: list[str]) -> int:
-    """``pre-tool-use`` and ``event``, the calls Claude Code waits on: nothing else is imported
-    (no argparse, no shlex: bench/bench_hooks.py)."""
+def stdin_text() -> str:
+    """The hook's payload (every client's hooks read it the same way); "" when stdin is closed."""
     import sys
 
     try:
-        text = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
+        return sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
     except (OSError, ValueError):  # stdin closed: no payload
-        text = ""
+        return ""
+
+
+def hot(argv: list[str]) -> int:
+    """``pre-tool-use`` and ``event``, the calls Claude Code waits on: nothing else is imported
+    (no argparse, no shlex: bench/bench_hooks.py)."""
+    text = stdin_text()
     if argv[:1] == ["event"]:
         return record_event(text)
     code, out = run_pre_tool_use(text, rewrite="--rewrite" in argv[1:])

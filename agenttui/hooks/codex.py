@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from .claude_code import Decision, record_event, run_pre_tool_use
+from .claude_code import Decision, record_event, run_pre_tool_use, stdin_text
 
 SPAWN_TOOLS = ("spawn_agent", "multi_agent_v1spawn_agent")
 
@@ -53,12 +53,7 @@ def _journal_dispatch(payload: dict[str, object], d: Decision) -> None:
 
 
 def hot(argv: list[str]) -> int:
-    import sys
-
-    try:
-        text = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
-    except (OSError, ValueError):
-        text = ""
+    text = stdin_text()
     if argv[:1] == ["event"]:
         return record_event(text, client="codex")
     code, out = pre_tool_use(text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 
-from .claude_code import Decision, journal, record_event, run_pre_tool_use
+from .claude_code import Decision, journal, record_event, run_pre_tool_use, stdin_text
 
 SPAWN_TOOLS = ("invoke_agent",)
 #: Gemini's event names as the Claude Code events agent state reads
@@ -91,12 +91,7 @@ def event(stdin_text: str) -> int:
 
 
 def hot(argv: list[str]) -> int:
-    import sys
-
-    try:
-        text = sys.stdin.read() if sys.stdin is not None and not sys.stdin.isatty() else ""
-    except (OSError, ValueError):
-        text = ""
+    text = stdin_text()
     if argv[:1] == ["event"]:
         return event(text)
     code, out = before_tool(text)

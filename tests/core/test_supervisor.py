@@ -145,7 +145,8 @@ def test_launched_agents_get_git_tracing_and_claude_agents_the_clients_fence(rep
     (the control)."""
     import json as _json
 
-    dump = 'env | grep -E "^(GIT_TRACE2_EVENT|CLAUDE_CODE_HOST_WORKTREE)" > env.txt; git status -s > /dev/null'
+    dump = ('env | grep -E "^(GIT_TRACE2_EVENT|CLAUDE_CODE_HOST_WORKTREE)" > env.tmp; mv env.tmp env.txt; '
+            'git status -s > /dev/null')
     write_plan(repo, f"""
 [[agent]]
 name = "cc"

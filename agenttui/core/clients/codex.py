@@ -12,7 +12,6 @@ worktree, ``codex --worktree``'s managed one) is isolated.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from datetime import datetime
@@ -21,7 +20,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from . import AgentRun, ReadStats, ToolCall
-from .claude_code import MAX_LINE, _inside
+from .claude_code import _inside
+from .claude_code import _records as _lines  # (one reader of JSON-lines files for every client)
 
 CLIENT = "codex"
 
@@ -56,32 +56,6 @@ def _command(argv: Any) -> str:
     if len(argv) >= 3 and os.path.basename(argv[0]) in ("bash", "sh", "zsh") and argv[1] in ("-lc", "-c"):
         return argv[2]
     return shlex.join(argv)
-
-
-def _lines(path: Path, stats: ReadStats) -> list[dict[str, Any]] | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        stats.unreadable += 1
-        return None
-    out = []
-    with os.fdopen(fd, "rb") as fh:
-        for raw in fh:
-            if len(raw) > MAX_LINE:
-                stats.bad_lines += 1
-                continue
-            try:
-                rec = json.loads(raw)
-            except ValueError:
-                if raw.strip():
-                    stats.bad_lines += 1
-                continue
-            if isinstance(rec, dict):
-                out.append(rec)
-            else:
-                stats.bad_lines += 1
-    stats.files += 1
-    return out
 
 
 def read_runs(roots: list[str], since: float | None = None, home: str | os.PathLike[str] | None = None,

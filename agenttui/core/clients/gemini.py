@@ -17,7 +17,7 @@ from typing import Any
 
 from . import AgentRun, ReadStats, ToolCall
 from .claude_code import _inside, _ts
-from .codex import _lines
+from .claude_code import _records as _lines
 
 CLIENT = "gemini"
 

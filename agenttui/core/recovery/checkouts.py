@@ -19,20 +19,7 @@ from .trash import RecoveryError, backup_into_trash
 
 def local_paths(checkout: str | os.PathLike[str]) -> set[str]:
     """Every path with uncommitted changes in *checkout*: modified, staged, untracked, both ends of a rename."""
-    text = gitcmd.out(checkout, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    items = text.split("\0")
-    out: set[str] = set()
-    i = 0
-    while i < len(items):
-        item = items[i]
-        i += 1
-        if len(item) < 4:
-            continue
-        out.add(item[3:].rstrip("/"))
-        if item[0] in "RC" and i < len(items):
-            out.add(items[i])
-            i += 1
-    return out
+    return {p.rstrip("/") for _xy, p in gitrepo.status_entries(checkout, origins=True)}
 
 
 def checkouts_on(paths: RepoPaths, branch: str) -> list[Path]:

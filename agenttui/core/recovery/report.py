@@ -10,7 +10,6 @@ files of the main checkout (last known writer), self-made worktrees.  Pure readi
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from datetime import datetime
@@ -137,19 +136,9 @@ _LEDGER_KIND = {"commit": "commit", "branch-create": "branch-create", "stash-pus
 
 
 def _worktree_paths(paths: RepoPaths) -> dict[str, str]:
-    """Linked worktrees' admin ids -> their paths (``<common-dir>/worktrees/<id>/gitdir``)."""
-    out: dict[str, str] = {}
-    try:
-        ids = os.listdir(paths.common_dir / "worktrees")
-    except OSError:
-        return out
-    for wid in ids:
-        try:
-            gitdir = (paths.common_dir / "worktrees" / wid / "gitdir").read_text().strip()
-        except OSError:
-            continue
-        out[wid] = os.path.dirname(gitdir)
-    return out
+    """Linked worktrees' admin ids -> their paths (timeline.checkout_refs reads the admin folders)."""
+    return {ref.split("/")[1]: path for path, ref in timeline.checkout_refs(paths).items()
+            if ref.startswith("worktrees/")}
 
 
 def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float,
