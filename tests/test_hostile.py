@@ -121,7 +121,7 @@ def test_repo_path_with_a_newline_is_shown_whole(tmp_path: Path) -> None:
 def test_hook_without_action_is_one_line() -> None:
     res = run_cli("hook", "claude-code")
     assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and "pre-tool-use|event|install|uninstall|status" in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1 and "event|install|uninstall|status" in res.stderr, res.stderr
 
 
 # ------------------------------------------------------------------ unusable worktree roots

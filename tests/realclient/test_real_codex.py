@@ -102,6 +102,11 @@ def test_a_codex_session_in_a_worktree_cannot_write_into_the_main_checkout(tmp_p
     records = [json.loads(line) for line in journal.splitlines()]
     assert any(r.get("event") == "claude-code-tool-denied" for r in records)
     assert any(r.get("client") == "codex" and r.get("hook") == "SessionStart" for r in records)
+    # its state as agenttui shows it, from Codex's own hook events (the session ended its turn)
+    res = subprocess.run([sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True,
+                         text=True, check=False)
+    (agent,) = [a for a in json.loads(res.stdout)["agents"] if a["worktree"] == str(wt)]
+    assert agent["state"] == "idle" and agent["reason"] == "finished its turn", agent
 
 
 def test_two_codex_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: Path) -> None:

@@ -510,7 +510,30 @@ def attribute(entries: list[ReflogEntry], runs: list[AgentRun],
         run, call = min(top, key=lambda rc: abs(rc[1].start - e.time))
         out.append(Attribution(e, run, call, call.source))
     _by_order(out)
+    _by_place(out)
     return out
+
+
+def _by_place(out: list[Attribution]) -> None:
+    """An entry several agents' calls fit alike, placed by its neighbours in its own log: git writes a
+    log in the order its commands run, so the call that made it ran between the calls that made the
+    known entries before and after it.  When that leaves one agent, it is named ("by its place")."""
+    by_ref: dict[str, list[Attribution]] = {}
+    for a in out:
+        by_ref.setdefault(a.entry.ref, []).append(a)
+    for log in by_ref.values():
+        log.sort(key=lambda a: a.entry.seq)
+        for i, a in enumerate(log):
+            if a.run is not None or not a.candidates:
+                continue
+            before = next((b.call for b in reversed(log[:i]) if b.call is not None), None)
+            after = next((b.call for b in log[i + 1:] if b.call is not None), None)
+            fits = [(r, c) for r, c in a.candidates
+                    if (before is None or c.end >= before.start) and (after is None or c.start <= after.end)]
+            if len({r.id for r, _ in fits}) == 1:
+                run, call = fits[0]
+                a.run, a.call, a.via = run, call, call.source
+                a.why = "by its place in its log, between entries whose calls are known"
 
 
 def _by_order(out: list[Attribution]) -> None:
