@@ -269,16 +269,23 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
                         "newest burst of git activity — check it, or give --since TIME")
     ledger = _mutations(paths, base.time)
     muts = reflog_mutations(paths, tl, base.time, base.source == "dispatch")
-    def same(m: dict[str, Any]) -> tuple[Any, Any]:  # the same change, however the ledger named its kind
-        return (m.get("ref") if m.get("ref") and m.get("ref") != "HEAD" else m.get("kind"), m.get("sha"))
+    def same(m: dict[str, Any]) -> tuple[Any, ...]:  # the same change, however the ledger named its kind
+        if m.get("kind") == "stash-push" or m.get("ref") == "refs/stash":
+            return ("refs/stash", m.get("sha"))
+        if m.get("kind") == "head":
+            return ("head", m.get("sha"), m.get("reason"))
+        return (m.get("ref") if m.get("ref") else m.get("kind"), m.get("sha"))
 
-    named = {same(m) for m in muts if m["actor"].get("agent")}
-    known = {same(m) for m in muts}
+    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for m in muts:
+        by_key.setdefault(same(m), m)
     for r in ledger:  # the guard's records: kept where they add something (files, a named process)
-        seen = same(r)
-        if seen in named or (seen in known and not (r.get("actor") or {}).get("agent")):
-            continue
-        muts.append(r)
+        mine = by_key.get(same(r))
+        actor = r.get("actor") or {}
+        if mine is None:
+            muts.append(r)
+        elif actor.get("agent") and not mine["actor"].get("agent"):
+            mine["actor"] = {**actor, "via": actor.get("via") or "process"}  # the guard caught its process
     # in the order things happened: within git's whole second, by the time the call behind each was made
     muts.sort(key=lambda r: (float(r.get("time", 0)) // 1, float((r.get("actor") or {}).get("at") or r["time"] + .999)))
     by_sha: dict[tuple[str, str], dict[str, Any]] = {}

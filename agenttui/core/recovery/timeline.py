@@ -466,10 +466,10 @@ def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
         if ran is not None:
             if e.ref.endswith("HEAD") and e.ref != ran and verbs != ("worktree",):
                 return 0
-            # a stash push resets the checkout it ran in, in the same second (a push with nothing to
-            # save, exit 0 too, leaves no such entry: it made no stash)
+            # a stash push resets the checkout it ran in while it runs (a push with nothing to save,
+            # exit 0 too, leaves no such entry: it made no stash)
             if e.ref == "refs/stash" and resets is not None and not any(
-                    t in resets.get(ran, set()) for t in (e.time - 1, e.time, e.time + 1)):
+                    math.floor(c.start) - 1 <= t <= math.floor(c.end) + 1 for t in resets.get(ran, set())):
                 return 0
             # ... and it was made on the branch that checkout had then ("On <branch>: message")
             on = _STASH_ON.match(e.message)
