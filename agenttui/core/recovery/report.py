@@ -18,7 +18,7 @@ from typing import Any
 from .. import gitcmd, journal
 from .. import repo as gitrepo
 from ..errors import AgentTuiError
-from ..models import RepoPaths, Stash
+from ..models import RepoPaths
 from . import timeline
 from .incident import Baseline, find_baseline
 
@@ -51,31 +51,6 @@ def _mutations(paths: RepoPaths, since: float) -> list[dict[str, Any]]:
     return [r for r in journal.read(paths) if r.get("event") == "mutation" and float(r.get("time", 0)) >= since]
 
 
-def _reflog_heads(paths: RepoPaths, main: Any, since: float, known: set[tuple[Any, Any]]) -> list[dict[str, Any]]:
-    """HEAD's movements git logged after *since* that the ledger did not record (the supervisor was
-    not open): each entry, actor unknown, ``via: "reflog"``."""
-    if main is None:
-        return []
-    _, text, _ = gitcmd.run(main, ["log", "-g", "--date=unix", "--format=%gd%x00%H%x00%gs", "HEAD", "--"],
-                            check=False)
-    out = []
-    for line in reversed(text.splitlines()):  # oldest first
-        sel, _, rest = line.partition("\0")
-        sha, _, reason = rest.partition("\0")
-        t = sel.rpartition("@{")[2].rstrip("}")
-        if t.isdigit() and float(t) >= since and (sha, reason) not in known:
-            out.append({"time": float(t), "event": "mutation", "kind": "head", "sha": sha, "reason": reason,
-                        "actor": REFLOG})
-    return out
-
-
-def _stash_files(paths: RepoPaths, s: Stash) -> list[str]:
-    cwd = paths.common_dir
-    _, tracked, _ = gitcmd.run(cwd, ["diff", "--name-only", "-z", f"{s.sha}^1", s.sha, "--"], check=False)
-    _, untracked, _ = gitcmd.run(cwd, ["ls-tree", "-r", "-z", "--name-only", f"{s.sha}^3", "--"], check=False)
-    return sorted(set(filter(None, tracked.split("\0"))) | set(filter(None, untracked.split("\0"))))
-
-
 def _blobs(paths: RepoPaths, specs: list[str]) -> dict[str, str | None]:
     """``<rev>:<path>`` -> blob sha (None: absent), one ``cat-file --batch-check``."""
     if not specs:
@@ -85,27 +60,6 @@ def _blobs(paths: RepoPaths, specs: list[str]) -> dict[str, str | None]:
     lines = text.splitlines()
     return {s: (line if re.fullmatch(r"[0-9a-f]{40,64}", line) else None)
             for s, line in zip(specs, lines, strict=False)}
-
-
-def _stash_blob_spec(s: Stash, path: str, untracked: set[str]) -> str:
-    return f"{s.sha}^3:{path}" if path in untracked else f"{s.sha}:{path}"
-
-
-def stash_containment(paths: RepoPaths, s: Stash, files: list[str], refs: list[str]) -> str | None:
-    """The first named ref whose tree already has this stash's version of every file it changed
-    (then the stash is redundant); None: its changes are unique."""
-    if not files:
-        return refs[0] if refs else None
-    _, untracked_text, _ = gitcmd.run(paths.common_dir, ["ls-tree", "-r", "-z", "--name-only", f"{s.sha}^3", "--"],
-                                      check=False)
-    untracked = set(filter(None, untracked_text.split("\0")))
-    mine = _blobs(paths, [_stash_blob_spec(s, f, untracked) for f in files])
-    wanted = [mine[_stash_blob_spec(s, f, untracked)] for f in files]
-    theirs = _blobs(paths, [f"{r}:{f}" for r in refs for f in files])
-    for r in refs:
-        if all(theirs.get(f"{r}:{f}") == w for f, w in zip(files, wanted, strict=True)):
-            return r
-    return None
 
 
 def stash_files_many(paths: RepoPaths, shas: list[str]) -> dict[str, tuple[list[str], set[str]]]:
@@ -283,20 +237,21 @@ def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live:
         return []
     _, log, _ = gitcmd.run(paths.common_dir, ["log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%P%x00%ct%x00%s"],
                            input="".join(f"{c}\n" for c in sorted(candidates)), check=False)
-    out = []
+    found = []
     for line in log.splitlines():
         sha, parents, ct, subject = (line.split("\0") + ["", "", "", ""])[:4]
         if sha in live or len(parents.split()) < 2 or not _STASH_SUBJECT.match(subject):
             continue
-        if not ct.isdigit() or int(ct) < since - 1:
-            continue
+        if ct.isdigit() and int(ct) >= since - 1:
+            found.append((sha, int(ct), subject))
+    details = stash_files_many(paths, [sha for sha, _, _ in found])
+    out = []
+    for sha, when, subject in found:
         how, actor = next(((h, a) for short, (h, a) in took.items() if sha.startswith(short)),
                           ("unreachable", UNKNOWN))
-        third = parents.split()[2] if len(parents.split()) > 2 else None
-        st = Stash(-1, sha, int(ct), None, subject, 0)
-        files = _stash_files(paths, st) if third else _stash_files_tracked(paths, sha)
-        out.append({"sha": sha, "message": subject, "date": int(ct), "files": files, "how": how,
-                    "untracked": len(_untracked_of(paths, third)) if third else 0, "by": actor})
+        files, new = details[sha]
+        out.append({"sha": sha, "message": subject, "date": when, "files": files, "how": how,
+                    "untracked": len(new), "by": actor})
     return sorted(out, key=lambda d: d["date"])
 
 
@@ -312,16 +267,6 @@ def _objects(paths: RepoPaths) -> int:
         if key in ("count", "in-pack") and value.strip().isdigit():
             n += int(value)
     return n
-
-
-def _stash_files_tracked(paths: RepoPaths, sha: str) -> list[str]:
-    _, tracked, _ = gitcmd.run(paths.common_dir, ["diff", "--name-only", "-z", f"{sha}^1", sha, "--"], check=False)
-    return sorted(filter(None, tracked.split("\0")))
-
-
-def _untracked_of(paths: RepoPaths, commit: str) -> list[str]:
-    _, text, _ = gitcmd.run(paths.common_dir, ["ls-tree", "-r", "-z", "--name-only", commit, "--"], check=False)
-    return [x for x in text.split("\0") if x]
 
 
 def incident_report(paths: RepoPaths, since: float | None = None, *, home: str | None = None,
