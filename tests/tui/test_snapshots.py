@@ -37,6 +37,13 @@ async def _wait_recovery(pilot: Pilot[Any], tab: str = "stashes") -> None:
             if "ahead" in str(screen.query_one("#branch-detail").render()):
                 break
             await pilot.pause(0.05)
+    if tab == "agents":  # the highlighted agent's detail is filled on its highlight: wait for it
+        for _ in range(200):
+            if "salvage/" in str(screen.query_one("#agent-detail").render()):
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError("the agents tab's detail never showed")
     await pilot.pause()
 
 
