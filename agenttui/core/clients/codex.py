@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import shlex
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from . import AgentRun, ReadStats, ToolCall
-from .claude_code import _inside
+from .claude_code import _inside, _ts
 from .claude_code import _records as _lines  # (one reader of JSON-lines files for every client)
 
 CLIENT = "codex"
@@ -30,15 +29,6 @@ def sessions_dir(home: str | os.PathLike[str] | None = None) -> Path:
     if home is None and os.environ.get("CODEX_HOME"):
         return Path(os.environ["CODEX_HOME"]) / "sessions"
     return Path(home if home is not None else Path.home()) / ".codex" / "sessions"
-
-
-def _ts(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _path(url: Any) -> str:
