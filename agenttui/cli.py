@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .commands.landing import _repo_and, cmd_diff, cmd_land
-from .commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
-from .core import repo as gitrepo
-from .core.check import gather_facts, plan_targets, verify
-from .core.errors import AgentTuiError, PlanError, shown
-from .core.plan import Plan, empty_plan, find_plan, load_plan
+from agenttui.commands.landing import _repo_and, cmd_diff, cmd_land
+from agenttui.commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
+from agenttui.core import repo as gitrepo
+from agenttui.core.check import gather_facts, plan_targets, verify
+from agenttui.core.errors import AgentTuiError, PlanError, shown
+from agenttui.core.plan import Plan, empty_plan, find_plan, load_plan
 
 #: every command, with the line `agenttui --help` gives it (hook is dispatched in entry.py, before this module)
 COMMAND_HELP = {
@@ -112,7 +112,7 @@ def _sub_parser(cmd: str) -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from agenttui import __version__
 
     return __version__
 
@@ -152,7 +152,7 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
     by_path = {os.path.normpath(w.path): w for w in snap.worktrees}
     agents: list[dict[str, Any]] = []
     owned: set[str] = set()
-    from .core.supervisor import launched_pids
+    from agenttui.core.supervisor import launched_pids
 
     pids = launched_pids(paths)
     for a, t in zip(plan.agents, targets, strict=False):
@@ -171,8 +171,8 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
             "name": w.path.name, "source": "worktree", "writes": None, "isolation": "worktree",
             "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
         })
-    from .core import journal
-    from .core.agentstate import dispatch_titles, offline_states
+    from agenttui.core import journal
+    from agenttui.core.agentstate import dispatch_titles, offline_states
 
     records = journal.read(paths)
     titles = dispatch_titles(records)
@@ -279,14 +279,14 @@ def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
     if paths.bare:
         raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
     _frame_rate()
-    from .tui.run import run_app
+    from agenttui.tui.run import run_app
 
     plan_path = find_plan(paths.toplevel, args.plan)
     return run_app(paths, plan_path, recover=recover)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import make_demo
+    from agenttui.demo import make_demo
 
     if args.unsafe and not args.incident:
         raise AgentTuiError("--unsafe exists only to replay the incident: use it with --incident")
@@ -301,7 +301,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               file=sys.stderr)
     paths = gitrepo.open_repo(path)
     _frame_rate()
-    from .tui.run import run_app
+    from agenttui.tui.run import run_app
 
     return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)
 

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .core.errors import AgentTuiError
+from agenttui.core.errors import AgentTuiError
 
 AGENTS = [
     ("auth", "src/auth", "adds login checks"),

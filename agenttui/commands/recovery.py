@@ -9,15 +9,15 @@ import sys
 import time
 from typing import Any
 
-from ..core import repo as gitrepo
-from ..core.errors import AgentTuiError
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def cmd_trash(args: argparse.Namespace) -> int:
-    from ..core.recovery import list_trash
-    from ..core.snapshots import list_snapshots
+    from agenttui.core.recovery import list_trash
+    from agenttui.core.snapshots import list_snapshots
 
     paths = gitrepo.open_repo(args.repo)
     entries = list_trash(paths)
@@ -40,7 +40,7 @@ def cmd_trash(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from ..core.recovery import list_trash, restore_many
+    from agenttui.core.recovery import list_trash, restore_many
 
     # a positional REPO is optional and comes first: `restore ID`, `restore REPO ID...`, `restore --all`
     ids = list(args.ids)
@@ -49,7 +49,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         args.repo = "."
     paths = gitrepo.open_repo(args.repo)
     if args.all:
-        from ..core.recovery.checkouts import prune_stale_landings
+        from agenttui.core.recovery.checkouts import prune_stale_landings
 
         prune_stale_landings(paths)  # (a landing killed half-way: its temporary worktree)
         ids = [e.id for e in list_trash(paths)]
@@ -59,7 +59,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not ids:
         raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
     known = {e.id for e in list_trash(paths)}
-    from ..core import snapshots
+    from agenttui.core import snapshots
 
     snaps = {s.id: s for s in snapshots.list_snapshots(paths)} if not args.all else {}
     unknown = [i for i in ids if i not in known and i not in snaps]
@@ -76,8 +76,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_salvage(args: argparse.Namespace) -> int:
-    from ..core.recovery.report import parse_since
-    from ..core.recovery.salvage import preview, salvage
+    from agenttui.core.recovery.report import parse_since
+    from agenttui.core.recovery.salvage import preview, salvage
 
     paths = gitrepo.open_repo(args.repo)
     since = parse_since(args.since) if args.since else None
@@ -118,7 +118,7 @@ def cmd_salvage(args: argparse.Namespace) -> int:
 
 
 def cmd_incident(args: argparse.Namespace) -> int:
-    from ..core.recovery.report import incident_report, parse_since
+    from agenttui.core.recovery.report import incident_report, parse_since
 
     paths = gitrepo.open_repo(args.repo)
     report = incident_report(paths, parse_since(args.since) if args.since else None)
@@ -144,7 +144,7 @@ def _who(actor: dict[str, Any] | None) -> str:
 
 def incident_lines(report: dict[str, Any]) -> list[str]:
     """The report in words (every string from git or an agent shown literally, control characters too)."""
-    from ..core.errors import shown
+    from agenttui.core.errors import shown
 
     def when(t: float) -> str:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))

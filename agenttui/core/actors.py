@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..hooks.toolguard import dot_git
-from .inotify import LockWatcher
+from agenttui.core.inotify import LockWatcher
+from agenttui.hooks.toolguard import dot_git
 
 KEEP = 5.0  # seconds a capture stays attributable to a mutation read after it
 

@@ -18,9 +18,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import repo as gitrepo
-from .models import HeadState, RepoPaths, Worktree
-from .plan import AgentSpec, Plan
+from agenttui.core import repo as gitrepo
+from agenttui.core.models import HeadState, RepoPaths, Worktree
+from agenttui.core.plan import AgentSpec, Plan
 
 EM_DASH = "\u2014"
 REPO = "(repository)"

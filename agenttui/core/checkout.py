@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import gitcmd
-from . import repo as gitrepo
-from .actors import Actor
-from .alerts import Alert, new_alert
-from .errors import GitError
-from .ledger import Ledger
-from .models import RepoPaths
+from agenttui.core import gitcmd
+from agenttui.core import repo as gitrepo
+from agenttui.core.actors import Actor
+from agenttui.core.alerts import Alert, new_alert
+from agenttui.core.errors import GitError
+from agenttui.core.ledger import Ledger
+from agenttui.core.models import RepoPaths
 
 PARTS = frozenset({"refs", "stash", "worktrees"})
 

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import journal
-from .check import EM_DASH
-from .models import RepoPaths
+from agenttui.core import journal
+from agenttui.core.check import EM_DASH
+from agenttui.core.models import RepoPaths
 
 BURST_GAP = 30.0  # seconds between dispatches of one burst
 

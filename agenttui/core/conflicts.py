@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
-from . import gitcmd
-from .models import RepoPaths
+from agenttui.core import gitcmd
+from agenttui.core.models import RepoPaths
 
 
 @dataclass(frozen=True)

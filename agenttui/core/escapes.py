@@ -16,11 +16,11 @@ import json
 import time
 from pathlib import Path
 
-from ..hooks.toolguard import escape_marker
-from . import journal
-from .actors import Actor
-from .models import RepoPaths
-from .safefile import write_atomic
+from agenttui.core import journal
+from agenttui.core.actors import Actor
+from agenttui.core.models import RepoPaths
+from agenttui.core.safefile import write_atomic
+from agenttui.hooks.toolguard import escape_marker
 
 
 def mark(paths: RepoPaths, actor: Actor, what: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .check import Verdict
-from .errors import GateClosed
+from agenttui.core.check import Verdict
+from agenttui.core.errors import GateClosed
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from .errors import GitError, first_line  # noqa: F401  (first_line: for callers of git)
+from agenttui.core.errors import GitError, first_line  # noqa: F401  (first_line: for callers of git)
 
 #: Environment for every git call agenttui makes.
 BASE_ENV: dict[str, str] = {

@@ -21,16 +21,16 @@ from pathlib import Path
 
 import psutil
 
-from . import escapes, journal
-from . import repo as gitrepo
-from .actors import Actor, ActorFinder
-from .alerts import Alert, new_alert
-from .checkout import PARTS, CheckoutSnapshot, diff_snapshots, record_diff, take_snapshot
-from .errors import GitError
-from .ledger import Ledger
-from .models import RepoPaths
-from .outsiders import READ_ONLY, describe, git_verb
-from .procs import processes_in
+from agenttui.core import escapes, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.actors import Actor, ActorFinder
+from agenttui.core.alerts import Alert, new_alert
+from agenttui.core.checkout import PARTS, CheckoutSnapshot, diff_snapshots, record_diff, take_snapshot
+from agenttui.core.errors import GitError
+from agenttui.core.ledger import Ledger
+from agenttui.core.models import RepoPaths
+from agenttui.core.outsiders import READ_ONLY, describe, git_verb
+from agenttui.core.procs import processes_in
 
 LOCK_ALERT_AFTER = 3.0  # seconds index.lock may be held before it is an alert
 BURST = 0.5  # file events closer than this are one alert

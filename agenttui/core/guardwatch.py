@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AgentTuiError
-from .guard import PARTS, Alert, Guard
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.guard import PARTS, Alert, Guard
 
 #: How often the whole snapshot is re-read, with the git-status re-check for missed file events.
 POLL = 2.0

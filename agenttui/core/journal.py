@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .models import RepoPaths
-from .safefile import open_append
+from agenttui.core.models import RepoPaths
+from agenttui.core.safefile import open_append
 
 
 def journal_path(paths: RepoPaths) -> Path:

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gitcmd, journal
-from . import repo as gitrepo
-from .errors import AgentTuiError
-from .models import RepoPaths
-from .recovery.checkouts import LANDING_DIR, checkouts_on, move_branch, prune_stale_landings
-from .review import LandingError, Target, _git, _sha, default_base, integrated, resolve
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery.checkouts import LANDING_DIR, checkouts_on, move_branch, prune_stale_landings
+from agenttui.core.review import LandingError, Target, _git, _sha, default_base, integrated, resolve
 
 MODES = ("squash", "rebase", "merge", "ff")
 
@@ -39,7 +39,7 @@ def plan_order(paths: RepoPaths, branches: list[str], base: str) -> tuple[list[s
     result of the ones before it; one that conflicts there is moved to the end (it would stop the
     landing), the rest go on.  Returns the order and, per branch, the paths that would conflict at
     its turn (empty: it lands cleanly)."""
-    from .conflicts import predict
+    from agenttui.core.conflicts import predict
 
     tip = _sha(paths, f"refs/heads/{base}")
     if tip is None:
@@ -122,7 +122,7 @@ def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
 
 
 def _alive_agent(paths: RepoPaths, t: Target) -> int | None:
-    from .launcher import launched_pids
+    from agenttui.core.launcher import launched_pids
 
     return launched_pids(paths).get(t.name)
 
@@ -158,7 +158,7 @@ def _candidate(paths: RepoPaths, work: Path, base_sha: str, t: Target, mode: str
 def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None = None,
          check: list[str] | str | None = None, cleanup: bool = True, note: bool = True) -> Landing:
     """Land one agent's branch into *into* (default: the main checkout's branch)."""
-    from .recovery.lock import recovery_lock
+    from agenttui.core.recovery.lock import recovery_lock
 
     if mode not in MODES:
         raise AgentTuiError(f"land mode {mode!r}: use one of {', '.join(MODES)}")
@@ -188,7 +188,7 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
             new = _candidate(paths, paths.common_dir, old, t, mode)[0]
             res = _move_base(paths, res, t, base, old, new or old)
         else:
-            from .recovery.trash import new_id
+            from agenttui.core.recovery.trash import new_id
 
             tmp = paths.agenttui_dir / LANDING_DIR / new_id()
             tmp.mkdir(parents=True)
@@ -234,7 +234,7 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
 def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, new: str) -> Landing:
     """The base to *new*, by compare-and-swap, after its old tip went to the trash; every checkout
     on the base brought along (see :func:`move_branch`)."""
-    from .recovery.trash import _backup, _record, _unbackup, new_id
+    from agenttui.core.recovery.trash import _backup, _record, _unbackup, new_id
 
     checkouts = checkouts_on(paths, base)
     entry = new_id()
@@ -299,7 +299,7 @@ def _run_check(check: list[str] | str, cwd: Path) -> str | None:
 
 def _cleanup(paths: RepoPaths, t: Target, base: str) -> list[str]:
     """An integrated branch's worktree archived and the branch deleted, both to the trash."""
-    from .recovery.ops import archive_worktree, delete_branch
+    from agenttui.core.recovery.ops import archive_worktree, delete_branch
 
     done: list[str] = []
     if not integrated(paths, t.branch, base):
@@ -338,8 +338,8 @@ class Rebase:
 def rebase_forecast(paths: RepoPaths, base: str) -> list[Rebase]:
     """The agents behind *base* (linked worktrees on a branch not integrated into it), each with what
     a rebase onto it would conflict in — simulated, no checkout touched."""
-    from .launcher import launched_pids
-    from .recovery.checkouts import local_paths
+    from agenttui.core.launcher import launched_pids
+    from agenttui.core.recovery.checkouts import local_paths
 
     tip = _sha(paths, f"refs/heads/{base}")
     if tip is None:
@@ -368,7 +368,7 @@ def rebase_forecast(paths: RepoPaths, base: str) -> list[Rebase]:
 def rebase_onto(paths: RepoPaths, r: Rebase, base: str) -> str:
     """Rebase one agent's branch onto *base* in its worktree; its old tip goes to the trash first; a
     conflict aborts the rebase and leaves everything as it was."""
-    from .recovery.trash import backup_into_trash
+    from agenttui.core.recovery.trash import backup_into_trash
 
     if r.why_not:
         raise LandingError(f"{r.name}: not rebased: {r.why_not}")

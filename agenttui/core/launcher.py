@@ -21,13 +21,13 @@ from pathlib import Path
 
 import psutil
 
-from . import journal
-from .errors import AgentTuiError
-from .models import RepoPaths
-from .plan import AgentSpec
-from .procs import deprioritize, signal_tree, tree_pids
-from .safefile import open_append
-from .tmux import TmuxPane
+from agenttui.core import journal
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.plan import AgentSpec
+from agenttui.core.procs import deprioritize, signal_tree, tree_pids
+from agenttui.core.safefile import open_append
+from agenttui.core.tmux import TmuxPane
 
 STOP_GRACE = 3.0
 
@@ -195,7 +195,7 @@ class Launcher:
                       log=str(run.log_path), command=spec.command_text)
 
     def _start_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
-        from . import tmux
+        from agenttui.core import tmux
 
         extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name, **trace2_env(self.paths, run.name, env),
                  **claude_fence(spec.client, cwd, self.main_checkout())}

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import journal
-from .actors import UNKNOWN, Actor
-from .models import RepoPaths
+from agenttui.core import journal
+from agenttui.core.actors import UNKNOWN, Actor
+from agenttui.core.models import RepoPaths
 
 TICK = 0.25  # seconds between flushes
 BATCH = 0.5  # a file batch is written once its first path is this old (so <= BATCH + TICK)

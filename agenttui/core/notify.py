@@ -60,7 +60,7 @@ def trusted(paths: Any, command: Sequence[str] | None) -> bool:
     plan is not the user's: like direnv's ``allow``, its command runs nothing until confirmed once."""
     if not command:
         return False
-    from . import journal
+    from agenttui.core import journal
 
     want = list(command)
     return any(r.get("event") in ("confirm", "serialize") and r.get("notify") == want for r in journal.read(paths))
@@ -87,7 +87,7 @@ class Notifier:
         self.sequence = desktop_sequence(desktop_kind(os.environ, self.desktop), "agenttui",
                                          text.removeprefix("agenttui: "), tmux=bool(os.environ.get("TMUX")))
         if os.environ.get("TMUX") and shutil.which("tmux"):
-            from .tmux import literal, tmux
+            from agenttui.core.tmux import literal, tmux
 
             # (display-message expands formats: "#(cmd)" in an agent's name or reason would run cmd)
             tmux("display-message", literal(text[:200]), check=False)

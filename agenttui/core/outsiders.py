@@ -14,8 +14,8 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..hooks import cmdtext, shellparse
-from .actors import Actor, _ppid, _read, describe_process
+from agenttui.core.actors import Actor, _ppid, _read, describe_process
+from agenttui.hooks import cmdtext, shellparse
 
 
 class Target(Protocol):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, replace
 
-from .guard import Alert, new_alert
-from .watch import FileChange
+from agenttui.core.guard import Alert, new_alert
+from agenttui.core.watch import FileChange
 
 MAX_TRACKED = 20_000  # paths remembered before the table starts afresh
 MAX_ALERT_PATHS = 500

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gitcmd
-from .errors import PlanError
+from agenttui.core import gitcmd
+from agenttui.core.errors import PlanError
 
 PLAN_FILE = "agenttui.toml"
 AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner", "client"}

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from . import gitcmd
-from .errors import AgentTuiError, GitError, NotARepository, shown
-from .models import Branch, HeadState, RepoPaths, RepoSnapshot, Stash, Worktree
+from agenttui.core import gitcmd
+from agenttui.core.errors import AgentTuiError, GitError, NotARepository, shown
+from agenttui.core.models import Branch, HeadState, RepoPaths, RepoSnapshot, Stash, Worktree
 
 _SEP = "\x1f"
 _REC = "\x1e"

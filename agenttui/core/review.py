@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gitcmd
-from . import repo as gitrepo
-from .errors import AgentTuiError
-from .models import RepoPaths
+from agenttui.core import gitcmd
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
 
 
 class LandingError(AgentTuiError):
@@ -52,8 +52,8 @@ def default_base(paths: RepoPaths) -> str:
 
 def resolve(paths: RepoPaths, name: str) -> Target:
     """NAME: a plan agent, a linked worktree's folder name, or a branch."""
-    from .check import plan_targets
-    from .plan import find_plan, load_plan
+    from agenttui.core.check import plan_targets
+    from agenttui.core.plan import find_plan, load_plan
 
     trees = gitrepo.list_worktrees(paths)
     main = gitrepo.main_checkout(paths, trees)

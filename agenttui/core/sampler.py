@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..hooks.toolguard import common_of, dot_git
-from . import repo as gitrepo
-from .claude import ClaudeFeed
-from .errors import AgentTuiError
-from .launcher import AgentRun
-from .models import HeadState, RepoPaths, Worktree
-from .procs import ProcSampler, ProcStats, processes_in
-from .tmux import TmuxPane
+from agenttui.core import repo as gitrepo
+from agenttui.core.claude import ClaudeFeed
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.launcher import AgentRun
+from agenttui.core.models import HeadState, RepoPaths, Worktree
+from agenttui.core.procs import ProcSampler, ProcStats, processes_in
+from agenttui.core.tmux import TmuxPane
+from agenttui.hooks.toolguard import common_of, dot_git
 
 SAMPLE_INTERVAL = 2.0  # psutil + git sampling; file activity is live regardless
 GIT_INTERVAL = 2.0
@@ -120,7 +120,7 @@ class Sampler:
         titles: dict[str, str] = {}
         for j in jobs:
             if j.tmux is not None:
-                from . import tmux
+                from agenttui.core import tmux
 
                 pane = j.tmux
                 lines = attempt(f"tmux {j.name}", lambda pane=pane: tmux.capture(pane))  # type: ignore[misc]

@@ -37,12 +37,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..hooks.toolguard import dot_git
-from . import journal, snapshots
-from .actors import Actor, _last_pid, _read, _recent_range
-from .alerts import Alert, new_alert
-from .errors import AgentTuiError, GitError
-from .inotify import (
+from agenttui.core import journal, snapshots
+from agenttui.core.actors import Actor, _last_pid, _read, _recent_range
+from agenttui.core.alerts import Alert, new_alert
+from agenttui.core.errors import AgentTuiError, GitError
+from agenttui.core.inotify import (
     IN_CREATE,
     IN_DELETE,
     IN_DELETE_SELF,
@@ -52,8 +51,9 @@ from .inotify import (
     IN_OPEN,
     FolderWatch,
 )
-from .models import RepoPaths
-from .outsiders import describe, judge, who
+from agenttui.core.models import RepoPaths
+from agenttui.core.outsiders import describe, judge, who
+from agenttui.hooks.toolguard import dot_git
 
 QUIET = 1.0  # seconds without file events that end a burst
 MAX_WAIT = 10.0  # a snapshot at least this often while an agent keeps writing

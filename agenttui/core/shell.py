@@ -14,7 +14,7 @@ def in_tmux() -> bool:
 
 
 def open_tmux_window(cwd: Path, name: str) -> str:
-    from .tmux import literal, tmux
+    from agenttui.core.tmux import literal, tmux
 
     # (tmux expands formats in -c and -n: a folder named "#(cmd)" would run cmd); the one tmux helper,
     # so AGENTTUI_TMUX_SOCKET is honoured here too

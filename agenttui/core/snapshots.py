@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import gitcmd, journal
-from . import repo as gitrepo
-from .errors import AgentTuiError, GitError
-from .models import RepoPaths
-from .recovery.lock import locked
-from .recovery.trash import backup_into_trash
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError, GitError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery.lock import locked
+from agenttui.core.recovery.trash import backup_into_trash
 
 SNAP = "refs/agenttui/snap"
 KEEP = 5  # snapshots kept per agent

@@ -11,15 +11,15 @@ import threading
 import time
 from pathlib import Path
 
-from . import gitcmd, journal
-from . import repo as gitrepo
-from .check import Target, Verdict, gather_facts, verify
-from .errors import AgentTuiError, GateClosed, GitError
-from .gate import Confirmation, Gate
-from .launcher import STOP_GRACE, AgentRun, Launcher, launched_pids
-from .models import RepoPaths, Worktree
-from .plan import AgentSpec, Plan, empty_plan, load_plan
-from .procs import spread_nice
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.check import Target, Verdict, gather_facts, verify
+from agenttui.core.errors import AgentTuiError, GateClosed, GitError
+from agenttui.core.gate import Confirmation, Gate
+from agenttui.core.launcher import STOP_GRACE, AgentRun, Launcher, launched_pids
+from agenttui.core.models import RepoPaths, Worktree
+from agenttui.core.plan import AgentSpec, Plan, empty_plan, load_plan
+from agenttui.core.procs import spread_nice
 
 __all__ = ["STOP_GRACE", "AgentRun", "Supervisor", "launched_pids"]
 
@@ -68,7 +68,7 @@ class Supervisor:
 
     def _sync_runs(self) -> None:
         main = self.main_checkout
-        from .check import plan_targets
+        from agenttui.core.check import plan_targets
 
         targets = {t.name: t for t in plan_targets(self.plan, main, None)}
         with self._lock:
@@ -130,10 +130,10 @@ class Supervisor:
     def announce(self) -> Verdict:
         facts = gather_facts(self.paths, self.plan)
         self.verdict = verify(self.plan, facts)
-        from . import escapes
+        from agenttui.core import escapes
 
         escapes.clear(self.paths)  # announcing again releases agents caught outside their worktree
-        from .recovery import baseline
+        from agenttui.core.recovery import baseline
 
         self._journal("announce", ok=self.verdict.ok, announcement=self.verdict.announcement,
                       violations=[v.line for v in self.verdict.violations],
@@ -169,7 +169,7 @@ class Supervisor:
         self.fired = True
         self._journal("fire-unsafe", warning="isolation check bypassed for the incident demo",
                       agents=self.plan.names)
-        from .check import plan_targets
+        from agenttui.core.check import plan_targets
 
         self._concurrency = len(self.plan.agents)
         for t in plan_targets(self.plan, facts.main, facts.head):
@@ -298,7 +298,7 @@ class Supervisor:
             if run.state in ("exited", "failed"):
                 continue
             if run.tmux is not None:
-                from . import tmux
+                from agenttui.core import tmux
 
                 if run.state == "paused":
                     continue

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AgentTuiError, first_line
+from agenttui.core.errors import AgentTuiError, first_line
 
 
 class TmuxError(AgentTuiError):
@@ -56,7 +56,7 @@ def literal(text: str, *, path: bool = False) -> str:
     """*text* for an argument tmux expands as a format (``new-window -c``/``-n``, ``display-message``):
     ``#`` doubled, so a folder named ``#(cmd)`` is a name, not a command tmux runs; control characters
     shown as escapes, except in a *path* (it must stay the folder's name)."""
-    from .errors import shown
+    from agenttui.core.errors import shown
 
     return (text if path else shown(text)).replace("#", "##")
 

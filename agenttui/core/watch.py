@@ -20,8 +20,8 @@ from typing import Any
 
 import watchfiles
 
-from . import inotify
-from .procs import renice_threads, thread_ids
+from agenttui.core import inotify
+from agenttui.core.procs import renice_threads, thread_ids
 
 KINDS = {
     watchfiles.Change.added: "created",

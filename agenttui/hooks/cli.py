@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .claude_code import hot
+from agenttui.hooks.claude_code import hot
 
 MARK = "agenttui hook claude-code pre-tool-use"
 EVENT_MARK = "agenttui hook claude-code event"
@@ -353,11 +353,11 @@ def main(argv: list[str]) -> int:
     client = argv[0]
     if argv[1:2] in (["event"], ["pre-tool-use"], ["before-tool"]):  # (entry.py sends these to hot() itself)
         if client == "gemini":
-            from .gemini import hot as gemini_hot
+            from agenttui.hooks.gemini import hot as gemini_hot
 
             return gemini_hot(argv[1:])
         if client == "codex":
-            from .codex import hot as codex_hot
+            from agenttui.hooks.codex import hot as codex_hot
 
             return codex_hot(argv[1:])
         return hot(argv[1:])

@@ -16,7 +16,7 @@ from functools import cache
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
-    from .shellparse import Simple
+    from agenttui.hooks.shellparse import Simple
 
 
 @cache
@@ -172,7 +172,7 @@ def read_only(command: str, cmds: list[Simple] | None = None, *, redirects: bool
     if not command.strip() or re.search(r"[`$]\(|`|<\(", command):
         return False  # command substitution: anything may run
     if cmds is None:
-        from .shellparse import commands
+        from agenttui.hooks.shellparse import commands
 
         cmds = commands(command, os.sep)
     for c in cmds:

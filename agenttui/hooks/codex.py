@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from .claude_code import Decision, record_event, run_pre_tool_use, stdin_text
+from agenttui.hooks.claude_code import Decision, record_event, run_pre_tool_use, stdin_text
 
 SPAWN_TOOLS = ("spawn_agent", "multi_agent_v1spawn_agent")
 
@@ -47,7 +47,7 @@ def pre_tool_use(stdin_text: str) -> tuple[int, str]:
 
 
 def _journal_dispatch(payload: dict[str, object], d: Decision) -> None:
-    from .claude_code import journal
+    from agenttui.hooks.claude_code import journal
 
     journal(payload, d)
 

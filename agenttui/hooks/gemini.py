@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 
-from .claude_code import Decision, journal, record_event, run_pre_tool_use, stdin_text
+from agenttui.hooks.claude_code import Decision, journal, record_event, run_pre_tool_use, stdin_text
 
 SPAWN_TOOLS = ("invoke_agent",)
 #: Gemini's event names as the Claude Code events agent state reads

@@ -26,7 +26,7 @@ import time
 import zlib
 from pathlib import Path
 
-from .cmdtext import adds_worktree, command_targets, compiled, read_only
+from agenttui.hooks.cmdtext import adds_worktree, command_targets, compiled, read_only
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
         targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
         targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]
     else:
-        from .shellparse import commands
+        from agenttui.hooks.shellparse import commands
 
         command = str(ti.get("command") or "")
         cmds = commands(command, cwd)  # (read once: the targets, a new worktree, read-only)

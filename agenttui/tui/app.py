@@ -23,17 +23,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ..core import journal
-from ..core.errors import shown
-from ..core.models import RepoPaths
-from . import actions, textual_compat
-from .messages import BackToMain, Notice, WorkerFailed
+from agenttui.core import journal
+from agenttui.core.errors import shown
+from agenttui.core.models import RepoPaths
+from agenttui.tui import actions, textual_compat
+from agenttui.tui.messages import BackToMain, Notice, WorkerFailed
 
 if TYPE_CHECKING:  # imported when first needed: `agenttui recover` shows stashes without them
-    from ..core.supervisor import Supervisor
-    from .screens.main import MainScreen
-    from .widgets.guard_panel import GuardPanel
-    from .widgets.pane import AgentPane
+    from agenttui.core.supervisor import Supervisor
+    from agenttui.tui.screens.main import MainScreen
+    from agenttui.tui.widgets.guard_panel import GuardPanel
+    from agenttui.tui.widgets.pane import AgentPane
 
 textual_compat.apply()
 
@@ -63,27 +63,27 @@ class AgentTuiApp(App[int]):
 
     @cached_property
     def sup(self) -> Supervisor:
-        from ..core.supervisor import Supervisor
+        from agenttui.core.supervisor import Supervisor
 
         return Supervisor(self.paths, self.plan_path)
 
     def get_default_screen(self) -> Screen[Any]:
         if self.start_in_recovery:  # first frame without the supervisor's screen, workers or imports
-            from .screens.recovery import RecoveryScreen
+            from agenttui.tui.screens.recovery import RecoveryScreen
 
             return RecoveryScreen(self.paths, now=self.now)
         return self._new_main()
 
     def _new_main(self) -> MainScreen:
-        from .screens.main import MainScreen
-        from .widgets.guard_panel import GuardPanel
-        from .widgets.pane import AgentPane
+        from agenttui.tui.screens.main import MainScreen
+        from agenttui.tui.widgets.guard_panel import GuardPanel
+        from agenttui.tui.widgets.pane import AgentPane
 
         return MainScreen(self.sup, live=self.live, unsafe_demo=self.unsafe_demo, pane_class=self.PANE or AgentPane,
                           panel_class=self.GUARD_PANEL or GuardPanel)
 
     def _main(self) -> MainScreen | None:
-        from .screens.main import MainScreen
+        from agenttui.tui.screens.main import MainScreen
 
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
 

@@ -15,7 +15,7 @@ import re
 from rich.text import Text
 from textual.content import Content
 
-from ..core.errors import shown
+from agenttui.core.errors import shown
 
 
 def fmt(template: str, **values: object) -> Content:

@@ -11,10 +11,10 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:  # annotations only: the recovery screen starts without the guard and sampler
-    from ..core.guard import Alert
-    from ..core.guardwatch import Coverage
-    from ..core.sampler import Sample
-    from ..core.watch import FileChange
+    from agenttui.core.guard import Alert
+    from agenttui.core.guardwatch import Coverage
+    from agenttui.core.sampler import Sample
+    from agenttui.core.watch import FileChange
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.models import RepoPaths
-from .app import AgentTuiApp
-from .collector import CollectorPacer
+from agenttui.core.models import RepoPaths
+from agenttui.tui.app import AgentTuiApp
+from agenttui.tui.collector import CollectorPacer
 
 EXIT_CRASH = 3
 TICK = 0.5  # the collector pacer looks for a due full collection this often (and after input)

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import AgentRun, ReadStats, ToolCall
+from agenttui.core.clients import AgentRun, ReadStats, ToolCall
 
 CLIENT = "claude-code"
 #: a transcript line longer than this is skipped (a runaway file must not take the machine's memory)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from . import AgentRun, ReadStats, ToolCall
-from .claude_code import _inside, _ts
-from .claude_code import _records as _lines  # (one reader of JSON-lines files for every client)
+from agenttui.core.clients import AgentRun, ReadStats, ToolCall
+from agenttui.core.clients.claude_code import _inside, _ts
+from agenttui.core.clients.claude_code import _records as _lines  # (one reader of JSON-lines files for every client)
 
 CLIENT = "codex"
 

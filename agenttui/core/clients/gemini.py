@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import AgentRun, ReadStats, ToolCall
-from .claude_code import _inside, _ts
-from .claude_code import _records as _lines
+from agenttui.core.clients import AgentRun, ReadStats, ToolCall
+from agenttui.core.clients.claude_code import _inside, _ts
+from agenttui.core.clients.claude_code import _records as _lines
 
 CLIENT = "gemini"
 

@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-from .incident import Incident, baseline, clean_incident, find_incident, owned_by_plan
-from .listing import AgentRow, RecoveryData, WorktreeRow, agent_rows, load_data, load_stashes
-from .ops import (
+from agenttui.core.recovery.incident import Incident, baseline, clean_incident, find_incident, owned_by_plan
+from agenttui.core.recovery.listing import AgentRow, RecoveryData, WorktreeRow, agent_rows, load_data, load_stashes
+from agenttui.core.recovery.ops import (
     apply_stash,
     archive_worktree,
     delete_branch,
@@ -28,8 +28,8 @@ from .ops import (
     untracked_ignored,
     worktree_blockers,
 )
-from .restore import restore, restore_many
-from .trash import (
+from agenttui.core.recovery.restore import restore, restore_many
+from agenttui.core.recovery.trash import (
     KINDS,
     TRASH,
     Outcome,

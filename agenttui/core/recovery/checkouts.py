@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import gitcmd, journal
-from .. import repo as gitrepo
-from ..models import RepoPaths
-from .ops import snapshot_worktree
-from .trash import RecoveryError, backup_into_trash
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery.ops import snapshot_worktree
+from agenttui.core.recovery.trash import RecoveryError, backup_into_trash
 
 
 def local_paths(checkout: str | os.PathLike[str]) -> set[str]:

@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import gitcmd, journal
-from .. import repo as gitrepo
-from ..errors import AgentTuiError
-from ..models import RepoPaths, Stash
-from .lock import locked
-from .ops import archive_worktree, delete_branch, drop_stashes
-from .trash import Outcome
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths, Stash
+from agenttui.core.recovery.lock import locked
+from agenttui.core.recovery.ops import archive_worktree, delete_branch, drop_stashes
+from agenttui.core.recovery.trash import Outcome
 
 
 # ------------------------------------------------------------------------ incident
@@ -106,7 +106,7 @@ def _from_record(rec: dict[str, Any], source: str) -> Baseline:
 
 def ref_history(paths: RepoPaths) -> dict[str, list[tuple[float, str]]]:
     """Each local branch's reflog as (time, sha), newest first (the one reflog reader: timeline.py)."""
-    from . import timeline
+    from agenttui.core.recovery import timeline
 
     return timeline.ref_history(timeline.reflog_entries(paths))
 
@@ -145,7 +145,7 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
     ``timeline.py``); without either, the last quiet point before the newest burst of reflog
     activity.  With *since*: what the reflogs say about that moment.  None: nothing to go on."""
     if since is None:
-        from . import timeline
+        from agenttui.core.recovery import timeline
 
         recorded = None
         for rec in reversed(journal.read(paths)):
@@ -168,7 +168,7 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
             base = _cut(base, tl)
         return replace(base, source=source)
     snap = snap or gitrepo.snapshot(paths, dirty=False)
-    from . import timeline
+    from agenttui.core.recovery import timeline
 
     history = timeline.ref_history(tl.entries) if tl is not None else ref_history(paths)
     branches: dict[str, str] = {}

@@ -6,11 +6,11 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .. import repo as gitrepo
-from ..models import Branch, RepoPaths, Stash, Worktree
-from .incident import Incident, find_incident
-from .ops import untracked_ignored
-from .trash import TrashEntry, list_trash
+from agenttui.core import repo as gitrepo
+from agenttui.core.models import Branch, RepoPaths, Stash, Worktree
+from agenttui.core.recovery.incident import Incident, find_incident
+from agenttui.core.recovery.ops import untracked_ignored
+from agenttui.core.recovery.trash import TrashEntry, list_trash
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,10 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
     """The incident by agent, as salvage would untangle it: each agent's latest revision of each file
     it wrote and where it is, its git changes, stashes, commits, branches and worktrees, with the
     paths two agents changed.  Empty when there is nothing to go on."""
-    from ..errors import AgentTuiError
-    from . import timeline
-    from .report import incident_report
-    from .salvage import UNATTRIBUTED, gather, gather_revisions
+    from agenttui.core.errors import AgentTuiError
+    from agenttui.core.recovery import timeline
+    from agenttui.core.recovery.report import incident_report
+    from agenttui.core.recovery.salvage import UNATTRIBUTED, gather, gather_revisions
 
     try:
         tl = tl if tl is not None else timeline.build(paths)
@@ -101,8 +101,8 @@ def load_stashes(paths: RepoPaths) -> RecoveryData:
 
 
 def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None, since: float | None = None) -> RecoveryData:
-    from ..procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
-    from . import timeline
+    from agenttui.core.procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
+    from agenttui.core.recovery import timeline
 
     snap = gitrepo.snapshot(paths, dirty=True, stashes=stashes)
     linked = [w.path for w in snap.worktrees if os.path.isdir(w.path)]

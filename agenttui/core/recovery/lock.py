@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..errors import AgentTuiError
-from ..models import RepoPaths
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
 WAIT = 15.0  # seconds to wait for another process's operation before giving up

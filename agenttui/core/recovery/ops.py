@@ -10,12 +10,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import gitcmd
-from .. import repo as gitrepo
-from ..errors import GitError
-from ..models import RepoPaths, Stash, Worktree
-from .lock import locked
-from .trash import TRASH, Outcome, RecoveryError, _backup, _cwd, _record, _unbackup, new_id
+from agenttui.core import gitcmd
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import GitError
+from agenttui.core.models import RepoPaths, Stash, Worktree
+from agenttui.core.recovery.lock import locked
+from agenttui.core.recovery.trash import TRASH, Outcome, RecoveryError, _backup, _cwd, _record, _unbackup, new_id
 
 DROP_ATTEMPTS = 5  # re-reads of the list when agents keep pushing stashes during a drop
 
@@ -265,7 +265,7 @@ def worktree_blockers(paths: RepoPaths, wt: Worktree) -> list[str]:
             git_dir = None
         if git_dir is not None and (git_dir / "index.lock").exists():
             problems.append("its index.lock is held: a git command is running in it")
-        from ..procs import describe, processes_in
+        from agenttui.core.procs import describe, processes_in
 
         users = processes_in([wt.path], exclude={os.getpid()}).get(wt.path, [])
         if users:

@@ -15,12 +15,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from .. import gitcmd, journal
-from .. import repo as gitrepo
-from ..errors import AgentTuiError
-from ..models import RepoPaths
-from . import timeline
-from .incident import Baseline, find_baseline
+from agenttui.core import gitcmd, journal
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery import timeline
+from agenttui.core.recovery.incident import Baseline, find_baseline
 
 UNKNOWN: dict[str, Any] = {"agent": None, "pid": None, "ancestry": [], "cmdline": [], "via": "unknown"}
 REFLOG: dict[str, Any] = {**UNKNOWN, "via": "reflog"}

@@ -7,14 +7,14 @@ import contextlib
 import os
 from pathlib import Path
 
-from .. import gitcmd
-from .. import repo as gitrepo
-from ..errors import AgentTuiError
-from ..models import RepoPaths
-from .checkouts import move_branch, prune_stale_landings
-from .lock import locked
-from .ops import snapshot_worktree
-from .trash import (
+from agenttui.core import gitcmd
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery.checkouts import move_branch, prune_stale_landings
+from agenttui.core.recovery.lock import locked
+from agenttui.core.recovery.ops import snapshot_worktree
+from agenttui.core.recovery.trash import (
     TRASH,
     Outcome,
     RecoveryError,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import gitcmd, journal
-from ..errors import AgentTuiError
-from ..models import RepoPaths
-from .lock import locked
+from agenttui.core import gitcmd, journal
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery.lock import locked
 
 TRASH = "refs/agenttui/trash"
 KINDS = ("stash", "branch", "worktree")

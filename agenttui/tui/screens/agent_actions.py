@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...core import shell
-from ...core.errors import AgentTuiError
+from agenttui.core import shell
+from agenttui.core.errors import AgentTuiError
 
 
 class AgentActions:
@@ -57,7 +57,7 @@ class AgentActions:
         if p is None or p.run.tmux is None:
             self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
             return
-        from ...core import tmux
+        from agenttui.core import tmux
 
         try:
             self.say(tmux.focus(p.run.tmux))

@@ -19,17 +19,17 @@ from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...core import repo as gitrepo
-from ...core.errors import AgentTuiError, shown
-from ...core.guardwatch import Coverage
-from ...core.models import HeadState, Worktree
-from ...core.notify import Notifier
-from ...core.notify import trusted as notify_trusted
-from ...core.supervisor import Supervisor
-from ...core.watch import watch_file
-from .. import actions
-from ..literal import fmt
-from ..messages import (
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError, shown
+from agenttui.core.guardwatch import Coverage
+from agenttui.core.models import HeadState, Worktree
+from agenttui.core.notify import Notifier
+from agenttui.core.notify import trusted as notify_trusted
+from agenttui.core.supervisor import Supervisor
+from agenttui.core.watch import watch_file
+from agenttui.tui import actions
+from agenttui.tui.literal import fmt
+from agenttui.tui.messages import (
     AgentsChanged,
     AgentStateChanged,
     FileActivity,
@@ -42,14 +42,14 @@ from ..messages import (
     Sampled,
     ShowAlert,
 )
-from ..textual_compat import ResizeOnlyWhenResized, write_escape
-from ..widgets.footer import QuietFooter
-from ..widgets.guard_panel import GuardPanel
-from ..widgets.header import header_lines
-from ..widgets.pane import AgentPane
-from ..widgets.pane_grid import TICK, PaneGrid
-from .agent_actions import AgentActions
-from .modals import AlertModal, AnnounceModal
+from agenttui.tui.screens.agent_actions import AgentActions
+from agenttui.tui.screens.modals import AlertModal, AnnounceModal
+from agenttui.tui.textual_compat import ResizeOnlyWhenResized, write_escape
+from agenttui.tui.widgets.footer import QuietFooter
+from agenttui.tui.widgets.guard_panel import GuardPanel
+from agenttui.tui.widgets.header import header_lines
+from agenttui.tui.widgets.pane import AgentPane
+from agenttui.tui.widgets.pane_grid import TICK, PaneGrid
 
 MAX_SAID = 200
 
@@ -357,12 +357,12 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.guard_panel.toggle()
 
     def action_conflicts(self) -> None:
-        from .review import predict_conflicts
+        from agenttui.tui.screens.review import predict_conflicts
 
         predict_conflicts(self, self.sup)
 
     def action_review(self) -> None:
-        from .review import DiffScreen
+        from agenttui.tui.screens.review import DiffScreen
 
         p = self.grid.focused_pane()
         if p is None or not p.run.branch:
@@ -371,7 +371,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.app.push_screen(DiffScreen(self.sup.paths, p.agent_name))
 
     def action_land(self) -> None:
-        from .review import land_flow
+        from agenttui.tui.screens.review import land_flow
 
         p = self.grid.focused_pane()
         if p is None or not p.run.branch:
@@ -395,7 +395,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check, stop)
 
     def action_recover(self) -> None:
-        from .recovery import RecoveryScreen
+        from agenttui.tui.screens.recovery import RecoveryScreen
 
         app: Any = self.app
         self.app.push_screen(RecoveryScreen(self.sup.paths, now=getattr(app, "now", None)))

@@ -12,12 +12,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ...core.alerts import Alert
-from ...core.check import Verdict
-from ...core.errors import shown
-from ...core.plan import Plan
-from ..format import short_path
-from ..literal import fmt, plain
+from agenttui.core.alerts import Alert
+from agenttui.core.check import Verdict
+from agenttui.core.errors import shown
+from agenttui.core.plan import Plan
+from agenttui.tui.format import short_path
+from agenttui.tui.literal import fmt, plain
 
 
 class AnnounceModal(ModalScreen[str | None]):

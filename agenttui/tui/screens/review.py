@@ -16,15 +16,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core import conflicts
-from ...core.errors import AgentTuiError
-from ...core.landing import commit_worktree, land, rebase_forecast, rebase_onto
-from ...core.models import RepoPaths
-from ...core.review import AgentDiff, diff
-from ..literal import plain
-from ..messages import ForwardsWorkerFailures, Notice
-from ..widgets.patch_view import PatchView
-from .modals import ConfirmModal, ConflictModal, MessageModal
+from agenttui.core import conflicts
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.landing import commit_worktree, land, rebase_forecast, rebase_onto
+from agenttui.core.models import RepoPaths
+from agenttui.core.review import AgentDiff, diff
+from agenttui.tui.literal import plain
+from agenttui.tui.messages import ForwardsWorkerFailures, Notice
+from agenttui.tui.screens.modals import ConfirmModal, ConflictModal, MessageModal
+from agenttui.tui.widgets.patch_view import PatchView
 
 
 @dataclass

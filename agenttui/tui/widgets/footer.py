@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..textual_compat import footer_ready, forget_closed_watchers
+from agenttui.tui.textual_compat import footer_ready, forget_closed_watchers
 
 
 class QuietFooter(Footer):

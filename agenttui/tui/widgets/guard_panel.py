@@ -19,16 +19,16 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...core import snapshots
-from ...core.errors import AgentTuiError
-from ...core.guard import Alert, Guard
-from ...core.guardwatch import POLL, Coverage, GuardWatch, coverage
-from ...core.recovery import baseline
-from ...core.sentinel import KIND as THREAT
-from ...core.sentinel import WorktreeKeeper
-from ...core.supervisor import Supervisor
-from ..literal import plain
-from ..messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
+from agenttui.core import snapshots
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.guard import Alert, Guard
+from agenttui.core.guardwatch import POLL, Coverage, GuardWatch, coverage
+from agenttui.core.recovery import baseline
+from agenttui.core.sentinel import KIND as THREAT
+from agenttui.core.sentinel import WorktreeKeeper
+from agenttui.core.supervisor import Supervisor
+from agenttui.tui.literal import plain
+from agenttui.tui.messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 
 MAX_ALERTS = 200
 FEED_GAP = 0.25  # s between feed redraws under a flood of alerts

@@ -5,10 +5,10 @@ variable, so it is shown literally (see literal.py)."""
 
 from __future__ import annotations
 
-from ...core.guardwatch import Coverage
-from ...core.models import HeadState
-from ...core.supervisor import Supervisor
-from ..format import short_path
+from agenttui.core.guardwatch import Coverage
+from agenttui.core.models import HeadState
+from agenttui.core.supervisor import Supervisor
+from agenttui.tui.format import short_path
 
 Line = tuple[str, str, dict[str, object]]  # (selector, template, values)
 

@@ -15,14 +15,14 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Log, Sparkline, Static
 
-from ...core.agentstate import STATES as ATTENTION
-from ...core.agentstate import AgentState
-from ...core.launcher import AgentRun
-from ...core.procs import ProcStats
-from ...core.sampler import GitInfo
-from ...core.watch import Activity, FileChange
-from ..format import human_bytes, human_time, short_path
-from ..literal import fmt, output
+from agenttui.core.agentstate import STATES as ATTENTION
+from agenttui.core.agentstate import AgentState
+from agenttui.core.launcher import AgentRun
+from agenttui.core.procs import ProcStats
+from agenttui.core.sampler import GitInfo
+from agenttui.core.watch import Activity, FileChange
+from agenttui.tui.format import human_bytes, human_time, short_path
+from agenttui.tui.literal import fmt, output
 
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
                  "stopping", "found")

@@ -21,16 +21,23 @@ from pathlib import Path
 from textual import work
 from textual.containers import VerticalScroll
 
-from ...core import journal
-from ...core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, title_signal, urgency
-from ...core.inotify import LockWatcher, journal_watcher
-from ...core.overlap import OverlapTracker
-from ...core.sampler import SAMPLE_INTERVAL, Sampler
-from ...core.supervisor import Supervisor
-from ...core.watch import watch_worktrees
-from ..messages import AgentsChanged, AgentStateChanged, FileActivity, ForwardsWorkerFailures, GuardAlerts, Sampled
-from ..textual_compat import visible_widgets
-from .pane import AgentPane
+from agenttui.core import journal
+from agenttui.core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, title_signal, urgency
+from agenttui.core.inotify import LockWatcher, journal_watcher
+from agenttui.core.overlap import OverlapTracker
+from agenttui.core.sampler import SAMPLE_INTERVAL, Sampler
+from agenttui.core.supervisor import Supervisor
+from agenttui.core.watch import watch_worktrees
+from agenttui.tui.messages import (
+    AgentsChanged,
+    AgentStateChanged,
+    FileActivity,
+    ForwardsWorkerFailures,
+    GuardAlerts,
+    Sampled,
+)
+from agenttui.tui.textual_compat import visible_widgets
+from agenttui.tui.widgets.pane import AgentPane
 
 TICK = 0.5
 WATCHER_NICE = 19  # the agents' file watcher thread: the UI thread answers keys first

@@ -1,5 +1,5 @@
 """The recovery screen and its tabs (one module each)."""
 
-from .screen import MARK, TABS, RecoveryScreen
+from agenttui.tui.screens.recovery.screen import MARK, TABS, RecoveryScreen
 
 __all__ = ["MARK", "TABS", "RecoveryScreen"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ....core.recovery import RecoveryData
-from ....core.recovery.salvage import salvage
-from .base import Result, Row, Tab
+from agenttui.core.recovery import RecoveryData
+from agenttui.core.recovery.salvage import salvage
+from agenttui.tui.screens.recovery.base import Result, Row, Tab
 
 
 class AgentsTab(Tab):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from ....core.errors import AgentTuiError
-from ....core.models import RepoPaths
-from ....core.recovery import Outcome, RecoveryData
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery import Outcome, RecoveryData
 
 TABS = ("stashes", "branches", "worktrees", "trash", "agents")
 T = TypeVar("T")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ....core import recovery
-from ....core.models import Branch
-from ....core.recovery import RecoveryData
-from ...format import age, short_path
-from .base import Result, Row, Tab, each
+from agenttui.core import recovery
+from agenttui.core.models import Branch
+from agenttui.core.recovery import RecoveryData
+from agenttui.tui.format import age, short_path
+from agenttui.tui.screens.recovery.base import Result, Row, Tab, each
 
 
 class BranchesTab(Tab):

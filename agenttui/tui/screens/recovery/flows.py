@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ....core.errors import AgentTuiError
-from ....core.models import RepoPaths
-from ..modals import ConfirmModal
-from .base import TABS, Result
-from .incident import clean_all
+from agenttui.core.errors import AgentTuiError
+from agenttui.core.models import RepoPaths
+from agenttui.tui.screens.modals import ConfirmModal
+from agenttui.tui.screens.recovery.base import TABS, Result
+from agenttui.tui.screens.recovery.incident import clean_all
 
 if TYPE_CHECKING:
-    from .agents import AgentsTab
-    from .branches import BranchesTab
-    from .stashes import StashesTab
-    from .trash import TrashTab
-    from .worktrees import WorktreesTab
+    from agenttui.tui.screens.recovery.agents import AgentsTab
+    from agenttui.tui.screens.recovery.branches import BranchesTab
+    from agenttui.tui.screens.recovery.stashes import StashesTab
+    from agenttui.tui.screens.recovery.trash import TrashTab
+    from agenttui.tui.screens.recovery.worktrees import WorktreesTab
 
 
 

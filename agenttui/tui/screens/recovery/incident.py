@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ....core import recovery
-from ...format import short_path
-from .base import Host, outcomes
+from agenttui.core import recovery
+from agenttui.tui.format import short_path
+from agenttui.tui.screens.recovery.base import Host, outcomes
 
 
 async def clean_all(screen: Host) -> None:

@@ -21,19 +21,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from ....core import repo as gitrepo
-from ....core.errors import AgentTuiError, shown
-from ....core.models import RepoPaths
-from ....core.recovery import RecoveryData, load_data, load_stashes
-from ...literal import fmt, plain, plain_lines
-from ...messages import BackToMain, ForwardsWorkerFailures
-from .agents import AgentsTab
-from .base import TABS, Row, Tab
-from .branches import BranchesTab
-from .flows import Flows
-from .stashes import StashesTab
-from .trash import TrashTab
-from .worktrees import WorktreesTab
+from agenttui.core import repo as gitrepo
+from agenttui.core.errors import AgentTuiError, shown
+from agenttui.core.models import RepoPaths
+from agenttui.core.recovery import RecoveryData, load_data, load_stashes
+from agenttui.tui.literal import fmt, plain, plain_lines
+from agenttui.tui.messages import BackToMain, ForwardsWorkerFailures
+from agenttui.tui.screens.recovery.agents import AgentsTab
+from agenttui.tui.screens.recovery.base import TABS, Row, Tab
+from agenttui.tui.screens.recovery.branches import BranchesTab
+from agenttui.tui.screens.recovery.flows import Flows
+from agenttui.tui.screens.recovery.stashes import StashesTab
+from agenttui.tui.screens.recovery.trash import TrashTab
+from agenttui.tui.screens.recovery.worktrees import WorktreesTab
 
 MARK = "●"
 FIRST_ROWS = 100  # rows added before the first frame; the rest right after it
@@ -147,7 +147,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
 
     @on(Input.Submitted, "#since")
     def _since_submitted(self, event: Input.Submitted) -> None:
-        from ....core.recovery.report import parse_since
+        from agenttui.core.recovery.report import parse_since
 
         text = event.value.strip()
         try:

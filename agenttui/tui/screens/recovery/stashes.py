@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ....core import recovery
-from ....core.models import Stash
-from ....core.recovery import RecoveryData
-from ...format import age
-from .base import Row, Tab, outcomes
+from agenttui.core import recovery
+from agenttui.core.models import Stash
+from agenttui.core.recovery import RecoveryData
+from agenttui.tui.format import age
+from agenttui.tui.screens.recovery.base import Row, Tab, outcomes
 
 
 class StashesTab(Tab):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ....core import recovery
-from ....core.recovery import RecoveryData, TrashEntry
-from ...format import age
-from .base import Row, Tab, each, outcomes
+from agenttui.core import recovery
+from agenttui.core.recovery import RecoveryData, TrashEntry
+from agenttui.tui.format import age
+from agenttui.tui.screens.recovery.base import Row, Tab, each, outcomes
 
 
 class TrashTab(Tab):

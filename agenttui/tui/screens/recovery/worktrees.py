@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ....core import recovery
-from ....core.models import Worktree
-from ....core.recovery import RecoveryData, WorktreeRow
-from ...format import short_path
-from .base import Row, Tab, each, outcomes
+from agenttui.core import recovery
+from agenttui.core.models import Worktree
+from agenttui.core.recovery import RecoveryData, WorktreeRow
+from agenttui.tui.format import short_path
+from agenttui.tui.screens.recovery.base import Row, Tab, each, outcomes
 
 
 def flags(w: Worktree) -> str:
