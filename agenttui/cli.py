@@ -17,10 +17,10 @@ from typing import Any, NoReturn
 
 from agenttui.commands.landing import _repo_and, cmd_diff, cmd_land
 from agenttui.commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
-from agenttui.core import repo as gitrepo
-from agenttui.core.check import gather_facts, plan_targets, verify
+from agenttui.core.dispatch.check import gather_facts, plan_targets, verify
+from agenttui.core.dispatch.plan import Plan, empty_plan, find_plan, load_plan
 from agenttui.core.errors import AgentTuiError, PlanError, shown
-from agenttui.core.plan import Plan, empty_plan, find_plan, load_plan
+from agenttui.core.git import repo as gitrepo
 
 #: every command, with the line `agenttui --help` gives it (hook is dispatched in entry.py, before this module)
 COMMAND_HELP = {
@@ -152,7 +152,7 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
     by_path = {os.path.normpath(w.path): w for w in snap.worktrees}
     agents: list[dict[str, Any]] = []
     owned: set[str] = set()
-    from agenttui.core.supervisor import launched_pids
+    from agenttui.core.dispatch.supervisor import launched_pids
 
     pids = launched_pids(paths)
     for a, t in zip(plan.agents, targets, strict=False):
@@ -172,7 +172,7 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
             "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
         })
     from agenttui.core import journal
-    from agenttui.core.agentstate import dispatch_titles, offline_states
+    from agenttui.core.agents.state import dispatch_titles, offline_states
 
     records = journal.read(paths)
     titles = dispatch_titles(records)

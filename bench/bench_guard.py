@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import watchfiles  # noqa: E402
 
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.messages import GuardAlerts  # noqa: E402
 from agenttui.tui.widgets.guard_panel import GuardPanel  # noqa: E402

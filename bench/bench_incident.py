@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import repo as gitrepo  # noqa: E402
 from agenttui.core.clients import claude_code  # noqa: E402
+from agenttui.core.git import repo as gitrepo
 from agenttui.core.recovery import timeline  # noqa: E402
 from agenttui.core.recovery.report import incident_report  # noqa: E402
 from agenttui.core.recovery.salvage import preview  # noqa: E402

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import landing  # noqa: E402
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.landing import land as landing
 
 
 def git(cwd: Path, *args: str, input: str | None = None) -> str:

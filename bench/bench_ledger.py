@@ -27,10 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import gitcmd, journal  # noqa: E402
-from agenttui.core import repo as gitrepo  # noqa: E402
-from agenttui.core.guard import Guard  # noqa: E402
-from agenttui.core.guardwatch import GuardWatch  # noqa: E402
+from agenttui.core import journal
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.guard.events import GuardWatch  # noqa: E402
+from agenttui.core.guard.main_checkout import Guard  # noqa: E402
 from bench.bench_guard import git, pct  # noqa: E402
 from bench.bench_guard import make_repo as _make_repo  # noqa: E402
 
@@ -59,7 +60,7 @@ def thread_cpu(names: tuple[str, ...]) -> float:
 def bench_actors(root: Path, spawn: int) -> None:
     import psutil
 
-    from agenttui.core.procs import processes_in
+    from agenttui.core.host.procs import processes_in
 
     repo = make_repo(root / "actors")
     sleepers = [subprocess.Popen(["sleep", "600"]) for _ in range(spawn)]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import gitcmd  # noqa: E402
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
 
 
 def sh(cwd: Path, *args: str, input: str | None = None) -> str:

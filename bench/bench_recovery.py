@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.screens.recovery import RecoveryScreen  # noqa: E402
 from bench.bench_listing import build  # noqa: E402

@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agenttui.core import snapshots  # noqa: E402
-from agenttui.core.repo import open_repo  # noqa: E402
-from agenttui.core.sentinel import WorktreeKeeper  # noqa: E402
+from agenttui.core.git.repo import open_repo  # noqa: E402
+from agenttui.core.guard import snapshots
+from agenttui.core.guard.worktrees import WorktreeKeeper  # noqa: E402
 from bench.bench_guard import git, make_repo, pct  # noqa: E402
 
 

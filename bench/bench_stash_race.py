@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import repo as gitrepo
 from agenttui.core.recovery import drop_stashes  # noqa: E402
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agenttui.core import journal  # noqa: E402
-from agenttui.core import repo as gitrepo  # noqa: E402
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.widgets.pane_grid import PaneGrid  # noqa: E402
 from bench.bench_guard import git, make_repo  # noqa: E402

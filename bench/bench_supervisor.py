@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from agenttui.core import repo as gitrepo  # noqa: E402
-from agenttui.core.procs import ProcSampler  # noqa: E402
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.host.procs import ProcSampler  # noqa: E402
 from agenttui.tui.app import AgentTuiApp  # noqa: E402
 from agenttui.tui.widgets.pane import AgentPane  # noqa: E402
 from bench.bench_guard import fmt, git, make_repo, raw_latency  # noqa: E402

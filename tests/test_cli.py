@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLAN_TWO, git, make_repo, run_cli, write_plan
+from tests.support.repos import PLAN_TWO, git, make_repo, run_cli, write_plan
 
 
 def test_check_ok_last_line(repo: Path) -> None:
@@ -156,7 +156,7 @@ def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Pa
     """A finished agent is done, one asking for permission needs input (a hook record), and
     `status --watch --json` prints each change once."""
     from agenttui.core import journal
-    from agenttui.core import repo as gitrepo
+    from agenttui.core.git import repo as gitrepo
 
     write_plan(repo, PLAN_TWO)
     paths = gitrepo.open_repo(repo)
@@ -183,8 +183,8 @@ def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Pa
 
 
 def test_trash_lists_agent_snapshots_and_restore_puts_a_deleted_worktree_back(repo: Path, tmp_path: Path) -> None:
-    from agenttui.core import snapshots
-    from agenttui.core.repo import open_repo
+    from agenttui.core.git.repo import open_repo
+    from agenttui.core.guard import snapshots
 
     wt = tmp_path / "impl"
     git(repo, "worktree", "add", "-q", "-b", "agent/impl", str(wt))

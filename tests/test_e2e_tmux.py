@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agenttui.core.procs import processes_in
-from tests.conftest import wait_for
+from agenttui.core.host.procs import processes_in
+from tests.support.repos import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

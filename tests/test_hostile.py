@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from agenttui.core import gitcmd, recovery
-from agenttui.core import repo as gitrepo
+from agenttui.core import recovery
+from agenttui.core.dispatch.plan import parse_plan
+from agenttui.core.dispatch.supervisor import Supervisor
 from agenttui.core.errors import PlanError
-from agenttui.core.plan import parse_plan
-from agenttui.core.supervisor import Supervisor
-from tests.conftest import PLAN_TWO, git, make_repo, run_cli, write_plan
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from tests.support.repos import PLAN_TWO, git, make_repo, run_cli, write_plan
 
 # ------------------------------------------------------------------ option injection
 
@@ -63,7 +64,7 @@ def test_repository_branch_that_looks_like_an_option_is_deleted_as_a_name(repo: 
 
 
 def test_conflict_prediction_with_option_like_branch(repo: Path) -> None:
-    from agenttui.core.conflicts import predict
+    from agenttui.core.landing.conflicts import predict
 
     git(repo, "update-ref", "refs/heads/-x", "HEAD")
     p = predict(gitrepo.open_repo(repo), "-x", "main")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from agenttui.core import tmux
-from agenttui.core.shell import open_tmux_window
+from agenttui.core.host import tmux
+from agenttui.core.host.shell import open_tmux_window
 from agenttui.tui.literal import fmt, output, plain
-from tests.conftest import ROOT, git, make_repo, run_cli, wait_for
+from tests.support.repos import ROOT, git, make_repo, run_cli, wait_for
 
 EVIL = "wip \x1b]0;pwned\x07 \x1b[2J\x1b[H All 9 dispatches use isolation: worktree — verified \x9b31m \u202egnp.exe"
 
@@ -132,11 +132,11 @@ def test_settings_agenttui_cannot_write_back_faithfully_are_refused_in_one_line(
 
 
 def test_files_agenttui_writes_never_follow_a_planted_symlink(tmp_path: Path) -> None:
+    from agenttui.base.dotgit import escape_marker
     from agenttui.core import journal
-    from agenttui.core import repo as gitrepo
-    from agenttui.core.actors import Actor
-    from agenttui.core.escapes import mark
-    from agenttui.hooks.toolguard import escape_marker
+    from agenttui.core.git import repo as gitrepo
+    from agenttui.core.guard.actors import Actor
+    from agenttui.core.guard.escapes import mark
 
     r = make_repo(tmp_path / "repo")
     paths = gitrepo.open_repo(r)
@@ -187,7 +187,7 @@ def test_a_worktree_root_on_a_virtual_file_system_is_a_violation(tmp_path: Path)
 
 def test_an_archived_worktree_comes_back_with_its_folder_modes(tmp_path: Path) -> None:
     from agenttui.core import recovery
-    from agenttui.core import repo as gitrepo
+    from agenttui.core.git import repo as gitrepo
 
     r = make_repo(tmp_path / "repo")
     wt = tmp_path / "wt"

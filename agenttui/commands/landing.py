@@ -8,9 +8,9 @@ import json
 import os
 from typing import Any
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.dispatch.plan import find_plan, load_plan
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.plan import find_plan, load_plan
+from agenttui.core.git import repo as gitrepo
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -25,7 +25,7 @@ def _repo_and(args: argparse.Namespace, attr: str) -> Any:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from agenttui.core.review import diff
+    from agenttui.core.landing.review import diff
 
     d = diff(gitrepo.open_repo(args.repo), args.name, args.into, patch=not args.stat and not args.json)
     if args.json:
@@ -43,7 +43,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_land(args: argparse.Namespace) -> int:
-    from agenttui.core.landing import commit_worktree, default_base, land, plan_order, resolve
+    from agenttui.core.landing.land import commit_worktree, land, plan_order
+    from agenttui.core.landing.review import default_base, resolve
 
     paths = gitrepo.open_repo(args.repo)
     names = args.names
@@ -91,7 +92,7 @@ def cmd_land(args: argparse.Namespace) -> int:
                                                       if again[x] else "lands cleanly on the new base"))
     rebased: list[dict[str, Any]] = []
     if results and all(r.ok for r in results):  # the others, offered a rebase on the new base (forecast first)
-        from agenttui.core.landing import LandingError, rebase_forecast, rebase_onto
+        from agenttui.core.landing.land import LandingError, rebase_forecast, rebase_onto
 
         for rb in rebase_forecast(paths, base):
             state = (f"cannot now: {rb.why_not}" if rb.why_not else

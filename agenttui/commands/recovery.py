@@ -9,15 +9,15 @@ import sys
 import time
 from typing import Any
 
-from agenttui.core import repo as gitrepo
 from agenttui.core.errors import AgentTuiError
+from agenttui.core.git import repo as gitrepo
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def cmd_trash(args: argparse.Namespace) -> int:
+    from agenttui.core.guard.snapshots import list_snapshots
     from agenttui.core.recovery import list_trash
-    from agenttui.core.snapshots import list_snapshots
 
     paths = gitrepo.open_repo(args.repo)
     entries = list_trash(paths)
@@ -59,7 +59,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not ids:
         raise AgentTuiError("name trash entries to restore (agenttui trash lists them), or --all")
     known = {e.id for e in list_trash(paths)}
-    from agenttui.core import snapshots
+    from agenttui.core.guard import snapshots
 
     snaps = {s.id: s for s in snapshots.list_snapshots(paths)} if not args.all else {}
     unknown = [i for i in ids if i not in known and i not in snaps]

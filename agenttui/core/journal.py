@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agenttui.core.models import RepoPaths
-from agenttui.core.safefile import open_append
+from agenttui.base.safefile import open_append
+from agenttui.core.git.models import RepoPaths
 
 
 def journal_path(paths: RepoPaths) -> Path:

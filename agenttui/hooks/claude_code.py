@@ -19,7 +19,8 @@ import re
 import time
 from pathlib import Path
 
-from agenttui.hooks.toolguard import GUARDED, check_tool_call, repo_dirs
+from agenttui.base.dotgit import repo_dirs
+from agenttui.hooks.toolguard import GUARDED, check_tool_call
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:

@@ -23,10 +23,10 @@ import json
 import os
 import re
 import time
-import zlib
 from pathlib import Path
 
-from agenttui.hooks.cmdtext import adds_worktree, command_targets, compiled, read_only
+from agenttui.base.cmdtext import adds_worktree, command_targets, compiled, read_only
+from agenttui.base.dotgit import escape_marker, git_line, read_text, repo_dirs
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
@@ -40,15 +40,6 @@ LIVE = 3600.0  # s: a SubagentStart without its SubagentStop for this long is ta
 SHELL_TOOLS = ("Bash", "PowerShell", "Monitor")
 
 
-def escape_marker(common: str, worktree: str) -> str:
-    """Where the guard leaves word that the agent of *worktree* changed the main checkout from a
-    script (``<common>/agenttui/escaped/<key>.json``): its shell tools are refused from then on."""
-    path = os.path.normpath(worktree)
-    readable = re.sub(r"[^A-Za-z0-9_-]+", "-", os.path.basename(path))[:60]
-    key = f"{readable}-{zlib.crc32(path.encode('utf-8', 'surrogateescape')):08x}"  # (hashlib: 4 ms to import)
-    return os.path.join(common, "agenttui", "escaped", key + ".json")
-
-
 def _escaped(common: str, own: str) -> str | None:
     try:
         with open(escape_marker(common, own), encoding="utf-8") as fh:
@@ -56,77 +47,6 @@ def _escaped(common: str, own: str) -> str | None:
     except (OSError, ValueError):
         return None
     return str(rec.get("reason") or "it changed the main checkout") if isinstance(rec, dict) else None
-
-
-def _git(cwd: str, *args: str) -> str | None:
-    import subprocess  # (only here: the hot path finds the repository without running git)
-
-    try:
-        res = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, text=True,
-                             timeout=3, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return res.stdout.strip() if res.returncode == 0 else None
-
-
-def _read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-            return fh.read(4096).strip()
-    except OSError:
-        return None
-
-
-def dot_git(folder: str) -> tuple[str, str] | None:
-    """What ``<folder>/.git`` is: ``("dir", git dir)`` for a repository's own, ``("file", gitdir)``
-    for a linked worktree (or submodule) pointing elsewhere, ``("odd", "")`` for a ``.git`` file git
-    would not read; None when there is none.  (The one reader of ``.git`` files: the hooks, the
-    actor finder and the sentinel.)"""
-    dot = os.path.join(folder, ".git")
-    if os.path.isdir(dot):
-        return "dir", dot
-    if not os.path.isfile(dot):
-        return None
-    text = _read_text(dot) or ""
-    if not text.startswith("gitdir:"):
-        return "odd", ""
-    return "file", os.path.normpath(os.path.join(folder, text[7:].strip()))
-
-
-def common_of(gitdir: str) -> str:
-    """The common git dir of a worktree's *gitdir* (its ``commondir`` file), or *gitdir* itself."""
-    common = _read_text(os.path.join(gitdir, "commondir"))
-    return os.path.normpath(os.path.join(gitdir, common)) if common else gitdir
-
-
-def repo_dirs(cwd: str) -> tuple[str, str] | None:
-    """(the checkout *cwd* is in, the repository's common git dir), read from disk as git finds them:
-    the nearest ``.git`` folder above, or ``.git`` file -> its gitdir -> ``commondir``.  Asks git
-    itself when the environment points elsewhere (``GIT_DIR``) or the layout is unusual; None: not
-    in a repository.  (One ``git rev-parse`` was 3-5 ms of every hook call and its ``subprocess``
-    import 7 ms more.)"""
-    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE") or os.environ.get("GIT_COMMON_DIR"):
-        return _git_dirs(cwd)
-    d = os.path.abspath(cwd)
-    while True:
-        found = dot_git(d)
-        if found is not None:
-            kind, gitdir = found
-            if kind == "dir":
-                return (d, gitdir) if os.path.isfile(os.path.join(gitdir, "HEAD")) else _git_dirs(cwd)
-            if kind == "odd":
-                return _git_dirs(cwd)
-            return d, common_of(gitdir)
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
-
-
-def _git_dirs(cwd: str) -> tuple[str, str] | None:
-    top = _git(cwd, "rev-parse", "--show-toplevel")
-    common = _git(cwd, "rev-parse", "--path-format=absolute", "--git-common-dir")
-    return (top, common) if top and common else None
 
 
 def _inside(path: str, root: str) -> bool:
@@ -143,7 +63,7 @@ def _territory(main: str, common: str) -> list[str]:
     except OSError:
         ids = []
     for i in ids:
-        gitfile = _read_text(os.path.join(admin, i, "gitdir"))
+        gitfile = read_text(os.path.join(admin, i, "gitdir"))
         if gitfile:
             out.append(os.path.realpath(os.path.dirname(gitfile)))
     return out
@@ -203,7 +123,7 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
         targets = [str(ti.get(k)) for k in ("file_path", "notebook_path") if isinstance(ti.get(k), str)]
         targets = [os.path.normpath(t if os.path.isabs(t) else os.path.join(cwd, t)) for t in targets]
     else:
-        from agenttui.hooks.shellparse import commands
+        from agenttui.base.shellparse import commands
 
         command = str(ti.get("command") or "")
         cmds = commands(command, cwd)  # (read once: the targets, a new worktree, read-only)
@@ -241,10 +161,10 @@ def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> 
     """``refs/stash`` is shared by every worktree: only a stash made on this worktree's branch."""
     if verb == "clear":
         return f"agenttui: {who} may not clear the stash list: it is shared by every worktree and agent"
-    branch = _git(cwd, "symbolic-ref", "-q", "--short", "HEAD")
+    branch = git_line(cwd, "symbolic-ref", "-q", "--short", "HEAD")
     target = ref if ref and ref.startswith("stash@{") else "stash@{0}"
-    subject = _git(cwd, "log", "-g", "-1", "--format=%gs", target, "--") if target == "stash@{0}" else \
-        _git(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
+    subject = git_line(cwd, "log", "-g", "-1", "--format=%gs", target, "--") if target == "stash@{0}" else \
+        git_line(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
     if subject is None:
         return None
     made_on = re.match(r"^(?:WIP on|On) (.+?): ", subject)

@@ -1,6 +1,6 @@
 """The supervisor app: wiring only.
 
-It builds the :class:`~agenttui.core.supervisor.Supervisor`, installs the main screen (and the
+It builds the :class:`~agenttui.core.dispatch.supervisor.Supervisor`, installs the main screen (and the
 recovery screen for ``agenttui recover``), adds the main screen's actions to the command palette,
 and is the one place worker failures are handled: a failed worker is journaled, shown, and its
 owner's loop re-armed (nothing dies silently).  A crash writes its traceback to a log and exits 3
@@ -25,12 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from agenttui.core import journal
 from agenttui.core.errors import shown
-from agenttui.core.models import RepoPaths
+from agenttui.core.git.models import RepoPaths
 from agenttui.tui import actions, textual_compat
 from agenttui.tui.messages import BackToMain, Notice, WorkerFailed
 
 if TYPE_CHECKING:  # imported when first needed: `agenttui recover` shows stashes without them
-    from agenttui.core.supervisor import Supervisor
+    from agenttui.core.dispatch.supervisor import Supervisor
     from agenttui.tui.screens.main import MainScreen
     from agenttui.tui.widgets.guard_panel import GuardPanel
     from agenttui.tui.widgets.pane import AgentPane
@@ -63,7 +63,7 @@ class AgentTuiApp(App[int]):
 
     @cached_property
     def sup(self) -> Supervisor:
-        from agenttui.core.supervisor import Supervisor
+        from agenttui.core.dispatch.supervisor import Supervisor
 
         return Supervisor(self.paths, self.plan_path)
 

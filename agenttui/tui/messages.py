@@ -11,10 +11,10 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:  # annotations only: the recovery screen starts without the guard and sampler
-    from agenttui.core.guard import Alert
-    from agenttui.core.guardwatch import Coverage
-    from agenttui.core.sampler import Sample
-    from agenttui.core.watch import FileChange
+    from agenttui.core.agents.activity import FileChange
+    from agenttui.core.agents.sampler import Sample
+    from agenttui.core.guard.events import Coverage
+    from agenttui.core.guard.main_checkout import Alert
 
 
 @dataclass

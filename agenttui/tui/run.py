@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agenttui.core.models import RepoPaths
+from agenttui.core.git.models import RepoPaths
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.collector import CollectorPacer
 

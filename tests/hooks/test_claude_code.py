@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_repo
+from tests.support.repos import make_repo
 
 
 def hook(payload: object, *args: str, home: Path | None = None,

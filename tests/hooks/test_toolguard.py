@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git, make_repo
+from tests.support.repos import git, make_repo
 
 
 def call(cwd: Path, tool: str, tool_input: dict[str, Any], *, agent: bool = True, session: str = "s") -> str:

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git, make_repo
 from tests.realclient.incident_race import AGENTS, EXPECTED, HANDLERS, race
 from tests.realclient.test_real_claude import CLAUDE, ROOT, run_client
+from tests.support.repos import git, make_repo
 
 pytestmark = pytest.mark.skipif(CLAUDE is None, reason="the real Claude Code client is not installed")
 

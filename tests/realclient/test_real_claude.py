@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import git, make_repo
+from tests.support.repos import git, make_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -217,9 +217,9 @@ def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard
     main checkout: the command text shows nothing of it, so the tool-call hook alone lets it through
     (control). With the guard armed, the git process is caught as it works, named by the subagent's
     worktree, and the subagent's next shell call is refused by the hook."""
-    from agenttui.core import guard as g
-    from agenttui.core import repo as gitrepo
-    from agenttui.core.alerts import Alert
+    from agenttui.core.git import repo as gitrepo
+    from agenttui.core.guard import main_checkout as g
+    from agenttui.core.guard.alerts import Alert
 
     repo = make_repo(tmp_path / "repo")
     (repo / "file0.txt").write_text("the user's unfinished work\n")  # something for the script to stash

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo
 from tests.realclient.test_real_claude import ROOT, namespace_prefix
+from tests.support.repos import git, make_repo
 
 
 def find_codex() -> str | None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo
 from tests.realclient.test_real_claude import ROOT, namespace_prefix
+from tests.support.repos import git, make_repo
 
 
 def find_gemini() -> str | None:

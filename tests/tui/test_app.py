@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.core.journal import read as read_journal
 from agenttui.tui.app import AgentTuiApp
-from tests.conftest import make_repo, write_plan
-from tests.tui.conftest import SLEEPERS, make_app, until
+from tests.support.repos import make_repo, write_plan
+from tests.support.ui import SLEEPERS, make_app, until
 
 
 async def test_a_failing_worker_is_shown_journaled_and_rearmed(repo: Path) -> None:

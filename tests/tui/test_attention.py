@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import write_plan
-from tests.tui.conftest import announce_and_confirm, make_app, until
+from tests.support.repos import write_plan
+from tests.support.ui import announce_and_confirm, make_app, until
 
 
 async def test_states_attention_and_notifications(repo: Path, tmp_path: Path, cleanup_agents: list) -> None:
@@ -102,7 +102,7 @@ async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(repo: 
 
     import pytest
 
-    from agenttui.core.agentstate import StateTracker
+    from agenttui.core.agents.state import StateTracker
 
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
@@ -148,7 +148,7 @@ async def test_a_repositorys_notify_command_runs_nothing_until_its_plan_is_confi
     """A cloned repository's plan carries a [notify] command; an agent (a Claude Code worktree the
     supervisor found) needs input before anything was announced: nothing runs, and the screen says
     why.  Once the user confirmed the plan, the next edge runs it (the control)."""
-    from tests.conftest import git
+    from tests.support.repos import git
 
     ran = tmp_path / "ran.log"
     wt = tmp_path / "found"
@@ -196,7 +196,7 @@ async def test_a_codex_agents_pane_title_says_it_needs_input(repo: Path, cleanup
 
     import pytest
 
-    from agenttui.core.agentstate import StateTracker, title_signal
+    from agenttui.core.agents.state import StateTracker, title_signal
 
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.core.journal import read as read_journal
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import AlertModal
 from agenttui.tui.widgets.guard_panel import GuardPanel
-from tests.conftest import git, write_plan
-from tests.tui.conftest import announce_and_confirm, until
+from tests.support.repos import git, write_plan
+from tests.support.ui import announce_and_confirm, until
 
 
 def texts(app: AgentTuiApp) -> list[str]:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from agenttui.core import recovery
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.demo import make_demo
 from agenttui.tui.app import AgentTuiApp
-from tests.conftest import run_cli
-from tests.tui.conftest import until
+from tests.support.repos import run_cli
+from tests.support.ui import until
 
 
 async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(

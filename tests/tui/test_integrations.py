@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import ConflictModal
-from tests.conftest import git
-from tests.tui.conftest import until
+from tests.support.repos import git
+from tests.support.ui import until
 
 
 def two_claude_worktrees(repo: Path) -> tuple[Path, Path]:
@@ -74,7 +74,7 @@ async def test_claude_code_burst_is_announced(repo: Path) -> None:
 
 async def test_review_and_land_from_the_supervisor(repo: Path, tmp_path: Path) -> None:
     """v shows the highlighted agent's changes; L lands it after a confirmation."""
-    from agenttui.core import repo as gitrepo
+    from agenttui.core.git import repo as gitrepo
     from agenttui.tui.screens.modals import ConfirmModal
     from agenttui.tui.screens.review import DiffScreen
 
@@ -103,7 +103,7 @@ async def test_review_and_land_from_the_supervisor(repo: Path, tmp_path: Path) -
 
 
 async def test_land_offers_to_commit_uncommitted_work_with_an_editable_message(repo: Path, tmp_path: Path) -> None:
-    from agenttui.core import repo as gitrepo
+    from agenttui.core.git import repo as gitrepo
     from agenttui.tui.screens.modals import ConfirmModal, MessageModal
 
     wt = tmp_path / "dirty-wt"

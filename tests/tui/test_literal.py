@@ -9,11 +9,11 @@ import pytest
 from textual.content import Content
 from textual.markup import MarkupError
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.literal import fmt
-from tests.conftest import git, make_repo
-from tests.tui.conftest import loaded
+from tests.support.repos import git, make_repo
+from tests.support.ui import loaded
 
 HOSTILE = ["wip [/]", "copy files to [/tmp]", "[$error]spoof[/]", "[B]bold[/B]", "[link=https://x.example]click",
            "back\\slash\\", "[@click=app.quit]quit[/]"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from agenttui.core import recovery
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import ConfirmModal
-from tests.conftest import git
-from tests.core.test_recovery import make_incident, refs, tree_state
-from tests.tui.conftest import confirm, loaded, settle, until
+from tests.core.recovery.test_recovery import make_incident, refs, tree_state
+from tests.support.repos import git
+from tests.support.ui import confirm, loaded, settle, until
 
 
 async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ async def test_refusal_is_shown_and_nothing_is_removed(tmp_path: Path) -> None:
 async def test_salvage_from_the_agents_tab(tmp_path: Path) -> None:
     """S on the recovery screen: the incident untangled onto salvage branches, the trunk restored."""
     from agenttui.core import journal
-    from tests.conftest import make_repo
+    from tests.support.repos import make_repo
 
     r = make_repo(tmp_path / "repo")
     paths = gitrepo.open_repo(r)
@@ -168,8 +168,8 @@ async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_
 
     import pytest
 
-    from tests.conftest import make_repo, wait_for
-    from tests.core.test_timeline import Session
+    from tests.core.recovery.test_timeline import Session
+    from tests.support.repos import make_repo, wait_for
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     r = make_repo(tmp_path / "repo")

@@ -15,8 +15,8 @@ from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import AnnounceModal
 from agenttui.tui.textual_compat import visible_widgets
 from agenttui.tui.widgets.pane import AgentPane
-from tests.conftest import git, write_plan
-from tests.tui.conftest import announce_and_confirm, make_app, until
+from tests.support.repos import git, write_plan
+from tests.support.ui import announce_and_confirm, make_app, until
 
 FOUR = "".join(f'[[agent]]\nname = "a{i}"\ncommand = ["sleep", "60"]\n' for i in range(4))
 

@@ -71,7 +71,7 @@ def test_recovery_tabs(snap_compare: Any, tab: str) -> None:
 def test_alert_feed(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from agenttui.core.guard import Alert
+    from agenttui.core.guard.main_checkout import Alert
     from agenttui.tui.messages import GuardAlerts
 
     monkeypatch.setenv("TZ", "UTC")

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import git
-from tests.tui.conftest import make_app, until
+from tests.support.repos import git
+from tests.support.ui import make_app, until
 
 
 def post_tool_use(repo: Path, agent_id: str) -> None:

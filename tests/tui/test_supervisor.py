@@ -7,13 +7,13 @@ from pathlib import Path
 
 import psutil
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.host.procs import session_nice
 from agenttui.core.journal import read as read_journal
-from agenttui.core.procs import session_nice
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import AnnounceModal
-from tests.conftest import git, write_plan
-from tests.tui.conftest import SLEEPERS, announce_and_confirm, fire_enabled, make_app, pane, until
+from tests.support.repos import git, write_plan
+from tests.support.ui import SLEEPERS, announce_and_confirm, fire_enabled, make_app, pane, until
 
 
 async def test_gate_fire_disabled_until_confirmed_then_revoked_by_plan_edit(
@@ -240,7 +240,7 @@ def test_status_lists_launched_agent_pids(repo: Path) -> None:
     try:
         journal.append(paths, "launch", agent="auth", pid=proc.pid, create_time=proc.create_time())
         from agenttui.cli import status_data
-        from agenttui.core.plan import load_plan
+        from agenttui.core.dispatch.plan import load_plan
 
         data = status_data(paths, load_plan(write_plan(repo, SLEEPERS)))
         assert {a["name"]: a["pid"] for a in data["agents"]}["auth"] == proc.pid

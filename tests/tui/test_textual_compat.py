@@ -76,7 +76,7 @@ def test_screen_resized_hook_exists() -> None:
 
 async def test_compositor_still_says_which_widgets_are_visible(repo: Path) -> None:
     from agenttui.tui.textual_compat import visible_widgets
-    from tests.tui.conftest import make_app
+    from tests.support.ui import make_app
 
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -87,7 +87,7 @@ async def test_compositor_still_says_which_widgets_are_visible(repo: Path) -> No
 
 async def test_footer_internals_exist(repo: Path) -> None:
     from agenttui.tui.widgets.footer import QuietFooter
-    from tests.tui.conftest import make_app
+    from tests.support.ui import make_app
 
     app = make_app(repo)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -116,7 +116,7 @@ def test_the_driver_write_that_escapes_go_through_exists() -> None:
 
 async def test_write_escape_is_a_no_op_headless(repo: Path) -> None:
     from agenttui.tui.textual_compat import write_escape
-    from tests.tui.conftest import make_app
+    from tests.support.ui import make_app
 
     app = make_app(repo)
     async with app.run_test():

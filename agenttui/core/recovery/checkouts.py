@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import gitcmd, journal
-from agenttui.core import repo as gitrepo
-from agenttui.core.models import RepoPaths
+from agenttui.core import journal
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery.ops import snapshot_worktree
 from agenttui.core.recovery.trash import RecoveryError, backup_into_trash
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import gitcmd, journal
-from agenttui.core import repo as gitrepo
+from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths, Stash
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths, Stash
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.ops import archive_worktree, delete_branch, drop_stashes
 from agenttui.core.recovery.trash import Outcome

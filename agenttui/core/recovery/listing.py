@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from agenttui.core import repo as gitrepo
-from agenttui.core.models import Branch, RepoPaths, Stash, Worktree
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import Branch, RepoPaths, Stash, Worktree
 from agenttui.core.recovery.incident import Incident, find_incident
 from agenttui.core.recovery.ops import untracked_ignored
 from agenttui.core.recovery.trash import TrashEntry, list_trash
@@ -101,7 +101,7 @@ def load_stashes(paths: RepoPaths) -> RecoveryData:
 
 
 def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None, since: float | None = None) -> RecoveryData:
-    from agenttui.core.procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
+    from agenttui.core.host.procs import describe, processes_in  # psutil: off the start-up path of `agenttui recover`
     from agenttui.core.recovery import timeline
 
     snap = gitrepo.snapshot(paths, dirty=True, stashes=stashes)

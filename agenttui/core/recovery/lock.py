@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git.models import RepoPaths
 
 F = TypeVar("F", bound=Callable[..., Any])
 WAIT = 15.0  # seconds to wait for another process's operation before giving up

@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agenttui.core import gitcmd
-from agenttui.core import repo as gitrepo
 from agenttui.core.errors import GitError
-from agenttui.core.models import RepoPaths, Stash, Worktree
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths, Stash, Worktree
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.trash import TRASH, Outcome, RecoveryError, _backup, _cwd, _record, _unbackup, new_id
 
@@ -265,7 +265,7 @@ def worktree_blockers(paths: RepoPaths, wt: Worktree) -> list[str]:
             git_dir = None
         if git_dir is not None and (git_dir / "index.lock").exists():
             problems.append("its index.lock is held: a git command is running in it")
-        from agenttui.core.procs import describe, processes_in
+        from agenttui.core.host.procs import describe, processes_in
 
         users = processes_in([wt.path], exclude={os.getpid()}).get(wt.path, [])
         if users:

@@ -15,10 +15,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from agenttui.core import gitcmd, journal
-from agenttui.core import repo as gitrepo
+from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery import timeline
 from agenttui.core.recovery.incident import Baseline, find_baseline
 

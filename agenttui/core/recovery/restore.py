@@ -7,10 +7,10 @@ import contextlib
 import os
 from pathlib import Path
 
-from agenttui.core import gitcmd
-from agenttui.core import repo as gitrepo
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery.checkouts import move_branch, prune_stale_landings
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.ops import snapshot_worktree

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import gitcmd, journal
-from agenttui.core import repo as gitrepo
+from agenttui.base.safefile import write_atomic
+from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths, Worktree
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths, Worktree
 from agenttui.core.recovery import timeline
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
 from agenttui.core.recovery.report import incident_report
 from agenttui.core.recovery.trash import Outcome, RecoveryError, _backup, _record, new_id
-from agenttui.core.safefile import write_atomic
 
 UNATTRIBUTED = "unattributed"
 DELETED = "0" * 40
@@ -459,7 +460,7 @@ def _refuse_while_working(pv: Preview) -> None:
     """Salvage reads a snapshot and then restores the checkout: a process still writing there would
     lose what it writes after the snapshot.  Refuse while one works in the checkout or a self-made
     worktree (our own process and its ancestors aside)."""
-    from agenttui.core.procs import describe, processes_in
+    from agenttui.core.host.procs import describe, processes_in
 
     folders = [pv.main] + [Path(w["path"]) for w in pv.report["worktrees"] if os.path.isdir(w["path"])]
     me = {os.getpid()}

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import gitcmd, journal
-from agenttui.core import repo as gitrepo
+from agenttui.core import journal
 from agenttui.core.clients import AgentRun, ReadStats, ToolCall, claude_code, codex, gemini
-from agenttui.core.models import RepoPaths
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths
 
 #: subagent types that cannot write code (Claude Code's built-ins without Edit/Write); Bash aside
 READ_ONLY_TYPES = frozenset({"Explore", "Plan", "claude-code-guide", "statusline-setup"})

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import gitcmd, journal
+from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery.lock import locked
 
 TRASH = "refs/agenttui/trash"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agenttui.core import shell
 from agenttui.core.errors import AgentTuiError
+from agenttui.core.host import shell
 
 
 class AgentActions:
@@ -57,7 +57,7 @@ class AgentActions:
         if p is None or p.run.tmux is None:
             self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
             return
-        from agenttui.core import tmux
+        from agenttui.core.host import tmux
 
         try:
             self.say(tmux.focus(p.run.tmux))

@@ -19,14 +19,14 @@ from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from agenttui.core import repo as gitrepo
+from agenttui.core.agents.activity import watch_file
+from agenttui.core.agents.notify import Notifier
+from agenttui.core.agents.notify import trusted as notify_trusted
+from agenttui.core.dispatch.supervisor import Supervisor
 from agenttui.core.errors import AgentTuiError, shown
-from agenttui.core.guardwatch import Coverage
-from agenttui.core.models import HeadState, Worktree
-from agenttui.core.notify import Notifier
-from agenttui.core.notify import trusted as notify_trusted
-from agenttui.core.supervisor import Supervisor
-from agenttui.core.watch import watch_file
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import HeadState, Worktree
+from agenttui.core.guard.events import Coverage
 from agenttui.tui import actions
 from agenttui.tui.literal import fmt
 from agenttui.tui.messages import (

@@ -12,10 +12,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from agenttui.core.alerts import Alert
-from agenttui.core.check import Verdict
+from agenttui.core.dispatch.check import Verdict
+from agenttui.core.dispatch.plan import Plan
 from agenttui.core.errors import shown
-from agenttui.core.plan import Plan
+from agenttui.core.guard.alerts import Alert
 from agenttui.tui.format import short_path
 from agenttui.tui.literal import fmt, plain
 

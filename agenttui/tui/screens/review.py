@@ -1,6 +1,6 @@
 """Review and land an agent's work from the supervisor: ``v`` shows its changes against its base
 (committed, uncommitted and untracked; +/- per file; the hunks, highlighted), ``L`` lands it (the
-order, the check and what moves are confirmed first; see ``agenttui.core.landing``)."""
+order, the check and what moves are confirmed first; see ``agenttui.core.landing.land``)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from agenttui.core import conflicts
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.landing import commit_worktree, land, rebase_forecast, rebase_onto
-from agenttui.core.models import RepoPaths
-from agenttui.core.review import AgentDiff, diff
+from agenttui.core.git.models import RepoPaths
+from agenttui.core.landing import conflicts
+from agenttui.core.landing.land import commit_worktree, land, rebase_forecast, rebase_onto
+from agenttui.core.landing.review import AgentDiff, diff
 from agenttui.tui.literal import plain
 from agenttui.tui.messages import ForwardsWorkerFailures, Notice
 from agenttui.tui.screens.modals import ConfirmModal, ConflictModal, MessageModal

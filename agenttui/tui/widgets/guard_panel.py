@@ -2,7 +2,7 @@
 
 Workers (all on this widget, so Textual cancels them with it): arming (git: a thread), the main
 checkout's watcher (async, classifies paths only), the git reader (a thread; at most one, see
-:class:`~agenttui.core.guardwatch.GuardWatch`), the coverage count and the suspects scan (threads).
+:class:`~agenttui.core.guard.events.GuardWatch`), the coverage count and the suspects scan (threads).
 It posts :class:`GuardState` and :class:`Notice` upwards and never imports the App.
 """
 
@@ -19,14 +19,14 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from agenttui.core import snapshots
+from agenttui.core.dispatch.supervisor import Supervisor
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.guard import Alert, Guard
-from agenttui.core.guardwatch import POLL, Coverage, GuardWatch, coverage
+from agenttui.core.guard import snapshots
+from agenttui.core.guard.events import POLL, Coverage, GuardWatch, coverage
+from agenttui.core.guard.main_checkout import Alert, Guard
+from agenttui.core.guard.worktrees import KIND as THREAT
+from agenttui.core.guard.worktrees import WorktreeKeeper
 from agenttui.core.recovery import baseline
-from agenttui.core.sentinel import KIND as THREAT
-from agenttui.core.sentinel import WorktreeKeeper
-from agenttui.core.supervisor import Supervisor
 from agenttui.tui.literal import plain
 from agenttui.tui.messages import ForwardsWorkerFailures, GuardAlerts, GuardState, Notice, ShowAlert
 

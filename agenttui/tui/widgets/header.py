@@ -5,9 +5,9 @@ variable, so it is shown literally (see literal.py)."""
 
 from __future__ import annotations
 
-from agenttui.core.guardwatch import Coverage
-from agenttui.core.models import HeadState
-from agenttui.core.supervisor import Supervisor
+from agenttui.core.dispatch.supervisor import Supervisor
+from agenttui.core.git.models import HeadState
+from agenttui.core.guard.events import Coverage
 from agenttui.tui.format import short_path
 
 Line = tuple[str, str, dict[str, object]]  # (selector, template, values)

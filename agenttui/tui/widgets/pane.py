@@ -15,12 +15,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Log, Sparkline, Static
 
-from agenttui.core.agentstate import STATES as ATTENTION
-from agenttui.core.agentstate import AgentState
-from agenttui.core.launcher import AgentRun
-from agenttui.core.procs import ProcStats
-from agenttui.core.sampler import GitInfo
-from agenttui.core.watch import Activity, FileChange
+from agenttui.core.agents.activity import Activity, FileChange
+from agenttui.core.agents.sampler import GitInfo
+from agenttui.core.agents.state import STATES as ATTENTION
+from agenttui.core.agents.state import AgentState
+from agenttui.core.dispatch.launcher import AgentRun
+from agenttui.core.host.procs import ProcStats
 from agenttui.tui.format import human_bytes, human_time, short_path
 from agenttui.tui.literal import fmt, output
 

@@ -22,12 +22,12 @@ from textual import work
 from textual.containers import VerticalScroll
 
 from agenttui.core import journal
-from agenttui.core.agentstate import StateTracker, dispatch_titles, hooks_by_agent, title_signal, urgency
-from agenttui.core.inotify import LockWatcher, journal_watcher
-from agenttui.core.overlap import OverlapTracker
-from agenttui.core.sampler import SAMPLE_INTERVAL, Sampler
-from agenttui.core.supervisor import Supervisor
-from agenttui.core.watch import watch_worktrees
+from agenttui.core.agents.activity import watch_worktrees
+from agenttui.core.agents.overlap import OverlapTracker
+from agenttui.core.agents.sampler import SAMPLE_INTERVAL, Sampler
+from agenttui.core.agents.state import StateTracker, dispatch_titles, hooks_by_agent, title_signal, urgency
+from agenttui.core.dispatch.supervisor import Supervisor
+from agenttui.core.host.inotify import LockWatcher, journal_watcher
 from agenttui.tui.messages import (
     AgentsChanged,
     AgentStateChanged,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery import Outcome, RecoveryData
 
 TABS = ("stashes", "branches", "worktrees", "trash", "agents")

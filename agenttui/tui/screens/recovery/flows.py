@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from agenttui.core.errors import AgentTuiError
-from agenttui.core.models import RepoPaths
+from agenttui.core.git.models import RepoPaths
 from agenttui.tui.screens.modals import ConfirmModal
 from agenttui.tui.screens.recovery.base import TABS, Result
 from agenttui.tui.screens.recovery.incident import clean_all

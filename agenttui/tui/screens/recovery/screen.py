@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 
-from agenttui.core import repo as gitrepo
 from agenttui.core.errors import AgentTuiError, shown
-from agenttui.core.models import RepoPaths
+from agenttui.core.git import repo as gitrepo
+from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery import RecoveryData, load_data, load_stashes
 from agenttui.tui.literal import fmt, plain, plain_lines
 from agenttui.tui.messages import BackToMain, ForwardsWorkerFailures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agenttui.core import recovery
-from agenttui.core.models import Stash
+from agenttui.core.git.models import Stash
 from agenttui.core.recovery import RecoveryData
 from agenttui.tui.format import age
 from agenttui.tui.screens.recovery.base import Row, Tab, outcomes

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agenttui.core import recovery
-from agenttui.core.models import Worktree
+from agenttui.core.git.models import Worktree
 from agenttui.core.recovery import RecoveryData, WorktreeRow
 from agenttui.tui.format import short_path
 from agenttui.tui.screens.recovery.base import Row, Tab, each, outcomes

@@ -1,0 +1,1 @@
+"""Helpers the tests import (conftest.py files hold fixtures only)."""
