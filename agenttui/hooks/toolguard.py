@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 from agenttui.base.cmdtext import adds_worktree, command_targets, compiled, read_only
 from agenttui.base.dotgit import escape_marker, git_line, read_text, repo_dirs
+from agenttui.base.stashmsg import stash_branch
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
 if TYPE_CHECKING:
@@ -167,8 +167,8 @@ def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> 
         git_line(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
     if subject is None:
         return None
-    made_on = re.match(r"^(?:WIP on|On) (.+?): ", subject)
-    if made_on and branch and made_on.group(1) != branch:
-        return (f"agenttui: {who} would {verb} {target} ({subject[:80]}), made on {made_on.group(1)}, not on its "
+    made_on = stash_branch(subject)
+    if made_on and branch and made_on != branch:
+        return (f"agenttui: {who} would {verb} {target} ({subject[:80]}), made on {made_on}, not on its "
                 f"branch {branch}: the stash is shared by every worktree")
     return None

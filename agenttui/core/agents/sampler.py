@@ -24,6 +24,7 @@ from agenttui.core.dispatch.launcher import AgentRun
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import HeadState, RepoPaths, Worktree
+from agenttui.core.host import proc
 from agenttui.core.host.procs import ProcSampler, ProcStats, processes_in
 from agenttui.core.host.tmux import TmuxPane
 
@@ -173,15 +174,11 @@ class Sampler:
                 continue
             root = os.path.normpath(j.worktree).rstrip("/") + "/"
             for pid in st.pids:
-                try:
-                    cwd = os.readlink(f"/proc/{pid}/cwd")
-                except OSError:
+                cwd = proc.cwd(pid)
+                if cwd is None:
                     continue
                 if not (cwd.rstrip("/") + "/").startswith(root):
-                    try:
-                        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                    except OSError:
-                        comm = "?"
+                    comm = proc.comm(pid)
                     out[j.name] = f"pid {pid} ({comm}) works in {cwd}"
                     break
         return out

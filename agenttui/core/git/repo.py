@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from agenttui.base.stashmsg import stash_branch
 from agenttui.core.errors import AgentTuiError, GitError, NotARepository, shown
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git.models import Branch, HeadState, RepoPaths, RepoSnapshot, Stash, Worktree
@@ -274,7 +275,6 @@ def list_branches(paths: RepoPaths, *, merged_into: str | None = None) -> list[B
     return branches
 
 
-_STASH_BRANCH = re.compile(r"^(?:WIP on|On) (.+?): ")
 
 
 _STASH_FORMAT = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs{_SEP}%P"
@@ -336,14 +336,13 @@ def _parse_stashes(text: str) -> list[tuple[Stash, str | None]]:
         ref, sha, date, subject = parts[:4]
         parents = parts[4].split() if len(parts) > 4 else []
         m = re.search(r"\{(\d+)\}", ref)
-        bm = _STASH_BRANCH.match(subject)
         files = sum(1 for ln in rest.splitlines() if ln.strip())
         stashes.append((
             Stash(
                 index=int(m.group(1)) if m else len(stashes),
                 sha=sha,
                 date=int(date) if date.isdigit() else 0,
-                branch=bm.group(1) if bm else None,
+                branch=stash_branch(subject),
                 message=subject,
                 files=files,
             ),

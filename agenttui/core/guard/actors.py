@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.base.dotgit import dot_git
+from agenttui.core.host import proc
 from agenttui.core.host.inotify import LockWatcher
 
 KEEP = 5.0  # seconds a capture stays attributable to a mutation read after it
@@ -52,30 +53,8 @@ class Actor:
 UNKNOWN = Actor(None, None)
 
 
-def _read(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _ppid(pid: int) -> int | None:
-    stat = _read(f"/proc/{pid}/stat")
-    if not stat:
-        return None
-    try:
-        return int(stat[stat.rfind(b")") + 2:].split()[1])
-    except (ValueError, IndexError):
-        return None
-
-
 def _agent_of(pid: int) -> str | None:
-    env = _read(f"/proc/{pid}/environ") or b""
-    for item in env.split(b"\0"):
-        if item.startswith(b"AGENTTUI_AGENT="):
-            return item.split(b"=", 1)[1].decode("utf-8", "replace") or None
-    return None
+    return proc.environ_value(pid, "AGENTTUI_AGENT")
 
 
 SESSION_ROOTS = (b"tmux", b"screen", b"sshd", b"systemd", b"init", b"login", b"zellij")
@@ -99,13 +78,6 @@ def worktree_of(path: str, common: str) -> str | None:
     return None
 
 
-def _cwd(pid: int) -> str | None:
-    try:
-        return os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        return None
-
-
 def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process", *,
                      common: str | None = None, names: dict[str, str] | None = None,
                      seen: tuple[tuple[str, ...], str] | None = None) -> Actor:
@@ -119,17 +91,16 @@ def describe_process(pid: int, launched: dict[int, str] | None = None, via: str 
         chain.append(p)
         if agent is None:
             agent = (launched or {}).get(p) or _agent_of(p)
-        p = _ppid(p)
-    raw = _read(f"/proc/{pid}/cmdline") or b""
-    cmdline = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
+        p = proc.ppid(p)
+    cmdline = proc.cmdline(pid)
     if seen is not None and not cmdline:
         cmdline = seen[0]  # (*seen*: command line and cwd read a moment ago; it is exiting now)
     worktree, escaped = None, False
     if common is not None:
         for i, q in enumerate(chain):
-            if (_read(f"/proc/{q}/comm") or b"").strip().startswith(SESSION_ROOTS):
+            if proc.comm_bytes(q).startswith(SESSION_ROOTS):
                 break  # a terminal multiplexer's server: its cwd says nothing of the agents under it
-            cwd = seen[1] if i == 0 and seen is not None else _cwd(q)
+            cwd = seen[1] if i == 0 and seen is not None else proc.cwd(q)
             worktree = worktree_of(cwd, common) if cwd else None
             if worktree:
                 agent = agent or (names or {}).get(worktree) or os.path.basename(worktree)
@@ -139,15 +110,6 @@ def describe_process(pid: int, launched: dict[int, str] | None = None, via: str 
 
 
 SLACK = 32  # pids allocated just before the last scan that are looked at again (a git still starting)
-
-
-def _last_pid() -> int | None:
-    """The most recently allocated pid (the last field of /proc/loadavg)."""
-    raw = _read("/proc/loadavg")
-    try:
-        return int(raw.split()[-1]) if raw else None
-    except ValueError:
-        return None
 
 
 def _recent(pids: list[int], since: int, last: int) -> list[int]:
@@ -161,21 +123,16 @@ def _recent(pids: list[int], since: int, last: int) -> list[int]:
 RANGE = 4096  # at most this many new pids are probed one by one (else /proc is listed)
 
 
-def _pid_max() -> int:
-    raw = _read("/proc/sys/kernel/pid_max")
-    return int(raw) if raw and raw.strip().isdigit() else 32768
-
-
-def _recent_range(since: int, last: int) -> list[int] | None:
+def recent_range(since: int, last: int) -> list[int] | None:
     """The pids allocated after *since* up to *last*, probed directly (no listing of /proc: with
     2,000 processes that listing alone took most of a scan)."""
     low = max(1, since - SLACK)
     # (when *last* is below *since*, pids wrapped around pid_max)
     span = (list(range(low + 1, last + 1)) if last >= since
-            else [*range(low + 1, _pid_max() + 1), *range(1, last + 1)])
+            else [*range(low + 1, proc.pid_max() + 1), *range(1, last + 1)])
     if len(span) > RANGE:
         return None
-    return [p for p in span if os.path.exists(f"/proc/{p}")]
+    return [p for p in span if proc.exists(p)]
 
 
 class ActorFinder:
@@ -206,7 +163,7 @@ class ActorFinder:
         """Scan at once when git takes a lock (inotify, its own thread); the queue is the slower
         path for lock events the watcher reports (where inotify cannot be had)."""
         if self._thread is None:
-            self.watermark = _last_pid() or 0
+            self.watermark = proc.last_pid() or 0
             self._thread = threading.Thread(target=self._run, name="agenttui-actors", daemon=True)
             self._thread.start()
             if self.lock_dirs:
@@ -259,15 +216,14 @@ class ActorFinder:
     # ------------------------------------------------------------ scanning
     def _working_here(self, pid: int) -> tuple[tuple[str, ...], str] | None:
         """(command line, cwd) of a git working on this repository, else None."""
-        comm = (_read(f"/proc/{pid}/comm") or b"").strip()
+        comm = proc.comm_bytes(pid)
         if comm != b"git":
             return None
-        try:
-            cwd = os.readlink(f"/proc/{pid}/cwd").rstrip(os.sep) + os.sep
-        except OSError:
+        here = proc.cwd(pid)
+        if here is None:
             return None
-        raw = _read(f"/proc/{pid}/cmdline") or b""
-        args = tuple(a.decode("utf-8", "replace") for a in raw.split(b"\0") if a)
+        cwd = here.rstrip(os.sep) + os.sep
+        args = proc.cmdline(pid)
         seen = (args, cwd.rstrip(os.sep) or os.sep)
         if any(a.rstrip(os.sep) in self.root_names for a in args):
             return seen
@@ -278,14 +234,14 @@ class ActorFinder:
         return seen if "stash" in args else None
 
     def _is_ours(self, pid: int) -> bool:
-        return _ppid(pid) == self.own  # agenttui's own git calls are nobody's mutation
+        return proc.ppid(pid) == self.own  # agenttui's own git calls are nobody's mutation
 
     def scan(self) -> list[Actor]:
         t0 = time.perf_counter()
-        last = _last_pid()
-        candidates = _recent_range(self.watermark, last) if last is not None else None
+        last = proc.last_pid()
+        candidates = recent_range(self.watermark, last) if last is not None else None
         if candidates is None:  # no /proc/loadavg, or too many new pids: look at all of them
-            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+            pids = [int(d) for d in os.listdir(proc.PROC) if d.isdigit()]
             candidates = _recent(pids, self.watermark, last) if last is not None else pids
         found = [describe_process(p, self.launched(), common=self.common, names=self.names(), seen=seen)
                  for p in candidates if p != self.own and not self._is_ours(p)

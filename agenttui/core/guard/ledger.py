@@ -17,7 +17,6 @@ flusher thread writes the pending records (one write, one fsync) every ``TICK`` 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core import journal
+from agenttui.core.git import reflog
 from agenttui.core.git.models import RepoPaths
 from agenttui.core.guard.actors import UNKNOWN, Actor
 
@@ -63,8 +63,7 @@ class Ledger:
         self._since: float | None = None
         self._records: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._head_log = self._git_dir() / "logs" / "HEAD"
-        self._offset = self._size()
+        self._head_log = reflog.Tail(self._git_dir() / "logs" / "HEAD")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.written = 0  # records written (benchmarks and tests read it)
@@ -72,12 +71,6 @@ class Ledger:
     def _git_dir(self) -> Path:
         # the main checkout's own git dir (its HEAD log), which is the common dir for a main worktree
         return self.paths.common_dir
-
-    def _size(self) -> int:
-        try:
-            return os.stat(self._head_log).st_size
-        except OSError:
-            return 0
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -117,27 +110,8 @@ class Ledger:
     def head_entries(self, read_at: float) -> int:
         """Every HEAD reflog entry appended since the last read, one ``head`` record each (and a
         ``commit`` record for commits).  Returns how many."""
-        size = self._size()
-        if size < self._offset:  # rewritten (reflog expire): start again from here
-            self._offset = size
-            return 0
-        if size == self._offset:
-            return 0
-        try:
-            with open(self._head_log, "rb") as f:
-                f.seek(self._offset)
-                data = f.read(size - self._offset)
-        except OSError:
-            return 0
-        cut = data.rfind(b"\n") + 1
-        self._offset += cut
         n = 0
-        for line in data[:cut].decode("utf-8", "replace").splitlines():
-            head, _, reason = line.partition("\t")
-            fields = head.split()
-            if len(fields) < 2:
-                continue
-            old, new = fields[0], fields[1]
+        for old, new, _t, reason in self._head_log.read():
             found = self.actor(read_at, reason_words(reason))
             via = found if found.via != "unknown" else Actor(None, None, via="reflog")
             m = _MOVE.match(reason)

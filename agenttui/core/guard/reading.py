@@ -7,11 +7,11 @@ turns two snapshots into alerts; :func:`record_diff` into the ledger's records.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from agenttui.base.stashmsg import stash_branch
 from agenttui.core.errors import GitError
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
@@ -99,12 +99,6 @@ def _short(ref: str | None, sha: str | None) -> str:
     if ref:
         return ref.removeprefix("refs/heads/")
     return f"detached {sha[:8]}" if sha else "(unborn)"
-
-
-def stash_branch(message: str) -> str | None:
-    """The branch a stash was made on, from its message ("WIP on B: …", "On B: …")."""
-    m = re.match(r"(?:WIP on|On) (.+?): ", message)
-    return m.group(1) if m else None
 
 
 def diff_snapshots(old: CheckoutSnapshot, new: CheckoutSnapshot, *,

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from agenttui.base import cmdtext, shellparse
-from agenttui.core.guard.actors import Actor, _ppid, _read, describe_process
+from agenttui.core.guard.actors import Actor, describe_process
+from agenttui.core.host import proc
 
 
 class Target(Protocol):
@@ -100,16 +101,14 @@ def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
     """What process *pid* does to which of *agents*' worktrees: ``(agent, actor, what)`` for each
     it threatens and is not the agent's own; [] for none; None when it cannot be read yet.
     A shell is judged by its ``-c`` string too: it outlives the quick ``rm`` or ``git`` it runs."""
-    raw = _read(f"/proc/{pid}/cmdline")
-    if not raw:
+    args = proc.cmdline(pid, errors="surrogateescape")
+    if not args:
         return None
-    args = tuple(x.decode("utf-8", "surrogateescape") for x in raw.split(b"\0") if x)
-    try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
+    cwd = proc.cwd(pid)
+    if cwd is None:
         return None
-    comm = (_read(f"/proc/{pid}/comm") or b"").strip()
-    if comm == b"git" and _ppid(pid) == own:
+    comm = proc.comm_bytes(pid)
+    if comm == b"git" and proc.ppid(pid) == own:
         return []  # agenttui's own git calls (its snapshots, its reads)
     name = comm.decode("utf-8", "surrogateescape")
     script = shellparse.shell_script(list(args)) if name in shellparse.SHELLS else None
@@ -136,13 +135,11 @@ def is_agents_own(pid: int, a: Target, launched: dict[int, str], *, shell: bool 
         if launched.get(p) == a.name:
             return True
         if not first:
-            try:
-                if inside(os.readlink(f"/proc/{p}/cwd"), a.root):
-                    return True
-            except OSError:
-                pass
+            here = proc.cwd(p)
+            if here is not None and inside(here, a.root):
+                return True
         first = False
-        p = _ppid(p)
+        p = proc.ppid(p)
     return False
 
 
@@ -159,4 +156,4 @@ def describe(actor: Actor) -> str:
 
 
 def _comm(pid: int) -> str:
-    return f"{(_read(f'/proc/{pid}/comm') or b'?').strip().decode('utf-8', 'replace')}[{pid}]"
+    return f"{proc.comm(pid)}[{pid}]"

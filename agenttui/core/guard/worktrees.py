@@ -37,14 +37,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from agenttui.base.dotgit import dot_git
+from agenttui.base.dotgit import dot_git, read_text
 from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError, GitError
 from agenttui.core.git.models import RepoPaths
 from agenttui.core.guard import snapshots
-from agenttui.core.guard.actors import Actor, _last_pid, _read, _recent_range
+from agenttui.core.guard.actors import Actor, recent_range
 from agenttui.core.guard.alerts import Alert, new_alert
 from agenttui.core.guard.threats import describe, judge, who
+from agenttui.core.host import proc
 from agenttui.core.host.inotify import (
     IN_CREATE,
     IN_DELETE,
@@ -81,10 +82,8 @@ def _admin_dir(root: str) -> str | None:
 
 
 def _branch_of(admin: str | None) -> str | None:
-    raw = _read(os.path.join(admin, "HEAD")) if admin else None
-    if raw and raw.startswith(b"ref: refs/heads/"):
-        return raw[16:].strip().decode("utf-8", "surrogateescape")
-    return None
+    raw = read_text(os.path.join(admin, "HEAD")) if admin else None
+    return raw[16:] if raw and raw.startswith("ref: refs/heads/") else None
 
 
 class WorktreeKeeper:
@@ -112,7 +111,7 @@ class WorktreeKeeper:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self.watermark = _last_pid() or 0
+        self.watermark = proc.last_pid() or 0
         self.watch.start()  # (the thread's first round reads the agents and adds the watches:
         self._thread = threading.Thread(target=self._run, name="agenttui-snapshots", daemon=True)
         self._thread.start()  # no file reads on the caller's thread, the UI's)
@@ -287,10 +286,10 @@ class WorktreeKeeper:
 
     def scan(self) -> list[tuple[str, Actor, str]]:
         """Processes started since the last look that threaten an agent's worktree."""
-        last = _last_pid()
+        last = proc.last_pid()
         if last is None:
             return []
-        candidates = _recent_range(self.watermark, last) or []
+        candidates = recent_range(self.watermark, last) or []
         self.watermark = last
         now = time.time()
         found: list[tuple[str, Actor, str]] = []

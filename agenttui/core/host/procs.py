@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psutil
 
+from agenttui.core.host import proc
+
 _PROC = Path("/proc")
 _HAVE_PROC_CHILDREN = (_PROC / "self" / "task").is_dir()
 
@@ -32,17 +34,7 @@ class ProcStats:
 
 def _children(pid: int) -> list[int]:
     if _HAVE_PROC_CHILDREN:
-        kids: list[int] = []
-        try:
-            for task in os.scandir(_PROC / str(pid) / "task"):
-                try:
-                    with open(os.path.join(task.path, "children")) as f:
-                        kids.extend(int(x) for x in f.read().split())
-                except OSError:
-                    continue
-        except OSError:
-            return []
-        return kids
+        return proc.children(pid) or []
     try:
         return [c.pid for c in psutil.Process(pid).children()]
     except psutil.Error:
@@ -132,7 +124,7 @@ def processes_in(folders: list[Path], *, exclude: set[int] | None = None) -> dic
         if pid in me:
             continue
         try:
-            cwd = os.readlink(f"/proc/{pid}/cwd") if _HAVE_PROC_CHILDREN else psutil.Process(pid).cwd()
+            cwd = (proc.cwd(pid) or "") if _HAVE_PROC_CHILDREN else psutil.Process(pid).cwd()
         except (OSError, psutil.Error):
             continue
         c = cwd.rstrip("/") + "/"

@@ -11,6 +11,7 @@ from typing import Any
 from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import cmd as gitcmd
+from agenttui.core.git import reflog
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Stash
 from agenttui.core.recovery.lock import locked
@@ -107,9 +108,8 @@ def _from_record(rec: dict[str, Any], source: str) -> Baseline:
 
 def ref_history(paths: RepoPaths) -> dict[str, list[tuple[float, str]]]:
     """Each local branch's reflog as (time, sha), newest first (the one reflog reader: timeline.py)."""
-    from agenttui.core.recovery import timeline
 
-    return timeline.ref_history(timeline.reflog_entries(paths))
+    return reflog.ref_history(reflog.reflog_entries(paths))
 
 
 def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | None, str | None]:
@@ -171,7 +171,7 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     from agenttui.core.recovery import timeline
 
-    history = timeline.ref_history(tl.entries) if tl is not None else ref_history(paths)
+    history = reflog.ref_history(tl.entries) if tl is not None else ref_history(paths)
     branches: dict[str, str] = {}
     for b in snap.branches:
         entries = history.get(b.name)

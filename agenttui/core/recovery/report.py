@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from agenttui.base.stashmsg import is_stash_message
 from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import cmd as gitcmd
@@ -211,7 +212,6 @@ def _who_wrote(tl: timeline.Timeline, root: str, since: float) -> dict[str, tupl
 
 
 _DROPPED = re.compile(r"Dropped (?:refs/)?stash@\{\d+\} \(([0-9a-f]{7,64})\)")
-_STASH_SUBJECT = re.compile(r"^(?:WIP on|On) .+?: ")
 
 
 def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live: set[str]) -> list[dict[str, Any]]:
@@ -241,7 +241,7 @@ def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live:
     found = []
     for line in log.splitlines():
         sha, parents, ct, subject = (line.split("\0") + ["", "", "", ""])[:4]
-        if sha in live or len(parents.split()) < 2 or not _STASH_SUBJECT.match(subject):
+        if sha in live or len(parents.split()) < 2 or not is_stash_message(subject):
             continue
         if ct.isdigit() and int(ct) >= since - 1:
             found.append((sha, int(ct), subject))

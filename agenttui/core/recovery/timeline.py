@@ -30,125 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agenttui.base.stashmsg import stash_branch
 from agenttui.core import journal
 from agenttui.core.clients import AgentRun, ReadStats, ToolCall, claude_code, codex, gemini
-from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
+from agenttui.core.git.reflog import ReflogEntry, reflog_entries
 
 #: subagent types that cannot write code (Claude Code's built-ins without Edit/Write); Bash aside
 READ_ONLY_TYPES = frozenset({"Explore", "Plan", "claude-code-guide", "statusline-setup"})
 #: a gap this long in reflog activity separates the newest burst from what came before
 QUIET_GAP = 300.0
-
-
-@dataclass(frozen=True)
-class ReflogEntry:
-    ref: str  # "HEAD" (the main checkout), "worktrees/<id>/HEAD", "refs/heads/x", "refs/stash"
-    time: int  # whole seconds, as git keeps them
-    seq: int  # position in this ref's log, oldest 0
-    old: str | None  # the value before (None: the ref's first entry)
-    new: str
-    message: str
-
-    @property
-    def kind(self) -> str:
-        m = self.message
-        if self.ref == "refs/stash":
-            return "stash-push"
-        for prefix, kind in (("checkout:", "checkout"), ("commit", "commit"), ("reset:", "reset"),
-                             ("branch: Created", "branch-create"), ("branch:", "branch-reset"),
-                             ("merge", "merge"), ("rebase", "rebase"), ("pull", "pull"),
-                             ("cherry-pick", "cherry-pick"), ("revert", "revert"), ("am:", "am")):
-            if m.startswith(prefix):
-                return kind
-        return "worktree-add" if not m and self.ref.endswith("/HEAD") else "other"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "time": self.time, "old_sha": self.old, "sha": self.new, "message": self.message,
-                "kind": self.kind}
-
-
-def reflog_entries(paths: RepoPaths) -> list[ReflogEntry]:
-    """Every reflog entry of the repository (HEADs of all worktrees, branches, the stash), oldest first
-    within each ref.  With the files backend the logs are read as files (git's documented format
-    ``<old> <new> <ident> <time> <tz>\\t<message>``): 10,000 branches' logs take ~0.1 s that way and
-    2.5 s through ``git log -g --all``, which parses every commit named; with reftable, git reads them."""
-    if gitrepo.ref_format(paths) == "files":
-        return sorted(_read_log_files(paths), key=lambda e: (e.time, e.ref, e.seq))
-    _, text, _ = gitcmd.run(paths.toplevel or paths.common_dir,
-                            ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H%x00%gs%x1e", "--"],
-                            check=False)
-    per: dict[str, list[tuple[int, str, str]]] = {}
-    for rec in text.split("\x1e"):
-        rec = rec.strip("\n")
-        if not rec:
-            continue
-        sel, _, rest = rec.partition("\0")
-        sha, _, message = rest.partition("\0")
-        ref, _, stamp = sel.rpartition("@{")
-        stamp = stamp.rstrip("}")
-        if not stamp.isdigit():
-            continue
-        per.setdefault(ref, []).append((int(stamp), sha, message))
-    out: list[ReflogEntry] = []
-    for ref, items in per.items():
-        items.reverse()  # newest first from git: oldest first here
-        prev: str | None = None
-        for i, (t, sha, message) in enumerate(items):
-            out.append(ReflogEntry(ref, t, i, prev, sha, message))
-            prev = sha
-    return sorted(out, key=lambda e: (e.time, e.ref, e.seq))
-
-
-_NULL = re.compile(r"^0+$")
-
-
-def _parse_log(ref: str, path: str) -> list[ReflogEntry]:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return []
-    out: list[ReflogEntry] = []
-    for line in data.split("\n"):
-        head, tab, message = line.partition("\t")
-        parts = head.split(" ")
-        if len(parts) < 5 or not parts[-2].isdigit():
-            continue
-        old, new = parts[0], parts[1]
-        out.append(ReflogEntry(ref, int(parts[-2]), len(out), None if _NULL.match(old) else old, new,
-                               message.split("\n", 1)[0]))
-    return out
-
-
-def _read_log_files(paths: RepoPaths) -> list[ReflogEntry]:
-    common = str(paths.common_dir)
-    out: list[ReflogEntry] = []
-    logs = os.path.join(common, "logs")
-    out += _parse_log("HEAD", os.path.join(logs, "HEAD"))
-    for dirpath, _dirs, files in os.walk(os.path.join(logs, "refs")):
-        for name in files:
-            full = os.path.join(dirpath, name)
-            ref = os.path.relpath(full, logs).replace(os.sep, "/")
-            if ref.startswith(("refs/heads/", "refs/stash")):
-                out += _parse_log(ref, full)
-    try:
-        ids = os.listdir(os.path.join(common, "worktrees"))
-    except OSError:
-        ids = []
-    for wid in ids:
-        out += _parse_log(f"worktrees/{wid}/HEAD", os.path.join(common, "worktrees", wid, "logs", "HEAD"))
-    return out
-
-
-def ref_history(entries: list[ReflogEntry]) -> dict[str, list[tuple[float, str]]]:
-    """Each local branch's reflog as (time, sha), newest first."""
-    out: dict[str, list[tuple[float, str]]] = {}
-    for e in sorted(entries, key=lambda e: (e.ref, -e.seq)):
-        if e.ref.startswith("refs/heads/"):
-            out.setdefault(e.ref.removeprefix("refs/heads/"), []).append((float(e.time), e.new))
-    return out
 
 
 # ----------------------------------------------------------------------------------- sources
@@ -434,7 +326,6 @@ def _branches_during(moves: list[ReflogEntry], t: int) -> set[str]:
     return out
 
 
-_STASH_ON = re.compile(r"^(?:WIP on|On) (.+?): ")
 
 
 def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
@@ -473,10 +364,10 @@ def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
                     math.floor(c.start) - 1 <= t <= math.floor(c.end) + 1 for t in resets.get(ran, set())):
                 return 0
             # ... and it was made on the branch that checkout had then ("On <branch>: message")
-            on = _STASH_ON.match(e.message)
+            on = stash_branch(e.message)
             if e.ref == "refs/stash" and on and moves is not None:
                 had = _branches_during(moves.get(ran, []), e.time)
-                if had and on.group(1) not in had:
+                if had and on not in had:
                     return 0
     return score
 

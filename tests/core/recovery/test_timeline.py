@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core.clients import claude_code
+from agenttui.core.git import reflog
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.recovery import timeline
 from tests.support.repos import git, make_repo
@@ -152,7 +153,7 @@ def test_two_agents_that_could_each_have_made_an_entry_leave_it_unknown(tmp_path
     t = time.time()
     _stash(repo, "x.txt")
     _stash(repo, "y.txt")
-    entries = [e for e in timeline.reflog_entries(paths) if e.ref == "refs/stash"]
+    entries = [e for e in reflog.reflog_entries(paths) if e.ref == "refs/stash"]
     assert len(entries) == 2
 
     def run(aid: str, name: str) -> Any:
@@ -187,6 +188,6 @@ def test_the_baseline_is_the_first_shared_dispatch_of_code_writing_agents(tmp_pa
 
 
 def test_quiet_point_is_before_the_newest_burst() -> None:
-    e = [timeline.ReflogEntry("HEAD", t, i, None, "0" * 40, "x") for i, t in enumerate([100, 200, 5000, 5010, 5200])]
+    e = [reflog.ReflogEntry("HEAD", t, i, None, "0" * 40, "x") for i, t in enumerate([100, 200, 5000, 5010, 5200])]
     assert timeline.quiet_point(e, gap=300) == 4999.5
     assert timeline.quiet_point([]) is None
