@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from agenttui.commands.landing import _repo_and, cmd_diff, cmd_land
+from agenttui.commands.landing import cmd_diff, cmd_land
 from agenttui.commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
 from agenttui.core.dispatch.check import gather_facts, plan_targets, verify
 from agenttui.core.dispatch.plan import Plan, empty_plan, find_plan, load_plan
@@ -33,10 +33,9 @@ COMMAND_HELP = {
     "restore": "put trash entries back (ID... or --all)",
     "diff": "an agent's changes against its base",
     "land": "land agents' branches into a base, in the order with the fewest conflicts (undoable)",
-    "hook": "the Claude Code hooks: install, uninstall, status (and the entry points the client runs)",
+    "hook": "hooks for Claude Code, Codex CLI and Gemini CLI: install, uninstall, status (and their entry points)",
     "demo": "a demo repository with four scripted agents (--incident --unsafe: the incident replayed)",
 }
-COMMANDS = tuple(c for c in COMMAND_HELP if c != "hook")
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -46,69 +45,126 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The one parser: every command added through :func:`_command`, each with its own options."""
     p = _Parser(
         prog="agenttui",
-        usage="agenttui [REPO] [--plan FILE]  |  agenttui COMMAND [REPO] ...",
+        usage="agenttui [REPO] [--plan FILE]  |  agenttui COMMAND [REPO | -C REPO] ...",
         description="Supervise AI coding agents working in parallel on one git repository.",
-        epilog="commands:\n" + "\n".join(f"  {c:<10}{h}" for c, h in COMMAND_HELP.items())
-        + "\n\n'agenttui COMMAND -h' for each.  Exit codes: 0 ok, 1 a verdict or violation, 2 bad input.",
+        epilog="'agenttui COMMAND -h' for each.  Exit codes: 0 ok, 1 a verdict or violation, 2 bad input.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
-    p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
     p.add_argument("--version", action="version", version=f"agenttui {_version()}")
+    sub = p.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    # (the supervisor itself, `agenttui [REPO]`: a command of its own, not listed)
+    tui = sub.add_parser("open", prog="agenttui")
+    tui.set_defaults(func=cmd_tui)
+    _repo_options(tui)
+    _plan_option(tui)
+
+    c = _command(sub, "recover", lambda a: cmd_tui(a, recover=True))
+    _plan_option(c)
+    c = _command(sub, "check", cmd_check)
+    _plan_option(c)
+    _json_option(c)
+    c = _command(sub, "status", cmd_status)
+    _plan_option(c)
+    c.add_argument("--watch", action="store_true", help="print one JSON line per agent state change")
+    _json_option(c)
+    c = _command(sub, "incident", cmd_incident)
+    _since_option(c)
+    _json_option(c)
+    c = _command(sub, "salvage", cmd_salvage)
+    who = c.add_mutually_exclusive_group(required=True)
+    who.add_argument("--all", action="store_true", help="every agent, then restore the checkout")
+    who.add_argument("--agent", nargs="+", metavar="NAME", help="only these agents' branches")
+    c.add_argument("--yes", action="store_true", help="do it (without: show what would happen)")
+    _since_option(c)
+    _json_option(c)
+    c = _command(sub, "trash", cmd_trash)
+    _json_option(c)
+    c = _command(sub, "restore", cmd_restore, names="ids")
+    c.add_argument("ids", nargs="*", metavar="ID", help="trash entries to restore (see agenttui trash)")
+    c.add_argument("--all", action="store_true", help="restore every entry (stashes in their old order)")
+    c = _command(sub, "diff", cmd_diff, names="name")
+    c.add_argument("name", help="an agent (plan name or worktree folder) or a branch")
+    c.add_argument("--stat", action="store_true", help="the file list with +/- counts only")
+    c.add_argument("--into", help="the base branch (default: the main checkout's branch)")
+    _json_option(c)
+    c = _command(sub, "land", cmd_land, names="names")
+    c.add_argument("names", nargs="+", metavar="NAME", help="agents or branches to land")
+    how = c.add_mutually_exclusive_group()
+    for m in ("squash", "rebase", "merge", "ff"):
+        how.add_argument(f"--{m}", dest="mode", action="store_const", const=m)
+    c.add_argument("--into", help="the branch to land into (default: the main checkout's branch)")
+    c.add_argument("--check", help="a command run on the candidate result before the base moves")
+    c.add_argument("--yes", action="store_true", help="do it (without: show the order and what would happen)")
+    c.add_argument("--keep", action="store_true", help="keep the worktree and branch after landing")
+    c.add_argument("--commit", metavar="MESSAGE", help="commit an agent's uncommitted work first, with MESSAGE")
+    c.add_argument("--rebase-rest", action="store_true",
+                   help="then rebase the other agents that would rebase cleanly onto the new base")
+    _json_option(c)
+    c = _command(sub, "hook", _hook, repo=False, add_help=False)
+    c.add_argument("rest", nargs=argparse.REMAINDER)
+    c = _command(sub, "demo", cmd_demo, repo=False)
+    c.add_argument("path", nargs="?", help="where to create the demo repository (default: a new temporary folder)")
+    c.add_argument("--no-tui", action="store_true", help="create the demo and print its path")
+    c.add_argument("--seconds", type=float, default=90.0, help="how long the demo agents work (default 90)")
+    c.add_argument("--incident", action="store_true",
+                   help="replay the incident: four agents in ONE shared checkout (isolation = none)")
+    c.add_argument("--unsafe", action="store_true",
+                   help="demo only, with --incident: let f fire without the isolation gate")
     return p
 
 
-def _sub_parser(cmd: str) -> argparse.ArgumentParser:
-    p = _Parser(prog=f"agenttui {cmd}", description=COMMAND_HELP.get(cmd))
-    if cmd == "demo":
-        p.add_argument("path", nargs="?", help="where to create the demo repository "
-                                               "(default: a new temporary folder)")
-        p.add_argument("--no-tui", action="store_true", help="create the demo and print its path")
-        p.add_argument("--seconds", type=float, default=90.0,
-                       help="how long the demo agents work (default 90)")
-        p.add_argument("--incident", action="store_true",
-                       help="replay the incident: four agents in ONE shared checkout (isolation = none)")
-        p.add_argument("--unsafe", action="store_true",
-                       help="demo only, with --incident: let f fire without the isolation gate")
-        return p
-    p.add_argument("repo", nargs="?", default=".", help="a path inside the checkout (default: .)")
-    if cmd == "restore":
-        p.add_argument("ids", nargs="*", metavar="ID", help="trash entries to restore (see agenttui trash)")
-        p.add_argument("--all", action="store_true", help="restore every entry (stashes in their old order)")
-        return p
-    if cmd == "diff":
-        p.add_argument("name", help="an agent (plan name or worktree folder) or a branch")
-        p.add_argument("--stat", action="store_true", help="the file list with +/- counts only")
-        p.add_argument("--into", help="the base branch (default: the main checkout's branch)")
-    if cmd == "land":
-        p.add_argument("names", nargs="+", metavar="NAME", help="agents or branches to land")
-        how = p.add_mutually_exclusive_group()
-        for m in ("squash", "rebase", "merge", "ff"):
-            how.add_argument(f"--{m}", dest="mode", action="store_const", const=m)
-        p.add_argument("--into", help="the branch to land into (default: the main checkout's branch)")
-        p.add_argument("--check", help="a command run on the candidate result before the base moves")
-        p.add_argument("--yes", action="store_true", help="do it (without: show the order and what would happen)")
-        p.add_argument("--keep", action="store_true", help="keep the worktree and branch after landing")
-        p.add_argument("--commit", metavar="MESSAGE", help="commit an agent's uncommitted work first, with MESSAGE")
-        p.add_argument("--rebase-rest", action="store_true",
-                       help="then rebase the other agents that would rebase cleanly onto the new base")
-    if cmd == "salvage":
-        who = p.add_mutually_exclusive_group(required=True)
-        who.add_argument("--all", action="store_true", help="every agent, then restore the checkout")
-        who.add_argument("--agent", nargs="+", metavar="NAME", help="only these agents' branches")
-        p.add_argument("--yes", action="store_true", help="do it (without: show what would happen)")
-    if cmd in ("check", "status", "recover"):
-        p.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
-    if cmd == "status":
-        p.add_argument("--watch", action="store_true", help="print one JSON line per agent state change")
-    if cmd in ("incident", "salvage"):
-        p.add_argument("--since", help="when it began, if you know better: unix seconds, 2026-12-01T14:00, or an "
-                                       "age (30m, 2h); by default the first dispatch of agents sharing a checkout")
-    if cmd in ("check", "status", "trash", "incident", "salvage", "diff", "land"):
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-    return p
+def _command(sub: Any, name: str, func: Any, *, repo: bool = True, names: str | None = None,
+             add_help: bool = True) -> argparse.ArgumentParser:
+    """One subcommand: its help line, its function, and (*repo*) ``[REPO]`` and ``-C/--repo``."""
+    c: argparse.ArgumentParser = sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name],
+                                                prog=f"agenttui {name}", add_help=add_help)
+    c.set_defaults(func=func, names_attr=names, json=False)
+    if repo:
+        _repo_options(c)
+    return c
+
+
+def _repo_options(c: argparse.ArgumentParser) -> None:
+    c.add_argument("repo", nargs="?", default=None, help="a path inside the checkout (default: .)")
+    c.add_argument("-C", "--repo", dest="repo_option", metavar="REPO",
+                   help="a path inside the checkout (the same as REPO, for scripts)")
+
+
+def _plan_option(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--plan", help="plan file (default: agenttui.toml at the repo root)")
+
+
+def _json_option(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _since_option(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--since", help="when it began, if you know better: unix seconds, 2026-12-01T14:00, or an "
+                                   "age (30m, 2h); by default the first dispatch of agents sharing a checkout")
+
+
+def _settle_repo(args: argparse.Namespace) -> None:
+    """REPO from ``-C`` or the positional word; a positional word that is a name, not a path
+    (``diff NAME``, ``restore ID``, ``land NAME...``), joins the names."""
+    if not hasattr(args, "repo_option"):
+        return
+    word, option = args.repo, args.repo_option
+    attr = getattr(args, "names_attr", None)
+    if word is not None and attr is not None and (option is not None or not os.path.exists(word)):
+        value = getattr(args, attr)
+        if isinstance(value, list) and not (attr == "ids" and getattr(args, "all", False) and option is None):
+            value.insert(0, word)
+            word = None
+    args.repo = option or word or "."
+
+
+def _hook(args: argparse.Namespace) -> int:
+    from agenttui.hooks.cli import main as hook_main
+
+    return hook_main(args.rest)
 
 
 def _version() -> str:
@@ -343,32 +399,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("agenttui: error: git is not on PATH: install git (2.38 or newer) or fix PATH", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        if argv and argv[0] in COMMANDS:
-            cmd = argv[0]
-            args = _sub_parser(cmd).parse_args(argv[1:])
-            if cmd not in ("recover", "demo") and not isinstance(sys.stdout, _Shown):
-                sys.stdout = _Shown(sys.stdout, bool(getattr(args, "json", False)))  # type: ignore[assignment]
-            if cmd == "check":
-                return cmd_check(args)
-            if cmd == "status":
-                return cmd_status(args)
-            if cmd == "demo":
-                return cmd_demo(args)
-            if cmd == "trash":
-                return cmd_trash(args)
-            if cmd == "restore":
-                return cmd_restore(args)
-            if cmd == "incident":
-                return cmd_incident(args)
-            if cmd == "salvage":
-                return cmd_salvage(args)
-            if cmd == "diff":
-                return cmd_diff(args)
-            if cmd == "land":
-                _repo_and(args, "names")
-                return cmd_land(args)
-            return cmd_tui(args, recover=True)
-        return cmd_tui(_parser().parse_args(argv))
+        if not argv or (argv[0] not in COMMAND_HELP and argv[0] not in ("-h", "--help", "--version")):
+            argv = ["open", *argv]  # `agenttui [REPO]`: the supervisor
+        args = _parser().parse_args(argv)
+        _settle_repo(args)
+        if args.func not in (cmd_tui, cmd_demo, _hook) and not isinstance(sys.stdout, _Shown) \
+                and argv[0] != "recover":
+            sys.stdout = _Shown(sys.stdout, bool(args.json))  # type: ignore[assignment]
+        return int(args.func(args))
     except AgentTuiError as exc:
         print(f"agenttui: error: {shown(exc.message)}", file=sys.stderr)
         return EXIT_BAD_INPUT

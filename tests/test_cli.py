@@ -199,3 +199,22 @@ def test_trash_lists_agent_snapshots_and_restore_puts_a_deleted_worktree_back(re
     res = run_cli("restore", snap.id, cwd=repo)
     assert res.returncode == 0, res.stderr
     assert (wt / "half-done.py").read_text() == "work = 1\n" and "?? half-done.py" in git(wt, "status", "--short")
+
+
+def test_every_command_is_in_help_and_takes_dash_c(tmp_path: Path) -> None:
+    """One argparse tree: `--help` names every command, and each that works on a repository takes
+    `-C REPO` as well as a positional REPO (control: an unknown option is refused with exit 2)."""
+    from agenttui.cli import COMMAND_HELP
+
+    out = run_cli("--help").stdout
+    for name in COMMAND_HELP:
+        assert f"\n    {name} " in out, name
+    repo = make_repo(tmp_path / "r")
+    for args in (["status", "--json"], ["trash"], ["incident", "--json"], ["check"]):
+        by_word = run_cli(*args, str(repo), cwd=tmp_path)
+        by_c = run_cli(args[0], "-C", str(repo), *args[1:], cwd=tmp_path)
+        assert by_c.returncode == by_word.returncode, (args, by_c.stderr)
+        assert by_c.stdout == by_word.stdout or args[0] == "incident", args
+    assert run_cli("diff", "-C", str(repo), "nosuch", cwd=tmp_path).stderr.strip().endswith("'nosuch'")
+    bad = run_cli("status", "--nope", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

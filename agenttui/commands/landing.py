@@ -15,15 +15,6 @@ from agenttui.core.git import repo as gitrepo
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _repo_and(args: argparse.Namespace, attr: str) -> Any:
-    """`diff NAME` / `diff REPO NAME`: a first word that is no path is the name."""
-    value = getattr(args, attr)
-    if isinstance(value, list) and args.repo != "." and not os.path.exists(args.repo):
-        value.insert(0, args.repo)
-        args.repo = "."
-    return value
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
     from agenttui.core.landing.review import diff
 

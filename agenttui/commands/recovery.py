@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from typing import Any
@@ -42,11 +41,7 @@ def cmd_trash(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from agenttui.core.recovery import list_trash, restore_many
 
-    # a positional REPO is optional and comes first: `restore ID`, `restore REPO ID...`, `restore --all`
-    ids = list(args.ids)
-    if args.repo != "." and not os.path.exists(args.repo) and not args.all:
-        ids.insert(0, args.repo)  # `restore ID` with no REPO: the first word is an id
-        args.repo = "."
+    ids = list(args.ids)  # (`restore ID` with no REPO: the CLI moved the word into the ids)
     paths = gitrepo.open_repo(args.repo)
     if args.all:
         from agenttui.core.recovery.checkouts import prune_stale_landings
