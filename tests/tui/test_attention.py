@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.support.repos import write_plan
+from agenttui.core.journal import read as read_journal
 from tests.support.ui import announce_and_confirm, make_app, until
 
 
@@ -91,6 +92,13 @@ command = ["sh", "-c", "cd {repo} && exec sleep 60"]
         assert "revoked" in str(app.query_one("#gate").render())
         pane = app.main_screen.grid.pane("escaper")
         await until(pilot, lambda: pane is not None and pane.outside and str(repo) in pane.outside, what="pane line")
+        # announced and confirmed again while the agent is still outside: revoked again (THREADS.md:
+        # the screen's "seen outside" set no longer swallows the second revocation)
+        await announce_and_confirm(pilot, app)
+        await until(pilot, lambda: app.sup.gate.confirmation is None, timeout=15, what="revoked again")
+        assert "works outside its worktree" in (app.sup.gate.revoked_reason or "")
+        revokes = [r for r in read_journal(app.sup.paths) if r.get("event") == "revoke" and r.get("agent") == "escaper"]
+        assert len(revokes) == 2
 
 
 async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(repo: Path, cleanup_agents: list,
@@ -228,3 +236,32 @@ command = ["sh", "-c", {json.dumps(script)}]
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
         mp.undo()
+
+
+async def test_a_failing_periodic_read_is_shown_and_journaled(repo: Path, cleanup_agents: list) -> None:
+    """A broken read never leaves the panes stale in silence: the sampler's error reaches the notice
+    line and the journal, once, and goes away when the read works again.  Control: nothing is said
+    while the repository reads fine."""
+    write_plan(repo, """
+[[agent]]
+name = "one"
+command = ["sh", "-c", "exec sleep 60"]
+""")
+    app = make_app(repo, live=True)
+    cleanup_agents.append(app)
+    head = repo / ".git" / "HEAD"
+    good = head.read_text()
+    async with app.run_test(size=(160, 44)) as pilot:
+        await until(pilot, lambda: app.main_screen.grid.pane("one") is not None, what="pane")
+        rounds = app.main_screen.grid.sampler._rounds
+        await until(pilot, lambda: app.main_screen.grid.sampler._rounds >= rounds + 2, timeout=15, what="git rounds")
+        assert not any("periodic read failed" in t for t in app.main_screen.said)  # control
+        head.write_text("not a ref\n")  # git refuses the repository from here on
+        try:
+            await until(pilot, lambda: any("periodic read failed" in t for t in app.main_screen.said), timeout=20,
+                        what="the failure said")
+        finally:
+            head.write_text(good)
+        await until(pilot, lambda: not app.main_screen.read_errors, timeout=20, what="the read recovered")
+    failed = [r for r in read_journal(app.sup.paths) if r.get("event") == "read-failed"]
+    assert failed and len({r["error"] for r in failed}) == len(failed)  # once per distinct failure

@@ -66,6 +66,7 @@ class Sample:
     titles: dict[str, str] = field(default_factory=dict)  # tmux agents' pane titles (Codex, Gemini)
     outside: dict[str, str] = field(default_factory=dict)  # agent -> "pid N (cmd) works in /path"
     errors: tuple[str, ...] = ()
+    generation: int = 0  # the pane set it was taken for: older samples are dropped, not drawn
 
 
 class Sampler:
@@ -105,7 +106,7 @@ class Sampler:
         return jobs, git_round
 
     # ------------------------------------------------------------ sampling (worker thread)
-    def sample(self, jobs: list[SampleJob], git_round: bool) -> Sample:
+    def sample(self, jobs: list[SampleJob], git_round: bool, generation: int = 0) -> Sample:
         errors: list[str] = []
 
         def attempt(what: str, fn: Callable[[], object]) -> object:
@@ -151,6 +152,7 @@ class Sampler:
             revoke = attempt("gate", self.revalidate)
             claude = attempt("claude", self.claude.sentence)
         return Sample(
+            generation=generation,
             stats=stats if isinstance(stats, dict) else {},
             git=gitinfo,
             worktrees=worktrees if isinstance(worktrees, list) else None,

@@ -38,7 +38,8 @@ class Supervisor:
         self._dead_since: dict[str, float] = {}
         self._concurrency = 1  # agents launched together by the current fire
         self._main: Path | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards self.runs: workers take copies under it
+        self._polling = threading.Lock()  # one thread reaps at a time (the reaper, a landing's wait)
         self.launcher = Launcher(paths, self._journal, lambda: self.main_checkout)
         self.reload_plan()
 
@@ -54,16 +55,14 @@ class Supervisor:
         except AgentTuiError as exc:
             self.plan_error = exc.message
             plan = self.plan
-            if self.gate.revoke("the plan file became invalid"):
-                self._journal("revoke", reason=exc.message)
+            if self.revoke("the plan file became invalid", detail=exc.message):
                 return f"announcement revoked: plan is invalid ({exc.message})"
             return None
         self.plan = plan
         self._sync_runs()
         if plan.fingerprint != old:
             self.verdict = None
-            if self.gate.revoke("the plan changed"):
-                self._journal("revoke", reason="plan changed")
+            if self.revoke("the plan changed"):
                 return "announcement revoked: the plan changed — announce again"
         return None
 
@@ -157,8 +156,7 @@ class Supervisor:
             return None
         facts = gather_facts(self.paths, self.plan)
         if facts.fingerprint != c.verdict.facts_fingerprint:
-            self.gate.revoke("the repository changed")
-            self._journal("revoke", reason="repository changed")
+            self.revoke("the repository changed")
             return "announcement revoked: the repository changed — announce again"
         return None
 
@@ -291,11 +289,40 @@ class Supervisor:
                 return
 
     # ---------------------------------------------------------------- lifecycle
+    def run_items(self) -> list[tuple[str, AgentRun]]:
+        """A copy of the runs, taken under the lock: what worker threads iterate."""
+        with self._lock:
+            return list(self.runs.items())
+
+    def run_list(self) -> list[AgentRun]:
+        with self._lock:
+            return list(self.runs.values())
+
+    def stop_and_wait(self, name: str, timeout: float = 5.0) -> bool:
+        """Stop agent *name* and wait (on the caller's thread) until it has exited: True if it did."""
+        import time
+
+        self.stop(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll()
+            with self._lock:
+                run = self.runs.get(name)
+            if run is None or not run.alive:
+                return True
+            time.sleep(0.1)
+        return False
+
     def poll(self) -> list[str]:
-        """Reap exited agents (and start the next serialized one).  Cheap: call often."""
+        """Reap exited agents (and start the next serialized one).  Cheap: call often.  One thread
+        at a time: a second caller waits for the first's reaping to end and then reaps what is left."""
+        with self._polling:
+            return self._poll()
+
+    def _poll(self) -> list[str]:
         events: list[str] = []
         exits: list[tuple[str, dict[str, object]]] = []
-        for run in list(self.runs.values()):
+        for run in self.run_list():
             if run.state in ("exited", "failed"):
                 continue
             if run.tmux is not None:
@@ -334,6 +361,15 @@ class Supervisor:
         running = sum(1 for r in self.runs.values() if r.alive)
         exited = sum(1 for r in self.runs.values() if r.state in ("exited", "failed"))
         return running, exited
+
+    def revoke(self, reason: str, **data: object) -> bool:
+        """Take the confirmed announcement back ("verified" stopped being true) and journal why,
+        once: True when there was a confirmation to revoke.  The one place this happens — the UI,
+        the plan watch and the revalidation all call it."""
+        if not self.gate.revoke(reason):
+            return False
+        self._journal("revoke", reason=reason, **data)
+        return True
 
     def journal(self, event: str, **data: object) -> None:
         """Append an event to the journal (never raises: the journal is a record, not a gate)."""

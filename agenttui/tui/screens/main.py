@@ -86,6 +86,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.guard_panel = panel_class(sup, live=live)
         self._texts: dict[str, tuple[object, ...]] = {}
         self.escaped: set[str] = set()  # agents seen working outside their worktree
+        self.read_errors: set[str] = set()  # the sampler's reads failing now
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -160,13 +161,18 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         s = msg.sample
         if s.revoke:
             self.say(s.revoke, error=True)
+        failing = set(s.errors)
+        for err in sorted(failing - self.read_errors):  # said and journaled once, until it recovers
+            self.say(f"a periodic read failed, panes may be stale: {err}", error=True)
+            self.sup.journal("read-failed", error=err)
+        self.read_errors = failing
         for name, where in s.outside.items():  # "verified" stops being true the moment it is not
-            if name not in self.escaped:
-                self.escaped.add(name)
-                reason = f"agent '{name}' works outside its worktree: {where}"
-                if self.sup.gate.revoke(reason):
-                    self.sup.journal("revoke", reason=reason, agent=name)
+            reason = f"agent '{name}' works outside its worktree: {where}"
+            # (every sample: an announcement confirmed again while the agent is still outside is
+            # revoked again; the notice is said once per revocation, or once for an agent first seen)
+            if self.sup.revoke(reason, agent=name) or name not in self.escaped:
                 self.say(f"announcement revoked: {reason}", error=True)
+            self.escaped.add(name)
         if s.head is not None:
             self.head = s.head
         if s.worktrees is not None:  # a git round: the Claude Code sentence was read too
@@ -382,16 +388,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             name, sup = p.agent_name, self.sup
 
             def stop() -> bool:  # (on a thread) stop it and wait until it has exited
-                import time
-
-                sup.stop(name)
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline:
-                    sup.poll()
-                    if not sup.runs[name].alive:
-                        return True
-                    time.sleep(0.1)
-                return False
+                return sup.stop_and_wait(name)
         land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check, stop)
 
     def action_recover(self) -> None:

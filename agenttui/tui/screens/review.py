@@ -168,11 +168,11 @@ async def _offer_rebase(host: Any, paths: RepoPaths, base: str) -> None:
 def predict_conflicts(host: Any, sup: Any) -> None:
     """m: the conflict forecast between every pair of agent branches and each against its base."""
     main = sup.main_checkout
-    branches = {r.name: r.branch for r in sup.runs.values() if r.branch and r.worktree and r.worktree != main}
+    branches = {r.name: r.branch for r in sup.run_list() if r.branch and r.worktree and r.worktree != main}
     if not branches:
         host.post_message(Notice("no agent branches to compare yet"))
         return
-    bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in sup.runs.values() if r.name in branches}
+    bases = {r.name: (r.spec.base if r.spec else "HEAD") for r in sup.run_list() if r.name in branches}
     host.post_message(Notice("predicting merge conflicts…"))
 
     def job() -> None:

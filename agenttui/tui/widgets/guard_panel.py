@@ -73,7 +73,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
     def _agent_worktrees(self) -> dict[str, Path]:
         """(called from the keeper's thread: a copy of the runs, never a widget)"""
         main = self.sup.main_checkout
-        return {name: r.worktree for name, r in list(self.sup.runs.items())
+        return {name: r.worktree for name, r in self.sup.run_items()
                 if r.worktree is not None and r.worktree != main}
 
     def activity(self, roots: list[Path]) -> None:
@@ -121,7 +121,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
 
     def _plan_sets(self) -> tuple[frozenset[str], frozenset[str]]:
         main = self.sup.main_checkout
-        runs = [r for r in self.sup.runs.values() if r.source == "plan" and r.worktree and r.worktree != main]
+        runs = [r for r in self.sup.run_list() if r.source == "plan" and r.worktree and r.worktree != main]
         return frozenset(r.branch for r in runs if r.branch), frozenset(str(r.worktree) for r in runs)
 
     def arm(self, *, by_fire: bool = False) -> None:
@@ -137,7 +137,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         return sorted(set(self._agent_worktrees().values()))
 
     def _launched(self) -> dict[int, str]:
-        return {r.pid: name for name, r in list(self.sup.runs.items()) if r.pid and r.alive}
+        return {r.pid: name for name, r in self.sup.run_items() if r.pid and r.alive}
 
     @work(thread=True, exclusive=True, group="guard-arm", exit_on_error=False)
     def _arm_worker(self, by_fire: bool, agent_roots: list[Path]) -> None:
@@ -148,7 +148,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         try:
             guard = self.guard or Guard(self.sup.paths, main, launched=self._launched)
             guard.plan_branches = branches
-            guard.branch_owners = {r.branch: name for name, r in self.sup.runs.items()
+            guard.branch_owners = {r.branch: name for name, r in self.sup.run_items()
                                    if r.branch and r.worktree is not None and r.worktree != main}
             guard.plan_worktrees = frozenset(trees)
             guard.worktree_names = lambda: {str(p): n for n, p in self._agent_worktrees().items()}
@@ -258,8 +258,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             if a.kind == THREAT and a.agents:
                 self.threats[a.agents[0]] = a
             if a.kind == "escape" and a in fresh:  # "verified" is not true any more (once per alert)
-                if self.sup.gate.revoke(a.text):
-                    self.sup.journal("revoke", reason=a.text, agent=a.agents[0] if a.agents else None)
+                self.sup.revoke(a.text, agent=a.agents[0] if a.agents else None)
                 self.post_message(Notice(f"announcement revoked: {a.text}", error=True))
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.pop(next(iter(self.alerts)))
@@ -284,7 +283,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         guard = self.guard
         if guard is None:
             return
-        launched = {r.pid: name for name, r in self.sup.runs.items() if r.pid and r.alive}
+        launched = {r.pid: name for name, r in self.sup.run_items() if r.pid and r.alive}
         done = []
         for a in alerts:
             full = guard.suspects(a, launched)

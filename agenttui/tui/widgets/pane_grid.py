@@ -69,6 +69,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.states = StateTracker()
         self.hooks: dict[str, tuple[str, str, float]] = {}
         self.titled: dict[str, tuple[str, str, float]] = {}  # from tmux pane titles (Codex, Gemini)
+        self.generation = 0  # bumped when the pane set changes: samples taken before are dropped
         self._journal_offset = 0
         self._journal_watch: LockWatcher | None = None
         self._journal_due = False
@@ -101,13 +102,16 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         """One pane per agent run, in the Supervisor's order."""
         self._pane_cache = None
         have = {p.agent_name: p for p in self.panes}
-        new = [self.pane_class(run) for name, run in self.sup.runs.items() if name not in have]
+        runs = dict(self.sup.run_items())
+        new = [self.pane_class(run) for name, run in runs.items() if name not in have]
         for name, p in have.items():
-            if name not in self.sup.runs:
+            if name not in runs:
                 await p.remove()
-            elif p.run is not self.sup.runs[name]:
-                p.run = self.sup.runs[name]
+                self.generation += 1
+            elif p.run is not runs[name]:
+                p.run = runs[name]
                 p.refresh_all()
+                self.generation += 1  # (a sample taken for the old run must not land on the new one)
         if new:
             await self.mount_all(new)
         self._pane_cache = None
@@ -275,12 +279,12 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.set_timer(delay, self._start_sample)
 
     def _start_sample(self) -> None:
-        jobs, git_round = self.sampler.jobs(self.sup.runs.values())
-        self._sample_worker(jobs, git_round)
+        jobs, git_round = self.sampler.jobs(self.sup.run_list())
+        self._sample_worker(jobs, git_round, self.generation)
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
-    def _sample_worker(self, jobs: list, git_round: bool) -> None:  # type: ignore[type-arg]
-        self.post_message(Sampled(self.sampler.sample(jobs, git_round)))
+    def _sample_worker(self, jobs: list, git_round: bool, generation: int) -> None:  # type: ignore[type-arg]
+        self.post_message(Sampled(self.sampler.sample(jobs, git_round, generation)))
 
     async def on_sampled(self, msg: Sampled) -> None:
         s = msg.sample  # (the message bubbles on: the screen reads HEAD, the gate and Claude Code)
@@ -289,7 +293,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             self.post_message(AgentsChanged())
         elif s.worktrees is not None and self.live:
             self.watch_agents()  # a worktree deleted (or restored) since: watched again as it is
-        for p in self.panes:
+        for p in self.panes if s.generation == self.generation else ():  # (stale: gitui's generation check)
             parts = []
             if p.agent_name in s.stats:
                 p.stats = s.stats[p.agent_name]
@@ -320,7 +324,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
     # ---------------------------------------------------------------- file activity
     def agent_roots(self) -> tuple[Path, ...]:
         main = self.sup.main_checkout
-        return tuple(sorted({r.worktree for r in self.sup.runs.values()
+        return tuple(sorted({r.worktree for r in self.sup.run_list()
                              if r.worktree is not None and r.worktree != main and os.path.isdir(r.worktree)}))
 
     def watch_agents(self) -> None:

@@ -50,6 +50,12 @@ class Preview(Message):
     text: str
 
 
+@dataclass
+class BranchDetail(Message):
+    name: str
+    text: str
+
+
 class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -337,6 +343,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def on_preview(self, msg: Preview) -> None:
         from rich.syntax import Syntax  # (15 ms of pygments: not before the first preview)
 
+        if self.tab == "stashes" and self._cursor_key("stashes") not in (None, msg.sha):
+            return  # a stale result: the cursor moved on while it was read (its own preview follows)
         self.preview_text = msg.text
         self.query_one("#stash-preview", Static).update(
             Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False))
@@ -363,4 +371,9 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def branch_detail(self, name: str) -> None:
         counts = gitrepo.ahead_behind(self.paths, "HEAD", f"refs/heads/{name}")
         text = f"{name}: " + (f"{counts[0]} ahead, {counts[1]} behind HEAD" if counts else "")
-        self.app.call_from_thread(self.query_one("#branch-detail", Static).update, plain(text))
+        self.post_message(BranchDetail(name, text))  # (widgets are touched on the UI thread only)
+
+    def on_branch_detail(self, msg: BranchDetail) -> None:
+        if self._cursor_key("branches") not in (None, msg.name):
+            return  # stale: the cursor moved on while it was read
+        self.query_one("#branch-detail", Static).update(plain(msg.text))
