@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agenttui.base.safefile import open_append
+from agenttui.base.safefile import append_json_lines, open_append
 from agenttui.core.git.models import RepoPaths
 
 
@@ -31,19 +31,28 @@ def append_many(paths: RepoPaths, events: list[tuple[str, dict[str, Any]]]) -> l
         return records
     path = journal_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records)
-    fd = open_append(path)  # (an agent's symlink in its place is refused, never followed)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_json_lines(path, records, sync=True)  # (an agent's symlink in its place is refused, never followed)
     return records
 
 
-def read(paths: RepoPaths) -> list[dict[str, Any]]:
-    """Every readable record, oldest first (a torn last line is skipped)."""
-    return read_from(paths, 0)[0]
+def read(paths: RepoPaths, events: str | tuple[str, ...] | None = None,
+         since: float | None = None) -> list[dict[str, Any]]:
+    """Every readable record, oldest first (a torn last line is skipped); only those of *events*
+    (an event name or several) and with ``time >= since`` when given."""
+    records = read_from(paths, 0)[0]
+    if isinstance(events, str):
+        events = (events,)
+    if events is not None or since is not None:
+        records = [r for r in records if (events is None or r.get("event") in events)
+                   and (since is None or _time(r) >= since)]
+    return records
+
+
+def _time(rec: dict[str, Any]) -> float:
+    try:
+        return float(rec.get("time") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def read_from(paths: RepoPaths, offset: int) -> tuple[list[dict[str, Any]], int]:

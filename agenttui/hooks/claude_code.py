@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from agenttui.base.dotgit import repo_dirs
+from agenttui.base.safefile import append_json_lines
 from agenttui.hooks.toolguard import GUARDED, check_tool_call
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
@@ -283,8 +284,7 @@ def record_event(stdin_text: str, client: str = "claude-code") -> int:
                 rec["stdout"] = out[:2000]
         if isinstance(payload.get("transcript_path"), str):
             rec["transcript_path"] = payload["transcript_path"][:4096]
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        append_json_lines(path, [rec])
     except Exception:  # noqa: BLE001 - an observer never fails the client
         return 0
     return 0
@@ -298,8 +298,7 @@ def _record_denied_call(payload: dict[str, Any], reason: str) -> None:
         rec = {"time": time.time(), "event": "claude-code-tool-denied", "tool": payload.get("tool_name"),
                "session_id": payload.get("session_id"), "agent_id": payload.get("agent_id"),
                "agent_type": payload.get("agent_type"), "cwd": payload.get("cwd"), "reason": reason[:500]}
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        append_json_lines(path, [rec])
     except Exception:  # noqa: BLE001 - the record is best effort; the deny stands
         return
 
@@ -321,8 +320,7 @@ def journal(payload: Any, d: Decision) -> None:
         }
         if isinstance(ti, dict) and isinstance(ti.get("prompt"), str):  # the task, for a re-dispatch
             rec["prompt"] = ti["prompt"][:100_000]
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        append_json_lines(path, [rec])
     except Exception:  # the hook must never fail Claude Code's tool call
         return
 

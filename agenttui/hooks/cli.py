@@ -7,7 +7,6 @@ backed up before every write; installing twice changes nothing.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shlex
@@ -18,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from agenttui.base.safefile import write_atomic
 from agenttui.hooks.claude_code import hot
 
 MARK = "agenttui hook claude-code pre-tool-use"
@@ -230,8 +230,6 @@ def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
     manager's link stays a link), the file keeps its mode (0600 for a new one: settings can hold
     keys), the previous one is backed up beside it, the new one goes in by an atomic rename of a
     temporary file created exclusively (no file a repository placed is ever followed or reused)."""
-    import tempfile
-
     target = path.resolve() if path.is_symlink() else path
     backup = None
     mode = 0o600
@@ -240,18 +238,7 @@ def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
         backup = target.with_name(f"{target.name}.agenttui-backup-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
         _create(backup, target.read_bytes(), mode)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".agenttui-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, json.dumps(settings, indent=2, ensure_ascii=False) + "\n", mode, suffix=".agenttui-tmp")
     return backup
 
 

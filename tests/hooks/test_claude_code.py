@@ -283,3 +283,22 @@ def test_a_workflow_script_is_read_whole(tmp_path: Path) -> None:
     res = hook({"tool_name": "Workflow", "tool_input": {"scriptPath": str(script)}, "cwd": str(tmp_path)},
                home=tmp_path)
     assert '"permissionDecision": "deny"' in res.stdout and "no isolation" in res.stdout
+
+
+def test_the_hooks_journal_is_never_written_through_a_symlink(tmp_path: Path) -> None:
+    """The hooks append through the same writer as core (O_NOFOLLOW): a journal an agent replaced
+    with a symlink to a file of the user's is refused, the file untouched.  Control: the real journal
+    gets the record."""
+    repo = make_repo(tmp_path / "r")
+    journal = repo / ".git" / "agenttui" / "journal.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    event = json.dumps({"hook_event_name": "Stop", "session_id": "s1", "cwd": str(repo)})
+    cmd = [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"]
+    assert subprocess.run(cmd, input=event, capture_output=True, text=True, cwd=repo).returncode == 0
+    assert '"Stop"' in journal.read_text()  # control
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    journal.unlink()
+    journal.symlink_to(victim)
+    assert subprocess.run(cmd, input=event, capture_output=True, text=True, cwd=repo).returncode == 0
+    assert victim.read_text() == "precious\n"

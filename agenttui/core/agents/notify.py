@@ -63,7 +63,7 @@ def trusted(paths: Any, command: Sequence[str] | None) -> bool:
     from agenttui.core import journal
 
     want = list(command)
-    return any(r.get("event") in ("confirm", "serialize") and r.get("notify") == want for r in journal.read(paths))
+    return any(r.get("notify") == want for r in journal.read(paths, ("confirm", "serialize")))
 
 
 class Notifier:

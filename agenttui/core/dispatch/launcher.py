@@ -105,9 +105,7 @@ def claude_fence(client: str | None, worktree: Path, main: Path | None) -> dict[
 def launched_pids(paths: RepoPaths) -> dict[str, int]:
     """Agents launched (per the journal) whose process is still alive: name -> pid."""
     alive: dict[str, int] = {}
-    for rec in journal.read(paths):
-        if rec.get("event") != "launch":
-            continue
+    for rec in journal.read(paths, "launch"):
         pid, name, ctime = rec.get("pid"), rec.get("agent"), rec.get("create_time")
         if not isinstance(pid, int) or not isinstance(name, str):
             continue

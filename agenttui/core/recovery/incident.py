@@ -89,10 +89,9 @@ def owned_by_plan(paths: RepoPaths) -> tuple[set[str], set[str]]:
     """Branches and worktrees agenttui itself created for a plan (journal 'worktree-add')."""
     branches: set[str] = set()
     trees: set[str] = set()
-    for rec in journal.read(paths):
-        if rec.get("event") == "worktree-add":
-            branches.add(str(rec.get("branch")))
-            trees.add(os.path.normpath(str(rec.get("path"))))
+    for rec in journal.read(paths, "worktree-add"):
+        branches.add(str(rec.get("branch")))
+        trees.add(os.path.normpath(str(rec.get("path"))))
     return branches, trees
 
 

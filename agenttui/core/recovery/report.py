@@ -50,7 +50,7 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 
 def _mutations(paths: RepoPaths, since: float) -> list[dict[str, Any]]:
-    return [r for r in journal.read(paths) if r.get("event") == "mutation" and float(r.get("time", 0)) >= since]
+    return journal.read(paths, "mutation", since=since)
 
 
 def _blobs(paths: RepoPaths, specs: list[str]) -> dict[str, str | None]:
