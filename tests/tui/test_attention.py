@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.repos import write_plan
 from agenttui.core.journal import read as read_journal
+from tests.support.repos import write_plan
 from tests.support.ui import announce_and_confirm, make_app, until
 
 
