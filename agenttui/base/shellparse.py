@@ -1,7 +1,7 @@
 """A shell command's text split the way ``sh`` reads it, closely enough to judge it (stdlib only).
 
 One reader for both judges of command text: the tool-call guard (:mod:`.toolguard`: what a Bash
-call writes, whether it only reads) and the outsider judge (``agenttui.core.guard.threats``: whether a
+call writes, whether it only reads) and the threat judge (``agenttui.core.guard.threats``: whether a
 shell's ``-c`` string deletes an agent's worktree).  It follows what decides those answers and
 errs on the side of seeing a command where ``sh`` might not:
 

@@ -36,7 +36,7 @@ ANNOUNCE_NO_WRITES = "Not applicable because no code-writing"
 
 
 @dataclass(frozen=True)
-class Target:
+class DispatchTarget:
     """Where one dispatch will run."""
 
     name: str
@@ -91,7 +91,7 @@ class Violation:
 class Verdict:
     announcement: str | None
     violations: tuple[Violation, ...]
-    targets: tuple[Target, ...]
+    targets: tuple[DispatchTarget, ...]
     plan_fingerprint: str
     facts_fingerprint: str
 
@@ -125,19 +125,19 @@ def worktree_root(plan: Plan, main: Path) -> Path:
     return main.parent / f"{main.name}.agents"
 
 
-def plan_targets(plan: Plan, main: Path | None, head: HeadState | None = None) -> list[Target]:
+def plan_targets(plan: Plan, main: Path | None, head: HeadState | None = None) -> list[DispatchTarget]:
     """Where each dispatch runs and on which branch (pure: no file system access)."""
-    targets: list[Target] = []
+    targets: list[DispatchTarget] = []
     if main is None:
         return targets
     root = worktree_root(plan, main)
     for a in plan.agents:
         if a.isolation == "none":
-            targets.append(Target(a.name, main, head.branch if head else None, False))
+            targets.append(DispatchTarget(a.name, main, head.branch if head else None, False))
             continue
         path = _norm(main / Path(a.worktree).expanduser()) if a.worktree else root / a.name
         branch = a.branch or f"{plan.branch_prefix}{a.name}"
-        targets.append(Target(a.name, path, branch, True))
+        targets.append(DispatchTarget(a.name, path, branch, True))
     return targets
 
 
@@ -282,7 +282,7 @@ def verify(plan: Plan, facts: RepoFacts) -> Verdict:
     return verdict(announcement)
 
 
-def _check_targets(plan: Plan, facts: RepoFacts, targets: list[Target], v: list[Violation]) -> None:
+def _check_targets(plan: Plan, facts: RepoFacts, targets: list[DispatchTarget], v: list[Violation]) -> None:
     assert facts.main is not None
     by_name: dict[str, AgentSpec] = {a.name: a for a in plan.agents}
     seen_path: dict[str, str] = {}

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from agenttui.core import journal
-from agenttui.core.dispatch.check import Target, Verdict, gather_facts, verify
+from agenttui.core.dispatch.check import DispatchTarget, Verdict, gather_facts, verify
 from agenttui.core.dispatch.gate import Confirmation, Gate
 from agenttui.core.dispatch.launcher import STOP_GRACE, AgentRun, Launcher, launched_pids
 from agenttui.core.dispatch.plan import AgentSpec, Plan, empty_plan, load_plan
@@ -223,7 +223,7 @@ class Supervisor:
                 return a
         raise KeyError(name)
 
-    def _ensure_worktree(self, t: Target, base_sha: str | None) -> str | None:
+    def _ensure_worktree(self, t: DispatchTarget, base_sha: str | None) -> str | None:
         assert t.branch is not None
         trees = gitrepo.list_worktrees(self.paths)
         for w in trees:
@@ -247,7 +247,7 @@ class Supervisor:
         self._journal("worktree-add", agent=t.name, path=str(t.path), branch=t.branch)
         return None
 
-    def verify_dispatched(self, targets: list[Target]) -> dict[str, str]:
+    def verify_dispatched(self, targets: list[DispatchTarget]) -> dict[str, str]:
         """After creation: every isolated dispatch has its own registered worktree on its branch."""
         trees = {os.path.normpath(w.path): w for w in gitrepo.list_worktrees(self.paths)}
         problems: dict[str, str] = {}

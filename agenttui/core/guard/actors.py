@@ -44,6 +44,19 @@ class Actor:
     worktree: str | None = None  # the agent worktree it or an ancestor works in
     escaped: bool = False  # ... while it works outside that worktree: an agent acting outside its own
 
+    # -- the one renderer of an actor (alerts, suspects, the ledger's words all say it this way)
+    def command(self, limit: int = 200) -> str:
+        return " ".join(self.cmdline)[:limit]
+
+    def text(self, limit: int = 200) -> str:
+        """``pid N `command` (agent 'x')``: who did it, in one line."""
+        return f"pid {self.pid} `{self.command(limit)}`" + (f" (agent '{self.agent}')" if self.agent else "")
+
+    def detail(self) -> str:
+        """The command line and the ancestry by name (``git[12] ← sh[11] ← claude[9]``)."""
+        chain = " ← ".join(f"{proc.comm(p)}[{p}]" for p in self.ancestry[:6])
+        return f"pid {self.pid}: {self.command(300)} (ancestry: {chain})"
+
     def to_json(self) -> dict[str, Any]:
         d = {"agent": self.agent, "pid": self.pid, "ancestry": list(self.ancestry),
              "cmdline": list(self.cmdline), "via": self.via}
@@ -51,6 +64,11 @@ class Actor:
 
 
 UNKNOWN = Actor(None, None)
+
+
+def said(actor: Actor | None) -> str:
+    """An actor in words, or that there was none to see."""
+    return actor.text() if actor is not None else "a process agenttui could not see (unknown)"
 
 
 def _agent_of(pid: int) -> str | None:

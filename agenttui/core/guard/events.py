@@ -19,7 +19,7 @@ from pathlib import Path
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.guard.main_checkout import PARTS, Alert, Guard
 
-#: How often the whole snapshot is re-read, with the git-status re-check for missed file events.
+#: How often the whole reading is re-read, with the git-status re-check for missed file events.
 POLL = 2.0
 
 

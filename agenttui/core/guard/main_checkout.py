@@ -2,8 +2,8 @@
 
 Events only trigger (GIT-NOTES: "events trigger, git decides"): a file event in the working tree
 becomes a coalesced "files changed" alert at once; an event under the git dir (or the ~2 s poll)
-re-reads a cheap :class:`CheckoutSnapshot`, and :func:`diff_snapshots` — a pure function — turns
-two snapshots into alerts: branch switched, reset, commit, merge/rebase started, stash pushed /
+re-reads a cheap :class:`CheckoutReading`, and :func:`alerts_between` — a pure function — turns
+two readings into alerts: branch switched, reset, commit, merge/rebase started, stash pushed /
 dropped, branch created / deleted outside the plan, worktree added that no dispatch owns.
 Suspects are the processes whose cwd is in the main checkout, marked when they descend from an
 agent agenttui launched.
@@ -29,8 +29,8 @@ from agenttui.core.guard import escapes
 from agenttui.core.guard.actors import Actor, ActorFinder
 from agenttui.core.guard.alerts import Alert, new_alert
 from agenttui.core.guard.ledger import Ledger
-from agenttui.core.guard.reading import PARTS, CheckoutSnapshot, diff_snapshots, record_diff, take_snapshot
-from agenttui.core.guard.threats import READ_ONLY, describe, git_verb
+from agenttui.core.guard.reading import PARTS, CheckoutReading, alerts_between, record_changes, take_reading
+from agenttui.core.guard.threats import READ_ONLY, git_verb
 from agenttui.core.host.procs import processes_in
 
 LOCK_ALERT_AFTER = 3.0  # seconds index.lock may be held before it is an alert
@@ -71,7 +71,7 @@ class Guard:
         self._escaped_at: dict[str, float] = {}
         self.plan_worktrees = frozenset(os.path.normpath(p) for p in plan_worktrees)
         self.armed = False
-        self.last: CheckoutSnapshot | None = None
+        self.last: CheckoutReading | None = None
         self._burst: _Burst | None = None
         self._lock_since: float | None = None
         self._lock_alerted = False
@@ -93,7 +93,7 @@ class Guard:
 
     def arm(self) -> None:
         self.armed = True
-        self.last = take_snapshot(self.paths, self.main)
+        self.last = take_reading(self.paths, self.main)
         self._dirty = self._status()
         self.git_reads += 2
         self._burst = None
@@ -117,7 +117,7 @@ class Guard:
         self._escaped_at[actor.worktree] = now
         reason = escapes.mark(self.paths, actor, f"`{' '.join(actor.cmdline)[:160]}`")
         alert = new_alert("escape", reason + "; its shell tools are refused until you announce again",
-                          agents=(actor.agent,) if actor.agent else (), suspects=(describe(actor),),
+                          agents=(actor.agent,) if actor.agent else (), suspects=(actor.detail(),),
                           suspect_pids=(actor.pid,) if actor.pid else ())
         if self.on_escape is not None:
             self.on_escape(alert)
@@ -145,7 +145,7 @@ class Guard:
         return bool(self.git_parts(path))
 
     def git_parts(self, path: str) -> frozenset[str]:
-        """Which parts of the snapshot a git-dir event may have changed (empty: none).  Not
+        """Which parts of the reading a git-dir event may have changed (empty: none).  Not
         objects, not agenttui's own files, not the per-worktree files agents' own git commands
         write under worktrees/<id>/."""
         common = str(self.paths.common_dir) + os.sep
@@ -208,23 +208,23 @@ class Guard:
         return b.alert
 
     def on_git(self, parts: frozenset[str] = PARTS) -> list[Alert]:
-        """Re-read (*parts* of) the snapshot and diff it against the last one (run off the UI)."""
+        """Re-read (*parts* of) the reading and diff it against the last one (run off the UI)."""
         if not self.armed:
             return []
         read_at = time.time()
-        new = take_snapshot(self.paths, self.main, parts, self.last)
+        new = take_reading(self.paths, self.main, parts, self.last)
         self.git_reads += 1
         old, self.last = self.last, new
         if old is None:
             return []
-        alerts = diff_snapshots(old, new, plan_branches=self.plan_branches,
+        alerts = alerts_between(old, new, plan_branches=self.plan_branches,
                                 plan_worktrees=self.plan_worktrees, branch_owners=self.branch_owners)
         if self.actors is not None:
             alerts = [self._taker(a, read_at) if a.kind == "stash-drop" else a for a in alerts]
         if self.ledger is not None:
             self.ledger.head_entries(read_at)
             actors = self.actors
-            record_diff(self.ledger, old, new,
+            record_changes(self.ledger, old, new,
                         (lambda words: actors.best(read_at, words)) if actors is not None else None)
         if any(a.kind == "worktree-add" for a in alerts):
             self.refresh_nested()
@@ -242,7 +242,7 @@ class Guard:
             return alert
         where = f" in its worktree {taker.worktree}" if taker.worktree and not taker.escaped else ""
         return replace(alert, text=f"{alert.text}; taken by agent '{taker.agent}'{where} "
-                                   f"(pid {taker.pid}: {' '.join(taker.cmdline)[:120]})",
+                                   f"({taker.text(120)})",
                        agents=(*alert.agents, taker.agent))
 
     def _status(self) -> set[str]:
@@ -326,4 +326,4 @@ def _agent_ancestor(pid: int, launched: dict[int, str]) -> str | None:
     return None
 
 
-__all__ = ["PARTS", "Alert", "CheckoutSnapshot", "Guard", "diff_snapshots", "new_alert", "take_snapshot"]
+__all__ = ["PARTS", "Alert", "CheckoutReading", "Guard", "alerts_between", "new_alert", "take_reading"]

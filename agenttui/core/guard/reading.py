@@ -1,7 +1,8 @@
 """The main checkout's git state as the guard reads it, and what two readings' difference means.
 
-:func:`take_snapshot` reads (parts of) it with no locks taken; :func:`diff_snapshots` — pure —
-turns two snapshots into alerts; :func:`record_diff` into the ledger's records.
+:func:`take_reading` reads (parts of) it with no locks taken; :func:`changes` — pure — says what
+differs between two readings, which :func:`alerts_between` renders as the guard's alerts and
+:func:`record_changes` as the ledger's records.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PARTS = frozenset({"refs", "stash", "worktrees"})
 
 
 @dataclass(frozen=True)
-class CheckoutSnapshot:
+class CheckoutReading:
     head_sha: str | None
     head_ref: str | None  # refs/heads/x, or None when detached
     reflog_top: tuple[str, str] | None  # (sha, subject) of HEAD's newest reflog entry
@@ -36,8 +37,8 @@ class CheckoutSnapshot:
     index_locked: bool
 
 
-def take_snapshot(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
-                  previous: CheckoutSnapshot | None = None) -> CheckoutSnapshot:
+def take_reading(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
+                  previous: CheckoutReading | None = None) -> CheckoutReading:
     """Read the main checkout's git state, no locks taken.  Only the *parts* an event touched
     are re-read (a branch switch costs two git calls); the rest is taken from *previous*."""
     if previous is None:
@@ -85,7 +86,7 @@ def take_snapshot(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
         index_stat: tuple[int, int] | None = (s.st_mtime_ns, s.st_size)
     except OSError:
         index_stat = None
-    return CheckoutSnapshot(
+    return CheckoutReading(
         head_sha=head_sha, head_ref=head_ref,
         reflog_top=reflog_top,  # type: ignore[arg-type]
         branches=branches,  # type: ignore[arg-type]
@@ -101,92 +102,115 @@ def _short(ref: str | None, sha: str | None) -> str:
     return f"detached {sha[:8]}" if sha else "(unborn)"
 
 
-def diff_snapshots(old: CheckoutSnapshot, new: CheckoutSnapshot, *,
+@dataclass(frozen=True)
+class Change:
+    """One difference between two readings of the main checkout."""
+
+    kind: str  # head, operation, stash-push, stash-drop, branch-create, branch-delete, branch-move,
+    #            worktree-add, worktree-remove
+    name: str = ""  # the branch, the worktree's path, the stash's message, the operation
+    sha: str | None = None
+    old_sha: str | None = None
+
+
+def changes(old: CheckoutReading, new: CheckoutReading) -> list[Change]:
+    """What changed between two readings, in one order: HEAD, an operation begun, stashes pushed,
+    stashes gone, branches created, deleted, moved, worktrees added, removed.  Pure.  The one diff:
+    the guard's alerts (:func:`alerts_between`) and the ledger's records (:func:`record_changes`)
+    both render it."""
+    out: list[Change] = []
+    if (old.head_ref, old.head_sha) != (new.head_ref, new.head_sha):
+        out.append(Change("head", new.head_ref or "", new.head_sha, old.head_sha))
+    if new.operation and new.operation != old.operation:
+        out.append(Change("operation", new.operation))
+    old_st, new_st = dict(old.stashes), dict(new.stashes)
+    out += [Change("stash-push", msg, sha) for sha, msg in new.stashes if sha not in old_st]
+    out += [Change("stash-drop", msg, sha) for sha, msg in old.stashes if sha not in new_st]
+    ob, nb = dict(old.branches), dict(new.branches)
+    out += [Change("branch-create", name, nb[name]) for name in sorted(set(nb) - set(ob))]
+    out += [Change("branch-delete", name, None, ob[name]) for name in sorted(set(ob) - set(nb))]
+    out += [Change("branch-move", name, nb[name], ob[name])
+            for name in sorted(set(ob) & set(nb)) if ob[name] != nb[name]]
+    out += [Change("worktree-add", path) for path in new.worktrees if path not in old.worktrees]
+    out += [Change("worktree-remove", path) for path in old.worktrees if path not in new.worktrees]
+    return out
+
+
+def alerts_between(old: CheckoutReading, new: CheckoutReading, *,
                    plan_branches: frozenset[str] = frozenset(),
                    plan_worktrees: frozenset[str] = frozenset(),
                    branch_owners: Mapping[str, str] | None = None) -> list[Alert]:
-    """Classify what changed between two snapshots of the main checkout.  Pure.  *branch_owners*
-    (branch -> agent) names whose stash went when one made on an agent's branch is dropped."""
+    """The guard's alerts for what changed between two readings of the main checkout.  Pure.
+    *branch_owners* (branch -> agent) names whose stash went when one made on an agent's branch is
+    dropped; the plan's own branches and worktrees raise nothing."""
     alerts: list[Alert] = []
     subject = new.reflog_top[1] if new.reflog_top and new.reflog_top != old.reflog_top else ""
-    if (old.head_ref, old.head_sha) != (new.head_ref, new.head_sha):
-        before, after = _short(old.head_ref, old.head_sha), _short(new.head_ref, new.head_sha)
-        if old.head_ref != new.head_ref:
-            alerts.append(new_alert("switch", f"branch switched {before} → {after}"
-                                    + (f" ({subject})" if subject else "")))
-        elif subject.startswith("commit"):
-            alerts.append(new_alert("commit", f"commit made on {after}: {subject.split(': ', 1)[-1]}"))
-        elif subject.startswith("reset"):
-            alerts.append(new_alert("reset", f"{after} reset: {subject}"))
-        elif subject.startswith("merge") or subject.startswith("pull"):
-            alerts.append(new_alert("merge", f"merge into {after}: {subject}"))
-        elif subject.startswith("rebase"):
-            alerts.append(new_alert("rebase", f"rebase on {after}: {subject}"))
-        else:
-            alerts.append(new_alert("head", f"HEAD of {after} moved {(old.head_sha or '')[:8]} → "
-                                    f"{(new.head_sha or '')[:8]}" + (f" ({subject})" if subject else "")))
-    if new.operation and new.operation != old.operation:
-        alerts.append(new_alert("operation", f"{new.operation} started in the main checkout"))
-    old_st = {sha for sha, _ in old.stashes}
-    new_st = {sha for sha, _ in new.stashes}
-    for sha, msg in new.stashes:
-        if sha not in old_st:
-            alerts.append(new_alert("stash-push", f"stash pushed: {msg}"))
-    for sha, msg in old.stashes:
-        if sha not in new_st:
-            branch = stash_branch(msg)
+    for c in changes(old, new):
+        if c.kind == "head":
+            alerts.append(_head_alert(old, new, subject))
+        elif c.kind == "operation":
+            alerts.append(new_alert("operation", f"{c.name} started in the main checkout"))
+        elif c.kind == "stash-push":
+            alerts.append(new_alert("stash-push", f"stash pushed: {c.name}"))
+        elif c.kind == "stash-drop":
+            branch = stash_branch(c.name)
             owner = (branch_owners or {}).get(branch or "")
             if owner:
-                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg} — made in agent "
+                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {c.name} — made in agent "
                                         f"'{owner}''s worktree (branch {branch})", agents=(owner,)))
             else:
-                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {msg}"))
-    ob, nb = dict(old.branches), dict(new.branches)
-    for name in sorted(set(nb) - set(ob)):
-        if name not in plan_branches:
-            alerts.append(new_alert("branch-create", f"branch {name} created outside the plan"))
-    for name in sorted(set(ob) - set(nb)):
-        if name not in plan_branches:
-            alerts.append(new_alert("branch-delete", f"branch {name} deleted"))
-    for path in new.worktrees:
-        if path not in old.worktrees and os.path.normpath(path) not in plan_worktrees:
-            alerts.append(new_alert("worktree-add", f"worktree added that no plan dispatch owns: {path}",
-                                    paths=(path,)))
-    for path in old.worktrees:
-        if path not in new.worktrees and os.path.normpath(path) not in plan_worktrees:
-            alerts.append(new_alert("worktree-remove", f"worktree removed: {path}", paths=(path,)))
+                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {c.name}"))
+        elif c.kind == "branch-create" and c.name not in plan_branches:
+            alerts.append(new_alert("branch-create", f"branch {c.name} created outside the plan"))
+        elif c.kind == "branch-delete" and c.name not in plan_branches:
+            alerts.append(new_alert("branch-delete", f"branch {c.name} deleted"))
+        elif c.kind == "worktree-add" and os.path.normpath(c.name) not in plan_worktrees:
+            alerts.append(new_alert("worktree-add", f"worktree added that no plan dispatch owns: {c.name}",
+                                    paths=(c.name,)))
+        elif c.kind == "worktree-remove" and os.path.normpath(c.name) not in plan_worktrees:
+            alerts.append(new_alert("worktree-remove", f"worktree removed: {c.name}", paths=(c.name,)))
     return alerts
 
 
-def record_diff(ledger: Ledger, old: CheckoutSnapshot, new: CheckoutSnapshot,
-                actor: Callable[[tuple[str, ...]], Actor] | None) -> None:
-    """The ledger's records for what a snapshot diff shows (HEAD's entries come from its reflog).
+def _head_alert(old: CheckoutReading, new: CheckoutReading, subject: str) -> Alert:
+    before, after = _short(old.head_ref, old.head_sha), _short(new.head_ref, new.head_sha)
+    if old.head_ref != new.head_ref:
+        return new_alert("switch", f"branch switched {before} → {after}" + (f" ({subject})" if subject else ""))
+    if subject.startswith("commit"):
+        return new_alert("commit", f"commit made on {after}: {subject.split(': ', 1)[-1]}")
+    if subject.startswith("reset"):
+        return new_alert("reset", f"{after} reset: {subject}")
+    if subject.startswith("merge") or subject.startswith("pull"):
+        return new_alert("merge", f"merge into {after}: {subject}")
+    if subject.startswith("rebase"):
+        return new_alert("rebase", f"rebase on {after}: {subject}")
+    return new_alert("head", f"HEAD of {after} moved {(old.head_sha or '')[:8]} → "
+                             f"{(new.head_sha or '')[:8]}" + (f" ({subject})" if subject else ""))
+
+
+def record_changes(ledger: Ledger, old: CheckoutReading, new: CheckoutReading,
+                   actor: Callable[[tuple[str, ...]], Actor] | None) -> None:
+    """The ledger's records for what changed (HEAD's entries come from its reflog, not from here).
     *actor(words)* names who did it from the processes caught at work (see actors.py)."""
 
     def who(*words: str) -> Actor | None:
         return actor(words) if actor is not None else None
 
-    old_st, new_st = dict(old.stashes), dict(new.stashes)
-    for sha in new_st:
-        if sha not in old_st:
-            ledger.add("stash-push", who("stash", new_st[sha].split(": ", 1)[-1]), sha=sha, message=new_st[sha])
-    for sha in old_st:
-        if sha not in new_st:
-            ledger.add("stash-drop", who("stash"), sha=sha, message=old_st[sha])
-    ob, nb = dict(old.branches), dict(new.branches)
-    for name in sorted(set(nb) - set(ob)):
-        ledger.add("branch-create", who(name.rsplit("/", 1)[-1]), ref=f"refs/heads/{name}", old_sha=None, sha=nb[name])
-    for name in sorted(set(ob) - set(nb)):
-        ledger.add("branch-delete", who("branch"), ref=f"refs/heads/{name}", old_sha=ob[name], sha=None)
-    for name in sorted(set(ob) & set(nb)):
-        if ob[name] != nb[name] and not (new.head_ref == f"refs/heads/{name}" and new.head_sha == nb[name]
-                                          and (new.reflog_top or ("", ""))[1].startswith("commit")):
-            ledger.add("branch-move", who(), ref=f"refs/heads/{name}", old_sha=ob[name], sha=nb[name])
-    for path in new.worktrees:
-        if path not in old.worktrees:
-            ledger.add("worktree-add", who("worktree"), path=path)
-    for path in old.worktrees:
-        if path not in new.worktrees:
-            ledger.add("worktree-remove", who("worktree"), path=path)
-
-
+    committed = (new.reflog_top or ("", ""))[1].startswith("commit")
+    for c in changes(old, new):
+        if c.kind == "stash-push":
+            ledger.add("stash-push", who("stash", c.name.split(": ", 1)[-1]), sha=c.sha, message=c.name)
+        elif c.kind == "stash-drop":
+            ledger.add("stash-drop", who("stash"), sha=c.sha, message=c.name)
+        elif c.kind == "branch-create":
+            ledger.add("branch-create", who(c.name.rsplit("/", 1)[-1]), ref=f"refs/heads/{c.name}", old_sha=None,
+                       sha=c.sha)
+        elif c.kind == "branch-delete":
+            ledger.add("branch-delete", who("branch"), ref=f"refs/heads/{c.name}", old_sha=c.old_sha, sha=None)
+        elif c.kind == "branch-move" and not (new.head_ref == f"refs/heads/{c.name}" and new.head_sha == c.sha
+                                               and committed):
+            ledger.add("branch-move", who(), ref=f"refs/heads/{c.name}", old_sha=c.old_sha, sha=c.sha)
+        elif c.kind == "worktree-add":
+            ledger.add("worktree-add", who("worktree"), path=c.name)
+        elif c.kind == "worktree-remove":
+            ledger.add("worktree-remove", who("worktree"), path=c.name)

@@ -1,6 +1,6 @@
 """Who threatens an agent's worktree: one process judged from ``/proc`` (for :mod:`.sentinel`).
 
-An **outsider** is a process that deletes or moves the worktree or a folder above it (``rm``,
+A **threat** is a process that deletes or moves the worktree or a folder above it (``rm``,
 ``mv``, ``find -delete``, ``rsync --delete``, ``git worktree remove|move`` — also spelled out in a
 shell's ``-c`` string, since the shell outlives a quick ``rm``), prunes worktrees, runs a mutating
 git command inside the worktree, or names the agent's branch in one — and is not the agent's own:
@@ -19,7 +19,7 @@ from agenttui.core.guard.actors import Actor, describe_process
 from agenttui.core.host import proc
 
 
-class Target(Protocol):
+class GuardedWorktree(Protocol):
     name: str
     root: str
     branch: str | None
@@ -68,7 +68,7 @@ def git_verb(cmdline: tuple[str, ...]) -> str | None:
     return "worktree-list" if rest[i] == "worktree" and rest[i + 1:i + 2] == ["list"] else rest[i]
 
 
-def threat(args: Sequence[str], cwd: str, a: Target) -> str | None:
+def threat(args: Sequence[str], cwd: str, a: GuardedWorktree) -> str | None:
     """What one command (argv, cwd) does to agent *a*'s worktree, when it threatens it."""
     if not args:
         return None
@@ -96,7 +96,7 @@ def threat(args: Sequence[str], cwd: str, a: Target) -> str | None:
     return None
 
 
-def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
+def judge(pid: int, agents: Sequence[GuardedWorktree], launched: dict[int, str],
           own: int) -> list[tuple[Any, Actor, str]] | None:
     """What process *pid* does to which of *agents*' worktrees: ``(agent, actor, what)`` for each
     it threatens and is not the agent's own; [] for none; None when it cannot be read yet.
@@ -124,7 +124,7 @@ def judge(pid: int, agents: Sequence[Target], launched: dict[int, str],
     return hits
 
 
-def is_agents_own(pid: int, a: Target, launched: dict[int, str], *, shell: bool = False) -> bool:
+def is_agents_own(pid: int, a: GuardedWorktree, launched: dict[int, str], *, shell: bool = False) -> bool:
     """A descendant of the pid launched for the agent, or run from a shell inside its worktree
     (the process's own cwd counts for a shell, not for git: ``-C`` moved that one)."""
     p: int | None = pid
@@ -141,19 +141,3 @@ def is_agents_own(pid: int, a: Target, launched: dict[int, str], *, shell: bool 
         first = False
         p = proc.ppid(p)
     return False
-
-
-def who(actor: Actor | None) -> str:
-    if actor is None:
-        return "a process agenttui could not see (unknown)"
-    cmd = " ".join(actor.cmdline)[:200]
-    return f"pid {actor.pid} `{cmd}`" + (f" (agent '{actor.agent}')" if actor.agent else "")
-
-
-def describe(actor: Actor) -> str:
-    chain = " ← ".join(_comm(p) for p in actor.ancestry[:6])
-    return f"pid {actor.pid}: {' '.join(actor.cmdline)[:300]} (ancestry: {chain})"
-
-
-def _comm(pid: int) -> str:
-    return f"{proc.comm(pid)}[{pid}]"

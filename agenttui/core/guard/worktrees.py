@@ -1,4 +1,4 @@
-"""Agent worktrees guarded like the main checkout: snapshots after bursts, outsiders named.
+"""Agent worktrees guarded like the main checkout: snapshots after bursts, threats named.
 
 :class:`WorktreeKeeper` runs two threads of its own (no UI involved):
 
@@ -14,14 +14,14 @@
   ``<common>/worktrees/<id>`` (git's lock files there: a git command acting on the worktree; the
   folder deleted: ``worktree remove`` / ``prune``) and on the folder of its branch's ref (the
   branch's lock: someone moving it).  Each of those triggers at once a look at the processes
-  started since the last look (the actor finder's pid watermark) for an **outsider**: a process
+  started since the last look (the actor finder's pid watermark) for a **threat**: a process
   whose arguments name the worktree or a folder above it (``rm -rf``, ``mv``, ``git worktree
   remove``), ``git worktree prune``, a mutating git command working in the worktree, or a git
   command naming the agent's branch — one that is neither the agent's (a descendant of the pid
   agenttui launched for it) nor run from inside the worktree (an ancestor's cwd in it: the agent's
   own shell).
 
-An outsider, or the worktree vanishing, raises an alert (``kind="worktree-threat"``) naming the
+A threat, or the worktree vanishing, raises an alert (``kind="worktree-threat"``) naming the
 process (pid, command line, ancestry) or ``unknown``, and the snapshot to restore from: the newest
 one *finished before* the threat began — snapshots of that agent stop until it is restored, so a
 half-deleted tree never becomes the newest.
@@ -42,9 +42,9 @@ from agenttui.core import journal
 from agenttui.core.errors import AgentTuiError, GitError
 from agenttui.core.git.models import RepoPaths
 from agenttui.core.guard import snapshots
-from agenttui.core.guard.actors import Actor, recent_range
+from agenttui.core.guard.actors import Actor, recent_range, said
 from agenttui.core.guard.alerts import Alert, new_alert
-from agenttui.core.guard.threats import describe, judge, who
+from agenttui.core.guard.threats import judge
 from agenttui.core.host import proc
 from agenttui.core.host.inotify import (
     IN_CREATE,
@@ -320,12 +320,12 @@ class WorktreeKeeper:
         if old is not None and now - old.time < SAME_THREAT and (old.suspects or actor is None):
             return  # one alert per threat: its shell and its git, the folder vanishing add nothing
         snap = self.restorable(a.name, before=frozen_at)
-        who_ = who(actor)
+        who_ = said(actor)
         where = f"worktree of agent '{a.name}' ({a.root})"
         text = (f"{where} deleted — by {who_}" if what == "deleted" else f"{where} threatened: {what} — by {who_}")
         offer = f"; R restores snapshot {snap.id}" if snap else "; no snapshot to restore"
         alert = new_alert(KIND, text + offer, paths=(a.root,), agents=(a.name,),
-                          suspects=(describe(actor),) if actor else (),
+                          suspects=(actor.detail(),) if actor else (),
                           suspect_pids=(actor.pid,) if actor and actor.pid else ())
         alert = replace(alert, snapshot=snap.id if snap else None, worktree=a.root)
         if old is not None and now - old.time < SAME_THREAT:

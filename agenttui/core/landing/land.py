@@ -25,7 +25,7 @@ from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
-from agenttui.core.landing.review import LandingError, Target, _git, _sha, default_base, integrated, resolve
+from agenttui.core.landing.review import LandingError, LandingTarget, _git, _sha, default_base, integrated, resolve
 from agenttui.core.recovery.checkouts import LANDING_DIR, checkouts_on, move_branch, prune_stale_landings
 
 MODES = ("squash", "rebase", "merge", "ff")
@@ -122,13 +122,14 @@ def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
     return sha
 
 
-def _alive_agent(paths: RepoPaths, t: Target) -> int | None:
+def _alive_agent(paths: RepoPaths, t: LandingTarget) -> int | None:
     from agenttui.core.dispatch.launcher import launched_pids
 
     return launched_pids(paths).get(t.name)
 
 
-def _candidate(paths: RepoPaths, work: Path, base_sha: str, t: Target, mode: str) -> tuple[str | None, list[str]]:
+def _candidate(paths: RepoPaths, work: Path, base_sha: str, t: LandingTarget,
+               mode: str) -> tuple[str | None, list[str]]:
     """Build the landing's result in the temporary worktree *work* (detached at the base)."""
     bsha = _sha(paths, f"refs/heads/{t.branch}") or ""
     if mode == "ff":
@@ -232,7 +233,7 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
         return res
 
 
-def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, new: str) -> Landing:
+def _move_base(paths: RepoPaths, res: Landing, t: LandingTarget, base: str, old: str, new: str) -> Landing:
     """The base to *new*, by compare-and-swap, after its old tip went to the trash; every checkout
     on the base brought along (see :func:`move_branch`)."""
     from agenttui.core.recovery.trash import _backup, _record, _unbackup, new_id
@@ -259,7 +260,7 @@ def _move_base(paths: RepoPaths, res: Landing, t: Target, base: str, old: str, n
 NOTE = "AGENTTUI-CONFLICTS.md"
 
 
-def _note(paths: RepoPaths, t: Target, base: str, files: list[str]) -> None:
+def _note(paths: RepoPaths, t: LandingTarget, base: str, files: list[str]) -> None:
     """The conflicts handed back to the agent, in its worktree — ignored by git (the repository's
     info/exclude), so it neither blocks the agent's next landing as an uncommitted change nor gets
     committed by `land --commit`; never written through a symlink of that name."""
@@ -298,7 +299,7 @@ def _run_check(check: list[str] | str, cwd: Path) -> str | None:
     return f"exit {res.returncode}: {last[:200]}"
 
 
-def _cleanup(paths: RepoPaths, t: Target, base: str) -> list[str]:
+def _cleanup(paths: RepoPaths, t: LandingTarget, base: str) -> list[str]:
     """An integrated branch's worktree archived and the branch deleted, both to the trash."""
     from agenttui.core.recovery.ops import archive_worktree, delete_branch
 

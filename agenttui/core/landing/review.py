@@ -19,7 +19,7 @@ class LandingError(AgentTuiError):
 
 
 @dataclass(frozen=True)
-class Target:
+class LandingTarget:
     """What a NAME on the command line means: an agent's branch, and its worktree if it has one."""
 
     name: str
@@ -50,7 +50,7 @@ def default_base(paths: RepoPaths) -> str:
     raise LandingError("no base branch: the main checkout is detached; give --into BRANCH")
 
 
-def resolve(paths: RepoPaths, name: str) -> Target:
+def resolve(paths: RepoPaths, name: str) -> LandingTarget:
     """NAME: a plan agent, a linked worktree's folder name, or a branch."""
     from agenttui.core.dispatch.check import plan_targets
     from agenttui.core.dispatch.plan import find_plan, load_plan
@@ -64,15 +64,15 @@ def resolve(paths: RepoPaths, name: str) -> Target:
             for t in plan_targets(plan, main, None):
                 if t.name == name and t.branch and t.isolated:
                     wt = next((w.path for w in trees if os.path.normpath(w.path) == os.path.normpath(t.path)), None)
-                    return Target(name, t.branch, wt)
+                    return LandingTarget(name, t.branch, wt)
         except AgentTuiError:
             pass
     for w in trees:
         if not w.is_main and w.path.name == name and w.branch:
-            return Target(name, w.branch, w.path)
+            return LandingTarget(name, w.branch, w.path)
     if _sha(paths, f"refs/heads/{name}"):
         wt = next((w.path for w in trees if w.branch == name and not w.is_main), None)
-        return Target(name, name, wt)
+        return LandingTarget(name, name, wt)
     raise LandingError(f"no agent, worktree or branch named {name!r}")
 
 
@@ -86,7 +86,7 @@ class FileDiff:
 
 @dataclass
 class AgentDiff:
-    target: Target
+    target: LandingTarget
     base: str  # the base branch
     merge_base: str
     ahead: int

@@ -60,7 +60,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
     def on_mount(self) -> None:
         if self.live:
             self.set_interval(POLL, self.poll)
-            # agent worktrees: snapshots after bursts, outsiders named (core threads of its own)
+            # agent worktrees: snapshots after bursts, threats named (core threads of its own)
             self.keeper = WorktreeKeeper(self.sup.paths, self._agent_worktrees,
                                          lambda alert: self.post_message(GuardAlerts([alert])),
                                          launched=self._launched)
@@ -141,7 +141,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
 
     @work(thread=True, exclusive=True, group="guard-arm", exit_on_error=False)
     def _arm_worker(self, by_fire: bool, agent_roots: list[Path]) -> None:
-        """Reading the first snapshot and status runs git: never on the UI thread."""
+        """Reading the first reading and status runs git: never on the UI thread."""
         main = self.sup.main_checkout
         assert main is not None
         branches, trees = self._plan_sets()
@@ -223,7 +223,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
             stop.set()
 
     def poll(self) -> None:
-        """Every 2 s: the whole snapshot, and the git-status re-check for missed file events."""
+        """Every 2 s: the whole reading, and the git-status re-check for missed file events."""
         if self.armed and self.watcher is not None and self.watcher.request(reconcile=True):
             self._read_worker()
 
