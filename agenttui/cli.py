@@ -15,6 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from agenttui.base import exitcodes
+from agenttui.base.exitcodes import BAD_INPUT as EXIT_BAD_INPUT
+from agenttui.base.exitcodes import OK as EXIT_OK
+from agenttui.base.exitcodes import VIOLATIONS as EXIT_VIOLATIONS
 from agenttui.commands.landing import cmd_diff, cmd_land
 from agenttui.commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
 from agenttui.core.dispatch.check import gather_facts, plan_targets, verify
@@ -36,7 +40,6 @@ COMMAND_HELP = {
     "hook": "hooks for Claude Code, Codex CLI and Gemini CLI: install, uninstall, status (and their entry points)",
     "demo": "a demo repository with four scripted agents (--incident --unsafe: the incident replayed)",
 }
-EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -411,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"agenttui: error: {shown(exc.message)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except RecursionError:  # input nested beyond reason (a plan, a settings file)
@@ -425,4 +428,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("AGENTTUI_DEBUG"):
             raise
         print(f"agenttui: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
+        return exitcodes.CRASH

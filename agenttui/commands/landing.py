@@ -8,11 +8,11 @@ import json
 import os
 from typing import Any
 
+from agenttui.base.exitcodes import OK as EXIT_OK
+from agenttui.base.exitcodes import VIOLATIONS as EXIT_VIOLATIONS
 from agenttui.core.dispatch.plan import find_plan, load_plan
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import repo as gitrepo
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -8,10 +8,10 @@ import sys
 import time
 from typing import Any
 
+from agenttui.base.exitcodes import OK as EXIT_OK
+from agenttui.base.exitcodes import VIOLATIONS as EXIT_VIOLATIONS
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import repo as gitrepo
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def cmd_trash(args: argparse.Namespace) -> int:

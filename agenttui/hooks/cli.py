@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from agenttui.base import exitcodes
 from agenttui.base.safefile import write_atomic
 from agenttui.hooks.claude_code import hot
 
@@ -336,7 +337,7 @@ def status(paths: list[Path]) -> str:
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("claude-code", "codex", "gemini"):
         print(f"agenttui: error: {USAGE}", file=sys.stderr)
-        return 2
+        return exitcodes.BAD_INPUT
     client = argv[0]
     if argv[1:2] in (["event"], ["pre-tool-use"], ["before-tool"]):  # (entry.py sends these to hot() itself)
         if client == "gemini":
@@ -367,5 +368,5 @@ def main(argv: list[str]) -> int:
             print(uninstall(settings_path(args, client)))
     except (HookError, OSError) as exc:
         print(f"agenttui: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return exitcodes.BAD_INPUT
+    return exitcodes.OK

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agenttui.base.exitcodes import CRASH as EXIT_CRASH
 from agenttui.core.git.models import RepoPaths
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.collector import CollectorPacer
 
-EXIT_CRASH = 3
 TICK = 0.5  # the collector pacer looks for a due full collection this often (and after input)
 
 
