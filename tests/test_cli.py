@@ -67,8 +67,8 @@ def test_bad_input(tmp_path: Path) -> None:
     write_plan(r, "[[agent]\n")
     _assert_one_line_error(run_cli("check", str(r)), 2, "agenttui.toml:1: malformed TOML")
     write_plan(r, '[[agent]]\nname = "a"\ncommand = ["x"]\ncolor = "red"\n')
-    _assert_one_line_error(run_cli("check", str(r)), 2, "unknown key 'color'")
-    _assert_one_line_error(run_cli("status", str(r)), 2, "unknown key 'color'")
+    _assert_one_line_error(run_cli("check", str(r)), 2, "agent[0].color: unknown key")
+    _assert_one_line_error(run_cli("status", str(r)), 2, "agent[0].color: unknown key")
     _assert_one_line_error(run_cli("check", "--bogus"), 2, "unrecognized arguments")
 
 

@@ -31,7 +31,7 @@ def test_plan_rejects_branch_names_git_reads_as_options(repo: Path, branch: str)
     write_plan(repo, PLAN_TWO.replace('name = "auth"', f'name = "auth"\nbranch = "{branch}"'))
     res = run_cli("check", str(repo))
     assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and f"branch '{branch}'" in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1 and f"agent[0].branch: '{branch}'" in res.stderr, res.stderr
 
 
 def test_plan_rejects_option_like_branch_prefix(repo: Path) -> None:

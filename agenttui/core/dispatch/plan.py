@@ -16,7 +16,7 @@ isolation = "worktree"                   # or "none"
 base = "HEAD"
 env = { FOO = "1" }
 ```
-Errors name the file and the line.
+Errors name the file, the line and the key path (``agent[1].isolation``).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from agenttui.core.errors import PlanError
 from agenttui.core.git import cmd as gitcmd
 
 PLAN_FILE = "agenttui.toml"
-AGENT_KEYS = {"name", "command", "writes", "isolation", "base", "env", "branch", "worktree", "runner", "client"}
 CLIENTS = ("claude-code", "codex", "gemini")
 
 
@@ -47,12 +48,6 @@ def client_of(command: tuple[str, ...] | str) -> str | None:
         return None
     prog = os.path.basename(argv[0]) if argv else ""
     return {"claude": "claude-code", "codex": "codex", "gemini": "gemini"}.get(prog)
-SETTINGS_KEYS = {"worktree_root", "branch_prefix", "agent_nice"}
-GUARD_KEYS = {"ignore"}
-TOP_KEYS = {"agent", "settings", "guard", "land", "notify"}
-LAND_KEYS = {"check"}
-NOTIFY_KEYS = {"command", "desktop"}
-DESKTOP = ("auto", "osc9", "osc777", "off")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -151,7 +146,97 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(text, p, fingerprint=hashlib.sha256(raw).hexdigest())
 
 
+# ---------------------------------------------------------------------------------- the schema
+# The file's shape, declared once (msgspec: unknown keys refused, types and choices checked, errors
+# by key path); what a schema cannot say (valid ref names, names used twice) is checked after.
+class _Settings(msgspec.Struct, forbid_unknown_fields=True):
+    worktree_root: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    branch_prefix: str = "agents/"
+    agent_nice: Annotated[int, msgspec.Meta(ge=0, le=19)] = 5
+
+
+class _Guard(msgspec.Struct, forbid_unknown_fields=True):
+    ignore: list[str] = msgspec.field(default_factory=list)
+
+
+class _Land(msgspec.Struct, forbid_unknown_fields=True):
+    check: Annotated[list[str], msgspec.Meta(min_length=1)] | str | None = None
+
+
+class _Notify(msgspec.Struct, forbid_unknown_fields=True):
+    command: Annotated[list[str], msgspec.Meta(min_length=1)] | None = None
+    desktop: Literal["auto", "osc9", "osc777", "off"] = "auto"
+
+
+class _Agent(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    command: Annotated[list[str], msgspec.Meta(min_length=1)] | str
+    writes: bool = True
+    isolation: Literal["worktree", "none"] = "worktree"
+    base: Annotated[str, msgspec.Meta(min_length=1)] = "HEAD"
+    env: dict[str, str] = msgspec.field(default_factory=dict)
+    branch: str | None = None
+    worktree: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    runner: Literal["process", "tmux"] = "process"
+    client: Literal["claude-code", "codex", "gemini"] | None = None
+
+
+class _PlanFile(msgspec.Struct, forbid_unknown_fields=True):
+    agent: list[_Agent] = msgspec.field(default_factory=list)
+    settings: _Settings = msgspec.field(default_factory=_Settings)
+    guard: _Guard = msgspec.field(default_factory=_Guard)
+    land: _Land = msgspec.field(default_factory=_Land)
+    notify: _Notify = msgspec.field(default_factory=_Notify)
+
+
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.S)
+_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<field>[^`]+)`$")
+
+
+_CHOICES = {"isolation": ("worktree", "none"), "runner": ("process", "tmux"), "client": CLIENTS,
+            "desktop": ("auto", "osc9", "osc777", "off")}
+_TOML_TYPES = {"str": "a string", "bool": "true or false", "int": "an integer", "array": "a list",
+               "object": "a table", "null": "absent", "float": "a number"}
+
+
+def _key_path(exc: msgspec.ValidationError) -> tuple[str, str]:
+    """(key path as written in TOML, what is wrong, in TOML's words) from msgspec's
+    ``Expected `bool`, got `str` - at `$.agent[0].writes` ``."""
+    m = _AT.match(str(exc))
+    what, at = (m.group("what"), m.group("at") or "") if m else (str(exc), "")
+    at = at.lstrip(".")
+    f = _FIELD.match(what)
+    if f:
+        return f"{at}.{f.group('field')}".lstrip("."), "unknown key" if "unknown" in what else "is missing"
+    leaf = re.split(r"[.\[]", at)[-1] if at else ""
+    if what.startswith("Invalid enum value") and leaf in _CHOICES:
+        return at, f"must be one of {', '.join(_CHOICES[leaf])}, not {what.split('value ', 1)[1]}"
+    if "length >= 1" in what:
+        return at, "must not be empty"
+    bound = re.match(r"Expected `int` ([<>]=) (\d+)", what)
+    if bound:
+        return at, f"must be {'at most' if bound.group(1) == '<=' else 'at least'} {bound.group(2)}"
+    types = re.match(r"Expected `([^`]+)`, got `([^`]+)`", what)
+    if types:
+        want = " or ".join(_TOML_TYPES.get(t.strip(), t.strip()) for t in types.group(1).split("|"))
+        return at, f"must be {want}, not {_TOML_TYPES.get(types.group(2), types.group(2))}"
+    return at, what
+
+
+def _line_of(key: str, lines: tuple[list[int], dict[tuple[int, str], int], dict[str, int]]) -> int | None:
+    """The line a key path is written on (``agent[2].isolation``, ``settings.agent_nice``)."""
+    agent_lines, key_lines, table_lines = lines
+    m = re.match(r"^agent\[(\d+)\](?:\.([^.\[]+))?", key)
+    if m:
+        i = int(m.group(1))
+        line = agent_lines[i] if i < len(agent_lines) else None
+        return key_lines.get((i, m.group(2)), line) if m.group(2) else line
+    return table_lines.get(key) or table_lines.get(key.split(".", 1)[0].split("[", 1)[0])
+
+
 def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan:
+    """A plan from the text of ``agenttui.toml``.  Errors: ``FILE:LINE: KEY PATH: what is wrong``
+    (the line is the TOML parser's for malformed TOML, else where the key is written)."""
     try:
         data = tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nesting level (100,000 nested arrays)
@@ -167,169 +252,65 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
             where = ""
         detail = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", msg)
         raise PlanError(f"{path}{where}: malformed TOML: {detail}") from None
-    agent_lines, key_lines, table_lines = _line_index(text)
+    lines = _line_index(text)
 
-    def err(line: int | None, message: str) -> PlanError:
-        return PlanError(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+    def err(key: str, message: str) -> PlanError:
+        line = _line_of(key, lines)
+        return PlanError(f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}")
 
-    for key in data:
-        if key not in TOP_KEYS:
-            raise err(table_lines.get(key), f"unknown key '{key}' (expected agent, settings, guard, land, notify)")
-    settings = data.get("settings", {})
-    if not isinstance(settings, dict):
-        raise err(table_lines.get("settings"), "'settings' must be a table")
-    for key in settings:
-        if key not in SETTINGS_KEYS:
-            raise err(table_lines.get(f"settings.{key}"), f"unknown key 'settings.{key}'")
-    worktree_root = settings.get("worktree_root")
-    if worktree_root is not None and (not isinstance(worktree_root, str) or not worktree_root):
-        raise err(table_lines.get("settings.worktree_root"), "worktree_root must be a non-empty string")
-    prefix = settings.get("branch_prefix", "agents/")
-    if not isinstance(prefix, str) or (prefix and gitcmd.branch_name_problem(f"{prefix}x") is not None):
-        raise err(table_lines.get("settings.branch_prefix"),
-                  f"branch_prefix {prefix!r} is not valid in a branch name"
-                  + (" (it starts with '-')" if isinstance(prefix, str) and prefix.startswith("-") else ""))
-    agent_nice = settings.get("agent_nice", 5)
-    if not isinstance(agent_nice, int) or isinstance(agent_nice, bool) or not 0 <= agent_nice <= 19:
-        raise err(table_lines.get("settings.agent_nice"), "agent_nice must be an integer from 0 to 19")
-    guard = data.get("guard", {})
-    if not isinstance(guard, dict):
-        raise err(table_lines.get("guard"), "'guard' must be a table")
-    for key in guard:
-        if key not in GUARD_KEYS:
-            raise err(table_lines.get(f"guard.{key}"), f"unknown key 'guard.{key}'")
-    ignore = guard.get("ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(g, str) for g in ignore):
-        raise err(table_lines.get("guard.ignore"), "guard.ignore must be a list of glob strings")
-
-    land = data.get("land", {})
-    if not isinstance(land, dict):
-        raise err(table_lines.get("land"), "'land' must be a table")
-    for key in land:
-        if key not in LAND_KEYS:
-            raise err(table_lines.get(f"land.{key}"), f"unknown key 'land.{key}'")
-    land_check = land.get("check")
-    if land_check is not None and not (
-        (isinstance(land_check, str) and land_check.strip())
-        or (isinstance(land_check, list) and land_check and all(isinstance(c, str) for c in land_check))
-    ):
-        raise err(table_lines.get("land.check"), "land.check must be a non-empty list of strings or a shell string")
-
-    notify = data.get("notify", {})
-    if not isinstance(notify, dict) or set(notify) - NOTIFY_KEYS:
-        raise err(table_lines.get("notify"), "'notify' must be a table with the keys command and desktop")
-    notify_desktop = notify.get("desktop", "auto")
-    if notify_desktop not in DESKTOP:
-        raise err(table_lines.get("notify.desktop"), f"notify.desktop must be one of {', '.join(DESKTOP)}")
-    notify_command = notify.get("command")
-    if notify_command is not None and not (isinstance(notify_command, list) and notify_command
-                                           and all(isinstance(c, str) for c in notify_command)):
-        raise err(table_lines.get("notify.command"), "notify.command must be a non-empty list of strings "
-                  "(it runs without a shell)")
-
-    raw_agents = data.get("agent", [])
-    if not isinstance(raw_agents, list):
-        raise err(table_lines.get("agent"), "'agent' must be an array of tables: use [[agent]]")
+    try:
+        f = msgspec.convert(data, _PlanFile)
+    except msgspec.ValidationError as exc:
+        key, what = _key_path(exc)
+        named = re.match(r"^agent\[(\d+)\]", key)
+        if named and int(named.group(1)) < len(data.get("agent") or []):
+            agent = data["agent"][int(named.group(1))]
+            if isinstance(agent, dict) and isinstance(agent.get("name"), str):
+                what += f" (agent {agent['name']!r})"
+        raise err(key or "(top)", what) from None
+    prefix = f.settings.branch_prefix
+    if prefix and gitcmd.branch_name_problem(f"{prefix}x") is not None:
+        raise err("settings.branch_prefix", f"{prefix!r} is not valid in a branch name"
+                  + (" (it starts with '-')" if prefix.startswith("-") else ""))
+    if isinstance(f.land.check, str) and not f.land.check.strip():
+        raise err("land.check", "must be a non-empty list of strings or a shell string")
     agents: list[AgentSpec] = []
-    seen: dict[str, int] = {}
-    for i, a in enumerate(raw_agents):
-        line = agent_lines[i] if i < len(agent_lines) else None
-
-        def kline(key: str, i: int = i, line: int | None = line) -> int | None:
-            return key_lines.get((i, key), line)
-
-        if not isinstance(a, dict):
-            raise err(line, "each agent must be a table")
-        for key in a:
-            if key not in AGENT_KEYS:
-                raise err(kline(key), f"unknown key '{key}' in [[agent]]")
-        name = a.get("name")
-        if not isinstance(name, str) or not name:
-            raise err(line, "agent has no 'name'")
+    seen: dict[str, str] = {}
+    for i, a in enumerate(f.agent):
+        at = f"agent[{i}]"
+        name = a.name
         if not _NAME.match(name) or name.endswith(".lock") or ".." in name:
-            raise err(
-                kline("name"),
-                f"agent name {name!r} must be letters, digits, '.', '_' or '-' (valid in a ref and a path)",
-            )
+            raise err(f"{at}.name", f"{name!r} must be letters, digits, '.', '_' or '-' (valid in a ref and a path)")
         if name.lower() in seen:
-            raise err(kline("name"), f"agent name {name!r} is used twice (first at line {seen[name.lower()]})")
-        seen[name.lower()] = kline("name") or 0
-        command = a.get("command")
-        cmd: tuple[str, ...] | str
-        if isinstance(command, str) and command.strip():
-            cmd = command
-        elif (
-            isinstance(command, list)
-            and command
-            and all(isinstance(c, str) for c in command)
-            and command[0]
-        ):
-            cmd = tuple(command)
-        else:
-            raise err(
-                kline("command"),
-                f"agent {name!r}: 'command' must be a non-empty list of strings or a shell string",
-            )
-        writes = a.get("writes", True)
-        if not isinstance(writes, bool):
-            raise err(kline("writes"), f"agent {name!r}: 'writes' must be true or false")
-        isolation = a.get("isolation", "worktree")
-        if isolation not in ("worktree", "none"):
-            raise err(
-                kline("isolation"),
-                f"agent {name!r}: isolation must be \"worktree\" or \"none\", not {isolation!r}",
-            )
-        base = a.get("base", "HEAD")
-        if not isinstance(base, str) or not base or "\n" in base or base.startswith("-"):
-            raise err(kline("base"), f"agent {name!r}: 'base' must be a revision")
-        env = a.get("env", {})
-        if not isinstance(env, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in env.items()
-        ):
-            raise err(kline("env"), f"agent {name!r}: 'env' must be a table of strings")
-        branch = a.get("branch")
-        if branch is not None:
-            problem = gitcmd.branch_name_problem(branch) if isinstance(branch, str) else "is not a string"
-            if problem is not None:
-                raise err(kline("branch"), f"agent {name!r}: branch {branch!r} {problem}")
-        worktree = a.get("worktree")
-        if worktree is not None and (not isinstance(worktree, str) or not worktree):
-            raise err(kline("worktree"), f"agent {name!r}: 'worktree' must be a path")
-        runner = a.get("runner", "process")
-        if runner not in ("process", "tmux"):
-            raise err(kline("runner"), f"agent {name!r}: runner must be \"process\" or \"tmux\", not {runner!r}")
-        client = a.get("client", client_of(cmd))
-        if client is not None and client not in CLIENTS:
-            raise err(kline("client"), f"agent {name!r}: client must be one of {', '.join(CLIENTS)}, not {client!r}")
+            raise err(f"{at}.name", f"{name!r} is used twice (first at {seen[name.lower()]})")
+        seen[name.lower()] = f"{at}, line {_line_of(f'{at}.name', lines)}"
+        if isinstance(a.command, str) and not a.command.strip() or isinstance(a.command, list) and not a.command[0]:
+            raise err(f"{at}.command", "must be a non-empty list of strings or a shell string")
+        cmd: tuple[str, ...] | str = a.command if isinstance(a.command, str) else tuple(a.command)
+        if "\n" in a.base or a.base.startswith("-"):
+            raise err(f"{at}.base", f"{a.base!r} is not a revision")
+        if a.branch is not None and (problem := gitcmd.branch_name_problem(a.branch)) is not None:
+            raise err(f"{at}.branch", f"{a.branch!r} {problem}")
         # a name of letters, digits, '_' and '-' under a valid prefix is a valid ref by git's rules;
         # only names with dots need git's own word (one process per name is slow for 32 agents)
-        if branch is None and "." in name and not gitcmd.check_ref_format(f"refs/heads/{prefix}{name}"):
-            raise err(kline("name"), f"agent {name!r}: branch '{prefix}{name}' is not a valid ref")
-        agents.append(
-            AgentSpec(
-                name=name,
-                command=cmd,
-                writes=writes,
-                isolation=isolation,
-                base=base,
-                env=tuple(sorted(env.items())),
-                branch=branch,
-                worktree=worktree,
-                runner=runner,
-                line=line or 0,
-                client=client,
-            )
-        )
+        if a.branch is None and "." in name and not gitcmd.check_ref_format(f"refs/heads/{prefix}{name}"):
+            raise err(f"{at}.name", f"branch '{prefix}{name}' is not a valid ref")
+        agents.append(AgentSpec(
+            name=name, command=cmd, writes=a.writes, isolation=a.isolation, base=a.base,
+            env=tuple(sorted(a.env.items())), branch=a.branch, worktree=a.worktree, runner=a.runner,
+            line=_line_of(at, lines) or 0, client=a.client if a.client is not None else client_of(cmd),
+        ))
+    land = f.land.check
     return Plan(
         path=path,
         agents=tuple(agents),
-        worktree_root=worktree_root,
+        worktree_root=f.settings.worktree_root,
         branch_prefix=prefix,
-        guard_ignore=tuple(ignore),
-        agent_nice=agent_nice,
-        land_check=tuple(land_check) if isinstance(land_check, list) else land_check,
-        notify_command=tuple(notify_command) if notify_command else None,
-        notify_desktop=str(notify_desktop),
+        guard_ignore=tuple(f.guard.ignore),
+        agent_nice=f.settings.agent_nice,
+        land_check=tuple(land) if isinstance(land, list) else land,
+        notify_command=tuple(f.notify.command) if f.notify.command else None,
+        notify_desktop=f.notify.desktop,
         fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
     )
 
