@@ -106,6 +106,26 @@ def noise(home: Path, repo: Path, sessions: int, mb: int) -> int:
     return sessions * len(body)
 
 
+_SPAWNED = [0]
+_POPEN_INIT = subprocess.Popen.__init__
+
+
+def _counting_init(self: subprocess.Popen[bytes], *a: object, **k: object) -> None:
+    _SPAWNED[0] += 1
+    _POPEN_INIT(self, *a, **k)  # type: ignore[arg-type]
+
+
+def spawned(fn: object) -> int:
+    """Processes *fn* starts (git through porcelain and GitPython's cat-file alike)."""
+    subprocess.Popen.__init__ = _counting_init  # type: ignore[method-assign]
+    try:
+        _SPAWNED[0] = 0
+        fn()  # type: ignore[operator]
+        return _SPAWNED[0]
+    finally:
+        subprocess.Popen.__init__ = _POPEN_INIT  # type: ignore[method-assign]
+
+
 def best(fn: object, n: int = 5) -> float:
     samples = []
     for _ in range(n):
@@ -147,7 +167,9 @@ def main() -> int:
             named = sum(1 for m in rep["mutations"] if m["actor"].get("agent"))
             t_inc = best(lambda paths=paths: incident_report(paths, home=str(home)), 3)
             t_pre = best(lambda paths=paths: preview(paths, home=str(home)), 3)
-            print(f"  {name:5} incident {t_inc * 1000:7.0f} ms   salvage preview {t_pre * 1000:7.0f} ms   "
+            procs = spawned(lambda paths=paths: preview(paths, home=str(home)))
+            print(f"  {name:5} incident {t_inc * 1000:7.0f} ms   salvage preview {t_pre * 1000:7.0f} ms "
+                  f"({procs} processes)   "
                   f"raw git reads {raw * 1000:6.0f} ms   ({t_inc / raw:.1f}x raw; {named} of {len(rep['mutations'])} "
                   "changes named)")
         total = noise(home, small, args.sessions, args.mb)

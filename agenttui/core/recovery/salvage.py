@@ -26,6 +26,7 @@ from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Worktree
+from agenttui.core.git.objects import Objects
 from agenttui.core.recovery import timeline
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.ops import archive_worktree, delete_branch, drop_stashes, snapshot_worktree
@@ -61,33 +62,9 @@ def _who(actor: dict[str, Any] | None) -> str:
     return (actor or {}).get("agent") or UNATTRIBUTED
 
 
-def _tree_entries(paths: RepoPaths, rev: str, only: list[str] | None = None) -> dict[str, tuple[str, str]]:
-    args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--"] + (only or [])
-    _, text, _ = gitcmd.run(paths.common_dir, args, check=False)
-    out = {}
-    for item in filter(None, text.split("\0")):
-        meta, _, path = item.partition("\t")
-        mode, _type, blob = meta.split()
-        if _type == "blob":
-            out[path] = (mode, blob)
-    return out
-
-
-def _changed(paths: RepoPaths, a: str, b: str) -> tuple[list[str], list[str]]:
-    """(changed or added, deleted) paths from *a* to *b*."""
-    _, text, _ = gitcmd.run(paths.common_dir, ["diff", "--name-status", "-z", "--no-renames", a, b, "--"],
-                            check=False)
-    items = [x for x in text.split("\0") if x]
-    changed: list[str] = []
-    deleted: list[str] = []
-    for status, path in zip(items[::2], items[1::2], strict=False):
-        (deleted if status == "D" else changed).append(path)
-    return changed, deleted
-
-
-def _take(paths: RepoPaths, work: AgentWork, rev: str, base: str, what: str) -> None:
-    changed, deleted = _changed(paths, base, rev)
-    entries = _tree_entries(paths, rev, changed) if changed else {}
+def _take(objs: Objects, work: AgentWork, rev: str, base: str, what: str) -> None:
+    changed, deleted = objs.changed(base, rev)
+    entries = objs.files(rev, changed) if changed else {}
     for p in changed:
         if p in entries:
             work.files[p] = entries[p]
@@ -97,10 +74,10 @@ def _take(paths: RepoPaths, work: AgentWork, rev: str, base: str, what: str) -> 
         work.sources.append(what)
 
 
-def _stash_take(paths: RepoPaths, work: AgentWork, stash: dict[str, Any]) -> None:
+def _stash_take(objs: Objects, work: AgentWork, stash: dict[str, Any]) -> None:
     sha = stash["sha"]
-    _take(paths, work, sha, f"{sha}^1", f"stash {stash['message']}")
-    untracked = _tree_entries(paths, f"{sha}^3")
+    _take(objs, work, sha, f"{sha}^1", f"stash {stash['message']}")
+    untracked = objs.files(f"{sha}^3")
     work.files.update(untracked)
 
 
@@ -134,6 +111,11 @@ def _tasks(paths: RepoPaths) -> dict[str, dict[str, Any]]:
 
 def gather(paths: RepoPaths, report: dict[str, Any]) -> dict[str, AgentWork]:
     """Every agent's work, oldest source first so the newest version of a path wins."""
+    with Objects(paths) as objs:
+        return _gather(paths, report, objs)
+
+
+def _gather(paths: RepoPaths, report: dict[str, Any], objs: Objects) -> dict[str, AgentWork]:
     works: dict[str, AgentWork] = {}
 
     def work(agent: str) -> AgentWork:
@@ -141,23 +123,23 @@ def gather(paths: RepoPaths, report: dict[str, Any]) -> dict[str, AgentWork]:
 
     base = report["before"]["sha"]
     for c in report["commits"]:  # commits that landed on branches that existed before
-        _take(paths, work(_who(c["by"])), c["sha"], f"{c['sha']}^", f"commit {c['sha'][:10]} on {c['ref']}")
+        _take(objs, work(_who(c["by"])), c["sha"], f"{c['sha']}^", f"commit {c['sha'][:10]} on {c['ref']}")
     for b in report["branches"]:
         if b["unique_commits"]:
-            _take(paths, work(_who(b["by"])), b["sha"], base, f"branch {b['name']}")
+            _take(objs, work(_who(b["by"])), b["sha"], base, f"branch {b['name']}")
     for s in sorted(report["stashes"], key=lambda s: s["date"]):
         if s["unique"]:
-            _stash_take(paths, work(_who(s["by"])), s)
+            _stash_take(objs, work(_who(s["by"])), s)
     for w in report["worktrees"]:
         wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
                       bare=False, locked=False, locked_reason=None, prunable=False, prunable_reason=None, is_main=False)
         if os.path.isdir(wt.path):
             snap = snapshot_worktree(wt)
-            _take(paths, work(_who(w["by"])), snap, base, f"worktree {w['path']}")
+            _take(objs, work(_who(w["by"])), snap, base, f"worktree {w['path']}")
     main = gitrepo.main_checkout(paths)
     if main is not None and report["dirty"]:
         snap = snapshot_worktree(gitrepo.list_worktrees(paths)[0])
-        entries = _tree_entries(paths, snap, [d["path"].rstrip("/") for d in report["dirty"]])
+        entries = objs.files(snap, [d["path"].rstrip("/") for d in report["dirty"]])
         for d in report["dirty"]:
             p = d["path"].rstrip("/")
             w = work(_who(d["writer"]))
@@ -221,6 +203,13 @@ def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, f
 
 
 def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Timeline) -> dict[str, AgentWork]:
+    """Per agent, the latest revision of each file it wrote (see :func:`_gather_revisions`)."""
+    with Objects(paths) as objs:
+        return _gather_revisions(objs, paths, report, tl)
+
+
+def _gather_revisions(objs: Objects, paths: RepoPaths, report: dict[str, Any],
+                      tl: timeline.Timeline) -> dict[str, AgentWork]:
     """Per agent, the latest revision of each file it wrote — by the time its client says it wrote it,
     never by where a copy happens to be — wherever that revision is now (or only in the transcript).
     Versions in git that no agent's transcript accounts for go to ``unattributed``, newest first."""
@@ -246,10 +235,10 @@ def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Time
     wanted = sorted({rel for _, rel in latest})
     found: list[tuple[str, dict[str, tuple[str, str]], float]] = []
     changed_anywhere: dict[str, list[tuple[float, str, str, str]]] = {}  # path -> (time, words, mode, blob)
-    base_entries = _tree_entries(paths, base_sha, wanted)
+    base_entries = objs.files(base_sha, wanted)
     for words, treeish, t in sources:
-        changed, _deleted = _changed(paths, base_sha, treeish)
-        entries = _tree_entries(paths, treeish, changed) if changed else {}
+        changed, _deleted = objs.changed(base_sha, treeish)
+        entries = objs.files(treeish, changed) if changed else {}
         found.append((words, entries, t))
         for p, (mode, blob) in entries.items():
             if base_entries.get(p, ("", ""))[1] != blob:
