@@ -126,6 +126,35 @@ def spawned(fn: object) -> int:
         subprocess.Popen.__init__ = _POPEN_INIT  # type: ignore[method-assign]
 
 
+def objects_reads(repo: Path) -> None:
+    """What salvage does for every place work may be: the files a tree-ish changed against a base and
+    their blobs — for each stash of the big repository, through GitPython's persistent cat-file
+    beside the porcelain way (an ``ls-tree`` and a ``diff`` process each), the same answers."""
+    from agenttui.core.git.objects import Objects
+
+    paths = gitrepo.open_repo(repo)
+    shas = git(repo, "log", "-g", "--format=%H", "refs/stash").split()
+    base = git(repo, "rev-parse", "HEAD").strip()
+
+    def porcelain() -> list[dict[str, tuple[str, str]]]:
+        out = []
+        for sha in shas:
+            names = git(repo, "diff", "--name-only", "-z", "--no-renames", base, sha, "--").split("\0")
+            names = [n for n in names if n]
+            rows = git(repo, "ls-tree", "-r", "-z", "--full-tree", sha, "--", *names).split("\0") if names else []
+            out.append({r.split("\t", 1)[1]: tuple(r.split("\t", 1)[0].split()[::2]) for r in rows if r})
+        return out
+
+    def objects() -> list[dict[str, tuple[str, str]]]:
+        with Objects(paths) as objs:
+            return [objs.files(sha, objs.changed(base, sha)[0]) for sha in shas]
+
+    assert [dict(sorted(d.items())) for d in porcelain()] == [dict(sorted(d.items())) for d in objects()]
+    t_raw, t_obj = best(porcelain, 1), best(objects, 3)
+    print(f"  trees of {len(shas)} stashes against HEAD: GitPython {t_obj * 1000:.0f} ms, {spawned(objects)} "
+          f"processes; porcelain {t_raw * 1000:.0f} ms, {spawned(porcelain)} processes ({t_raw / t_obj:.1f}x)")
+
+
 def best(fn: object, n: int = 5) -> float:
     samples = []
     for _ in range(n):
@@ -172,6 +201,7 @@ def main() -> int:
                   f"({procs} processes)   "
                   f"raw git reads {raw * 1000:6.0f} ms   ({t_inc / raw:.1f}x raw; {named} of {len(rep['mutations'])} "
                   "changes named)")
+        objects_reads(big)
         total = noise(home, small, args.sessions, args.mb)
         paths = gitrepo.open_repo(small)
         matching = [p for p in (home / ".claude" / "projects" / claude_code.folder_name(small)).rglob("*.jsonl")
