@@ -44,7 +44,7 @@ def _command(argv: Any) -> str:
     if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
         return ""
     if len(argv) >= 3 and os.path.basename(argv[0]) in ("bash", "sh", "zsh") and argv[1] in ("-lc", "-c"):
-        return argv[2]
+        return str(argv[2])
     return shlex.join(argv)
 
 

@@ -16,7 +16,7 @@ from agenttui.core.dispatch.check import DispatchTarget, Verdict, gather_facts, 
 from agenttui.core.dispatch.gate import Confirmation, Gate
 from agenttui.core.dispatch.launcher import STOP_GRACE, AgentRun, Launcher, launched_pids
 from agenttui.core.dispatch.plan import AgentSpec, Plan, empty_plan, load_plan
-from agenttui.core.errors import AgentTuiError, GateClosed, GitError
+from agenttui.core.errors import AgentTuiError, GateClosed, GitError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Worktree
@@ -242,7 +242,7 @@ class Supervisor:
             args += ["-b", t.branch, "--end-of-options", str(t.path), base_sha or "HEAD"]
         status, _, err = gitcmd.run(cwd, args, check=False)
         if status != 0:
-            first = gitcmd.first_line(err, "failed")
+            first = first_line(err, "failed")
             return f"cannot create worktree {t.path}: {first.removeprefix('fatal: ')}"
         self._journal("worktree-add", agent=t.name, path=str(t.path), branch=t.branch)
         return None
@@ -260,7 +260,7 @@ class Supervisor:
                 problems[t.name] = f"{t.path} is not a registered worktree"
             elif w.branch != t.branch:
                 problems[t.name] = f"{t.path} is on {w.branch or 'a detached HEAD'}, not {t.branch}"
-            elif w.path in seen.values():
+            elif str(w.path) in seen.values():
                 problems[t.name] = f"{t.path} is shared"
             seen[t.name] = str(w.path) if w else ""
         return problems

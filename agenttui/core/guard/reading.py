@@ -89,7 +89,7 @@ def take_reading(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
     return CheckoutReading(
         head_sha=head_sha, head_ref=head_ref,
         reflog_top=reflog_top,  # type: ignore[arg-type]
-        branches=branches,  # type: ignore[arg-type]
+        branches=branches,
         stashes=stashes,  # type: ignore[arg-type]
         worktrees=trees, operation=gitrepo.operation_in_progress(git_dir),
         index_stat=index_stat, index_locked=(git_dir / "index.lock").exists(),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
+from agenttui.core.errors import first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git.models import RepoPaths
 
@@ -38,7 +39,7 @@ def predict(paths: RepoPaths, a: str, b: str) -> Prediction:
     if st == 1 and re.fullmatch(r"[0-9a-f]{40,64}", head):
         lines = [ln for ln in out.splitlines()[1:] if ln.strip()]
         return Prediction(a, b, False, tuple(dict.fromkeys(lines)))
-    first = gitcmd.first_line(err, f"exit {st}")
+    first = first_line(err, f"exit {st}")
     return Prediction(a, b, None, error=first)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core import journal
-from agenttui.core.errors import AgentTuiError
+from agenttui.core.errors import AgentTuiError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
@@ -116,7 +116,7 @@ def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
     gitcmd.run(t.worktree, ["add", "-A"])
     st, _, err = gitcmd.run(t.worktree, ["commit", "-q", "-m", message], check=False)
     if st != 0:
-        raise LandingError(f"cannot commit in {t.worktree}: {gitcmd.first_line(err)}")
+        raise LandingError(f"cannot commit in {t.worktree}: {first_line(err)}")
     sha = _git(paths, "rev-parse", "HEAD", cwd=t.worktree).strip()
     journal.append(paths, "commit-for-landing", agent=t.name, branch=t.branch, sha=sha)
     return sha
@@ -381,7 +381,7 @@ def rebase_onto(paths: RepoPaths, r: Rebase, base: str) -> str:
     if st != 0:
         gitcmd.run(r.worktree, ["rebase", "--abort"], check=False)
         raise LandingError(f"{r.name}: the rebase onto {base} conflicted and was aborted: nothing changed "
-                           f"({gitcmd.first_line(err)})")
+                           f"({first_line(err)})")
     journal.append(paths, "rebased", agent=r.name, branch=r.branch, base=base, old=old,
                    new=_sha(paths, f"refs/heads/{r.branch}"))
     return f"rebased {r.branch} onto {base}"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core import journal
+from agenttui.core.errors import first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
@@ -72,7 +73,7 @@ def move_checkouts(checkouts: list[Path], old: str, new: str) -> None:
         if st != 0:
             for d in reversed(done):
                 gitcmd.run(d, ["read-tree", "-m", "-u", new, old], check=False)
-            raise RecoveryError(f"cannot update the checkout {c}: {gitcmd.first_line(err)}: nothing was moved")
+            raise RecoveryError(f"cannot update the checkout {c}: {first_line(err)}: nothing was moved")
         done.append(c)
 
 
@@ -92,7 +93,7 @@ def move_branch(paths: RepoPaths, branch: str, old: str, new: str, message: str)
         for c in checkouts:
             gitcmd.run(c, ["read-tree", "-m", "-u", new, old], check=False)
         journal.append(paths, "checkout-moved", branch=branch, old=old, new=new, done=False)
-        raise RecoveryError(f"{branch} moved meanwhile: nothing was moved ({gitcmd.first_line(err)})")
+        raise RecoveryError(f"{branch} moved meanwhile: nothing was moved ({first_line(err)})")
     journal.append(paths, "checkout-moved", branch=branch, old=old, new=new, done=True)
 
 

@@ -13,7 +13,7 @@ from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import reflog
 from agenttui.core.git import repo as gitrepo
-from agenttui.core.git.models import RepoPaths, Stash
+from agenttui.core.git.models import RepoPaths, RepoSnapshot, Stash
 from agenttui.core.recovery.lock import locked
 from agenttui.core.recovery.ops import archive_worktree, delete_branch, drop_stashes
 from agenttui.core.recovery.trash import Outcome
@@ -139,7 +139,7 @@ def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | N
 
 
 def find_baseline(paths: RepoPaths, since: float | None = None,
-                  snap: gitrepo.RepoSnapshot | None = None, tl: Any = None) -> Baseline | None:
+                  snap: RepoSnapshot | None = None, tl: Any = None) -> Baseline | None:
     """Without *since*: the last announcement or arming of the guard, unless the first dispatch of
     agents sharing a checkout came later (found in the clients' transcripts or the hooks' records,
     ``timeline.py``); without either, the last quiet point before the newest burst of reflog
@@ -224,7 +224,7 @@ def _cut(base: Baseline, tl: Any) -> Baseline:
 
 
 def find_incident(paths: RepoPaths, since: float | None = None,
-                  snap: gitrepo.RepoSnapshot | None = None, tl: Any = None) -> Incident:
+                  snap: RepoSnapshot | None = None, tl: Any = None) -> Incident:
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     base = find_baseline(paths, since, snap, tl)
     if base is None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agenttui.core.errors import GitError
+from agenttui.core.errors import GitError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Stash, Worktree
@@ -80,7 +80,7 @@ def _drop_one(paths: RepoPaths, stash: Stash, before: list[str], below: str | No
     if stash.sha not in vanished:
         _unbackup(paths, ref)  # it is still listed: a backup would duplicate it on restore
         if status != 0 and not wrong:
-            first = gitcmd.first_line(err, "failed")
+            first = first_line(err, "failed")
             return Outcome(False, f"git stash drop {stash.ref} failed: {first}")
         return None
     _record(paths, "trash", id=entry, kind="stash", sha=stash.sha, description=f"stash {stash.message}", meta=meta)
@@ -171,7 +171,7 @@ def _keep_lost_stash(paths: RepoPaths, sha: str, beside: str) -> None:
     status, _, err = gitcmd.run(_cwd(paths), ["stash", "store", "-m", subject, sha], check=False)
     back = status == 0 and sha in {s.sha for s in gitrepo.list_stashes(paths)}
     _record(paths, "trash-mismatch", id=beside, dropped=sha, stored_back=back,
-            error=None if back else gitcmd.first_line(err, "stash store failed"))
+            error=None if back else first_line(err, "stash store failed"))
     if back:
         _unbackup(paths, f"{TRASH}/{lost_id}/stash")
     else:
@@ -204,7 +204,7 @@ def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome
         raise RecoveryError("index.lock is held in the main checkout: another git command is running")
     status, _, err = gitcmd.run(cwd, ["stash", "apply", "--end-of-options", stash.ref], check=False)
     if status != 0:
-        first = gitcmd.first_line(err, "failed")
+        first = first_line(err, "failed")
         raise RecoveryError(f"git stash apply {stash.ref} failed: {first}")
     _record(paths, "stash-apply", sha=stash.sha, pop=pop)
     if pop:
@@ -240,7 +240,7 @@ def delete_branch(paths: RepoPaths, name: str, *, force: bool = False) -> Outcom
         if "not fully merged" in err:
             raise RecoveryError(f"branch {name} is not fully merged: deleting it needs a second, "
                                 "explicit confirmation (force)")
-        first = gitcmd.first_line(err, "failed")
+        first = first_line(err, "failed")
         raise RecoveryError(f"git branch -d {name} failed: {first}")
     if not sha.startswith(m.group(1)):
         # someone moved it between our verify and git's delete: the backup still has ours,
@@ -386,7 +386,7 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
     status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", "--end-of-options", str(wt.path)],
                                 check=False)
     if status != 0:
-        first = gitcmd.first_line(err, "failed")
+        first = first_line(err, "failed")
         _record(paths, "trash", id=entry, kind="worktree", sha=commit, meta=meta,
                 description=f"{description} — removal failed part-way: {first}")
         raise RecoveryError(f"git worktree remove {wt.path} failed: {first}; its snapshot {commit[:10]} stays in "

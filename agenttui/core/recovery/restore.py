@@ -7,7 +7,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from agenttui.core.errors import AgentTuiError
+from agenttui.core.errors import AgentTuiError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
@@ -40,7 +40,7 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
         else:
             status, _, err = gitcmd.run(_cwd(paths), ["stash", "store", "-m", msg, e.sha], check=False)
             if status != 0:
-                raise RecoveryError(f"cannot restore stash {msg!r}: {gitcmd.first_line(err, 'stash store failed')}")
+                raise RecoveryError(f"cannot restore stash {msg!r}: {first_line(err, 'stash store failed')}")
             done = f"restored stash {msg!r} as stash@{{0}}"
     elif e.kind == "branch" and e.meta.get("landing"):
 

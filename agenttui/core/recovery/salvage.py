@@ -22,7 +22,7 @@ from typing import Any
 
 from agenttui.base.safefile import write_atomic
 from agenttui.core import journal
-from agenttui.core.errors import AgentTuiError
+from agenttui.core.errors import AgentTuiError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Worktree
@@ -401,7 +401,7 @@ def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
         branch = f"salvage/{name}"
         st, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{branch}", commit, ""], check=False)
         if st != 0:
-            raise RecoveryError(f"cannot create {branch}: {gitcmd.first_line(err)} (it exists: rename or delete it)")
+            raise RecoveryError(f"cannot create {branch}: {first_line(err)} (it exists: rename or delete it)")
         path = root / name.replace("/", "-")
         gitcmd.out(main, "worktree", "add", "--quiet", "--end-of-options", str(path), branch)
         made[name] = {"branch": branch, "commit": commit, "worktree": str(path), "files": sorted(w.files),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core import journal
-from agenttui.core.errors import AgentTuiError
+from agenttui.core.errors import AgentTuiError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery.lock import locked
@@ -84,7 +84,7 @@ def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str,
     status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--stdin"],
                                 input="\n".join(lines) + "\n", check=False)
     if status != 0:
-        first = gitcmd.first_line(err, "update-ref failed")
+        first = first_line(err, "update-ref failed")
         if verify is not None and ("but expected" in err or "cannot lock" in err or "is at" in err):
             raise RecoveryError(f"{verify[0]} moved since it was listed (an agent may be using it): "
                                 "nothing was removed; reload and try again")

@@ -169,3 +169,19 @@ command = ["sh", "-c", {_json.dumps(dump)}]
     assert "CLAUDE_CODE_HOST_WORKTREE" not in env_plain and "GIT_TRACE2_EVENT=" in env_plain
     trace = repo / ".git" / "agenttui" / "trace2" / "plain"
     wait_for(lambda: trace.is_dir() and any(trace.iterdir()), what="git's own report of the agent's git status")
+
+
+def test_after_creation_a_worktree_two_dispatches_share_is_named(repo: Path, tmp_path: Path) -> None:
+    """`verify_dispatched` names a worktree two isolated dispatches would share (the comparison was
+    of a Path with strings: it never fired — found by mypy --strict).  Control: one each passes."""
+    from agenttui.core.dispatch.check import DispatchTarget
+
+    write_plan(repo, TWO)
+    s = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "agents/x", str(wt))
+    one = DispatchTarget("auth", wt, "agents/x", True)
+    assert s.verify_dispatched([one]) == {}  # control
+    two = DispatchTarget("api", wt, "agents/x", True)
+    problems = s.verify_dispatched([one, two])
+    assert list(problems) == ["api"] and "shared" in problems["api"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agenttui.core.guard import threats as outsiders
+from agenttui.core.guard import threats
 from tests.support.repos import wait_for
 
 
@@ -25,7 +25,7 @@ def judged(argv: list[str], cwd: Path, agent: Agent) -> list[str]:
     proc = subprocess.Popen(argv, cwd=cwd)
     try:
         got: list = []  # type: ignore[type-arg]
-        wait_for(lambda: (r := outsiders.judge(proc.pid, [agent], {}, os.getpid())) is not None
+        wait_for(lambda: (r := threats.judge(proc.pid, [agent], {}, os.getpid())) is not None
                  and not got.append(r), what="the process readable")
         return [what for _a, _actor, what in got[0]]
     finally:
