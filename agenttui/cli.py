@@ -103,8 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--yes", action="store_true", help="do it (without: show the order and what would happen)")
     c.add_argument("--keep", action="store_true", help="keep the worktree and branch after landing")
     c.add_argument("--commit", metavar="MESSAGE", help="commit an agent's uncommitted work first, with MESSAGE")
-    c.add_argument("--rebase-rest", action="store_true",
-                   help="then rebase the other agents that would rebase cleanly onto the new base")
+    c.add_argument(
+        "--rebase-rest",
+        action="store_true",
+        help="then rebase the other agents that would rebase cleanly onto the new base",
+    )
     _json_option(c)
     c = _command(sub, "hook", _hook, repo=False, add_help=False)
     c.add_argument("rest", nargs=argparse.REMAINDER)
@@ -112,18 +115,24 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("path", nargs="?", help="where to create the demo repository (default: a new temporary folder)")
     c.add_argument("--no-tui", action="store_true", help="create the demo and print its path")
     c.add_argument("--seconds", type=float, default=90.0, help="how long the demo agents work (default 90)")
-    c.add_argument("--incident", action="store_true",
-                   help="replay the incident: four agents in ONE shared checkout (isolation = none)")
-    c.add_argument("--unsafe", action="store_true",
-                   help="demo only, with --incident: let f fire without the isolation gate")
+    c.add_argument(
+        "--incident",
+        action="store_true",
+        help="replay the incident: four agents in ONE shared checkout (isolation = none)",
+    )
+    c.add_argument(
+        "--unsafe", action="store_true", help="demo only, with --incident: let f fire without the isolation gate"
+    )
     return p
 
 
-def _command(sub: Any, name: str, func: Any, *, repo: bool = True, names: str | None = None,
-             add_help: bool = True) -> argparse.ArgumentParser:
+def _command(
+    sub: Any, name: str, func: Any, *, repo: bool = True, names: str | None = None, add_help: bool = True
+) -> argparse.ArgumentParser:
     """One subcommand: its help line, its function, and (*repo*) ``[REPO]`` and ``-C/--repo``."""
-    c: argparse.ArgumentParser = sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name],
-                                                prog=f"agenttui {name}", add_help=add_help)
+    c: argparse.ArgumentParser = sub.add_parser(
+        name, help=COMMAND_HELP[name], description=COMMAND_HELP[name], prog=f"agenttui {name}", add_help=add_help
+    )
     c.set_defaults(func=func, names_attr=names, json=False)
     if repo:
         _repo_options(c)
@@ -132,8 +141,13 @@ def _command(sub: Any, name: str, func: Any, *, repo: bool = True, names: str | 
 
 def _repo_options(c: argparse.ArgumentParser) -> None:
     c.add_argument("repo", nargs="?", default=None, help="a path inside the checkout (default: .)")
-    c.add_argument("-C", "--repo", dest="repo_option", metavar="REPO",
-                   help="a path inside the checkout (the same as REPO, for scripts)")
+    c.add_argument(
+        "-C",
+        "--repo",
+        dest="repo_option",
+        metavar="REPO",
+        help="a path inside the checkout (the same as REPO, for scripts)",
+    )
 
 
 def _plan_option(c: argparse.ArgumentParser) -> None:
@@ -145,8 +159,11 @@ def _json_option(c: argparse.ArgumentParser) -> None:
 
 
 def _since_option(c: argparse.ArgumentParser) -> None:
-    c.add_argument("--since", help="when it began, if you know better: unix seconds, 2026-12-01T14:00, or an "
-                                   "age (30m, 2h); by default the first dispatch of agents sharing a checkout")
+    c.add_argument(
+        "--since",
+        help="when it began, if you know better: unix seconds, 2026-12-01T14:00, or an "
+        "age (30m, 2h); by default the first dispatch of agents sharing a checkout",
+    )
 
 
 def _settle_repo(args: argparse.Namespace) -> None:
@@ -218,18 +235,33 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
         w = by_path.get(os.path.normpath(t.path))
         if t.isolated:
             owned.add(os.path.normpath(t.path))
-        agents.append({
-            "name": a.name, "source": "plan", "writes": a.writes, "isolation": a.isolation,
-            "worktree": str(t.path), "branch": t.branch, "exists": w is not None,
-            "pid": pids.get(a.name),
-        })
+        agents.append(
+            {
+                "name": a.name,
+                "source": "plan",
+                "writes": a.writes,
+                "isolation": a.isolation,
+                "worktree": str(t.path),
+                "branch": t.branch,
+                "exists": w is not None,
+                "pid": pids.get(a.name),
+            }
+        )
     for w in snap.worktrees:
         if w.is_main or os.path.normpath(w.path) in owned:
             continue
-        agents.append({
-            "name": w.path.name, "source": "worktree", "writes": None, "isolation": "worktree",
-            "worktree": str(w.path), "branch": w.branch, "exists": True, "pid": None,
-        })
+        agents.append(
+            {
+                "name": w.path.name,
+                "source": "worktree",
+                "writes": None,
+                "isolation": "worktree",
+                "worktree": str(w.path),
+                "branch": w.branch,
+                "exists": True,
+                "pid": None,
+            }
+        )
     from agenttui.core import journal
     from agenttui.core.agents.state import dispatch_titles, offline_states
 
@@ -238,8 +270,11 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
     for entry in agents:
         if entry["source"] == "worktree" and entry["name"] in titles:
             entry["title"] = titles[entry["name"]]  # a Claude Code subagent: the dispatch that made it
-    landed = [{k: r.get(k) for k in ("time", "agent", "branch", "base", "mode", "old", "new", "trash")}
-              for r in records if r.get("event") == "landed"]
+    landed = [
+        {k: r.get(k) for k in ("time", "agent", "branch", "base", "mode", "old", "new", "trash")}
+        for r in records
+        if r.get("event") == "landed"
+    ]
     states = offline_states(records, agents)
     for entry in agents:
         st = states.get(entry["name"])
@@ -249,9 +284,14 @@ def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
         "landed": landed,
         "repo": str(snap.main_checkout or paths.common_dir),
         "bare": paths.bare,
-        "head": None if head is None else {
-            "branch": head.branch, "sha": head.sha, "detached": head.detached,
-            "operation": head.operation, "index_locked": head.index_locked,
+        "head": None
+        if head is None
+        else {
+            "branch": head.branch,
+            "sha": head.sha,
+            "detached": head.detached,
+            "operation": head.operation,
+            "index_locked": head.index_locked,
         },
         "worktrees": [w.to_json() for w in snap.worktrees],
         "branches": [b.to_json() for b in snap.branches],
@@ -277,8 +317,18 @@ def watch_states(paths: Any, plan: Plan, interval: float = 0.5) -> int:
                 key = f"{a.get('state')}\0{a.get('reason')}"
                 if last.get(a["name"]) != key:
                     last[a["name"]] = key
-                    print(json.dumps({"agent": a["name"], "state": a.get("state"), "since": a.get("since"),
-                                      "reason": a.get("reason")}, ensure_ascii=False), flush=True)
+                    print(
+                        json.dumps(
+                            {
+                                "agent": a["name"],
+                                "state": a.get("state"),
+                                "since": a.get("since"),
+                                "reason": a.get("reason"),
+                            },
+                            ensure_ascii=False,
+                        ),
+                        flush=True,
+                    )
             time.sleep(interval)
     except KeyboardInterrupt:
         return EXIT_OK
@@ -349,15 +399,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.unsafe and not args.incident:
         raise AgentTuiError("--unsafe exists only to replay the incident: use it with --incident")
-    path = make_demo(Path(args.path) if args.path else None, seconds=args.seconds,
-                     incident=args.incident)
+    path = make_demo(Path(args.path) if args.path else None, seconds=args.seconds, incident=args.incident)
     if args.no_tui:
         print(path)
         return EXIT_OK
     if args.unsafe:
-        print("agenttui: WARNING: --unsafe turns the isolation gate OFF for this demo; f launches four "
-              "agents in one shared checkout, exactly the incident agenttui exists to prevent.",
-              file=sys.stderr)
+        print(
+            "agenttui: WARNING: --unsafe turns the isolation gate OFF for this demo; f launches four "
+            "agents in one shared checkout, exactly the incident agenttui exists to prevent.",
+            file=sys.stderr,
+        )
     paths = gitrepo.open_repo(path)
     _frame_rate()
     from agenttui.tui.run import run_app
@@ -406,8 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             argv = ["open", *argv]  # `agenttui [REPO]`: the supervisor
         args = _parser().parse_args(argv)
         _settle_repo(args)
-        if args.func not in (cmd_tui, cmd_demo, _hook) and not isinstance(sys.stdout, _Shown) \
-                and argv[0] != "recover":
+        if args.func not in (cmd_tui, cmd_demo, _hook) and not isinstance(sys.stdout, _Shown) and argv[0] != "recover":
             sys.stdout = _Shown(sys.stdout, bool(args.json))  # type: ignore[assignment]
         return int(args.func(args))
     except AgentTuiError as exc:

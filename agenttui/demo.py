@@ -29,9 +29,21 @@ FILES = {
 
 def _git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
     res = subprocess.run(
-        ["git", "-c", "user.name=agenttui demo", "-c", "user.email=demo@agenttui.invalid",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, capture_output=True, text=True, check=False, env=env,
+        [
+            "git",
+            "-c",
+            "user.name=agenttui demo",
+            "-c",
+            "user.email=demo@agenttui.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if res.returncode != 0:
         raise AgentTuiError(f"demo: git {args[0]} failed: {res.stderr.strip()[:200]}")
@@ -67,8 +79,14 @@ def plan_text(seconds: float, *, incident: bool = False, python: str | None = No
     return "\n".join(out)
 
 
-def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: bool = False,
-              incident: bool = False, python: str | None = None) -> Path:
+def make_demo(
+    path: Path | None = None,
+    *,
+    seconds: float = 90.0,
+    fixed_dates: bool = False,
+    incident: bool = False,
+    python: str | None = None,
+) -> Path:
     """Create the demo repository and return its path.
 
     *fixed_dates* pins author and committer dates and *python* the interpreter written into the
@@ -78,8 +96,7 @@ def make_demo(path: Path | None = None, *, seconds: float = 90.0, fixed_dates: b
     if fixed_dates:
         import os
 
-        env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z",
-                   GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
+        env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z", GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
     root = Path(tempfile.mkdtemp(prefix="agenttui-demo-")) / "shop" if path is None else path
     root = root.expanduser().resolve()
     if root.exists() and any(root.iterdir()):

@@ -16,9 +16,18 @@ WORDS = ["alpha", "beta", "gamma", "delta", "check", "token", "route", "cache", 
 
 def _git(*args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=demo agent", "-c", "user.email=agent@agenttui.invalid",
-         "-c", "commit.gpgsign=false", *args],
-        capture_output=True, check=False,
+        [
+            "git",
+            "-c",
+            "user.name=demo agent",
+            "-c",
+            "user.email=agent@agenttui.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        capture_output=True,
+        check=False,
     )
 
 
@@ -27,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--area", default="src")
     p.add_argument("--seconds", type=float, default=90.0)
     p.add_argument("--interval", type=float, default=0.4)
-    p.add_argument("--chaos", action="store_true",
-                   help="incident replay: behave like agents sharing one checkout")
+    p.add_argument("--chaos", action="store_true", help="incident replay: behave like agents sharing one checkout")
     args = p.parse_args(argv)
     if args.chaos:
         return chaos(args)

@@ -37,14 +37,32 @@ def run(tmp: Path, claude: str, n: int, settings: dict[str, object] | None) -> l
     home = out / "home"
     (home / ".claude").mkdir(parents=True)
     if settings is None:
-        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "install", "--user"], check=True,
-                       env=dict(os.environ, HOME=str(home)), capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "claude-code", "install", "--user"],
+            check=True,
+            env=dict(os.environ, HOME=str(home)),
+            capture_output=True,
+        )
     else:
         (home / ".claude" / "settings.json").write_text(json.dumps(settings))
-    dispatches = [{"description": f"task {i}", "prompt": "AGENTTUI-WRITE x", "subagent_type": "general-purpose"}
-                  for i in range(n)]
-    subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive", str(out), str(repo),
-                    claude, json.dumps(dispatches)], cwd=ROOT, check=True, timeout=600)
+    dispatches = [
+        {"description": f"task {i}", "prompt": "AGENTTUI-WRITE x", "subagent_type": "general-purpose"} for i in range(n)
+    ]
+    subprocess.run(
+        [
+            *namespace_prefix(),
+            sys.executable,
+            "-m",
+            "tests.realclient.drive",
+            str(out),
+            str(repo),
+            claude,
+            json.dumps(dispatches),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
     return [int(m["ms"]) for m in LINE.finditer((out / "debug.log").read_text())]
 
 
@@ -56,19 +74,22 @@ def main() -> int:
     if not a.claude:
         print("the Claude Code client is not installed (see README: Tests)", file=sys.stderr)
         return 2
-    def only(command: str) -> dict[str, object]:
-        return {"hooks": {"PreToolUse": [{"matcher": "Agent|Task", "hooks": [
-            {"type": "command", "command": command}]}]}}
 
-    with tempfile.TemporaryDirectory() as t0, tempfile.TemporaryDirectory() as t1, \
-            tempfile.TemporaryDirectory() as t2:
+    def only(command: str) -> dict[str, object]:
+        return {
+            "hooks": {"PreToolUse": [{"matcher": "Agent|Task", "hooks": [{"type": "command", "command": command}]}]}
+        }
+
+    with tempfile.TemporaryDirectory() as t0, tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
         floor = run(Path(t0), a.claude, a.dispatches, only("true"))  # the client's own cost of a hook
         raw = run(Path(t1), a.claude, a.dispatches, only(f"{sys.executable} -S -c pass"))
         gate = run(Path(t2), a.claude, a.dispatches, None)
     for name, ms in (("client only (true)", floor), ("raw (interpreter only)", raw), ("agenttui gate", gate)):
         print(f"{name:24} n={len(ms):2}  median {statistics.median(ms):5.0f} ms  max {max(ms):5} ms")
-    print(f"ratio gate/raw: median {statistics.median(gate) / statistics.median(raw):.1f}x, "
-          f"max {max(gate) / max(raw):.1f}x  (target: every gate call < 250 ms: {max(gate) < 250})")
+    print(
+        f"ratio gate/raw: median {statistics.median(gate) / statistics.median(raw):.1f}x, "
+        f"max {max(gate) / max(raw):.1f}x  (target: every gate call < 250 ms: {max(gate) < 250})"
+    )
     print(f"the client alone (a hook that is `true`): max {max(floor)} ms")
     return 0
 

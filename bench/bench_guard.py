@@ -31,8 +31,9 @@ from agenttui.tui.widgets.guard_panel import GuardPanel  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 def make_repo(root: Path, name: str = "main") -> Path:
@@ -262,12 +263,16 @@ def main() -> int:
             print("  target: p99 <= 250 ms")
         repo2 = make_repo(root, "misses")
         missed, by_reconcile, reads = asyncio.run(misses(repo2, args.miss_trials))
-        print(f"missed mutations: {missed} of {args.miss_trials} (half in brand-new directories); "
-              f"{by_reconcile} caught only by the git-status re-check; {reads} git calls meanwhile")
+        print(
+            f"missed mutations: {missed} of {args.miss_trials} (half in brand-new directories); "
+            f"{by_reconcile} caught only by the git-status re-check; {reads} git calls meanwhile"
+        )
         if args.big:
             took, dirs = watch_setup(root / "big", args.big)
-            print(f"watch setup: {args.big:,} files in {dirs:,} directories ready in {took * 1000:.0f} ms "
-                  "(target <= 1000 ms)")
+            print(
+                f"watch setup: {args.big:,} files in {dirs:,} directories ready in {took * 1000:.0f} ms "
+                "(target <= 1000 ms)"
+            )
     _ = threading  # noqa: F841
     return 0
 

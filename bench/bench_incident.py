@@ -35,8 +35,9 @@ from bench.bench_listing import build  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def iso(t: float) -> str:
@@ -50,40 +51,89 @@ def play(repo: Path, home: Path) -> None:
     sub.mkdir(parents=True)
     t0 = time.time()
     main: list[dict[str, object]] = []
-    steps = [("auth", "Write", {"file_path": str(repo / "auth.py"), "content": "AUTH = 1\n"}, ""),
-             ("auth", "Bash", {"command": "git checkout -b agent-auth-work"}, "Switched to a new branch"),
-             ("api", "Write", {"file_path": str(repo / "api.py"), "content": "API = 1\n"}, ""),
-             ("api", "Bash", {"command": "git stash push -u -m others-work-again"}, "Saved working directory"),
-             ("db", "Bash", {"command": "git checkout main"}, "Switched to branch 'main'"),
-             ("db", "Write", {"file_path": str(repo / "db.py"), "content": "DB = 1\n"}, ""),
-             ("db", "Bash", {"command": "git add db.py && git commit -q -m 'db fix'"}, ""),
-             ("docs", "Bash", {"command": "git checkout -b docs-work"}, "Switched to a new branch")]
+    steps = [
+        ("auth", "Write", {"file_path": str(repo / "auth.py"), "content": "AUTH = 1\n"}, ""),
+        ("auth", "Bash", {"command": "git checkout -b agent-auth-work"}, "Switched to a new branch"),
+        ("api", "Write", {"file_path": str(repo / "api.py"), "content": "API = 1\n"}, ""),
+        ("api", "Bash", {"command": "git stash push -u -m others-work-again"}, "Saved working directory"),
+        ("db", "Bash", {"command": "git checkout main"}, "Switched to branch 'main'"),
+        ("db", "Write", {"file_path": str(repo / "db.py"), "content": "DB = 1\n"}, ""),
+        ("db", "Bash", {"command": "git add db.py && git commit -q -m 'db fix'"}, ""),
+        ("docs", "Bash", {"command": "git checkout -b docs-work"}, "Switched to a new branch"),
+    ]
     recs: dict[str, list[dict[str, object]]] = {a: [] for a in ("auth", "api", "db", "docs")}
     for i, agent in enumerate(recs):
-        main.append({"type": "assistant", "timestamp": iso(t0), "cwd": str(repo), "sessionId": "s1",
-                     "message": {"content": [{"type": "tool_use", "id": f"d{i}", "name": "Agent",
-                                              "input": {"description": f"impl {agent}", "prompt": f"do {agent}"}}]}})
-        recs[agent].append({"type": "user", "timestamp": iso(t0), "cwd": str(repo), "message": {"content":
-                                                                                                f"do {agent}"}})
-        (sub / f"agent-a{i}.meta.json").write_text(json.dumps({"description": f"impl {agent}", "toolUseId": f"d{i}",
-                                                               "agentType": "general-purpose"}))
+        main.append(
+            {
+                "type": "assistant",
+                "timestamp": iso(t0),
+                "cwd": str(repo),
+                "sessionId": "s1",
+                "message": {
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "id": f"d{i}",
+                            "name": "Agent",
+                            "input": {"description": f"impl {agent}", "prompt": f"do {agent}"},
+                        }
+                    ]
+                },
+            }
+        )
+        recs[agent].append(
+            {"type": "user", "timestamp": iso(t0), "cwd": str(repo), "message": {"content": f"do {agent}"}}
+        )
+        (sub / f"agent-a{i}.meta.json").write_text(
+            json.dumps({"description": f"impl {agent}", "toolUseId": f"d{i}", "agentType": "general-purpose"})
+        )
     time.sleep(1.1)
     for n, (agent, tool, inp, result) in enumerate(steps):
         t = time.time()
         if tool == "Write":
             Path(str(inp["file_path"])).write_text(str(inp["content"]))
         else:
-            subprocess.run(str(inp["command"]), shell=True, cwd=repo, check=False, capture_output=True,
-                           env=dict(os.environ, GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@a", GIT_COMMITTER_NAME="a",
-                                    GIT_COMMITTER_EMAIL="a@a"))
-        recs[agent].append({"type": "assistant", "timestamp": iso(t), "cwd": str(repo), "message": {"content": [
-            {"type": "tool_use", "id": f"t{n}", "name": tool, "input": inp}]}})
-        recs[agent].append({"type": "user", "timestamp": iso(time.time()), "cwd": str(repo), "message": {"content": [
-            {"type": "tool_result", "tool_use_id": f"t{n}", "content": result}]}})
+            subprocess.run(
+                str(inp["command"]),
+                shell=True,
+                cwd=repo,
+                check=False,
+                capture_output=True,
+                env=dict(
+                    os.environ,
+                    GIT_AUTHOR_NAME="a",
+                    GIT_AUTHOR_EMAIL="a@a",
+                    GIT_COMMITTER_NAME="a",
+                    GIT_COMMITTER_EMAIL="a@a",
+                ),
+            )
+        recs[agent].append(
+            {
+                "type": "assistant",
+                "timestamp": iso(t),
+                "cwd": str(repo),
+                "message": {"content": [{"type": "tool_use", "id": f"t{n}", "name": tool, "input": inp}]},
+            }
+        )
+        recs[agent].append(
+            {
+                "type": "user",
+                "timestamp": iso(time.time()),
+                "cwd": str(repo),
+                "message": {"content": [{"type": "tool_result", "tool_use_id": f"t{n}", "content": result}]},
+            }
+        )
     for i, rs in enumerate(recs.values()):
         done = [{"type": "tool_result", "tool_use_id": f"d{i}", "content": "done"}]
-        main.append({"type": "user", "timestamp": iso(time.time()), "cwd": str(repo), "message": {"content": done},
-                     "toolUseResult": {"agentId": f"a{i}"}})
+        main.append(
+            {
+                "type": "user",
+                "timestamp": iso(time.time()),
+                "cwd": str(repo),
+                "message": {"content": done},
+                "toolUseResult": {"agentId": f"a{i}"},
+            }
+        )
         (sub / f"agent-a{i}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rs))
     (folder / "s1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in main))
 
@@ -92,8 +142,17 @@ def noise(home: Path, repo: Path, sessions: int, mb: int) -> int:
     """Other projects' sessions and this project's older ones: SESSIONS files, MB in all."""
     projects = home / ".claude" / "projects"
     size = max(1, mb * 1024 * 1024 // max(1, sessions))
-    line = json.dumps({"type": "assistant", "timestamp": iso(time.time() - 86400 * 60), "cwd": "/elsewhere",
-                       "message": {"content": [{"type": "text", "text": "x" * 900}]}}) + "\n"
+    line = (
+        json.dumps(
+            {
+                "type": "assistant",
+                "timestamp": iso(time.time() - 86400 * 60),
+                "cwd": "/elsewhere",
+                "message": {"content": [{"type": "text", "text": "x" * 900}]},
+            }
+        )
+        + "\n"
+    )
     body = line * max(1, size // len(line))
     old = time.time() - 86400 * 60
     for i in range(sessions):
@@ -151,8 +210,10 @@ def objects_reads(repo: Path) -> None:
 
     assert [dict(sorted(d.items())) for d in porcelain()] == [dict(sorted(d.items())) for d in objects()]
     t_raw, t_obj = best(porcelain, 1), best(objects, 3)
-    print(f"  trees of {len(shas)} stashes against HEAD: GitPython {t_obj * 1000:.0f} ms, {spawned(objects)} "
-          f"processes; porcelain {t_raw * 1000:.0f} ms, {spawned(porcelain)} processes ({t_raw / t_obj:.1f}x)")
+    print(
+        f"  trees of {len(shas)} stashes against HEAD: GitPython {t_obj * 1000:.0f} ms, {spawned(objects)} "
+        f"processes; porcelain {t_raw * 1000:.0f} ms, {spawned(porcelain)} processes ({t_raw / t_obj:.1f}x)"
+    )
 
 
 def best(fn: object, n: int = 5) -> float:
@@ -185,33 +246,47 @@ def main() -> int:
         home = root / "home"
         for r in (small, big):
             play(r, home)
-        print(f"incident of 4 agents, 8 tool calls, on a tiny repository and on {args.branches} branches + "
-              f"{args.stashes} stashes")
+        print(
+            f"incident of 4 agents, 8 tool calls, on a tiny repository and on {args.branches} branches + "
+            f"{args.stashes} stashes"
+        )
         for name, r in (("tiny", small), ("big", big)):
             paths = gitrepo.open_repo(r)
-            raw = best(lambda r=r: (git(r, "log", "-g", "--all", "--format=%gD%x00%H%x00%gs"),
-                                git(r, "for-each-ref", "--format=%(refname)%00%(objectname)"),
-                                git(r, "stash", "list")), 3)
+            raw = best(
+                lambda r=r: (
+                    git(r, "log", "-g", "--all", "--format=%gD%x00%H%x00%gs"),
+                    git(r, "for-each-ref", "--format=%(refname)%00%(objectname)"),
+                    git(r, "stash", "list"),
+                ),
+                3,
+            )
             rep = incident_report(paths, home=str(home))
             named = sum(1 for m in rep["mutations"] if m["actor"].get("agent"))
             t_inc = best(lambda paths=paths: incident_report(paths, home=str(home)), 3)
             t_pre = best(lambda paths=paths: preview(paths, home=str(home)), 3)
             procs = spawned(lambda paths=paths: preview(paths, home=str(home)))
-            print(f"  {name:5} incident {t_inc * 1000:7.0f} ms   salvage preview {t_pre * 1000:7.0f} ms "
-                  f"({procs} processes)   "
-                  f"raw git reads {raw * 1000:6.0f} ms   ({t_inc / raw:.1f}x raw; {named} of {len(rep['mutations'])} "
-                  "changes named)")
+            print(
+                f"  {name:5} incident {t_inc * 1000:7.0f} ms   salvage preview {t_pre * 1000:7.0f} ms "
+                f"({procs} processes)   "
+                f"raw git reads {raw * 1000:6.0f} ms   ({t_inc / raw:.1f}x raw; {named} of {len(rep['mutations'])} "
+                "changes named)"
+            )
         objects_reads(big)
         total = noise(home, small, args.sessions, args.mb)
         paths = gitrepo.open_repo(small)
-        matching = [p for p in (home / ".claude" / "projects" / claude_code.folder_name(small)).rglob("*.jsonl")
-                    if p.stat().st_mtime > time.time() - 3600]
+        matching = [
+            p
+            for p in (home / ".claude" / "projects" / claude_code.folder_name(small)).rglob("*.jsonl")
+            if p.stat().st_mtime > time.time() - 3600
+        ]
         raw_read = best(lambda: [p.read_bytes() for p in matching], 3)
         t_tl = best(lambda: timeline.build(paths, str(home)), 3)
         t_inc = best(lambda: incident_report(paths, home=str(home)), 3)
-        print(f"~/.claude/projects of {args.sessions} sessions, {total / 1e6:.0f} MB: timeline {t_tl * 1000:.0f} ms, "
-              f"incident {t_inc * 1000:.0f} ms; raw read of the {len(matching)} matching files "
-              f"{raw_read * 1000:.1f} ms")
+        print(
+            f"~/.claude/projects of {args.sessions} sessions, {total / 1e6:.0f} MB: timeline {t_tl * 1000:.0f} ms, "
+            f"incident {t_inc * 1000:.0f} ms; raw read of the {len(matching)} matching files "
+            f"{raw_read * 1000:.1f} ms"
+        )
     return 0
 
 

@@ -138,8 +138,8 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, int]]:
             stat = (task / "stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         out[int(task.name)] = (name, int(fields[11]) + int(fields[12]))
     return out
 
@@ -195,13 +195,18 @@ def main() -> int:
         writer.write_text(WRITER)
         per_agent = args.rate / args.agents
         settings = f"[settings]\nagent_nice = {args.nice}\n\n" if args.nice is not None else ""
-        (repo / "agenttui.toml").write_text(settings + "".join(
-            f'[[agent]]\nname = "w{i:02d}"\n'
-            f'command = ["{sys.executable}", "{writer}", "{args.seconds}", "{per_agent}"]\n'
-            for i in range(args.agents)))
+        (repo / "agenttui.toml").write_text(
+            settings
+            + "".join(
+                f'[[agent]]\nname = "w{i:02d}"\n'
+                f'command = ["{sys.executable}", "{writer}", "{args.seconds}", "{per_agent}"]\n'
+                for i in range(args.agents)
+            )
+        )
         subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "add", "-A"], cwd=repo, check=True)
-        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "plan"],
-                       cwd=repo, check=True)
+        subprocess.run(
+            ["git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "plan"], cwd=repo, check=True
+        )
         term = Term(argv, repo)
         try:
             assert term.wait_for(b"not announced", 20) is not None, "no first frame"
@@ -234,25 +239,30 @@ def main() -> int:
         while time.monotonic() < deadline and not all(p.read_text().split() for p in logs):
             time.sleep(0.5)  # the writers print their count when their time is up
         written = sum(int(p.read_text().split()[-1]) for p in logs if p.read_text().split())
-        print(f"key → palette drawn over a pty, {args.agents} agents writing (about {written:,} files in "
-              f"{args.seconds:.0f} s, {written / args.seconds:,.0f} files/s):")
+        print(
+            f"key → palette drawn over a pty, {args.agents} agents writing (about {written:,} files in "
+            f"{args.seconds:.0f} s, {written / args.seconds:,.0f} files/s):"
+        )
         print("  " + fmt("arrow → pane under load", loaded_nav, None))
         print("  " + fmt("arrow → pane idle (baseline)", idle_nav, None))
         print("  " + fmt("ctrl+p under load", loaded, None))
         print("  " + fmt("ctrl+p idle (baseline)", idle, None) + "   target under load: p99 <= 100 ms")
-        print(f"  supervisor under load: {cpu:.0f} % of a core, RSS {rss / 2**20:.0f} MB   "
-              "target: under one core")
+        print(f"  supervisor under load: {cpu:.0f} % of a core, RSS {rss / 2**20:.0f} MB   target: under one core")
         if s0 and s1:
-            print(f"  its main thread: ran {(s1[0] - s0[0]) / 1e9 / wall * 100:.0f} % of the time, waited for a CPU "
-                  f"{(s1[1] - s0[1]) / 1e9 / wall * 100:.0f} % (/proc schedstat)")
+            print(
+                f"  its main thread: ran {(s1[0] - s0[0]) / 1e9 / wall * 100:.0f} % of the time, waited for a CPU "
+                f"{(s1[1] - s0[1]) / 1e9 / wall * 100:.0f} % (/proc schedstat)"
+            )
         by_name: dict[str, float] = {}
         for tid, (name, ticks) in th1.items():
             if tid != term.pid:
                 by_name[name] = by_name.get(name, 0.0) + ticks - th0.get(tid, (name, 0))[1]
         tick = os.sysconf("SC_CLK_TCK")
         busiest = sorted(by_name.items(), key=lambda x: -x[1])
-        print("  its other threads (% of a core): "
-              + ", ".join(f"{n} {t / tick / wall * 100:.0f}" for n, t in busiest if t > 0))
+        print(
+            "  its other threads (% of a core): "
+            + ", ".join(f"{n} {t / tick / wall * 100:.0f}" for n, t in busiest if t > 0)
+        )
     return 0
 
 

@@ -24,8 +24,14 @@ from agenttui.core.landing import land as landing
 
 
 def git(cwd: Path, *args: str, input: str | None = None) -> str:
-    return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd, input=input,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=b", "-c", "user.email=b@b", *args],
+        cwd=cwd,
+        input=input,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def build(root: Path, files: int, branches: int) -> Path:
@@ -80,11 +86,13 @@ def main() -> int:
         git(r, "merge-tree", "--write-tree", "--name-only", "main", names[0])
         one = time.perf_counter() - t0
         stuck = sum(1 for b in order if conflicts[b])
-        print(f"order planner, {args.branches} branches on {args.files:,} files: {planner * 1000:.0f} ms "
-              f"({stuck} would conflict, landed last)   raw: one merge-tree {one * 1000:.1f} ms x "
-              f"{args.branches * (args.branches + 1) // 2} pairs and steps = "
-              f"{one * args.branches * (args.branches + 1) / 2 * 1000:.0f} ms"
-              f"   target < 2 s")
+        print(
+            f"order planner, {args.branches} branches on {args.files:,} files: {planner * 1000:.0f} ms "
+            f"({stuck} would conflict, landed last)   raw: one merge-tree {one * 1000:.1f} ms x "
+            f"{args.branches * (args.branches + 1) // 2} pairs and steps = "
+            f"{one * args.branches * (args.branches + 1) / 2 * 1000:.0f} ms"
+            f"   target < 2 s"
+        )
         # a 5,000-line change for the diff view
         git(r, "checkout", "-q", "-b", "agents/big", "main")
         (r / "big.py").write_text("".join(f"line_{i} = {i}\n" for i in range(args.diff_lines)))
@@ -95,8 +103,10 @@ def main() -> int:
         git(r, "diff", "main...agents/big")
         raw_diff = (time.perf_counter() - t0) * 1000
         view = asyncio.run(diff_view_ms(r, "agents/big"))
-        print(f"diff view of a {args.diff_lines:,}-line change: {view:.0f} ms to drawn   raw git diff "
-              f"{raw_diff:.1f} ms   target < 300 ms")
+        print(
+            f"diff view of a {args.diff_lines:,}-line change: {view:.0f} ms to drawn   raw git diff "
+            f"{raw_diff:.1f} ms   target < 300 ms"
+        )
         # a fast-forward landing
         git(r, "checkout", "-q", "-b", "agents/ff", "main")
         (r / "ff.py").write_text("ff\n")
@@ -112,8 +122,10 @@ def main() -> int:
         git(r, "merge-base", "--is-ancestor", "main", "agents/ff")
         git(r, "update-ref", "refs/heads/main", git(r, "rev-parse", "agents/ff").strip(), old)
         raw = time.perf_counter() - t0
-        print(f"land of a fast-forward: {ours * 1000:.0f} ms (ok: {res.ok})   raw merge-base + update-ref "
-              f"{raw * 1000:.1f} ms   ratio {ours / raw:5.1f}   target < 1 s")
+        print(
+            f"land of a fast-forward: {ours * 1000:.0f} ms (ok: {res.ok})   raw merge-base + update-ref "
+            f"{raw * 1000:.1f} ms   ratio {ours / raw:5.1f}   target < 1 s"
+        )
     return 0
 
 

@@ -84,9 +84,11 @@ def bench_actors(root: Path, spawn: int) -> None:
             processes_in([repo])
             raw.append(time.perf_counter() - t0)
         guard.disarm()
-        print(f"actor capture, {len(psutil.pids())} processes on the machine: {per:6.2f} ms per scan "
-              f"({scans} scans for 40 git commands, {caught} caught)   raw full /proc scan p50 "
-              f"{pct(raw, 0.5) * 1000:6.1f} ms   ratio {per / (pct(raw, 0.5) * 1000):5.2f}   target <= 5 ms")
+        print(
+            f"actor capture, {len(psutil.pids())} processes on the machine: {per:6.2f} ms per scan "
+            f"({scans} scans for 40 git commands, {caught} caught)   raw full /proc scan p50 "
+            f"{pct(raw, 0.5) * 1000:6.1f} ms   ratio {per / (pct(raw, 0.5) * 1000):5.2f}   target <= 5 ms"
+        )
     finally:
         for p in sleepers:
             p.kill()
@@ -113,10 +115,20 @@ async def bench_install(root: Path, files: int) -> None:
     task = asyncio.ensure_future(loop())
     await asyncio.sleep(0.3)
     cpu0, t0 = thread_cpu(("agenttui-ledger", "agenttui-actors", "agenttui-locks")), time.perf_counter()
-    writer = subprocess.Popen([sys.executable, "-c", (
-        "import os,sys\nroot=sys.argv[1]; n=int(sys.argv[2])\n"
-        "for i in range(n):\n d=os.path.join(root,'node_modules',f'pkg{i//50}')\n os.makedirs(d,exist_ok=True)\n"
-        " open(os.path.join(d,f'f{i%50}.js'),'w').write('x')\n"), str(repo), str(files)])
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import os,sys\nroot=sys.argv[1]; n=int(sys.argv[2])\n"
+                "for i in range(n):\n d=os.path.join(root,'node_modules',f'pkg{i//50}')\n"
+                " os.makedirs(d,exist_ok=True)\n"
+                " open(os.path.join(d,f'f{i%50}.js'),'w').write('x')\n"
+            ),
+            str(repo),
+            str(files),
+        ]
+    )
     lat: list[float] = []
     i = 0
     while writer.poll() is None:
@@ -138,13 +150,16 @@ async def bench_install(root: Path, files: int) -> None:
     await task
     guard.disarm()
     cpu = (thread_cpu(("agenttui-ledger", "agenttui-actors", "agenttui-locks")) - cpu0) / took * 100
-    recorded = {p for r in journal.read(paths) if r.get("event") == "mutation" and r.get("kind") == "file"
-                for p in r["paths"]}
+    recorded = {
+        p for r in journal.read(paths) if r.get("event") == "mutation" and r.get("kind") == "file" for p in r["paths"]
+    }
     wanted = {f"node_modules/pkg{j // 50}/f{j % 50}.js" for j in range(files)}
     lost = len(wanted - recorded)
-    print(f"package install: {files:,} files in {took:.1f} s ({files / took:,.0f}/s): {lost} not recorded "
-          f"(target 0); alert while it ran p50 {pct(lat, 0.5) * 1000:.1f} / p99 {pct(lat, 0.99) * 1000:.1f} ms "
-          f"(n={len(lat)}, target p99 <= 250 ms); ledger threads {cpu:.1f} % of a core (target <= 15 %)")
+    print(
+        f"package install: {files:,} files in {took:.1f} s ({files / took:,.0f}/s): {lost} not recorded "
+        f"(target 0); alert while it ran p50 {pct(lat, 0.5) * 1000:.1f} / p99 {pct(lat, 0.99) * 1000:.1f} ms "
+        f"(n={len(lat)}, target p99 <= 250 ms); ledger threads {cpu:.1f} % of a core (target <= 15 %)"
+    )
 
 
 def bench_incident(root: Path, n: int) -> None:
@@ -163,8 +178,10 @@ def bench_incident(root: Path, n: int) -> None:
     t0 = time.perf_counter()
     rep = incident_report(paths)
     ours = time.perf_counter() - t0
-    print(f"incident over {len(rep['mutations']):,} mutations: {ours * 1000:.0f} ms   raw journal read "
-          f"{raw_t * 1000:.0f} ms ({len(raw):,} lines)   ratio {ours / raw_t:5.2f}   target < 1 s")
+    print(
+        f"incident over {len(rep['mutations']):,} mutations: {ours * 1000:.0f} ms   raw journal read "
+        f"{raw_t * 1000:.0f} ms ({len(raw):,} lines)   ratio {ours / raw_t:5.2f}   target < 1 s"
+    )
 
 
 def bench_salvage(root: Path) -> None:
@@ -188,8 +205,10 @@ def bench_salvage(root: Path) -> None:
     res = salvage(gitrepo.open_repo(r), since=since)
     took = time.perf_counter() - t0
     ok = all(o.ok for o in res.outcomes)
-    print(f"salvage of the seed incident (10 stashes, 4 branches, 1 worktree): {took:.2f} s, {len(gitcmd.CALLS)} "
-          f"git calls (~{took / max(1, len(gitcmd.CALLS)) * 1000:.1f} ms each), all ok: {ok}   target < 10 s")
+    print(
+        f"salvage of the seed incident (10 stashes, 4 branches, 1 worktree): {took:.2f} s, {len(gitcmd.CALLS)} "
+        f"git calls (~{took / max(1, len(gitcmd.CALLS)) * 1000:.1f} ms each), all ok: {ok}   target < 10 s"
+    )
 
 
 def main() -> int:

@@ -22,8 +22,7 @@ from agenttui.core.git import repo as gitrepo
 
 
 def sh(cwd: Path, *args: str, input: str | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, text=True, check=True).stdout
 
 
 def build(root: Path, branches: int, stashes: int) -> Path:
@@ -35,8 +34,12 @@ def build(root: Path, branches: int, stashes: int) -> Path:
     sh(r, "add", "f.txt")
     sh(r, *env_args, "commit", "-qm", "base")
     head = sh(r, "rev-parse", "HEAD").strip()
-    sh(r, "update-ref", "--stdin", input="".join(f"create refs/heads/agents/b{i:05d} {head}\n"
-                                                  for i in range(branches)))
+    sh(
+        r,
+        "update-ref",
+        "--stdin",
+        input="".join(f"create refs/heads/agents/b{i:05d} {head}\n" for i in range(branches)),
+    )
     sh(r, "pack-refs", "--all")
     # stashes: make distinct stash commits with commit-tree, then `stash store` them
     tree = sh(r, "rev-parse", "HEAD^{tree}").strip()
@@ -66,22 +69,30 @@ def main() -> int:
         r = build(Path(tmp), args.branches, args.stashes)
         print(f"built {args.branches} branches, {args.stashes} stashes in {time.perf_counter() - t0:.1f}s")
         paths = gitrepo.open_repo(r)
-        fmt = "%(refname:lstrip=2)%00%(objectname)%00%(committerdate:unix)%00%(subject)%00" \
-              "%(upstream:lstrip=2)%00%(upstream:track)%00%(worktreepath)"
+        fmt = (
+            "%(refname:lstrip=2)%00%(objectname)%00%(committerdate:unix)%00%(subject)%00"
+            "%(upstream:lstrip=2)%00%(upstream:track)%00%(worktreepath)"
+        )
 
         def raw_branches() -> None:
-            subprocess.run(["git", "--no-optional-locks", "for-each-ref", f"--format={fmt}", "refs/heads"],
-                           cwd=r, capture_output=True, check=True)
+            subprocess.run(
+                ["git", "--no-optional-locks", "for-each-ref", f"--format={fmt}", "refs/heads"],
+                cwd=r,
+                capture_output=True,
+                check=True,
+            )
 
         def raw_stashes() -> None:
-            subprocess.run(["git", "--no-optional-locks", "stash", "list", "--name-only",
-                            "--format=%gd%x00%H%x00%ct%x00%gs"], cwd=r, capture_output=True, check=True)
+            subprocess.run(
+                ["git", "--no-optional-locks", "stash", "list", "--name-only", "--format=%gd%x00%H%x00%ct%x00%gs"],
+                cwd=r,
+                capture_output=True,
+                check=True,
+            )
 
         rows = [
-            ("branches", lambda: gitrepo.list_branches(paths), raw_branches,
-             len(gitrepo.list_branches(paths))),
-            ("stashes", lambda: gitrepo.list_stashes(paths), raw_stashes,
-             len(gitrepo.list_stashes(paths))),
+            ("branches", lambda: gitrepo.list_branches(paths), raw_branches, len(gitrepo.list_branches(paths))),
+            ("stashes", lambda: gitrepo.list_stashes(paths), raw_stashes, len(gitrepo.list_stashes(paths))),
         ]
         print(f"{'listing':<10}{'rows':>8}{'agenttui ms':>14}{'raw git ms':>12}{'ratio':>8}  target <= 1.5")
         worst = 0.0

@@ -81,11 +81,15 @@ def main() -> int:
         subprocess.run(["git", "stash", "list"], cwd=repo, capture_output=True, check=True)
         raw = time.perf_counter() - t0
         shown, scroll, stashes, branches = asyncio.run(first_rows(repo))
-        print(f"recovery screen: {stashes:,} stashes and {branches:,} branches shown in {shown * 1000:.0f} ms "
-              f"(target < 1000 ms); raw git listings {raw * 1000:.0f} ms (ratio {shown / raw:.1f})")
+        print(
+            f"recovery screen: {stashes:,} stashes and {branches:,} branches shown in {shown * 1000:.0f} ms "
+            f"(target < 1000 ms); raw git listings {raw * 1000:.0f} ms (ratio {shown / raw:.1f})"
+        )
         bare = asyncio.run(bare_table_scroll(branches))
-        print(f"scrolling the branch table: {scroll * 1000:.1f} ms per page-down (pilot key press included); "
-              f"a bare DataTable of {branches:,} rows: {bare * 1000:.1f} ms (ratio {scroll / bare:.2f})")
+        print(
+            f"scrolling the branch table: {scroll * 1000:.1f} ms per page-down (pilot key press included); "
+            f"a bare DataTable of {branches:,} rows: {bare * 1000:.1f} ms (ratio {scroll / bare:.2f})"
+        )
     return 0
 
 

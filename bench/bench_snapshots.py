@@ -77,27 +77,47 @@ def main() -> int:
         last = snapshots.list_snapshots(paths, "a")[0].tree
         for n in range(1, args.trials + 1):
             burst(wt, n, args.files)
-            status.append(timed(lambda: subprocess.run(["git", "status", "--porcelain", "-uall"], cwd=wt,
-                                                       capture_output=True, check=True)))
+            status.append(
+                timed(
+                    lambda: subprocess.run(
+                        ["git", "status", "--porcelain", "-uall"], cwd=wt, capture_output=True, check=True
+                    )
+                )
+            )
             with tempfile.TemporaryDirectory() as tmp:
                 shutil.copyfile(r / ".git" / "worktrees" / "wt" / "index", Path(tmp) / "i")
-                add_only.append(timed(lambda: subprocess.run(["git", "add", "-A", "--", "."], cwd=wt, check=True,
-                                                             env={**os.environ, "GIT_INDEX_FILE": f"{tmp}/i"},
-                                                             capture_output=True)))
+                add_only.append(
+                    timed(
+                        lambda: subprocess.run(
+                            ["git", "add", "-A", "--", "."],
+                            cwd=wt,
+                            check=True,
+                            env={**os.environ, "GIT_INDEX_FILE": f"{tmp}/i"},
+                            capture_output=True,
+                        )
+                    )
+                )
             t0 = time.perf_counter()
             s = snapshots.take(paths, "a", wt, last_tree=last)
             ours.append(time.perf_counter() - t0)
             assert s is not None
             last = s.tree
         unchanged = timed(lambda: snapshots.take(paths, "a", wt, last_tree=last))
-        print(f"snapshot of {args.files:,} files after a burst   p50 {pct(ours, .5) * 1000:6.1f} ms  "
-              f"max {max(ours) * 1000:6.1f} ms  (n={len(ours)}; target <= 300 ms)")
-        print(f"  raw git status -uall                  p50 {pct(status, .5) * 1000:6.1f} ms   ratio "
-              f"{pct(ours, .5) / pct(status, .5):4.2f}")
-        print(f"  raw git add -A into a copied index    p50 {pct(add_only, .5) * 1000:6.1f} ms   ratio "
-              f"{pct(ours, .5) / pct(add_only, .5):4.2f}")
-        print(f"  first snapshot {first * 1000:6.1f} ms; nothing changed (no snapshot written) "
-              f"{unchanged * 1000:6.1f} ms")
+        print(
+            f"snapshot of {args.files:,} files after a burst   p50 {pct(ours, 0.5) * 1000:6.1f} ms  "
+            f"max {max(ours) * 1000:6.1f} ms  (n={len(ours)}; target <= 300 ms)"
+        )
+        print(
+            f"  raw git status -uall                  p50 {pct(status, 0.5) * 1000:6.1f} ms   ratio "
+            f"{pct(ours, 0.5) / pct(status, 0.5):4.2f}"
+        )
+        print(
+            f"  raw git add -A into a copied index    p50 {pct(add_only, 0.5) * 1000:6.1f} ms   ratio "
+            f"{pct(ours, 0.5) / pct(add_only, 0.5):4.2f}"
+        )
+        print(
+            f"  first snapshot {first * 1000:6.1f} ms; nothing changed (no snapshot written) {unchanged * 1000:6.1f} ms"
+        )
 
         trees: dict[str, Path] = {}
         for i in range(args.agents):
@@ -124,10 +144,14 @@ def main() -> int:
         c2, t2 = time.process_time(), time.perf_counter()
         time.sleep(args.idle)
         without = (time.process_time() - c2) / (time.perf_counter() - t2)
-        print(f"{args.agents} idle agent worktrees, keeper running: {with_keeper * 100:5.2f} % of a core "
-              f"(this process without it: {without * 100:5.2f} %; target <= 3 %); {len(alerts)} alerts")
-        print(f"one agent running git status in a loop: the sentinel at {busy * 100:5.2f} % of a core "
-              f"(pids looked at: {keeper.watermark - scans_before})")
+        print(
+            f"{args.agents} idle agent worktrees, keeper running: {with_keeper * 100:5.2f} % of a core "
+            f"(this process without it: {without * 100:5.2f} %; target <= 3 %); {len(alerts)} alerts"
+        )
+        print(
+            f"one agent running git status in a loop: the sentinel at {busy * 100:5.2f} % of a core "
+            f"(pids looked at: {keeper.watermark - scans_before})"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

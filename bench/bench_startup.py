@@ -37,8 +37,14 @@ def time_to_text(argv: list[str], cwd: Path, needle: str, timeout: float = 15.0)
     """Start *argv* in a fresh tmux window and poll the screen until *needle* shows."""
     tmux("kill-server")
     tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "b", "sleep 600")
-    env = ["env", "-u", "PYTHONDONTWRITEBYTECODE", f"PATH={os.environ['PATH']}", "TERM=xterm-256color",
-           f"HOME={os.environ.get('HOME', '/root')}"]
+    env = [
+        "env",
+        "-u",
+        "PYTHONDONTWRITEBYTECODE",
+        f"PATH={os.environ['PATH']}",
+        "TERM=xterm-256color",
+        f"HOME={os.environ.get('HOME', '/root')}",
+    ]
     t0 = time.perf_counter()
     tmux("new-window", "-t", "b:", "-c", str(cwd), "--", *env, *argv)
     try:
@@ -73,8 +79,10 @@ def line(label: str, values: list[float]) -> str:
 def tiny(root: Path) -> Path:
     r = root / "tiny"
     r.mkdir()
-    run = lambda *a: subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *a], cwd=r,  # noqa: E731
-                                    check=True, capture_output=True)
+
+    def run(*a: str) -> None:
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *a], cwd=r, check=True, capture_output=True)
+
     run("init", "-q", "-b", "main")
     (r / "f.txt").write_text("0\n")
     run("add", "f.txt")
@@ -101,12 +109,18 @@ def main() -> int:
         base = [import_baseline() for _ in range(args.trials)]
         print(line("raw: import textual.app+psutil+watchfiles", base))
         for name, repo in repos.items():
-            ours = [t for _ in range(args.trials)
-                    if (t := time_to_text([agenttui, "recover", str(repo)], repo, "stash 999")) is not None]
+            ours = [
+                t
+                for _ in range(args.trials)
+                if (t := time_to_text([agenttui, "recover", str(repo)], repo, "stash 999")) is not None
+            ]
             print(line(f"agenttui recover, {name}", ours))
             if lazygit:
-                theirs = [t for _ in range(args.trials)
-                          if (t := time_to_text([lazygit, "-p", str(repo)], repo, "stash 999")) is not None]
+                theirs = [
+                    t
+                    for _ in range(args.trials)
+                    if (t := time_to_text([lazygit, "-p", str(repo)], repo, "stash 999")) is not None
+                ]
                 print(line(f"lazygit, {name}", theirs))
                 if ours and theirs:
                     print(f"{'':<44} ratio to lazygit p50 {stats(ours)[0] / stats(theirs)[0]:5.2f}")

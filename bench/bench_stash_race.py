@@ -27,8 +27,13 @@ from agenttui.core.recovery import drop_stashes  # noqa: E402
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@b", *args], cwd=cwd,
-                          capture_output=True, text=True, check=False).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=b", "-c", "user.email=b@b", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
 
 
 def trial(root: Path, n: int, rng: random.Random, naive: bool) -> tuple[int, int]:
@@ -54,8 +59,13 @@ def trial(root: Path, n: int, rng: random.Random, naive: bool) -> tuple[int, int
         k = 0
         while not stop.is_set() and k < 6:
             (pusher_dir / "f").write_text(f"agent {k} {time.time()}\n")
-            out = subprocess.run(["git", "-c", "user.name=a", "-c", "user.email=a@a", "stash", "push", "-q", "-m",
-                                  f"agent {k}"], cwd=pusher_dir, capture_output=True, text=True, check=False)
+            out = subprocess.run(
+                ["git", "-c", "user.name=a", "-c", "user.email=a@a", "stash", "push", "-q", "-m", f"agent {k}"],
+                cwd=pusher_dir,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if out.returncode == 0:
                 top = git(pusher_dir, "rev-parse", "stash@{0}").strip()
                 pushed.append(top)
@@ -96,8 +106,10 @@ def main() -> int:
             lost_trials += lo > 0
             kept += kp
     what = "git stash drop stash@{n} (naive)" if args.naive else "agenttui drop_stashes"
-    print(f"{what}: {args.trials} trials with a pusher in {time.perf_counter() - t0:.0f} s: "
-          f"{lost_trials} trials lost a stash ({lost} stashes lost); target still there in {kept}")
+    print(
+        f"{what}: {args.trials} trials with a pusher in {time.perf_counter() - t0:.0f} s: "
+        f"{lost_trials} trials lost a stash ({lost} stashes lost); target still there in {kept}"
+    )
     return 0
 
 

@@ -49,8 +49,15 @@ async def trials(repo: Path, wt: Path, n: int) -> tuple[list[float], list[float]
 
         for _ in range(n):
             t0 = time.perf_counter()
-            journal.append(paths, "claude-code-hook", hook="Notification", agent=None, cwd=str(wt),
-                           message="Claude needs your permission to use Bash", notification_type="permission_prompt")
+            journal.append(
+                paths,
+                "claude-code-hook",
+                hook="Notification",
+                agent=None,
+                cwd=str(wt),
+                message="Claude needs your permission to use Bash",
+                notification_type="permission_prompt",
+            )
             t1 = time.perf_counter()
             await until(lambda: pane.attention is not None and pane.attention.state == "needs-input")
             shown.append((time.perf_counter() - t0) * 1000)
@@ -76,9 +83,11 @@ def main() -> int:
         finally:
             PaneGrid._watch_journal = original  # type: ignore[method-assign]
     print(f"raw journal append        median {statistics.median(raw):6.2f} ms  p99 {p(raw, 0.99):6.2f} ms")
-    print(f"hook event -> pane state  median {statistics.median(fast):6.1f} ms  p99 {p(fast, 0.99):6.1f} ms"
-          f"  ({p(fast, 0.99) / max(p(raw, 0.99), 1e-3):.0f}x the append; target p99 <= 200 ms: "
-          f"{p(fast, 0.99) <= 200})")
+    print(
+        f"hook event -> pane state  median {statistics.median(fast):6.1f} ms  p99 {p(fast, 0.99):6.1f} ms"
+        f"  ({p(fast, 0.99) / max(p(raw, 0.99), 1e-3):.0f}x the append; target p99 <= 200 ms: "
+        f"{p(fast, 0.99) <= 200})"
+    )
     print(f"tick alone (no watcher)   median {statistics.median(tick):6.1f} ms  p99 {p(tick, 0.99):6.1f} ms")
     return 0
 

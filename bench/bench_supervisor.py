@@ -172,16 +172,22 @@ def main() -> int:
             print("  " + fmt("file written → pane", ours, raw) + "   target p50 <= 50, p99 <= 150 ms")
             repo2 = make_repo(root, "idle")
             first, cpu, rss, n = asyncio.run(idle_32(repo2, args.agents))
-            print(f"{n} idle agents: first frame {first * 1000:.0f} ms (target <= 1000), supervisor CPU "
-                  f"{cpu:.1f} % of a core (target <= 3), RSS {rss:.0f} MB (target <= 120)")
+            print(
+                f"{n} idle agents: first frame {first * 1000:.0f} ms (target <= 1000), supervisor CPU "
+                f"{cpu:.1f} % of a core (target <= 3), RSS {rss:.0f} MB (target <= 120)"
+            )
             if FIRST_ROUND and STEADY:
-                print(f"  (that window holds the keeper's one-time first snapshot of each worktree: "
-                      f"{FIRST_ROUND[1]:.0f} taken {FIRST_ROUND[0]:.0f} s after start; afterwards idle "
-                      f"{STEADY[0]:.1f} % of a core)")
+                print(
+                    f"  (that window holds the keeper's one-time first snapshot of each worktree: "
+                    f"{FIRST_ROUND[1]:.0f} taken {FIRST_ROUND[0]:.0f} s after start; afterwards idle "
+                    f"{STEADY[0]:.1f} % of a core)"
+                )
             ours_s, raw_s, nprocs = sampling(args.agents)
-            print(f"sampling {args.agents} agent trees with {nprocs} processes on the machine: "
-                  f"{ours_s * 1000:.1f} ms a tick (target <= 10); naive children(recursive=True): "
-                  f"{raw_s * 1000:.1f} ms (ratio {ours_s / raw_s:.2f})")
+            print(
+                f"sampling {args.agents} agent trees with {nprocs} processes on the machine: "
+                f"{ours_s * 1000:.1f} ms a tick (target <= 10); naive children(recursive=True): "
+                f"{raw_s * 1000:.1f} ms (ratio {ours_s / raw_s:.2f})"
+            )
     finally:
         for p in extra:
             p.kill()

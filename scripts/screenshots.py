@@ -67,16 +67,26 @@ async def main() -> None:
         await pilot.press("y")
         await pilot.pause(0.2)
         await pilot.press("f")
-        await until(pilot, lambda: all(len(p.activity.latest) >= 3 and p.git is not None
-                                       for p in app.main_screen.grid.panes), timeout=30)
+        await until(
+            pilot,
+            lambda: all(len(p.activity.latest) >= 3 and p.git is not None for p in app.main_screen.grid.panes),
+            timeout=30,
+        )
         await pilot.pause(1.0)
 
     await shoot(demo_app("shop", live=True), "main-running", running)
 
     for tab in ("stashes", "branches", "worktrees", "trash"):
+
         async def recovery(pilot: Pilot[object], tab: str = tab) -> None:
-            await until(pilot, lambda: isinstance(pilot.app.screen, RecoveryScreen)
-                        and pilot.app.screen.loaded and bool(pilot.app.screen.preview_text))
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(pilot.app.screen, RecoveryScreen)
+                    and pilot.app.screen.loaded
+                    and bool(pilot.app.screen.preview_text)
+                ),
+            )
             screen = pilot.app.screen
             assert isinstance(screen, RecoveryScreen)
             screen.action_tab(tab)

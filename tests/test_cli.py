@@ -33,7 +33,7 @@ def test_check_violations_exit_1(repo: Path) -> None:
     assert res.returncode == 1
     assert res.stdout.splitlines() == [
         "agent 'api': writes code with isolation = \"none\" while 2 dispatches run in parallel: "
-        "set isolation = \"worktree\", or serialize"
+        'set isolation = "worktree", or serialize'
     ]
 
 
@@ -48,8 +48,11 @@ def test_check_json(repo: Path, tmp_path: Path) -> None:
     assert "does not resolve" in data["violations"][0]["problem"]
     write_plan(repo, PLAN_TWO)
     ok = json.loads(run_cli("check", str(repo), "--json").stdout)
-    assert ok == {"ok": True, "announcement": "All 2 dispatches use isolation: worktree \u2014 verified",
-                  "violations": []}
+    assert ok == {
+        "ok": True,
+        "announcement": "All 2 dispatches use isolation: worktree \u2014 verified",
+        "violations": [],
+    }
 
 
 def _assert_one_line_error(res: object, code: int, pattern: str) -> None:
@@ -142,13 +145,13 @@ def test_status_text(repo: Path) -> None:
 
 
 def test_the_supervisor_draws_up_to_120_frames_unless_told_otherwise() -> None:
-    code = ("from agenttui.cli import _frame_rate; _frame_rate(); "
-            "import textual.constants as c; print(c.MAX_FPS)")
+    code = "from agenttui.cli import _frame_rate; _frame_rate(); import textual.constants as c; print(c.MAX_FPS)"
     env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "120"
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "TEXTUAL_FPS": "30"},
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "TEXTUAL_FPS": "30"}, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "30"
 
 
@@ -162,14 +165,21 @@ def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Pa
     paths = gitrepo.open_repo(repo)
     journal.append(paths, "launch", agent="auth", pid=999999, log=str(repo / "nolog"))
     journal.append(paths, "exit", agent="auth", code=0)
-    journal.append(paths, "claude-code-hook", hook="Notification", agent="api", message="needs permission",
-                   notification_type="permission_prompt")
+    journal.append(
+        paths,
+        "claude-code-hook",
+        hook="Notification",
+        agent="api",
+        message="needs permission",
+        notification_type="permission_prompt",
+    )
     res = run_cli("status", str(repo), "--json")
     agents = {a["name"]: a for a in json.loads(res.stdout)["agents"]}
     assert agents["auth"]["state"] == "done" and agents["auth"]["reason"] == "exited 0"
     assert agents["api"]["state"] == "needs-input" and "permission" in agents["api"]["reason"]
-    watch = subprocess.Popen([sys.executable, "-m", "agenttui", "status", str(repo), "--watch", "--json"],
-                             stdout=subprocess.PIPE, text=True)
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "agenttui", "status", str(repo), "--watch", "--json"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert watch.stdout is not None
         first = [json.loads(watch.stdout.readline()) for _ in range(2)]

@@ -28,8 +28,13 @@ class Tmux:
         self.socket = socket
 
     def __call__(self, *args: str, check: bool = True) -> str:
-        res = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-                             capture_output=True, text=True, check=False, timeout=20)
+        res = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=20,
+        )
         if check and res.returncode != 0:
             raise AssertionError(f"tmux {args[0]} failed: {res.stderr}")
         return res.stdout
@@ -49,9 +54,26 @@ def test_demo_announce_confirm_fire_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     demo = tmp_path / "shop"
     argv = " ".join(f"'{a}'" for a in [*agenttui_argv(), "demo", str(demo), "--seconds", "20"])
     env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-    subprocess.run(["tmux", "-L", tmux.socket, "-f", "/dev/null", "new-session", "-d", "-s", "e2e",
-                    "-x", "150", "-y", "45", f"{argv}; echo AGENTTUI-EXIT $?; sleep 30"],
-                   check=True, env=env)
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            tmux.socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "150",
+            "-y",
+            "45",
+            f"{argv}; echo AGENTTUI-EXIT $?; sleep 30",
+        ],
+        check=True,
+        env=env,
+    )
     try:
         wait_for(lambda: "not announced" in tmux.screen(), 30, "the supervisor's first frame")
         screen = tmux.screen()
@@ -60,23 +82,28 @@ def test_demo_announce_confirm_fire_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
         # the highlighted pane says so in words, not only in colour
         wait_for(lambda: "─ ▶ auth ─" in tmux.screen(), 10, "the highlighted first pane")
         tmux("send-keys", "-t", "e2e", "a")
-        wait_for(lambda: "All 4 dispatches use isolation: worktree — verified" in tmux.screen(), 20,
-                 "the announce modal")
+        wait_for(
+            lambda: "All 4 dispatches use isolation: worktree — verified" in tmux.screen(), 20, "the announce modal"
+        )
         assert "Isolation check" in tmux.screen()
         tmux("send-keys", "-t", "e2e", "y")
         wait_for(lambda: "press f to fire" in tmux.screen(), 20, "confirmation")
         tmux("send-keys", "-t", "e2e", "f")
         wait_for(lambda: tmux.screen().count("running") >= 4, 30, "four running panes")
-        wait_for(lambda: all(f"{n}: created" in tmux.screen() for n in ("auth", "api", "docs", "tests")),
-                 30, "output tails of all four agents")
+        wait_for(
+            lambda: all(f"{n}: created" in tmux.screen() for n in ("auth", "api", "docs", "tests")),
+            30,
+            "output tails of all four agents",
+        )
         wait_for(lambda: tmux.screen().count(" dirty") >= 4, 30, "git state in the panes")
         screen = tmux.screen()
         assert "fired" in screen and "4 running" in screen
         tmux("send-keys", "-t", "e2e", "q")
         wait_for(lambda: "AGENTTUI-EXIT 0" in tmux.screen(), 20, "agenttui to quit cleanly")
         # the agents worked in their own worktrees, never in the main checkout
-        status = subprocess.run(["git", "status", "--porcelain"], cwd=demo, capture_output=True,
-                                text=True, check=True).stdout
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=demo, capture_output=True, text=True, check=True
+        ).stdout
         assert status == ""
     finally:
         for pids in processes_in([tmp_path]).values():

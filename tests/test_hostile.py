@@ -78,14 +78,26 @@ def test_git_missing_from_path_is_one_line_exit_2(repo: Path, tmp_path: Path) ->
     bindir = tmp_path / "bin"
     bindir.mkdir()
     env = {**os.environ, "PATH": str(bindir)}
-    res = subprocess.run([sys.executable, "-m", "agenttui", "status", str(repo)], env=env,
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "status", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 2
     assert res.stderr == "agenttui: error: git is not on PATH: install git (2.38 or newer) or fix PATH\n"
     # control: with git back on PATH the same command works
     env["PATH"] = f"{bindir}{os.pathsep}{Path(shutil.which('git') or '/usr/bin/git').parent}"
-    ok = subprocess.run([sys.executable, "-m", "agenttui", "status", str(repo)], env=env,
-                        capture_output=True, text=True, timeout=60, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "agenttui", "status", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -128,10 +140,13 @@ def test_hook_without_action_is_one_line() -> None:
 # ------------------------------------------------------------------ unusable worktree roots
 
 
-@pytest.mark.parametrize("root,why", [
-    (".git/wt", "inside a .git directory"),
-    ("file.txt/wt", "is a file"),
-])
+@pytest.mark.parametrize(
+    "root,why",
+    [
+        (".git/wt", "inside a .git directory"),
+        ("file.txt/wt", "is a file"),
+    ],
+)
 def test_unusable_worktree_root_is_refused_at_check(repo: Path, root: str, why: str) -> None:
     (repo / "file.txt").write_text("x\n")
     write_plan(repo, f'[settings]\nworktree_root = "{root}"\n' + PLAN_TWO)

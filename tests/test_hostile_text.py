@@ -69,16 +69,25 @@ def test_a_folder_named_like_a_tmux_command_runs_nothing(tmp_path: Path, private
         open_tmux_window(folder, folder.name)
         tmux.tmux("display-message", tmux.literal(folder.name), check=False)
         paths = tmux.tmux("list-windows", "-a", "-F", "#{pane_current_path}")
-        wait_for(lambda: str(folder) in tmux.tmux("list-windows", "-a", "-F", "#{pane_current_path}"), timeout=5,
-                 what="the window opened in the folder")
+        wait_for(
+            lambda: str(folder) in tmux.tmux("list-windows", "-a", "-F", "#{pane_current_path}"),
+            timeout=5,
+            what="the window opened in the folder",
+        )
         assert not pwned.exists(), paths
     finally:
         os.chdir(ROOT)
 
 
 def install(home: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", *args], cwd=repo,
-                          env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", *args],
+        cwd=repo,
+        env=dict(os.environ, HOME=str(home)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_a_committed_symlink_beside_the_settings_is_never_written_through(tmp_path: Path) -> None:
@@ -98,8 +107,14 @@ def test_settings_keep_their_mode_and_their_link_and_others_hooks(tmp_path: Path
     real = tmp_path / "dotfiles" / "claude-settings.json"
     real.parent.mkdir()
     foreign = {"type": "command", "command": "other-tool --check"}
-    real.write_text(json.dumps({"apiKeyHelper": "secret", "hooks": {"PreToolUse": [
-        {"matcher": "Agent|Task|Workflow", "hooks": [foreign]}]}}))
+    real.write_text(
+        json.dumps(
+            {
+                "apiKeyHelper": "secret",
+                "hooks": {"PreToolUse": [{"matcher": "Agent|Task|Workflow", "hooks": [foreign]}]},
+            }
+        )
+    )
     os.chmod(real, 0o600)
     (home / ".claude").mkdir(parents=True)
     (home / ".claude" / "settings.json").symlink_to(real)
@@ -117,9 +132,11 @@ def test_settings_keep_their_mode_and_their_link_and_others_hooks(tmp_path: Path
     assert hooks and all(h == foreign for h in hooks) and left["apiKeyHelper"] == "secret"
 
 
-@pytest.mark.parametrize("text", ['{"x": NaN}', '{"x": 1e999}', '{"hooks": {"PreToolUse": "oops"}}',
-                                  '{"hooks": null}', "[" * 100000 + "]" * 100000],
-                         ids=["nan", "overflow", "hooks-event-a-string", "hooks-null", "deep"])
+@pytest.mark.parametrize(
+    "text",
+    ['{"x": NaN}', '{"x": 1e999}', '{"hooks": {"PreToolUse": "oops"}}', '{"hooks": null}', "[" * 100000 + "]" * 100000],
+    ids=["nan", "overflow", "hooks-event-a-string", "hooks-null", "deep"],
+)
 def test_settings_agenttui_cannot_write_back_faithfully_are_refused_in_one_line(tmp_path: Path, text: str) -> None:
     home = tmp_path / "home"
     (home / ".claude").mkdir(parents=True)
@@ -179,8 +196,10 @@ def test_a_repository_under_a_folder_with_a_newline_works(tmp_path: Path) -> Non
 
 def test_a_worktree_root_on_a_virtual_file_system_is_a_violation(tmp_path: Path) -> None:
     r = make_repo(tmp_path / "repo")
-    (r / "agenttui.toml").write_text('[settings]\nworktree_root = "/proc/agents"\n[[agent]]\nname = "a"\n'
-                                     'command = ["true"]\n[[agent]]\nname = "b"\ncommand = ["true"]\n')
+    (r / "agenttui.toml").write_text(
+        '[settings]\nworktree_root = "/proc/agents"\n[[agent]]\nname = "a"\n'
+        'command = ["true"]\n[[agent]]\nname = "b"\ncommand = ["true"]\n'
+    )
     res = run_cli("check", str(r))
     assert res.returncode == 1 and "virtual file system (/proc)" in res.stdout, res.stdout
 

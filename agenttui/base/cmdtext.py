@@ -48,7 +48,7 @@ def adds_worktree(cmds: list[Simple]) -> bool:
         if run and os.path.basename(run[0]) == "git":
             rest = run[1:]
             i = git_verb_at(rest)
-            after = [w for w in rest[i + 1:] if not w.startswith("-")] if i >= 0 else []
+            after = [w for w in rest[i + 1 :] if not w.startswith("-")] if i >= 0 else []
             if i >= 0 and rest[i] == "worktree" and after[:1] == ["add"]:
                 return True
     return False
@@ -81,10 +81,24 @@ def command_targets(cmds: list[Simple]) -> tuple[list[str], list[str]]:
 
 # programs that write the paths among their arguments: which of them (all / the last / all but the first)
 _WRITERS = {
-    "rm": "all", "rmdir": "all", "unlink": "all", "shred": "all", "touch": "all", "mkdir": "all",
-    "truncate": "all", "mv": "all", "tee": "all", "mkfifo": "all",
-    "cp": "last", "install": "last", "ln": "last", "rsync": "last", "scp": "last",
-    "chmod": "rest", "chown": "rest", "chgrp": "rest",
+    "rm": "all",
+    "rmdir": "all",
+    "unlink": "all",
+    "shred": "all",
+    "touch": "all",
+    "mkdir": "all",
+    "truncate": "all",
+    "mv": "all",
+    "tee": "all",
+    "mkfifo": "all",
+    "cp": "last",
+    "install": "last",
+    "ln": "last",
+    "rsync": "last",
+    "scp": "last",
+    "chmod": "rest",
+    "chown": "rest",
+    "chgrp": "rest",
 }
 
 
@@ -133,8 +147,11 @@ def _written(words: list[str]) -> list[str]:
     prog = os.path.basename(words[0])
     args = words[1:]
     if prog == "sed":
-        return [a for a in args if not a.startswith("-")] if any(
-            a.startswith("-i") or a == "--in-place" for a in args) else []
+        return (
+            [a for a in args if not a.startswith("-")]
+            if any(a.startswith("-i") or a == "--in-place" for a in args)
+            else []
+        )
     if prog == "dd":
         return [a[3:] for a in args if a.startswith("of=")]
     if prog == "find":
@@ -148,20 +165,88 @@ def _written(words: list[str]) -> list[str]:
         if a.startswith("--target-directory="):
             return [a.split("=", 1)[1]]
     cut = args.index("--") if "--" in args else len(args)  # after "--" every word is a path
-    paths = [a for a in args[:cut] if not a.startswith("-")] + args[cut + 1:]
+    paths = [a for a in args[:cut] if not a.startswith("-")] + args[cut + 1 :]
     if which == "last":
         return paths[-1:]
     return paths[1:] if which == "rest" else paths
 
 
-READ_ONLY_PROGRAMS = frozenset({
-    "ls", "cat", "head", "tail", "grep", "egrep", "fgrep", "rg", "ag", "wc", "echo", "printf", "pwd", "true",
-    "sort", "uniq", "cut", "tr", "which", "type", "file", "stat", "du", "df", "tree", "jq", "diff", "cmp",
-    "basename", "dirname", "realpath", "readlink", "date", "env", "id", "whoami", "uname", "less", "more",
-    "nl", "column", "fd", "test", "[", "sleep", "md5sum", "sha1sum", "sha256sum", "cd"})
-READ_ONLY_GIT = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "grep",
-                           "describe", "rev-list", "cat-file", "ls-tree", "show-ref", "for-each-ref",
-                           "merge-base", "shortlog", "reflog", "version", "help"})
+READ_ONLY_PROGRAMS = frozenset(
+    {
+        "ls",
+        "cat",
+        "head",
+        "tail",
+        "grep",
+        "egrep",
+        "fgrep",
+        "rg",
+        "ag",
+        "wc",
+        "echo",
+        "printf",
+        "pwd",
+        "true",
+        "sort",
+        "uniq",
+        "cut",
+        "tr",
+        "which",
+        "type",
+        "file",
+        "stat",
+        "du",
+        "df",
+        "tree",
+        "jq",
+        "diff",
+        "cmp",
+        "basename",
+        "dirname",
+        "realpath",
+        "readlink",
+        "date",
+        "env",
+        "id",
+        "whoami",
+        "uname",
+        "less",
+        "more",
+        "nl",
+        "column",
+        "fd",
+        "test",
+        "[",
+        "sleep",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "cd",
+    }
+)
+READ_ONLY_GIT = frozenset(
+    {
+        "status",
+        "log",
+        "diff",
+        "show",
+        "rev-parse",
+        "ls-files",
+        "blame",
+        "grep",
+        "describe",
+        "rev-list",
+        "cat-file",
+        "ls-tree",
+        "show-ref",
+        "for-each-ref",
+        "merge-base",
+        "shortlog",
+        "reflog",
+        "version",
+        "help",
+    }
+)
 
 
 def read_only(command: str, cmds: list[Simple] | None = None, *, redirects: bool = True) -> bool:
@@ -197,5 +282,13 @@ def _reads_only(words: list[str]) -> bool:
     return prog in READ_ONLY_PROGRAMS
 
 
-__all__ = ["READ_ONLY_GIT", "READ_ONLY_PROGRAMS", "adds_worktree", "command_targets", "compiled", "git_verb",
-           "git_verb_at", "read_only"]
+__all__ = [
+    "READ_ONLY_GIT",
+    "READ_ONLY_PROGRAMS",
+    "adds_worktree",
+    "command_targets",
+    "compiled",
+    "git_verb",
+    "git_verb_at",
+    "read_only",
+]

@@ -26,8 +26,14 @@ def git_line(cwd: str, *args: str) -> str | None:
     import subprocess  # (only here: the hot path finds the repository without running git)
 
     try:
-        res = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, text=True,
-                             timeout=3, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        res = subprocess.run(
+            ["git", "--no-optional-locks", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=3,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return res.stdout.strip() if res.returncode == 0 else None

@@ -57,14 +57,39 @@ class Simple:
 
 
 # wrappers that run the command after their own options (and, for some, one value)
-_WRAPPERS = {"env": 0, "nice": 0, "nohup": 0, "time": 0, "timeout": 1, "sudo": 0, "doas": 0, "stdbuf": 0,
-             "ionice": 0, "command": 0, "exec": 0, "builtin": 0, "xargs": 0, "chrt": 1, "taskset": 1,
-             "setsid": 0, "unbuffer": 0, "watch": 0, "flock": 1, "caffeinate": 0}
-_VALUED = {"nice": {"-n"}, "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"},
-           "xargs": {"-I", "-n", "-P", "-L", "-d", "-a", "-E", "-s"}, "timeout": {"-s", "-k", "--signal",
-                                                                                 "--kill-after"},
-           "ionice": {"-c", "-n", "-p"}, "stdbuf": {"-i", "-o", "-e"}, "env": {"-u", "-C", "-S"},
-           "watch": {"-n", "-d"}, "flock": {"-w", "-E"}}
+_WRAPPERS = {
+    "env": 0,
+    "nice": 0,
+    "nohup": 0,
+    "time": 0,
+    "timeout": 1,
+    "sudo": 0,
+    "doas": 0,
+    "stdbuf": 0,
+    "ionice": 0,
+    "command": 0,
+    "exec": 0,
+    "builtin": 0,
+    "xargs": 0,
+    "chrt": 1,
+    "taskset": 1,
+    "setsid": 0,
+    "unbuffer": 0,
+    "watch": 0,
+    "flock": 1,
+    "caffeinate": 0,
+}
+_VALUED = {
+    "nice": {"-n"},
+    "sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"},
+    "xargs": {"-I", "-n", "-P", "-L", "-d", "-a", "-E", "-s"},
+    "timeout": {"-s", "-k", "--signal", "--kill-after"},
+    "ionice": {"-c", "-n", "-p"},
+    "stdbuf": {"-i", "-o", "-e"},
+    "env": {"-u", "-C", "-S"},
+    "watch": {"-n", "-d"},
+    "flock": {"-w", "-E"},
+}
 
 
 def unwrap(words: list[str]) -> list[str]:
@@ -95,7 +120,7 @@ def strip_heredocs(text: str) -> str:
             continue
         out.append(line)
         for m in _HEREDOC.finditer(line):
-            if not line[:m.start()].endswith("<"):  # (not the here-string <<<)
+            if not line[: m.start()].endswith("<"):  # (not the here-string <<<)
                 ends.append((m.group(2), m.group(0).startswith("<<-")))
     return "\n".join(out)
 

@@ -25,8 +25,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     state = f"integrated ({d.integrated})" if d.integrated else "not integrated"
     print(f"{d.target.name}: {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, {state}")
     for f in d.files:
-        counts = "binary" if f.added is None and f.state != "untracked" else (
-            "new" if f.state == "untracked" else f"+{f.added} -{f.removed}")
+        counts = (
+            "binary"
+            if f.added is None and f.state != "untracked"
+            else ("new" if f.state == "untracked" else f"+{f.added} -{f.removed}")
+        )
         print(f"  {counts:>12}  {f.path}{'' if f.state == 'committed' else f'  ({f.state})'}")
     if d.patch:
         print(d.patch, end="")
@@ -73,23 +76,39 @@ def cmd_land(args: argparse.Namespace) -> int:
                 print(f"    conflict: {f}")
         if not r.ok:
             break
-        rest = [x for x in order[order.index(b) + 1:]]
+        rest = [x for x in order[order.index(b) + 1 :]]
         if rest and not args.json:  # predict again on the new base; say how to bring the rest up to it
             _, again = plan_order(paths, rest, base)
             for x in rest:
                 t = next(t for t in targets if t.branch == x)
                 how = f"git -C {t.worktree} rebase {base}" if t.worktree else f"agenttui land {x} --rebase"
-                print(f"    next: {by_branch[x]} " + (f"now conflicts in {', '.join(again[x][:3])}; rebase it: {how}"
-                                                      if again[x] else "lands cleanly on the new base"))
+                print(
+                    f"    next: {by_branch[x]} "
+                    + (
+                        f"now conflicts in {', '.join(again[x][:3])}; rebase it: {how}"
+                        if again[x]
+                        else "lands cleanly on the new base"
+                    )
+                )
     rebased: list[dict[str, Any]] = []
     if results and all(r.ok for r in results):  # the others, offered a rebase on the new base (forecast first)
         from agenttui.core.landing.land import LandingError, rebase_forecast, rebase_onto
 
         for rb in rebase_forecast(paths, base):
-            state = (f"cannot now: {rb.why_not}" if rb.why_not else
-                     f"would conflict in {', '.join(rb.conflicts[:5])}" if rb.conflicts else "rebases cleanly")
-            entry: dict[str, Any] = {"name": rb.name, "branch": rb.branch, "forecast": rb.conflicts,
-                                     "why_not": rb.why_not, "rebased": False}
+            state = (
+                f"cannot now: {rb.why_not}"
+                if rb.why_not
+                else f"would conflict in {', '.join(rb.conflicts[:5])}"
+                if rb.conflicts
+                else "rebases cleanly"
+            )
+            entry: dict[str, Any] = {
+                "name": rb.name,
+                "branch": rb.branch,
+                "forecast": rb.conflicts,
+                "why_not": rb.why_not,
+                "rebased": False,
+            }
             if args.rebase_rest and not rb.conflicts and not rb.why_not:
                 try:
                     state = rebase_onto(paths, rb, base)
@@ -102,8 +121,11 @@ def cmd_land(args: argparse.Namespace) -> int:
             if not args.json:
                 print(f"  {rb.name} ({rb.branch}) on the new {base}: {state}")
     if args.json:
-        print(json.dumps({"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results],
-                          "others": rebased}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"order": [by_branch[b] for b in order], "landings": [r.to_json() for r in results], "others": rebased},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     return EXIT_OK if results and all(r.ok for r in results) and len(results) == len(order) else EXIT_VIOLATIONS
-
-

@@ -22,8 +22,12 @@ def cmd_trash(args: argparse.Namespace) -> int:
     entries = list_trash(paths)
     snaps = list_snapshots(paths)
     if args.json:  # (a list of trash entries, as before; the snapshots carry kind "snapshot")
-        print(json.dumps([e.to_json() for e in entries] + [{**s.to_json(), "kind": "snapshot"} for s in snaps],
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                [e.to_json() for e in entries] + [{**s.to_json(), "kind": "snapshot"} for s in snaps],
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     if not entries:
         print("the trash is empty")
@@ -80,9 +84,19 @@ def cmd_salvage(args: argparse.Namespace) -> int:
     if not args.yes:
         pv = preview(paths, since=since, agents=agents)
         if args.json:
-            print(json.dumps({"agents": {n: {"files": sorted(w.files), "sources": w.sources, "task": w.task}
-                                         for n, w in pv.chosen.items()},
-                              "conflicts": pv.conflicts, "before": pv.report["before"]}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "agents": {
+                            n: {"files": sorted(w.files), "sources": w.sources, "task": w.task}
+                            for n, w in pv.chosen.items()
+                        },
+                        "conflicts": pv.conflicts,
+                        "before": pv.report["before"],
+                    },
+                    ensure_ascii=False,
+                )
+            )
             return EXIT_OK
         b = pv.report["before"]
         print(f"salvage onto {b['branch'] or 'detached'} {(b['sha'] or '')[:10]} (the baseline), into {pv.root}:")
@@ -96,9 +110,11 @@ def cmd_salvage(args: argparse.Namespace) -> int:
             print(f"  conflict: {path} changed by {' and '.join(who)} (each branch keeps its own version)")
         if args.all:
             r = pv.report
-            print(f"then: the main checkout back to {b['branch'] or 'detached'} at {(b['sha'] or '')[:10]}, clean "
-                  f"(its dirty state and a moved tip backed up first); {len(r['stashes'])} stashes dropped, "
-                  f"{len(r['branches'])} branches deleted, {len(r['worktrees'])} worktrees archived — all to the trash")
+            print(
+                f"then: the main checkout back to {b['branch'] or 'detached'} at {(b['sha'] or '')[:10]}, clean "
+                f"(its dirty state and a moved tip backed up first); {len(r['stashes'])} stashes dropped, "
+                f"{len(r['branches'])} branches deleted, {len(r['worktrees'])} worktrees archived — all to the trash"
+            )
         print("nothing changed yet: run again with --yes")
         return EXIT_OK
     result = salvage(paths, since=since, agents=agents)
@@ -125,9 +141,13 @@ def cmd_incident(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_FOUND = {"dispatch": "the first dispatch of agents sharing a checkout", "quiet-point":
-          "the last quiet point before the newest burst of git activity (no dispatch on record)",
-          "since": "--since", "announcement": "the last announcement", "guard": "the guard's arming"}
+_FOUND = {
+    "dispatch": "the first dispatch of agents sharing a checkout",
+    "quiet-point": "the last quiet point before the newest burst of git activity (no dispatch on record)",
+    "since": "--since",
+    "announcement": "the last announcement",
+    "guard": "the guard's arming",
+}
 
 
 def _who(actor: dict[str, Any] | None) -> str:
@@ -146,8 +166,10 @@ def incident_lines(report: dict[str, Any]) -> list[str]:
 
     out = []
     b, n = report["before"], report["now"]
-    out.append(f"baseline    {when(report['since'])}, from {_FOUND.get(report['source'], report['source'])}: "
-               f"{shown(b['branch'] or 'detached')} {(b['sha'] or '')[:10]}")
+    out.append(
+        f"baseline    {when(report['since'])}, from {_FOUND.get(report['source'], report['source'])}: "
+        f"{shown(b['branch'] or 'detached')} {(b['sha'] or '')[:10]}"
+    )
     out.append(f"now         {shown(n['branch'] or 'detached')} {(n['sha'] or '')[:10]}")
     for w in report.get("warnings", []):
         out.append(f"warning     {w}")
@@ -155,8 +177,10 @@ def incident_lines(report: dict[str, Any]) -> list[str]:
     out.append(f"agents      {len(agents)}")
     for a in agents:
         iso = "isolated" if a["isolation"] == "worktree" else "shared checkout"
-        out.append(f"  {shown(a['name'])}  ({a['agent_type']}, {a['client']} {a['agent_id']}, {iso})  "
-                   f"{a['changes']} git changes, {len(a['files'])} files written")
+        out.append(
+            f"  {shown(a['name'])}  ({a['agent_type']}, {a['client']} {a['agent_id']}, {iso})  "
+            f"{a['changes']} git changes, {len(a['files'])} files written"
+        )
         prompt = " ".join(a["prompt"].split())
         if prompt:
             out.append(f"      task: {shown(prompt[:150])}{'…' if len(prompt) > 150 else ''}")
@@ -170,28 +194,36 @@ def incident_lines(report: dict[str, Any]) -> list[str]:
         ref = m.get("ref") or ""
         ref = "" if ref == "HEAD" else f"{ref.removeprefix('refs/heads/')}: "
         cmd = (m.get("actor") or {}).get("command")
-        out.append(f"  {time.strftime('%H:%M:%S', time.localtime(m['time']))}  {shown(ref + str(what))[:70]:<70}  "
-                   f"by {shown(_who(m.get('actor')))}" + (f"  ({shown(cmd[:60])})" if cmd else ""))
+        out.append(
+            f"  {time.strftime('%H:%M:%S', time.localtime(m['time']))}  {shown(ref + str(what))[:70]:<70}  "
+            f"by {shown(_who(m.get('actor')))}" + (f"  ({shown(cmd[:60])})" if cmd else "")
+        )
     out.append(f"stashes     {len(report['stashes'])}")
     for s in report["stashes"]:
         state = "unique" if s["unique"] else f"already in {shown(s['contained_in'])}"
         extra = f" ({s['untracked']} untracked)" if s.get("untracked") else ""
-        out.append(f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files{extra}  {state}  by {shown(_who(s['by']))}"
-                   f"  {shown(s['message'][:60])}")
+        out.append(
+            f"  {s['ref']}  {s['sha'][:10]}  {len(s['files'])} files{extra}  {state}  by {shown(_who(s['by']))}"
+            f"  {shown(s['message'][:60])}"
+        )
     dropped = report.get("dropped_stashes", [])
     if dropped:
         out.append(f"gone        {len(dropped)} stashes no longer in the list, still commits (salvage reads them)")
     for d in dropped:
         extra = f" ({d['untracked']} untracked)" if d.get("untracked") else ""
-        out.append(f"  {d['how']:<11} {d['sha'][:10]}  {len(d['files'])} files{extra}  by {shown(_who(d['by']))}  "
-                   f"{shown(d['message'][:60])}")
+        out.append(
+            f"  {d['how']:<11} {d['sha'][:10]}  {len(d['files'])} files{extra}  by {shown(_who(d['by']))}  "
+            f"{shown(d['message'][:60])}"
+        )
     out.append(f"branches    {len(report['branches'])}")
     for br in report["branches"]:
         out.append(f"  {shown(br['name'])}  {br['unique_commits']} commits of its own  by {shown(_who(br['by']))}")
     out.append(f"commits     {len(report['commits'])} on branches that existed before")
     for c in report["commits"][:50]:
-        out.append(f"  {shown(c['ref'].removeprefix('refs/heads/'))}  {c['sha'][:10]}  by {shown(_who(c['by']))}  "
-                   f"{shown(c['subject'][:60])}")
+        out.append(
+            f"  {shown(c['ref'].removeprefix('refs/heads/'))}  {c['sha'][:10]}  by {shown(_who(c['by']))}  "
+            f"{shown(c['subject'][:60])}"
+        )
     out.append(f"dirty       {len(report['dirty'])} files in the main checkout")
     for d in report["dirty"][:50]:
         out.append(f"  {d['status']} {shown(d['path'])}  last writer {shown(_who(d['writer']))}")
@@ -200,8 +232,9 @@ def incident_lines(report: dict[str, Any]) -> list[str]:
         out.append(f"  {shown(w['path'])}  [{shown(w['branch'] or 'detached')}]  by {shown(_who(w['by']))}")
     t = report.get("transcripts") or {}
     skipped = t.get("bad_lines", 0) + t.get("unreadable", 0)
-    out.append(f"read        {t.get('files', 0)} transcript files" + (f"; skipped {t.get('bad_lines', 0)} bad lines, "
-                                                                      f"{t.get('unreadable', 0)} unreadable files"
-                                                                      if skipped else ""))
+    out.append(
+        f"read        {t.get('files', 0)} transcript files"
+        + (f"; skipped {t.get('bad_lines', 0)} bad lines, {t.get('unreadable', 0)} unreadable files" if skipped else "")
+    )
     out.append("next        agenttui salvage --all  (shows what it would do; --yes does it)")
     return out

@@ -35,16 +35,18 @@ def append_many(paths: RepoPaths, events: list[tuple[str, dict[str, Any]]]) -> l
     return records
 
 
-def read(paths: RepoPaths, events: str | tuple[str, ...] | None = None,
-         since: float | None = None) -> list[dict[str, Any]]:
+def read(
+    paths: RepoPaths, events: str | tuple[str, ...] | None = None, since: float | None = None
+) -> list[dict[str, Any]]:
     """Every readable record, oldest first (a torn last line is skipped); only those of *events*
     (an event name or several) and with ``time >= since`` when given."""
     records = read_from(paths, 0)[0]
     if isinstance(events, str):
         events = (events,)
     if events is not None or since is not None:
-        records = [r for r in records if (events is None or r.get("event") in events)
-                   and (since is None or _time(r) >= since)]
+        records = [
+            r for r in records if (events is None or r.get("event") in events) and (since is None or _time(r) >= since)
+        ]
     return records
 
 
@@ -95,8 +97,11 @@ def record_failure(paths: RepoPaths, error: object, **data: Any) -> Path:
     raises: reporting a failure must not fail).  Returns the log's path."""
     import traceback
 
-    text = ("".join(traceback.format_exception(error)) if isinstance(error, BaseException)
-            else f"{type(error).__name__}: {error}")
+    text = (
+        "".join(traceback.format_exception(error))
+        if isinstance(error, BaseException)
+        else f"{type(error).__name__}: {error}"
+    )
     log = write_crash_log(paths, text)
     with contextlib.suppress(OSError):
         append(paths, "worker-failed", error=str(error), log=str(log), **data)

@@ -39,8 +39,15 @@ ISOLATIONS = ("worktree", "remote")  # compared exactly, as the client does ("Wo
 class Decision:  # (a plain class: a dataclass or NamedTuple costs the hook 3-7 ms of imports)
     __slots__ = ("decision", "reason", "updated_input", "subagent_type", "isolated", "read_only")
 
-    def __init__(self, decision: str, reason: str, updated_input: dict[str, Any] | None = None,
-                 subagent_type: str | None = None, isolated: bool = False, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        decision: str,
+        reason: str,
+        updated_input: dict[str, Any] | None = None,
+        subagent_type: str | None = None,
+        isolated: bool = False,
+        read_only: bool = False,
+    ) -> None:
         self.decision = decision  # "allow", "deny", "rewrite", "pass" (not ours to judge)
         self.reason = reason
         self.updated_input = updated_input
@@ -57,12 +64,22 @@ class Decision:  # (a plain class: a dataclass or NamedTuple costs the hook 3-7 
     def output(self) -> dict[str, Any] | None:
         """The JSON Claude Code reads on stdout (None: print nothing, exit 0 = no opinion)."""
         if self.decision == "deny":
-            return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
-                                           "permissionDecisionReason": self.reason}}
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "deny",
+                    "permissionDecisionReason": self.reason,
+                }
+            }
         if self.decision == "rewrite":
-            return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow",
-                                           "permissionDecisionReason": self.reason,
-                                           "updatedInput": self.updated_input}}
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "allow",
+                    "permissionDecisionReason": self.reason,
+                    "updatedInput": self.updated_input,
+                }
+            }
         return None
 
 
@@ -161,19 +178,32 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
             try:
                 script = _read_script(ti["scriptPath"])
             except (OSError, UnicodeDecodeError, ValueError) as e:
-                return Decision("deny", f"agenttui: cannot read the workflow script {ti['scriptPath']!r} "
-                                        f"({e}): refused", subagent_type="workflow")
+                return Decision(
+                    "deny",
+                    f"agenttui: cannot read the workflow script {ti['scriptPath']!r} ({e}): refused",
+                    subagent_type="workflow",
+                )
         script = str(script or "")
         started, isolated = workflow_agents(script)
         # one agent() call in a loop, a map or parallel() starts several
-        many = started > 1 or re.search(r"\bparallel\s*\(|\.(map|forEach|flatMap)\s*\(|\b(for|while)\s*\(",
-                                        script) is not None
+        many = (
+            started > 1
+            or re.search(r"\bparallel\s*\(|\.(map|forEach|flatMap)\s*\(|\b(for|while)\s*\(", script) is not None
+        )
         if many and isolated < started:
-            return Decision("deny", f"agenttui: this workflow can start several agents and {started - isolated} "
-                                    "agent() call(s) have no isolation: pass {isolation: 'worktree'} to each "
-                                    "agent() call, or run them one after another", subagent_type="workflow")
-        return Decision("allow", f"workflow of {started} agent(s), {isolated} isolated", subagent_type="workflow",
-                        isolated=isolated == started)
+            return Decision(
+                "deny",
+                f"agenttui: this workflow can start several agents and {started - isolated} "
+                "agent() call(s) have no isolation: pass {isolation: 'worktree'} to each "
+                "agent() call, or run them one after another",
+                subagent_type="workflow",
+            )
+        return Decision(
+            "allow",
+            f"workflow of {started} agent(s), {isolated} isolated",
+            subagent_type="workflow",
+            isolated=isolated == started,
+        )
     stype = str(ti.get("subagent_type") or "general-purpose")
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
     if ti.get("isolation") in ISOLATIONS and _really_isolated(str(ti["isolation"]), cwd):
@@ -190,23 +220,34 @@ def decide(payload: Any, *, rewrite: bool = False) -> Decision:
     if tools is not None and not (tools - denied) & WRITE_TOOLS:
         return Decision("allow", "read-only subagent", subagent_type=stype, read_only=True)
     if tools is None and f is not None and denied >= WRITE_TOOLS:
-        return Decision("allow", "read-only subagent (every write-capable tool disallowed)", subagent_type=stype,
-                        read_only=True)
-    unknown = "" if f is not None or stype == "general-purpose" else (
-        f" (agenttui found no definition named {stype!r} in .claude/agents/ of the project or the home folder: "
-        "agents from --agents JSON, plugins, a managed folder or --add-dir are not read, so it is taken as "
-        "one that can write)")
+        return Decision(
+            "allow", "read-only subagent (every write-capable tool disallowed)", subagent_type=stype, read_only=True
+        )
+    unknown = (
+        ""
+        if f is not None or stype == "general-purpose"
+        else (
+            f" (agenttui found no definition named {stype!r} in .claude/agents/ of the project or the home folder: "
+            "agents from --agents JSON, plugins, a managed folder or --add-dir are not read, so it is taken as "
+            "one that can write)"
+        )
+    )
     what = f"subagent '{stype}'" + (f" ({ti.get('description')})" if ti.get("description") else "")
     if rewrite:
         updated = dict(ti)
         updated["isolation"] = "worktree"
-        return Decision("rewrite", f"agenttui added isolation: \"worktree\" to {what}: parallel agents "
-                                   "in one checkout race on every git operation",
-                        updated_input=updated, subagent_type=stype, isolated=True)
+        return Decision(
+            "rewrite",
+            f'agenttui added isolation: "worktree" to {what}: parallel agents '
+            "in one checkout race on every git operation",
+            updated_input=updated,
+            subagent_type=stype,
+            isolated=True,
+        )
     return Decision(
         "deny",
         f"agenttui: {what} can write code but this dispatch has no worktree isolation{unknown}. Dispatch it "
-        "again with \"isolation\": \"worktree\" in the Agent tool input (agents sharing one checkout "
+        'again with "isolation": "worktree" in the Agent tool input (agents sharing one checkout '
         "race on every git operation: branches flip, stashes pile up). Read-only agents may omit it.",
         subagent_type=stype,
     )
@@ -235,8 +276,18 @@ def journal_file(payload: Any) -> Path | None:
     return path
 
 
-EVENT_FIELDS = ("session_id", "agent_id", "agent_type", "cwd", "message", "tool_name", "notification_type", "error",
-                "stop_hook_active", "prompt")
+EVENT_FIELDS = (
+    "session_id",
+    "agent_id",
+    "agent_type",
+    "cwd",
+    "message",
+    "tool_name",
+    "notification_type",
+    "error",
+    "stop_hook_active",
+    "prompt",
+)
 
 
 def record_event(stdin_text: str, client: str = "claude-code") -> int:
@@ -250,9 +301,12 @@ def record_event(stdin_text: str, client: str = "claude-code") -> int:
         path = journal_file(payload)
         if path is None:
             return 0
-        rec: dict[str, Any] = {"time": time.time(), "event": "claude-code-hook",
-                               "hook": payload.get("hook_event_name"),
-                               "agent": os.environ.get("AGENTTUI_AGENT")}
+        rec: dict[str, Any] = {
+            "time": time.time(),
+            "event": "claude-code-hook",
+            "hook": payload.get("hook_event_name"),
+            "agent": os.environ.get("AGENTTUI_AGENT"),
+        }
         if client != "claude-code":  # (the record's shape is Claude Code's; the client says whose)
             rec["client"] = client
         for key in EVENT_FIELDS:
@@ -295,9 +349,16 @@ def _record_denied_call(payload: dict[str, Any], reason: str) -> None:
         path = journal_file(payload)
         if path is None:
             return
-        rec = {"time": time.time(), "event": "claude-code-tool-denied", "tool": payload.get("tool_name"),
-               "session_id": payload.get("session_id"), "agent_id": payload.get("agent_id"),
-               "agent_type": payload.get("agent_type"), "cwd": payload.get("cwd"), "reason": reason[:500]}
+        rec = {
+            "time": time.time(),
+            "event": "claude-code-tool-denied",
+            "tool": payload.get("tool_name"),
+            "session_id": payload.get("session_id"),
+            "agent_id": payload.get("agent_id"),
+            "agent_type": payload.get("agent_type"),
+            "cwd": payload.get("cwd"),
+            "reason": reason[:500],
+        }
         append_json_lines(path, [rec])
     except Exception:  # noqa: BLE001 - the record is best effort; the deny stands
         return
@@ -311,8 +372,12 @@ def journal(payload: Any, d: Decision) -> None:
             return
         ti = payload.get("tool_input") if isinstance(payload, dict) else None
         rec = {
-            "time": time.time(), "event": "claude-code-dispatch", "decision": d.decision,
-            "reason": d.reason[:300], "subagent_type": d.subagent_type, "isolated": d.isolated,
+            "time": time.time(),
+            "event": "claude-code-dispatch",
+            "decision": d.decision,
+            "reason": d.reason[:300],
+            "subagent_type": d.subagent_type,
+            "isolated": d.isolated,
             "read_only": d.read_only,
             "session": payload.get("session_id") if isinstance(payload, dict) else None,
             "description": (ti or {}).get("description") if isinstance(ti, dict) else None,
@@ -325,10 +390,16 @@ def journal(payload: Any, d: Decision) -> None:
         return
 
 
-INTERNAL_DENY = json.dumps({"hookSpecificOutput": {
-    "hookEventName": "PreToolUse", "permissionDecision": "deny",
-    "permissionDecisionReason": "agenttui: the isolation gate failed internally, so this dispatch is refused "
-                                "(fail closed); run it again, or report it"}})
+INTERNAL_DENY = json.dumps(
+    {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": "agenttui: the isolation gate failed internally, so this dispatch is refused "
+            "(fail closed); run it again, or report it",
+        }
+    }
+)
 
 
 #: every answer within this many seconds (the installed hook's timeout is 10): past it, refused
@@ -374,6 +445,7 @@ def run_pre_tool_use(stdin_text: str, *, rewrite: bool = False) -> tuple[int, st
     timed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     old: Any = None
     if timed:
+
         def out_of_time(_sig: int, _frame: Any) -> None:
             raise _OutOfTime()
 
@@ -382,10 +454,17 @@ def run_pre_tool_use(stdin_text: str, *, rewrite: bool = False) -> tuple[int, st
     try:
         return _run(stdin_text, rewrite)
     except _OutOfTime:
-        return 0, json.dumps({"hookSpecificOutput": {
-            "hookEventName": "PreToolUse", "permissionDecision": "deny",
-            "permissionDecisionReason": f"agenttui: no answer within {ANSWER_BUDGET:g} s, so this call is refused "
-                                        "(fail closed)"}})
+        return 0, json.dumps(
+            {
+                "hookSpecificOutput": {
+                    "hookEventName": "PreToolUse",
+                    "permissionDecision": "deny",
+                    "permissionDecisionReason": (
+                        f"agenttui: no answer within {ANSWER_BUDGET:g} s, so this call is refused (fail closed)"
+                    ),
+                }
+            }
+        )
     except BaseException:  # noqa: BLE001 - even a RecursionError or an OSError of a long path
         return 0, INTERNAL_DENY
     finally:
@@ -402,13 +481,19 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
     try:
         payload = json.loads(stdin_text)
     except (ValueError, RecursionError):  # cut or corrupt: what it would have allowed cannot be told
-        d = Decision("deny", "agenttui: the hook's input was not valid JSON (cut short?), so this call is refused "
-                             "(fail closed); run it again")
+        d = Decision(
+            "deny",
+            "agenttui: the hook's input was not valid JSON (cut short?), so this call is refused "
+            "(fail closed); run it again",
+        )
         journal({}, d)
         out = d.output()
         return 0, json.dumps(out) if out is not None else ""
-    if isinstance(payload, dict) and isinstance(payload.get("cwd"), str) and (
-            len(payload["cwd"]) > 4096 or payload["cwd"].count("/") > 1024):
+    if (
+        isinstance(payload, dict)
+        and isinstance(payload.get("cwd"), str)
+        and (len(payload["cwd"]) > 4096 or payload["cwd"].count("/") > 1024)
+    ):
         payload["cwd"] = None  # no real working directory is that long: read as none (and decided as such)
         if payload.get("tool_name") in AGENT_TOOLS or payload.get("tool_name") in GUARDED:
             d = Decision("deny", "agenttui: the call's working directory is longer than any real one: refused")
@@ -418,9 +503,12 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
         ti = payload.get("tool_input")
         command = ti.get("command") if isinstance(ti, dict) else None
         if isinstance(command, str) and len(command) > MAX_COMMAND:
-            d = Decision("deny", f"agenttui: this command is {len(command)} characters, more than the "
-                                 f"{MAX_COMMAND} the tool-call guard reads: write large content with the Write "
-                                 "tool, or split the command")
+            d = Decision(
+                "deny",
+                f"agenttui: this command is {len(command)} characters, more than the "
+                f"{MAX_COMMAND} the tool-call guard reads: write large content with the Write "
+                "tool, or split the command",
+            )
             _record_denied_call(payload, d.reason)
             out = d.output()
             return 0, json.dumps(out) if out is not None else ""
@@ -436,8 +524,11 @@ def _run(stdin_text: str, rewrite: bool) -> tuple[int, str]:
     try:
         d = decide(payload, rewrite=rewrite)
     except Exception as exc:  # noqa: BLE001 - an internal error refuses the dispatch: fail closed
-        d = Decision("deny", f"agenttui: the isolation gate failed ({type(exc).__name__}), so this dispatch is "
-                             "refused (fail closed); run it again, or report it")
+        d = Decision(
+            "deny",
+            f"agenttui: the isolation gate failed ({type(exc).__name__}), so this dispatch is "
+            "refused (fail closed); run it again, or report it",
+        )
     if d.decision != "pass" or (isinstance(payload, dict) and payload.get("tool_name") in AGENT_TOOLS):
         journal(payload, d)
     out = d.output()

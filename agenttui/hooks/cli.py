@@ -28,12 +28,19 @@ GATE_TIMEOUT = 10  # seconds (the client's default is 600)
 EVENT_TIMEOUT = 5
 WRITE_TOOLS = "Write|Edit|NotebookEdit|Bash|PowerShell|Monitor"
 #: the events agent state reads (and PostToolUse: what each agent wrote, for the incident)
-EVENTS = {"UserPromptSubmit": None, "Notification": None, "PermissionRequest": None, "Stop": None,
-          "SubagentStart": None, "SubagentStop": None, "PostToolUse": WRITE_TOOLS + "|Agent|Task",
-          # 2.1.332: a turn that failed (API error, rate limit).  (Not WorktreeCreate/WorktreeRemove: a
-          # hook there REPLACES the client's own worktree creation — seen in the real client, an
-          # isolated dispatch never started — so an observer there would break isolation.)
-          "StopFailure": None}
+EVENTS = {
+    "UserPromptSubmit": None,
+    "Notification": None,
+    "PermissionRequest": None,
+    "Stop": None,
+    "SubagentStart": None,
+    "SubagentStop": None,
+    "PostToolUse": WRITE_TOOLS + "|Agent|Task",
+    # 2.1.332: a turn that failed (API error, rate limit).  (Not WorktreeCreate/WorktreeRemove: a
+    # hook there REPLACES the client's own worktree creation — seen in the real client, an
+    # isolated dispatch never started — so an observer there would break isolation.)
+    "StopFailure": None,
+}
 
 
 class HookError(Exception):
@@ -44,12 +51,22 @@ USAGE = "usage: agenttui hook (claude-code|codex|gemini) (pre-tool-use|before-to
 #: Gemini's observing events agenttui records
 GEMINI_EVENTS = ("SessionStart", "BeforeAgent", "AfterAgent", "AfterTool", "Notification", "SessionEnd")
 #: Codex's observing events agenttui records (agent state, the incident)
-CODEX_EVENTS = ("SessionStart", "UserPromptSubmit", "PermissionRequest", "PostToolUse", "Stop", "SubagentStart",
-                "SubagentStop")
-GEMINI_TRUST = ("Gemini runs user hooks at once; a project's (--project) only in a trusted folder, and not with "
-                "--skip-trust")
-CODEX_TRUST = ("Codex runs hooks only once they are trusted: in codex, /hooks then t (trust all), or start it "
-               "with --dangerously-bypass-hook-trust — until then it skips them silently")
+CODEX_EVENTS = (
+    "SessionStart",
+    "UserPromptSubmit",
+    "PermissionRequest",
+    "PostToolUse",
+    "Stop",
+    "SubagentStart",
+    "SubagentStop",
+)
+GEMINI_TRUST = (
+    "Gemini runs user hooks at once; a project's (--project) only in a trusted folder, and not with --skip-trust"
+)
+CODEX_TRUST = (
+    "Codex runs hooks only once they are trusted: in codex, /hooks then t (trust all), or start it "
+    "with --dangerously-bypass-hook-trust — until then it skips them silently"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,10 +85,12 @@ def _parser(client: str = "claude-code") -> argparse.ArgumentParser:
     for name in ("install", "uninstall", "status"):
         s = sub.add_parser(name)
         where = s.add_mutually_exclusive_group()
-        where.add_argument("--user", action="store_true", help="~/.claude/settings.json, $CODEX_HOME/hooks.json "
-                                                                "(default)")
-        where.add_argument("--project", action="store_true", help="<repo>/.claude/settings.json, "
-                                                                   "<repo>/.codex/hooks.json")
+        where.add_argument(
+            "--user", action="store_true", help="~/.claude/settings.json, $CODEX_HOME/hooks.json (default)"
+        )
+        where.add_argument(
+            "--project", action="store_true", help="<repo>/.claude/settings.json, <repo>/.codex/hooks.json"
+        )
         s.add_argument("repo", nargs="?", default=".", help="for --project: a path in the checkout")
         if name == "install":
             s.add_argument("--rewrite", action="store_true", help="add isolation instead of denying")
@@ -81,8 +100,9 @@ def _parser(client: str = "claude-code") -> argparse.ArgumentParser:
 def settings_path(args: argparse.Namespace, client: str = "claude-code") -> Path:
     name = {"codex": ".codex/hooks.json", "gemini": ".gemini/settings.json"}.get(client, ".claude/settings.json")
     if getattr(args, "project", False):
-        res = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=args.repo, capture_output=True,
-                             text=True, check=False)
+        res = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=args.repo, capture_output=True, text=True, check=False
+        )
         if res.returncode != 0:
             raise HookError(f"{Path(args.repo).resolve()}: not a git checkout (needed for --project)")
         return Path(res.stdout.strip()) / name
@@ -117,8 +137,7 @@ def read_settings(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}", parse_constant=_no_constant,
-                          parse_float=_finite)
+        data = json.loads(path.read_text(encoding="utf-8") or "{}", parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise HookError(f"{path}: nested too deeply to be settings; agenttui will not rewrite it") from None
     except ValueError as exc:
@@ -186,13 +205,27 @@ def codex_entries() -> dict[str, list[dict[str, Any]]]:
 def gemini_entries() -> dict[str, list[dict[str, Any]]]:
     """Gemini: BeforeTool for every tool (invoke_agent refused, shell and file writes guarded), the
     observers; Gemini's timeouts are in milliseconds."""
-    gate = {"name": "agenttui-gate", "type": "command", "command": hook_command(False, "before-tool", "gemini"),
-            "timeout": GATE_TIMEOUT * 1000}
+    gate = {
+        "name": "agenttui-gate",
+        "type": "command",
+        "command": hook_command(False, "before-tool", "gemini"),
+        "timeout": GATE_TIMEOUT * 1000,
+    }
     out: dict[str, list[dict[str, Any]]] = {"BeforeTool": [{"matcher": "*", "hooks": [gate]}]}
     for name in GEMINI_EVENTS:
-        out[name] = [{"matcher": "*", "hooks": [{"name": f"agenttui-{name}", "type": "command",
-                                                 "command": hook_command(False, "event", "gemini"),
-                                                 "timeout": EVENT_TIMEOUT * 1000}]}]
+        out[name] = [
+            {
+                "matcher": "*",
+                "hooks": [
+                    {
+                        "name": f"agenttui-{name}",
+                        "type": "command",
+                        "command": hook_command(False, "event", "gemini"),
+                        "timeout": EVENT_TIMEOUT * 1000,
+                    }
+                ],
+            }
+        ]
     return out
 
 
@@ -200,12 +233,14 @@ def wanted_entries(rewrite: bool) -> dict[str, list[dict[str, Any]]]:
     """agenttui's entries: the gate (fails closed: ``onFailure: block``, a short timeout) and the
     observers of agent state (never block)."""
     gate = {"type": "command", "command": hook_command(rewrite), "timeout": GATE_TIMEOUT, "onFailure": "block"}
-    out: dict[str, list[dict[str, Any]]] = {"PreToolUse": [
-        {"matcher": MATCHER, "hooks": [gate]},
-        {"matcher": WRITE_TOOLS, "hooks": [dict(gate)]},  # the second guard: where subagents' calls land
-    ],
+    out: dict[str, list[dict[str, Any]]] = {
+        "PreToolUse": [
+            {"matcher": MATCHER, "hooks": [gate]},
+            {"matcher": WRITE_TOOLS, "hooks": [dict(gate)]},  # the second guard: where subagents' calls land
+        ],
         # a skill's inline shell commands (!`cmd`) run by a route the Bash matcher never sees (2.1.332)
-        "PreSkillShellCommand": [{"hooks": [dict(gate)]}]}
+        "PreSkillShellCommand": [{"hooks": [dict(gate)]}],
+    }
     event_cmd = hook_command(False, "event")
     for event, matcher in EVENTS.items():
         entry: dict[str, Any] = {"hooks": [{"type": "command", "command": event_cmd, "timeout": EVENT_TIMEOUT}]}
@@ -252,35 +287,52 @@ def install(path: Path, rewrite: bool, client: str = "claude-code") -> str:
         if rewrite:
             raise HookError(f"--rewrite is for Claude Code ({client}'s sub-agents have no isolation to add)")
         wanted = codex_entries() if client == "codex" else gemini_entries()
-        current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
-                   if isinstance(entries, list)}
+        current = {
+            event: [e for e in entries or [] if _ours(e)]
+            for event, entries in hooks.items()
+            if isinstance(entries, list)
+        }
         note = CODEX_TRUST if client == "codex" else GEMINI_TRUST
-        if all(current.get(event) == entries for event, entries in wanted.items()) and \
-                sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()):
+        if all(current.get(event) == entries for event, entries in wanted.items()) and sum(
+            len(v) for v in current.values()
+        ) == sum(len(v) for v in wanted.values()):
             return f"already installed in {path}; {note}"
         strip_ours(settings)
         for event, entries in wanted.items():
             settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
         backup = write_settings(path, settings)
-        what = ("refuses spawn_agent, guards Bash like Claude Code's tool calls" if client == "codex" else
-                "refuses invoke_agent, guards run_shell_command, write_file and replace like Claude Code's tool calls")
+        what = (
+            "refuses spawn_agent, guards Bash like Claude Code's tool calls"
+            if client == "codex"
+            else "refuses invoke_agent, guards run_shell_command, write_file and replace like Claude Code's tool calls"
+        )
         events = CODEX_EVENTS if client == "codex" else GEMINI_EVENTS
-        return (f"installed in {path} ({what}; records {', '.join(events)} for agent state)"
-                + (f"; previous file backed up as {backup.name}" if backup else "") + f". {note}")
+        return (
+            f"installed in {path} ({what}; records {', '.join(events)} for agent state)"
+            + (f"; previous file backed up as {backup.name}" if backup else "")
+            + f". {note}"
+        )
     wanted = wanted_entries(rewrite)
-    current = {event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items()
-               if isinstance(entries, list)}
+    current = {
+        event: [e for e in entries or [] if _ours(e)] for event, entries in hooks.items() if isinstance(entries, list)
+    }
     base_note, base_set = base_ref(settings, rewrite)
-    if all(current.get(event) == entries for event, entries in wanted.items()) and \
-            sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values()) and not base_set:
+    if (
+        all(current.get(event) == entries for event, entries in wanted.items())
+        and sum(len(v) for v in current.values()) == sum(len(v) for v in wanted.values())
+        and not base_set
+    ):
         return f"already installed in {path}{base_note}"
     strip_ours(settings)
     for event, entries in wanted.items():
         settings.setdefault("hooks", {}).setdefault(event, []).extend(entries)
     backup = write_settings(path, settings)
     mode = "rewrites dispatches to add isolation" if rewrite else "denies unisolated code-writing dispatches"
-    return (f"installed in {path} ({mode}; and records {', '.join(EVENTS)} for agent state)"
-            + (f"; previous file backed up as {backup.name}" if backup else "") + base_note)
+    return (
+        f"installed in {path} ({mode}; and records {', '.join(EVENTS)} for agent state)"
+        + (f"; previous file backed up as {backup.name}" if backup else "")
+        + base_note
+    )
 
 
 def base_ref(settings: dict[str, Any], rewrite: bool) -> tuple[str, bool]:
@@ -296,11 +348,15 @@ def base_ref(settings: dict[str, Any], rewrite: bool) -> tuple[str, bool]:
     chosen = (wt or {}).get("baseRef")
     if chosen is None:
         settings["worktree"] = {**(wt or {}), "baseRef": "head"}
-        return ('; set worktree.baseRef = "head": rewritten dispatches\' worktrees start from your local '
-                "HEAD (unpushed commits included), not origin/<default>"), True
+        return (
+            '; set worktree.baseRef = "head": rewritten dispatches\' worktrees start from your local '
+            "HEAD (unpushed commits included), not origin/<default>"
+        ), True
     if chosen != "head":
-        return (f"; warning: worktree.baseRef is {chosen!r}: rewritten dispatches' worktrees branch from "
-                "origin/<default> after a fetch, without your unpushed commits"), False
+        return (
+            f"; warning: worktree.baseRef is {chosen!r}: rewritten dispatches' worktrees branch from "
+            "origin/<default> after a fetch, without your unpushed commits"
+        ), False
     return "", False
 
 
@@ -310,8 +366,11 @@ def uninstall(path: Path) -> str:
         return f"not installed in {path}"
     backup = write_settings(path, settings)
     kept = isinstance(settings.get("worktree"), dict) and settings["worktree"].get("baseRef") == "head"
-    return (f"removed from {path}" + (f"; previous file backed up as {backup.name}" if backup else "")
-            + ('; worktree.baseRef = "head" left in place (remove it to branch from origin again)' if kept else ""))
+    return (
+        f"removed from {path}"
+        + (f"; previous file backed up as {backup.name}" if backup else "")
+        + ('; worktree.baseRef = "head" left in place (remove it to branch from origin again)' if kept else "")
+    )
 
 
 def status(paths: list[Path]) -> str:

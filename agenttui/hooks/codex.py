@@ -32,10 +32,14 @@ def pre_tool_use(stdin_text: str) -> tuple[int, str]:
     if isinstance(payload, dict):
         tool = str(payload.get("tool_name") or "")
         if tool in SPAWN_TOOLS or tool.endswith("spawn_agent"):
-            d = Decision("deny", "agenttui: Codex sub-agents run in this checkout, unisolated (spawn_agent has no "
-                                 "worktree option), so two agents would share it. Do the work yourself, or have "
-                                 "the user start another Codex session in its own worktree (codex --worktree, or "
-                                 "an agenttui plan agent).", subagent_type="codex")
+            d = Decision(
+                "deny",
+                "agenttui: Codex sub-agents run in this checkout, unisolated (spawn_agent has no "
+                "worktree option), so two agents would share it. Do the work yourself, or have "
+                "the user start another Codex session in its own worktree (codex --worktree, or "
+                "an agenttui plan agent).",
+                subagent_type="codex",
+            )
             _journal_dispatch(payload, d)
             out = d.output()
             return 0, json.dumps(out) if out is not None else ""

@@ -19,8 +19,12 @@ from agenttui.hooks.claude_code import Decision, journal, record_event, run_pre_
 
 SPAWN_TOOLS = ("invoke_agent",)
 #: Gemini's event names as the Claude Code events agent state reads
-EVENT_AS = {"BeforeAgent": "UserPromptSubmit", "AfterAgent": "Stop", "AfterTool": "PostToolUse",
-            "BeforeTool": "PreToolUse"}
+EVENT_AS = {
+    "BeforeAgent": "UserPromptSubmit",
+    "AfterAgent": "Stop",
+    "AfterTool": "PostToolUse",
+    "BeforeTool": "PreToolUse",
+}
 
 
 def _deny(reason: str) -> tuple[int, str]:
@@ -38,9 +42,13 @@ def before_tool(stdin_text: str) -> tuple[int, str]:
     raw = payload.get("tool_input")
     ti: dict[str, object] = raw if isinstance(raw, dict) else {}
     if tool in SPAWN_TOOLS:
-        d = Decision("deny", "agenttui: Gemini sub-agents run in this checkout, unisolated (invoke_agent has no "
-                             "worktree option), so two agents would share it. Do the work yourself, or have the "
-                             "user start another Gemini session in its own worktree.", subagent_type="gemini")
+        d = Decision(
+            "deny",
+            "agenttui: Gemini sub-agents run in this checkout, unisolated (invoke_agent has no "
+            "worktree option), so two agents would share it. Do the work yourself, or have the "
+            "user start another Gemini session in its own worktree.",
+            subagent_type="gemini",
+        )
         journal(payload, d)
         return _deny(d.reason)
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
@@ -57,8 +65,11 @@ def before_tool(stdin_text: str) -> tuple[int, str]:
         return 0, ""
     session = payload.get("session_id")
     mapped["cwd"], mapped["session_id"] = cwd, session
-    mapped["agent_id"], mapped["agent_type"], mapped["hook_event_name"] = session or "gemini", "gemini session", \
-        "PreToolUse"
+    mapped["agent_id"], mapped["agent_type"], mapped["hook_event_name"] = (
+        session or "gemini",
+        "gemini session",
+        "PreToolUse",
+    )
     _code, out = run_pre_tool_use(json.dumps(mapped))
     if not out:
         return 0, ""

@@ -115,8 +115,10 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
     if isolated and tool in SHELL_TOOLS and common:
         seen = _escaped(common, own)  # the guard caught it acting outside through a script
         if seen is not None:
-            return (f"agenttui: {who} lost its shell: {seen}. Work inside {own} with Write/Edit; the user "
-                    "releases it by announcing again")
+            return (
+                f"agenttui: {who} lost its shell: {seen}. Work inside {own} with Write/Edit; the user "
+                "releases it by announcing again"
+            )
     runs: list[str] = []
     cmds = None
     if tool in ("Write", "Edit", "NotebookEdit"):
@@ -134,8 +136,10 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
             if refused:
                 return refused
         if adds_worktree(cmds):
-            return (f"agenttui: {who} would add a git worktree of its own: agenttui gives each agent one "
-                    f"(its own is {own}); work there, or ask for a dispatch with isolation: worktree")
+            return (
+                f"agenttui: {who} would add a git worktree of its own: agenttui gives each agent one "
+                f"(its own is {own}); work there, or ask for a dispatch with isolation: worktree"
+            )
     theirs: list[str] | None = None
     for t in [*targets, *runs]:
         if _inside(t, own) and _inside(os.path.realpath(t), os.path.realpath(own)):
@@ -144,16 +148,20 @@ def check_tool_call(payload: dict[str, Any], journal: Path | None) -> str | None
         real = os.path.realpath(t)
         if not any(_inside(real, r) or _inside(r, real) for r in theirs[1:]) and not _inside(theirs[0], real):
             continue  # outside the repository and its worktrees (e.g. /tmp): nobody's checkout
-        return (f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
-                "(every agent has its own worktree so that parallel agents do not race)")
+        return (
+            f"agenttui: {who} would change {t}, outside its worktree {own}: work inside it "
+            "(every agent has its own worktree so that parallel agents do not race)"
+        )
     if not isolated:
         mine = os.path.realpath(own)
         into = [t for t in targets if _inside(os.path.realpath(t), mine)]  # (outside: judged above)
         unsure = cmds is not None and not read_only(command, cmds, redirects=False)
         if (into or unsure) and _live_writers(journal, payload.get("session_id")) >= 2:
             what = "write into" if into else "run a command that may write into (its text does not say)"
-            return (f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
-                    "dispatch it with isolation: worktree, or serialize")
+            return (
+                f"agenttui: {who} would {what} the main checkout {main} while other subagents run: "
+                "dispatch it with isolation: worktree, or serialize"
+            )
     return None
 
 
@@ -163,12 +171,17 @@ def _stash_refusal(cwd: str, own: str, verb: str, ref: str | None, who: str) -> 
         return f"agenttui: {who} may not clear the stash list: it is shared by every worktree and agent"
     branch = git_line(cwd, "symbolic-ref", "-q", "--short", "HEAD")
     target = ref if ref and ref.startswith("stash@{") else "stash@{0}"
-    subject = git_line(cwd, "log", "-g", "-1", "--format=%gs", target, "--") if target == "stash@{0}" else \
-        git_line(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
+    subject = (
+        git_line(cwd, "log", "-g", "-1", "--format=%gs", target, "--")
+        if target == "stash@{0}"
+        else git_line(cwd, "log", "-1", "--format=%gs", "-g", "--skip", target[7:-1], "refs/stash", "--")
+    )
     if subject is None:
         return None
     made_on = stash_branch(subject)
     if made_on and branch and made_on != branch:
-        return (f"agenttui: {who} would {verb} {target} ({subject[:80]}), made on {made_on}, not on its "
-                f"branch {branch}: the stash is shared by every worktree")
+        return (
+            f"agenttui: {who} would {verb} {target} ({subject[:80]}), made on {made_on}, not on its "
+            f"branch {branch}: the stash is shared by every worktree"
+        )
     return None

@@ -32,8 +32,9 @@ _NEVER = 1 << 30  # a generation-2 threshold Python never reaches by itself
 
 
 class CollectorPacer:
-    def __init__(self, *, quiet: float = QUIET, longest: float = LONGEST, young_runs: int = YOUNG_RUNS,
-                 share: float = SHARE) -> None:
+    def __init__(
+        self, *, quiet: float = QUIET, longest: float = LONGEST, young_runs: int = YOUNG_RUNS, share: float = SHARE
+    ) -> None:
         self.quiet = quiet
         self.longest = longest
         self.young_runs = young_runs

@@ -28,7 +28,7 @@ def short_path(p: Path | str | None) -> str:
         return "-"
     home = os.path.expanduser("~")
     s = str(p)
-    return "~" + s[len(home):] if home != "/" and s.startswith(home + os.sep) else s
+    return "~" + s[len(home) :] if home != "/" and s.startswith(home + os.sep) else s
 
 
 def age(ts: float, now: float | None = None) -> str:

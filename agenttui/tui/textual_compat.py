@@ -107,8 +107,11 @@ def forget_closed_watchers(footer: Widget) -> None:
         return
     for entries in watchers.values():
         if isinstance(entries, list):
-            entries[:] = [(node, cb) for node, cb in entries
-                          if not (getattr(node, "_closing", False) or getattr(node, "_closed", False))]
+            entries[:] = [
+                (node, cb)
+                for node, cb in entries
+                if not (getattr(node, "_closing", False) or getattr(node, "_closed", False))
+            ]
 
 
 FATAL_ERROR_HOOK = "_fatal_error"

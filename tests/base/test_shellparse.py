@@ -11,21 +11,24 @@ def shape(text: str) -> list[tuple[list[str], str, list[str]]]:
     return [(c.words, c.cwd, c.writes) for c in commands(text, "/w")]
 
 
-@pytest.mark.parametrize("text,want", [
-    ("ls a#b; rm -rf /x", [(["ls", "a#b"], "/w", []), (["rm", "-rf", "/x"], "/w", [])]),
-    ("ls\nrm x", [(["ls"], "/w", []), (["rm", "x"], "/w", [])]),
-    ("grep -E 'a|b;c' f | head", [(["grep", "-E", "a|b;c", "f"], "/w", []), (["head"], "/w", [])]),
-    ('echo "a;b" > f 2>/dev/null &>g >|h', [(["echo", "a;b"], "/w", ["f", "/dev/null", "g", "h"])]),
-    ("ls 2>&1 | wc -l", [(["ls"], "/w", []), (["wc", "-l"], "/w", [])]),
-    ("cat > f.py <<'EOF'\nimport os; rm\nEOF\nls", [(["cat"], "/w", ["f.py"]), (["ls"], "/w", [])]),
-    ("cd sub && rm ../x", [(["cd", "sub"], "/w/sub", []), (["rm", "../x"], "/w/sub", [])]),
-    ("(cd a; ls) | wc", [(["cd", "a"], "/w/a", []), (["ls"], "/w/a", []), (["wc"], "/w", [])]),
-    ("A=1 B=2 make", [(["make"], "/w", [])]),
-    ("echo $(rm -rf /q)", [(["echo"], "/w", []), (["rm", "-rf", "/q"], "/w", [])]),
-    ("eval 'rm -rf /q'", [(["rm", "-rf", "/q"], "/w", [])]),
-    ("bash -lc 'cd /m && git stash'", [(["cd", "/m"], "/m", []), (["git", "stash"], "/m", [])]),
-    ("echo 'unbalanced", [(["echo", "'unbalanced"], "/w", [])]),
-])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("ls a#b; rm -rf /x", [(["ls", "a#b"], "/w", []), (["rm", "-rf", "/x"], "/w", [])]),
+        ("ls\nrm x", [(["ls"], "/w", []), (["rm", "x"], "/w", [])]),
+        ("grep -E 'a|b;c' f | head", [(["grep", "-E", "a|b;c", "f"], "/w", []), (["head"], "/w", [])]),
+        ('echo "a;b" > f 2>/dev/null &>g >|h', [(["echo", "a;b"], "/w", ["f", "/dev/null", "g", "h"])]),
+        ("ls 2>&1 | wc -l", [(["ls"], "/w", []), (["wc", "-l"], "/w", [])]),
+        ("cat > f.py <<'EOF'\nimport os; rm\nEOF\nls", [(["cat"], "/w", ["f.py"]), (["ls"], "/w", [])]),
+        ("cd sub && rm ../x", [(["cd", "sub"], "/w/sub", []), (["rm", "../x"], "/w/sub", [])]),
+        ("(cd a; ls) | wc", [(["cd", "a"], "/w/a", []), (["ls"], "/w/a", []), (["wc"], "/w", [])]),
+        ("A=1 B=2 make", [(["make"], "/w", [])]),
+        ("echo $(rm -rf /q)", [(["echo"], "/w", []), (["rm", "-rf", "/q"], "/w", [])]),
+        ("eval 'rm -rf /q'", [(["rm", "-rf", "/q"], "/w", [])]),
+        ("bash -lc 'cd /m && git stash'", [(["cd", "/m"], "/m", []), (["git", "stash"], "/m", [])]),
+        ("echo 'unbalanced", [(["echo", "'unbalanced"], "/w", [])]),
+    ],
+)
 def test_commands(text: str, want: list[tuple[list[str], str, list[str]]]) -> None:
     assert shape(text) == want
 

@@ -14,22 +14,35 @@ import pytest
 from tests.support.repos import make_repo
 
 
-def hook(payload: object, *args: str, home: Path | None = None,
-         raw: str | None = None) -> subprocess.CompletedProcess[str]:
+def hook(
+    payload: object, *args: str, home: Path | None = None, raw: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if home is not None:
         env["HOME"] = str(home)
     env.pop("CLAUDE_PROJECT_DIR", None)
     text = raw if raw is not None else json.dumps(payload)
-    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use", *args],
-                          input=text, capture_output=True, text=True, timeout=30, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use", *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        check=False,
+    )
 
 
 def payload(cwd: Path, **tool_input: object) -> dict[str, object]:
     ti = {"description": "fix the login flow", "prompt": "...", "subagent_type": "general-purpose"}
     ti.update(tool_input)
-    return {"session_id": "abc", "hook_event_name": "PreToolUse", "tool_name": "Agent", "cwd": str(cwd),
-            "tool_input": ti}
+    return {
+        "session_id": "abc",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Agent",
+        "cwd": str(cwd),
+        "tool_input": ti,
+    }
 
 
 def decision(res: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -58,9 +71,14 @@ def test_rewrite_adds_isolation_and_keeps_the_rest(tmp_path: Path) -> None:
     r = make_repo(tmp_path / "r")
     out = decision(hook(payload(r, run_in_background=True, name="auth"), "--rewrite", home=tmp_path))
     assert out["permissionDecision"] == "allow"
-    assert out["updatedInput"] == {"description": "fix the login flow", "prompt": "...",
-                                   "subagent_type": "general-purpose", "run_in_background": True,
-                                   "name": "auth", "isolation": "worktree"}
+    assert out["updatedInput"] == {
+        "description": "fix the login flow",
+        "prompt": "...",
+        "subagent_type": "general-purpose",
+        "run_in_background": True,
+        "name": "auth",
+        "isolation": "worktree",
+    }
 
 
 def test_frontmatter_read_only_and_isolated_agents(tmp_path: Path) -> None:
@@ -85,13 +103,16 @@ def test_frontmatter_read_only_and_isolated_agents(tmp_path: Path) -> None:
     assert decision(hook(payload(sub, subagent_type="lurker"), home=tmp_path))["permissionDecision"] == "deny"
 
 
-@pytest.mark.parametrize("front,verdict", [
-    ("tools: \"*\"", "deny"),  # every tool, not none
-    ("isolation: Worktree", "deny"),  # the client compares exactly and runs it unisolated
-    ("isolation: worktree  # kept apart", "allow"),  # YAML comments are not part of the value
-    ("disallowedTools: Edit, Write, NotebookEdit, Bash, PowerShell, Monitor, Workflow", "allow"),
-    ("tools: Read, Monitor", "deny"),  # Monitor runs a command
-])
+@pytest.mark.parametrize(
+    "front,verdict",
+    [
+        ('tools: "*"', "deny"),  # every tool, not none
+        ("isolation: Worktree", "deny"),  # the client compares exactly and runs it unisolated
+        ("isolation: worktree  # kept apart", "allow"),  # YAML comments are not part of the value
+        ("disallowedTools: Edit, Write, NotebookEdit, Bash, PowerShell, Monitor, Workflow", "allow"),
+        ("tools: Read, Monitor", "deny"),  # Monitor runs a command
+    ],
+)
 def test_definitions_decided_as_the_client_reads_them(tmp_path: Path, front: str, verdict: str) -> None:
     r = make_repo(tmp_path / "r")
     agents = r / ".claude" / "agents"
@@ -104,11 +125,20 @@ def test_definitions_decided_as_the_client_reads_them(tmp_path: Path, front: str
 
 def test_workflow_agents_need_isolation(tmp_path: Path) -> None:
     r = make_repo(tmp_path / "r")
-    bare = {"tool_name": "Workflow", "cwd": str(r), "session_id": "s", "hook_event_name": "PreToolUse",
-            "tool_input": {"script": "await parallel([agent('a', {label: 'a'}), agent('b', {label: 'b'})])"}}
+    bare = {
+        "tool_name": "Workflow",
+        "cwd": str(r),
+        "session_id": "s",
+        "hook_event_name": "PreToolUse",
+        "tool_input": {"script": "await parallel([agent('a', {label: 'a'}), agent('b', {label: 'b'})])"},
+    }
     assert decision(hook(bare, home=tmp_path))["permissionDecision"] == "deny"
-    iso = dict(bare, tool_input={"script": "await parallel([agent('a', {isolation: 'worktree'}), "
-                                           "agent('b', {isolation: 'worktree'})])"})
+    iso = dict(
+        bare,
+        tool_input={
+            "script": "await parallel([agent('a', {isolation: 'worktree'}), agent('b', {isolation: 'worktree'})])"
+        },
+    )
     assert hook(iso, home=tmp_path).stdout.strip() == ""
     # one agent() call in a loop or a map starts several (control: a single call runs alone)
     mapped = dict(bare, tool_input={"script": "await parallel(['a', 'b'].map(t => agent(t, {label: t})))"})
@@ -160,24 +190,37 @@ def test_answers_fast(tmp_path: Path) -> None:
         hook(payload(r), home=tmp_path)
         times.append(time.perf_counter() - t)
     # not a timing target (that lives in bench/): a guard against importing Textual/GitPython here
-    code = ("import sys, agenttui.entry, agenttui.hooks.cli; "
-            "print(sorted(m for m in ('git', 'textual', 'psutil') if m in sys.modules))")
+    code = (
+        "import sys, agenttui.entry, agenttui.hooks.cli; "
+        "print(sorted(m for m in ('git', 'textual', 'psutil') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def run_hook_cmd(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", *args],
-                          capture_output=True, text=True, timeout=30, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        check=False,
+    )
 
 
 def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) -> None:
     settings = tmp_path / ".claude" / "settings.json"
     settings.parent.mkdir()
-    original = {"model": "opus", "permissions": {"allow": ["Bash(ls)"]},
-                "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "audit"}]}],
-                          "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}]}}
+    original = {
+        "model": "opus",
+        "permissions": {"allow": ["Bash(ls)"]},
+        "hooks": {
+            "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "audit"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "notify"}]}],
+        },
+    }
     settings.write_text(json.dumps(original))
     res = run_hook_cmd("install", "--user", home=tmp_path)
     assert res.returncode == 0 and "installed in" in res.stdout
@@ -193,8 +236,14 @@ def test_install_merges_backs_up_is_idempotent_and_uninstalls(tmp_path: Path) ->
     assert " -S -I " in gate and gate.endswith("agenttui/hooks/run.py pre-tool-use")
     # the gate fails closed with a short timeout; the observers never block
     assert pre[1]["hooks"][0]["onFailure"] == "block" and pre[1]["hooks"][0]["timeout"] == 10
-    for event in ("UserPromptSubmit", "Notification", "PermissionRequest", "SubagentStart", "SubagentStop",
-                  "PostToolUse"):
+    for event in (
+        "UserPromptSubmit",
+        "Notification",
+        "PermissionRequest",
+        "SubagentStart",
+        "SubagentStop",
+        "PostToolUse",
+    ):
         (entry,) = data["hooks"][event]
         assert entry["hooks"][0]["timeout"] == 5 and "onFailure" not in entry["hooks"][0]
     backups = list(settings.parent.glob("settings.json.agenttui-backup-*"))
@@ -231,17 +280,33 @@ def test_install_project_and_bad_settings(tmp_path: Path) -> None:
 
 def test_event_hook_records_what_agent_state_reads(tmp_path: Path) -> None:
     r = make_repo(tmp_path / "r")
-    payload = {"session_id": "s1", "hook_event_name": "Notification", "cwd": str(r),
-               "message": "Claude needs your permission to use Bash", "notification_type": "permission_prompt"}
-    res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
-                         capture_output=True, text=True, env={**os.environ, "AGENTTUI_AGENT": "auth"}, timeout=30)
+    payload = {
+        "session_id": "s1",
+        "hook_event_name": "Notification",
+        "cwd": str(r),
+        "message": "Claude needs your permission to use Bash",
+        "notification_type": "permission_prompt",
+    }
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AGENTTUI_AGENT": "auth"},
+        timeout=30,
+    )
     assert res.returncode == 0 and res.stdout == ""
     (rec,) = [json.loads(x) for x in (r / ".git" / "agenttui" / "journal.jsonl").read_text().splitlines()]
     assert rec["event"] == "claude-code-hook" and rec["hook"] == "Notification" and rec["agent"] == "auth"
     assert rec["message"].startswith("Claude needs your permission")
     # malformed input: still exit 0, nothing recorded (an observer never blocks the client)
-    bad = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input="{not json",
-                         capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"],
+        input="{not json",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bad.returncode == 0
 
 
@@ -264,8 +329,7 @@ def test_every_answer_is_bounded_in_time(tmp_path: Path) -> None:
     repo.mkdir()
     cases = [
         {"tool_name": "Workflow", "tool_input": {"scriptPath": str(fifo)}, "cwd": str(repo)},
-        {"tool_name": "Bash", "tool_input": {"command": "echo " + "a" * 10_000_000}, "cwd": str(repo),
-         "agent_id": "x"},
+        {"tool_name": "Bash", "tool_input": {"command": "echo " + "a" * 10_000_000}, "cwd": str(repo), "agent_id": "x"},
         {"tool_name": "Agent", "tool_input": {"description": "d", "prompt": "p"}, "cwd": "/a" * 100_000},
     ]
     for payload in cases:
@@ -280,8 +344,9 @@ def test_a_workflow_script_is_read_whole(tmp_path: Path) -> None:
     """Unisolated agent() calls after 1 MB of padding were not seen (the script was read to 1 MB)."""
     script = tmp_path / "wf.js"
     script.write_text("// " + "x" * 2_000_000 + "\nawait parallel([agent('a'), agent('b')])\n")
-    res = hook({"tool_name": "Workflow", "tool_input": {"scriptPath": str(script)}, "cwd": str(tmp_path)},
-               home=tmp_path)
+    res = hook(
+        {"tool_name": "Workflow", "tool_input": {"scriptPath": str(script)}, "cwd": str(tmp_path)}, home=tmp_path
+    )
     assert '"permissionDecision": "deny"' in res.stdout and "no isolation" in res.stdout
 
 

@@ -17,12 +17,22 @@ from tests.support.repos import git, make_repo
 
 
 def call(cwd: Path, tool: str, tool_input: dict[str, Any], *, agent: bool = True, session: str = "s") -> str:
-    payload: dict[str, Any] = {"session_id": session, "hook_event_name": "PreToolUse", "tool_name": tool,
-                               "tool_input": tool_input, "cwd": str(cwd)}
+    payload: dict[str, Any] = {
+        "session_id": session,
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": tool_input,
+        "cwd": str(cwd),
+    }
     if agent:
         payload.update({"agent_id": "a1", "agent_type": "general-purpose"})
-    res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
-                         input=json.dumps(payload), capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert res.returncode == 0, res.stderr
     if not res.stdout.strip():
         return "allow"
@@ -38,18 +48,22 @@ def trees(tmp_path: Path) -> tuple[Path, Path]:
     return main, wt
 
 
-@pytest.mark.parametrize("tool,tool_input", [
-    ("Write", {"file_path": "{main}/x.txt", "content": "x"}),
-    ("Edit", {"file_path": "{main}/file0.txt", "old_string": "a", "new_string": "b"}),
-    ("Bash", {"command": "cd {main} && echo hi > f.txt"}),
-    ("Bash", {"command": "echo hi > {main}/f.txt"}),
-    ("Bash", {"command": "git -C {main} stash push -u"}),
-    ("Bash", {"command": "sh -c 'cd {main}; touch x'"}),
-    ("Bash", {"command": "python3 -c \"import subprocess; subprocess.run(['git', '-C', '{main}', 'stash'])\""}),
-    ("Bash", {"command": "echo x | tee {main}/log.txt"}),
-])
-def test_subagent_writes_outside_its_worktree_are_refused(trees: tuple[Path, Path], tool: str,
-                                                          tool_input: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "tool,tool_input",
+    [
+        ("Write", {"file_path": "{main}/x.txt", "content": "x"}),
+        ("Edit", {"file_path": "{main}/file0.txt", "old_string": "a", "new_string": "b"}),
+        ("Bash", {"command": "cd {main} && echo hi > f.txt"}),
+        ("Bash", {"command": "echo hi > {main}/f.txt"}),
+        ("Bash", {"command": "git -C {main} stash push -u"}),
+        ("Bash", {"command": "sh -c 'cd {main}; touch x'"}),
+        ("Bash", {"command": "python3 -c \"import subprocess; subprocess.run(['git', '-C', '{main}', 'stash'])\""}),
+        ("Bash", {"command": "echo x | tee {main}/log.txt"}),
+    ],
+)
+def test_subagent_writes_outside_its_worktree_are_refused(
+    trees: tuple[Path, Path], tool: str, tool_input: dict[str, Any]
+) -> None:
     main, wt = trees
     ti = {k: v.replace("{main}", str(main)) if isinstance(v, str) else v for k, v in tool_input.items()}
     got = call(wt, tool, ti)
@@ -57,13 +71,16 @@ def test_subagent_writes_outside_its_worktree_are_refused(trees: tuple[Path, Pat
     assert call(wt, tool, ti, agent=False) == "allow"  # control: the main thread's own call passes
 
 
-@pytest.mark.parametrize("tool,tool_input", [
-    ("Write", {"file_path": "{wt}/new.py", "content": "x"}),
-    ("Write", {"file_path": "relative/new.py", "content": "x"}),
-    ("Bash", {"command": "echo hi > out.txt && git add -A && git commit -qm x"}),
-    ("Bash", {"command": "cd {wt}/sub && ls > /dev/null 2>&1"}),
-    ("Bash", {"command": "pytest -q"}),
-])
+@pytest.mark.parametrize(
+    "tool,tool_input",
+    [
+        ("Write", {"file_path": "{wt}/new.py", "content": "x"}),
+        ("Write", {"file_path": "relative/new.py", "content": "x"}),
+        ("Bash", {"command": "echo hi > out.txt && git add -A && git commit -qm x"}),
+        ("Bash", {"command": "cd {wt}/sub && ls > /dev/null 2>&1"}),
+        ("Bash", {"command": "pytest -q"}),
+    ],
+)
 def test_work_inside_its_worktree_passes(trees: tuple[Path, Path], tool: str, tool_input: dict[str, Any]) -> None:
     _main, wt = trees
     ti = {k: v.replace("{wt}", str(wt)) if isinstance(v, str) else v for k, v in tool_input.items()}
@@ -90,8 +107,18 @@ def test_unisolated_writes_into_the_main_checkout_refused_while_others_run(trees
     assert call(main, "Write", write) == "allow"  # N=1: fine
     with open(journal, "a") as f:
         for aid in ("a1", "a2"):
-            f.write(json.dumps({"time": time.time(), "event": "claude-code-hook", "hook": "SubagentStart",
-                                "session_id": "s", "agent_id": aid}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "time": time.time(),
+                        "event": "claude-code-hook",
+                        "hook": "SubagentStart",
+                        "session_id": "s",
+                        "agent_id": aid,
+                    }
+                )
+                + "\n"
+            )
     got = call(main, "Write", write)
     assert got.startswith("deny:") and "isolation: worktree, or serialize" in got
     # a script whose text shows nothing of what it writes: refused too while others run
@@ -112,22 +139,49 @@ def decide(cwd: Path, command: str, journal: Path | None = None) -> str | None:
     """The guard's decision in-process (the same function the hook runs), on the real trees."""
     from agenttui.hooks.toolguard import check_tool_call
 
-    return check_tool_call({"session_id": "s", "tool_name": "Bash", "tool_input": {"command": command},
-                            "cwd": str(cwd), "agent_id": "a1", "agent_type": "general-purpose"}, journal)
+    return check_tool_call(
+        {
+            "session_id": "s",
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+            "cwd": str(cwd),
+            "agent_id": "a1",
+            "agent_type": "general-purpose",
+        },
+        journal,
+    )
 
 
-@pytest.mark.parametrize("shape", [
-    "ls a#b; rm -rf {X}/file0.txt",  # a '#' inside a word is no comment: rm runs
-    "ls\nrm -f {X}/file0.txt",  # a newline separates commands
-    "echo x &> {X}/f.txt", "ls 2> {X}/err.txt", "echo x >| {X}/f.txt", "echo x>>{X}/f.txt",
-    "cp notes.txt {X}/notes.txt", "mv {X}/file0.txt .", "touch {X}/new", "mkdir -p {X}/d",
-    "rm -rf {X}/src", "sed -i s/a/b/ {X}/file0.txt", "ln -s /etc/hosts {X}/hosts",
-    "cp -t {X} notes.txt", "chmod 000 {X}/file0.txt", "find {X} -name '*.txt' -delete",
-    "dd if=/dev/zero of={X}/zero bs=1 count=1", "bash -lc 'cd {X} && touch y'",
-    "bash -c -l 'rm {X}/file0.txt'", "(cd {X}; rm file0.txt)", "cat > {X}/f.py <<'EOF'\nx = 1\nEOF",
-    "timeout 5 rm -rf {X}/src", "env A=1 nice -n 5 touch {X}/f", "cd {X} && make build",
-    "git -C {X} checkout -b other",
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "ls a#b; rm -rf {X}/file0.txt",  # a '#' inside a word is no comment: rm runs
+        "ls\nrm -f {X}/file0.txt",  # a newline separates commands
+        "echo x &> {X}/f.txt",
+        "ls 2> {X}/err.txt",
+        "echo x >| {X}/f.txt",
+        "echo x>>{X}/f.txt",
+        "cp notes.txt {X}/notes.txt",
+        "mv {X}/file0.txt .",
+        "touch {X}/new",
+        "mkdir -p {X}/d",
+        "rm -rf {X}/src",
+        "sed -i s/a/b/ {X}/file0.txt",
+        "ln -s /etc/hosts {X}/hosts",
+        "cp -t {X} notes.txt",
+        "chmod 000 {X}/file0.txt",
+        "find {X} -name '*.txt' -delete",
+        "dd if=/dev/zero of={X}/zero bs=1 count=1",
+        "bash -lc 'cd {X} && touch y'",
+        "bash -c -l 'rm {X}/file0.txt'",
+        "(cd {X}; rm file0.txt)",
+        "cat > {X}/f.py <<'EOF'\nx = 1\nEOF",
+        "timeout 5 rm -rf {X}/src",
+        "env A=1 nice -n 5 touch {X}/f",
+        "cd {X} && make build",
+        "git -C {X} checkout -b other",
+    ],
+)
 def test_what_sh_would_run_is_what_the_guard_reads(trees: tuple[Path, Path], shape: str) -> None:
     """Shapes a regex over the text misread (comments, newlines, fd redirections, writers other
     than '>' and tee).  Control: the same command on the agent's own worktree passes."""
@@ -141,14 +195,18 @@ def test_an_isolated_agent_may_read_the_main_checkout(trees: tuple[Path, Path]) 
     """Reading there races with nobody (the old rule refused any cd into it); running what may write
     there is refused (the shapes above)."""
     main, wt = trees
-    for reading in (f"cd {main} && git log -3 && cat file0.txt", f"git -C {main} status --short",
-                    f"grep -rn TODO {main} | head"):
+    for reading in (
+        f"cd {main} && git log -3 && cat file0.txt",
+        f"git -C {main} status --short",
+        f"grep -rn TODO {main} | head",
+    ):
         assert decide(wt, reading) is None, reading
     assert decide(wt, f"cd {main} && git log -3 && sh tidy.sh") is not None
 
 
 def test_writes_outside_the_repository_pass_and_a_link_into_the_main_checkout_does_not(
-        trees: tuple[Path, Path], tmp_path: Path) -> None:
+    trees: tuple[Path, Path], tmp_path: Path
+) -> None:
     """/tmp-like folders are nobody's checkout: a build log or scratch folder there passes; a path
     that resolves into the main checkout (a symlink) is the main checkout."""
     main, wt = trees
@@ -180,10 +238,26 @@ def test_quoted_separators_do_not_make_reading_look_like_writing(trees: tuple[Pa
     journal.parent.mkdir(parents=True, exist_ok=True)
     with open(journal, "a") as f:
         for aid in ("a1", "a2"):
-            f.write(json.dumps({"time": time.time(), "event": "claude-code-hook", "hook": "SubagentStart",
-                                "session_id": "s", "agent_id": aid}) + "\n")
-    for reading in ("grep -E 'a|b' file0.txt", "git log --format='%h;%s' -3", "echo 'x > y'",
-                    "ls 2>/dev/null | head", "cd src && ls", "cat file0.txt > /dev/null"):
+            f.write(
+                json.dumps(
+                    {
+                        "time": time.time(),
+                        "event": "claude-code-hook",
+                        "hook": "SubagentStart",
+                        "session_id": "s",
+                        "agent_id": aid,
+                    }
+                )
+                + "\n"
+            )
+    for reading in (
+        "grep -E 'a|b' file0.txt",
+        "git log --format='%h;%s' -3",
+        "echo 'x > y'",
+        "ls 2>/dev/null | head",
+        "cd src && ls",
+        "cat file0.txt > /dev/null",
+    ):
         assert decide(main, reading, journal) is None, reading
     got = decide(main, "echo x > y", journal)
     assert got is not None and "isolation: worktree, or serialize" in got

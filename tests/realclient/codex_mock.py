@@ -28,19 +28,33 @@ def _sse(events: list[dict[str, Any]]) -> bytes:
 
 
 def _response(n: int, item: dict[str, Any]) -> bytes:
-    usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
-             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
+    usage = {
+        "input_tokens": 10,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 5,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 15,
+    }
     created = {"type": "response.created", "response": {"id": f"resp_{n}", "status": "in_progress"}}
     events: list[dict[str, Any]] = [created]
     if item["type"] == "message":
         added = dict(item, content=[])
-        events += [{"type": "response.output_item.added", "output_index": 0, "item": added},
-                   {"type": "response.output_text.delta", "output_index": 0, "content_index": 0,
-                    "item_id": item["id"], "delta": item["content"][0]["text"]}]
+        events += [
+            {"type": "response.output_item.added", "output_index": 0, "item": added},
+            {
+                "type": "response.output_text.delta",
+                "output_index": 0,
+                "content_index": 0,
+                "item_id": item["id"],
+                "delta": item["content"][0]["text"],
+            },
+        ]
     else:
         events.append({"type": "response.output_item.added", "output_index": 0, "item": item})
-    events += [{"type": "response.output_item.done", "output_index": 0, "item": item},
-               {"type": "response.completed", "response": {"id": f"resp_{n}", "status": "completed", "usage": usage}}]
+    events += [
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": {"id": f"resp_{n}", "status": "completed", "usage": usage}},
+    ]
     return _sse(events)
 
 
@@ -67,8 +81,14 @@ class CodexMock:
 
     def _issue(self, name: str, args: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         self.n += 1
-        item = {"type": "function_call", "id": f"fc_{self.n}", "call_id": f"call_{self.n}", "name": name,
-                "arguments": json.dumps(args), "status": "completed"}
+        item = {
+            "type": "function_call",
+            "id": f"fc_{self.n}",
+            "call_id": f"call_{self.n}",
+            "name": name,
+            "arguments": json.dumps(args),
+            "status": "completed",
+        }
         if namespace:
             item["namespace"] = namespace
         with self.log.with_name("issued.jsonl").open("a") as f:
@@ -77,8 +97,13 @@ class CodexMock:
 
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         items = body.get("input") or []
-        done = {"type": "message", "id": f"msg_{self.n}", "role": "assistant", "status": "completed",
-                "content": [{"type": "output_text", "text": "done", "annotations": []}]}
+        done = {
+            "type": "message",
+            "id": f"msg_{self.n}",
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": "done", "annotations": []}],
+        }
         if not body.get("tools"):
             return done
         texts = _texts(items)
@@ -101,8 +126,7 @@ class CodexMock:
                 text = str(outputs[-1].get("output") or "")
                 m = re.search(r'"?agent_id"?\s*[:=]\s*"?([0-9a-f-]{8,})', text)
                 if m and "blocked" not in text.lower():
-                    return self._issue("wait_agent", {"targets": [m.group(1)], "timeout_ms": 30000},
-                                       "multi_agent_v1")
+                    return self._issue("wait_agent", {"targets": [m.group(1)], "timeout_ms": 30000}, "multi_agent_v1")
         return done
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

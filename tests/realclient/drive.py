@@ -42,18 +42,44 @@ def main() -> int:
     home = out / "home"
     (home / ".claude").mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
-    env.update(HOME=str(home), ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="sk-ant-mock",
-               DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", IS_SANDBOX="1",
-               CLAUDE_CODE_TMPDIR=str(out / "tmp"), DISABLE_TELEMETRY="1")
+    env.update(
+        HOME=str(home),
+        ANTHROPIC_BASE_URL=api.url,
+        ANTHROPIC_API_KEY="sk-ant-mock",
+        DISABLE_AUTOUPDATER="1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        IS_SANDBOX="1",
+        CLAUDE_CODE_TMPDIR=str(out / "tmp"),
+        DISABLE_TELEMETRY="1",
+    )
     env.update(json.loads(os.environ.get("AGENTTUI_DRIVE_ENV") or "{}"))  # (a test's own, e.g. the fence)
     (out / "tmp").mkdir(exist_ok=True)
-    cmd = [claude, "-p", f"{TRIGGER}: do the work", "--output-format", "stream-json", "--verbose",
-           "--include-hook-events", "--debug-file", str(out / "debug.log"),
-           "--dangerously-skip-permissions", "--model", "claude-sonnet-4-5"]
+    cmd = [
+        claude,
+        "-p",
+        f"{TRIGGER}: do the work",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--include-hook-events",
+        "--debug-file",
+        str(out / "debug.log"),
+        "--dangerously-skip-permissions",
+        "--model",
+        "claude-sonnet-4-5",
+    ]
     with (out / "stream.jsonl").open("w") as stream:
         try:
-            rc = subprocess.run(cmd, cwd=repo, env=env, stdout=stream, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, timeout=240, check=False).returncode
+            rc = subprocess.run(
+                cmd,
+                cwd=repo,
+                env=env,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=240,
+                check=False,
+            ).returncode
         except subprocess.TimeoutExpired:
             rc = 124
     api.stop()

@@ -28,13 +28,19 @@ def main() -> int:
     codex_home = home / ".codex"
     codex_home.mkdir(parents=True, exist_ok=True)
     config = codex_home / "config.toml"
-    base = (f'model = "gpt-5.1-codex"\nmodel_provider = "mock"\napproval_policy = "never"\n'
-            f'sandbox_mode = "danger-full-access"\n[features]\nplugins = false\n'
-            f'[model_providers.mock]\nname = "mock"\nbase_url = "{mock.url}"\nenv_key = "MOCK_API_KEY"\n'
-            f'wire_api = "responses"\n')
+    base = (
+        f'model = "gpt-5.1-codex"\nmodel_provider = "mock"\napproval_policy = "never"\n'
+        f'sandbox_mode = "danger-full-access"\n[features]\nplugins = false\n'
+        f'[model_providers.mock]\nname = "mock"\nbase_url = "{mock.url}"\nenv_key = "MOCK_API_KEY"\n'
+        f'wire_api = "responses"\n'
+    )
     config.write_text(base + (config.read_text() if config.exists() else ""))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "CODEX_HOME": str(codex_home),
-           "MOCK_API_KEY": "sk-mock"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "CODEX_HOME": str(codex_home),
+        "MOCK_API_KEY": "sk-mock",
+    }
     for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "AGENTTUI_AGENT", "PYTHONPATH"):
         if key in os.environ:
             env[key] = os.environ[key]
@@ -43,8 +49,16 @@ def main() -> int:
         cmd.append("--dangerously-bypass-hook-trust")
     with (out / "stdout.jsonl").open("w") as so, (out / "stderr.txt").open("w") as se:
         try:
-            rc = subprocess.run([*cmd, prompt], cwd=work, env=env, stdout=so, stderr=se, stdin=subprocess.DEVNULL,
-                                timeout=180, check=False).returncode
+            rc = subprocess.run(
+                [*cmd, prompt],
+                cwd=work,
+                env=env,
+                stdout=so,
+                stderr=se,
+                stdin=subprocess.DEVNULL,
+                timeout=180,
+                check=False,
+            ).returncode
         except subprocess.TimeoutExpired:
             rc = 124
     mock.stop()

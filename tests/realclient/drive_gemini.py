@@ -30,16 +30,22 @@ def main() -> int:
     data = json.loads(settings.read_text()) if settings.exists() else {}
     data.setdefault("security", {}).setdefault("auth", {})["selectedType"] = "gemini-api-key"
     settings.write_text(json.dumps(data))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "GEMINI_API_KEY": "mock-key",
-           "GOOGLE_GEMINI_BASE_URL": mock.url, "GEMINI_CLI_TRUST_WORKSPACE": "true"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "GEMINI_API_KEY": "mock-key",
+        "GOOGLE_GEMINI_BASE_URL": mock.url,
+        "GEMINI_CLI_TRUST_WORKSPACE": "true",
+    }
     for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
         if key in os.environ:
             env[key] = os.environ[key]
     cmd = [gemini, "-p", prompt, "--output-format", "stream-json", "--yolo", "-m", "gemini-2.5-flash"]
     with (out / "stdout.jsonl").open("w") as so, (out / "stderr.txt").open("w") as se:
         try:
-            rc = subprocess.run(cmd, cwd=work, env=env, stdout=so, stderr=se, stdin=subprocess.DEVNULL, timeout=180,
-                                check=False).returncode
+            rc = subprocess.run(
+                cmd, cwd=work, env=env, stdout=so, stderr=se, stdin=subprocess.DEVNULL, timeout=180, check=False
+            ).returncode
         except subprocess.TimeoutExpired:
             rc = 124
     mock.stop()

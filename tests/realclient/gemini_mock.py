@@ -22,9 +22,11 @@ SPAWN = "AGENTTUI-SPAWN "
 
 
 def _answer(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
-            "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
-            "modelVersion": "mock"}
+    return {
+        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
+        "modelVersion": "mock",
+    }
 
 
 class GeminiMock:
@@ -39,8 +41,13 @@ class GeminiMock:
 
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         contents = body.get("contents") or []
-        texts = [p.get("text", "") for c in contents if c.get("role") == "user" for p in c.get("parts") or []
-                 if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        texts = [
+            p.get("text", "")
+            for c in contents
+            if c.get("role") == "user"
+            for p in c.get("parts") or []
+            if isinstance(p, dict) and isinstance(p.get("text"), str)
+        ]
         answered = any(isinstance(p, dict) and "functionResponse" in p for c in contents for p in c.get("parts") or [])
         tools = {d.get("name") for t in body.get("tools") or [] for d in t.get("functionDeclarations") or []}
         prompt = next((t for t in texts if BASH in t or SPAWN in t), "")
@@ -76,8 +83,9 @@ class GeminiMock:
                     with mock.log.open("a") as f:
                         f.write(json.dumps({"path": self.path, "body": body}) + "\n")
                     if ":generateContent" in self.path:  # the model router: its JSON schema filled
-                        data = json.dumps(_answer([{"text": json.dumps({"complexity_reasoning": "mock",
-                                                                         "complexity_score": 1})}])).encode()
+                        data = json.dumps(
+                            _answer([{"text": json.dumps({"complexity_reasoning": "mock", "complexity_score": 1})}])
+                        ).encode()
                         ctype = "application/json"
                     else:
                         data = f"data: {json.dumps(mock.reply(body))}\r\n\r\n".encode()

@@ -71,8 +71,15 @@ def race(repo: Path, tmp: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     steps: dict[str, list[dict[str, Any]]] = {}
     for label, call in seq:
         steps.setdefault(label, []).append(call)
-    dispatches = [{"description": AGENTS[label], "prompt": f"AGENTTUI-STEPS {label} — the {AGENTS[label]} task",
-                   "subagent_type": "general-purpose", "run_in_background": False} for label in AGENTS]
+    dispatches = [
+        {
+            "description": AGENTS[label],
+            "prompt": f"AGENTTUI-STEPS {label} — the {AGENTS[label]} task",
+            "subagent_type": "general-purpose",
+            "run_in_background": False,
+        }
+        for label in AGENTS
+    ]
     return dispatches, {"steps": steps, "order": [label for label, _ in seq]}
 
 

@@ -28,8 +28,10 @@ SKILL = "AGENTTUI-SKILL "  # ... "AGENTTUI-SKILL name": invokes that skill with 
 SCRIPT = "AGENTTUI-SCRIPT "  # ... "AGENTTUI-SCRIPT name": writes tidy.sh in its worktree and runs it with sh
 #: what tidy.sh does: the main checkout (the first `git worktree list` entry) stashed, nothing of it in
 #: the command text a tool-call hook reads; then the subagent tries its shell again (after-<name>.txt)
-TIDY = ("m=$(git worktree list --porcelain | sed -n '1s/^worktree //p')\n"
-        "cd \"$m\" && git stash push -u -q -m tidy-by-subagent\n")
+TIDY = (
+    "m=$(git worktree list --porcelain | sed -n '1s/^worktree //p')\n"
+    'cd "$m" && git stash push -u -q -m tidy-by-subagent\n'
+)
 
 
 _ids = iter(range(1, 1 << 60))
@@ -37,23 +39,70 @@ _ids = iter(range(1, 1 << 60))
 
 def _events(model: str, blocks: list[dict[str, Any]], stop: str) -> bytes:
     # (a fresh message id each time: the client merges consecutive assistant messages sharing one)
-    out: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": {
-        "id": f"msg_mock_{next(_ids)}", "type": "message", "role": "assistant", "model": model, "content": [],
-        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 1}}})]
+    out: list[tuple[str, dict[str, Any]]] = [
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": f"msg_mock_{next(_ids)}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 10, "output_tokens": 1},
+                },
+            },
+        )
+    ]
     for i, block in enumerate(blocks):
         if block["type"] == "text":
-            out.append(("content_block_start", {"type": "content_block_start", "index": i,
-                                                "content_block": {"type": "text", "text": ""}}))
-            out.append(("content_block_delta", {"type": "content_block_delta", "index": i,
-                                                "delta": {"type": "text_delta", "text": block["text"]}}))
+            out.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": ""}},
+                )
+            )
+            out.append(
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": i, "delta": {"type": "text_delta", "text": block["text"]}},
+                )
+            )
         else:
-            out.append(("content_block_start", {"type": "content_block_start", "index": i, "content_block": {
-                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}}))
-            out.append(("content_block_delta", {"type": "content_block_delta", "index": i, "delta": {
-                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}}))
+            out.append(
+                (
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": i,
+                        "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}},
+                    },
+                )
+            )
+            out.append(
+                (
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": i,
+                        "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])},
+                    },
+                )
+            )
         out.append(("content_block_stop", {"type": "content_block_stop", "index": i}))
-    out.append(("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                                  "usage": {"output_tokens": 5}}))
+    out.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            },
+        )
+    )
     out.append(("message_stop", {"type": "message_stop"}))
     return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in out)
 
@@ -75,8 +124,13 @@ class MockApi:
     a call is issued only when the one before it in *order* has come back — and every call issued
     is logged to ``issued.jsonl`` beside *log* (the truth a test checks attribution against)."""
 
-    def __init__(self, dispatches: list[dict[str, Any]], log: Path, steps: dict[str, list[dict[str, Any]]]
-                 | None = None, order: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        dispatches: list[dict[str, Any]],
+        log: Path,
+        steps: dict[str, list[dict[str, Any]]] | None = None,
+        order: list[str] | None = None,
+    ) -> None:
         self.dispatches = dispatches
         self.log = log
         self.steps = steps or {}
@@ -111,8 +165,9 @@ class MockApi:
             call = calls[k]
             with self.log.with_name("issued.jsonl").open("a") as f:
                 f.write(json.dumps({"label": label, "step": k, "time": time.time(), **call}) + "\n")
-        return [{"type": "tool_use", "id": f"toolu_{label}_{k}", "name": call["name"], "input": call["input"]}], \
-            "tool_use"
+        return [
+            {"type": "tool_use", "id": f"toolu_{label}_{k}", "name": call["name"], "input": call["input"]}
+        ], "tool_use"
 
     @property
     def url(self) -> str:
@@ -124,48 +179,89 @@ class MockApi:
         first = _text_of(messages[0]) if messages else ""
         if STEPS in first:
             label = first.split(STEPS, 1)[1].split()[0]
-            done = len({b.get("id") for m in messages if m.get("role") == "assistant"
-                        for b in (m.get("content") if isinstance(m.get("content"), list) else [])
-                        if isinstance(b, dict) and str(b.get("id", "")).startswith(f"toolu_{label}_")})
+            done = len(
+                {
+                    b.get("id")
+                    for m in messages
+                    if m.get("role") == "assistant"
+                    for b in (m.get("content") if isinstance(m.get("content"), list) else [])
+                    if isinstance(b, dict) and str(b.get("id", "")).startswith(f"toolu_{label}_")
+                }
+            )
             return self._step(label, done)
         content = last.get("content")
-        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result"
-                                             for b in content):
+        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
             # (the client may merge turns: the newest result is the last one)
             newest = [str(b.get("tool_use_id")) for b in content if isinstance(b, dict) and b.get("tool_use_id")]
             if newest and newest[-1].startswith("toolu_script_"):  # the script ran: its shell once more
                 name = newest[-1].removeprefix("toolu_script_")
-                return [{"type": "tool_use", "id": f"toolu_after_{name}", "name": "Bash",
-                         "input": {"command": f"echo after > after-{name}.txt", "description": "again"}}], "tool_use"
+                return [
+                    {
+                        "type": "tool_use",
+                        "id": f"toolu_after_{name}",
+                        "name": "Bash",
+                        "input": {"command": f"echo after > after-{name}.txt", "description": "again"},
+                    }
+                ], "tool_use"
             return [{"type": "text", "text": "ok"}], "end_turn"
         if TRIGGER in _text_of(last) and len(messages) == 1:
-            blocks = [{"type": "tool_use", "id": f"toolu_mock_{i}", "name": d.get("_tool", "Agent"),
-                       "input": {k: v for k, v in d.items() if k != "_tool"}}
-                      for i, d in enumerate(self.dispatches)]
+            blocks = [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_mock_{i}",
+                    "name": d.get("_tool", "Agent"),
+                    "input": {k: v for k, v in d.items() if k != "_tool"},
+                }
+                for i, d in enumerate(self.dispatches)
+            ]
             return blocks, "tool_use"
         text = _text_of(last)
         if WRITE in text and len(messages) == 1:
             name = text.split(WRITE, 1)[1].split()[0]
-            return [{"type": "tool_use", "id": f"toolu_write_{name}", "name": "Bash",
-                     "input": {"command": f"echo work > {name}.txt", "description": "write"}}], "tool_use"
+            return [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_write_{name}",
+                    "name": "Bash",
+                    "input": {"command": f"echo work > {name}.txt", "description": "write"},
+                }
+            ], "tool_use"
         if BASH in text and len(messages) == 1:
             command = base64.b64decode(text.split(BASH, 1)[1].split()[0]).decode()
-            return [{"type": "tool_use", "id": "toolu_bash_0", "name": "Bash",
-                     "input": {"command": command, "description": "as asked"}}], "tool_use"
+            return [
+                {
+                    "type": "tool_use",
+                    "id": "toolu_bash_0",
+                    "name": "Bash",
+                    "input": {"command": command, "description": "as asked"},
+                }
+            ], "tool_use"
         if WRITEFILE in text and len(messages) == 1:
             path = text.split(WRITEFILE, 1)[1].split()[0]
-            return [{"type": "tool_use", "id": "toolu_writefile_0", "name": "Write",
-                     "input": {"file_path": path, "content": "written\n"}}], "tool_use"
+            return [
+                {
+                    "type": "tool_use",
+                    "id": "toolu_writefile_0",
+                    "name": "Write",
+                    "input": {"file_path": path, "content": "written\n"},
+                }
+            ], "tool_use"
         if SKILL in text and len(messages) == 1:
             name = text.split(SKILL, 1)[1].split()[0]
-            return [{"type": "tool_use", "id": f"toolu_skill_{name}", "name": "Skill", "input": {"skill": name}}], \
-                "tool_use"
+            return [
+                {"type": "tool_use", "id": f"toolu_skill_{name}", "name": "Skill", "input": {"skill": name}}
+            ], "tool_use"
         if SCRIPT in text and len(messages) == 1:
             name = text.split(SCRIPT, 1)[1].split()[0]
             b64 = base64.b64encode(TIDY.encode()).decode()
-            return [{"type": "tool_use", "id": f"toolu_script_{name}", "name": "Bash",
-                     "input": {"command": f"echo {b64} | base64 -d > tidy.sh && sh tidy.sh",
-                               "description": "tidy up"}}], "tool_use"
+            return [
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_script_{name}",
+                    "name": "Bash",
+                    "input": {"command": f"echo {b64} | base64 -d > tidy.sh && sh tidy.sh", "description": "tidy up"},
+                }
+            ], "tool_use"
         return [{"type": "text", "text": "done"}], "end_turn"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -202,10 +298,16 @@ class MockApi:
                 if body.get("stream"):
                     self.send(200, "text/event-stream", data)
                     return
-                msg = {"id": "msg_mock", "type": "message", "role": "assistant", "model": body.get("model"),
-                       "content": blocks,
-                       "stop_reason": stop, "stop_sequence": None,
-                       "usage": {"input_tokens": 10, "output_tokens": 5}}
+                msg = {
+                    "id": "msg_mock",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": body.get("model"),
+                    "content": blocks,
+                    "stop_reason": stop,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 10, "output_tokens": 5},
+                }
                 self.send(200, "application/json", json.dumps(msg).encode())
 
             do_GET = do_POST

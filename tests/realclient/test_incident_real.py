@@ -32,8 +32,15 @@ pytestmark = pytest.mark.skipif(CLAUDE is None, reason="the real Claude Code cli
 def agenttui(home: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, HOME=str(home))
     env.pop("CLAUDE_CONFIG_DIR", None)
-    return subprocess.run([sys.executable, "-m", "agenttui", *args], cwd=repo, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "agenttui", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def no_gate(settings: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +90,10 @@ def test_incident_names_every_git_change_with_the_agent_that_made_it(incident: t
         assert actor["agent_id"] == agents[actor["agent"]]["agent_id"]
     assert {s["by"]["agent"] for s in rep["stashes"]} == {"impl api"}
     assert {b["name"]: b["by"]["agent"] for b in rep["branches"]} == {
-        "agent-auth-work": "impl auth", "agent-api-work": "impl api", "docs-iso": "write docs"}
+        "agent-auth-work": "impl auth",
+        "agent-api-work": "impl api",
+        "docs-iso": "write docs",
+    }
     assert [(c["subject"], c["by"]["agent"]) for c in rep["commits"]] == [("db fix", "fix db")]
     assert [w["by"]["agent"] for w in rep["worktrees"]] == ["write docs"]
     (popped,) = rep["dropped_stashes"]  # gone from the list, still a commit: found, and who took it
@@ -94,7 +104,8 @@ def test_incident_names_every_git_change_with_the_agent_that_made_it(incident: t
 
 
 def test_salvage_puts_each_agents_latest_work_on_its_own_branch_and_restores_the_checkout(
-        incident: tuple[Path, Path, str, Path]) -> None:
+    incident: tuple[Path, Path, str, Path],
+) -> None:
     repo, _out, baseline, home = incident
     stashes_before = git(repo, "stash", "list", "--format=%H").split()
     res = agenttui(home, repo, "salvage", "--all", "--yes")

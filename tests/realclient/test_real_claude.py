@@ -35,35 +35,66 @@ def find_claude() -> str | None:
 CLAUDE = find_claude()
 if CLAUDE is None and os.environ.get("CI"):
     raise RuntimeError("the real Claude Code client is missing: .ci/run installs it with npm")
-pytestmark = pytest.mark.skipif(CLAUDE is None, reason="the real Claude Code client is not installed "
-                                "(npm install --prefix .ci/claude @anthropic-ai/claude-code@2.1.332)")
+pytestmark = pytest.mark.skipif(
+    CLAUDE is None,
+    reason="the real Claude Code client is not installed "
+    "(npm install --prefix .ci/claude @anthropic-ai/claude-code@2.1.332)",
+)
 
 
 def namespace_prefix() -> list[str]:
     """`unshare -n` (root) or `unshare -rn` (user namespaces); nothing when neither is allowed."""
     for prefix in (["unshare", "-n"], ["unshare", "-rn"]):
-        if shutil.which(prefix[0]) and subprocess.run([*prefix, "true"], capture_output=True,
-                                                      check=False).returncode == 0:
+        if (
+            shutil.which(prefix[0])
+            and subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0
+        ):
             return prefix
     return []
 
 
-def run_client(tmp_path: Path, repo: Path, dispatches: list[dict[str, object]], *, hook: bool,
-               install: tuple[str, ...] = ("--user",), edit: Any = None, race: dict[str, Any] | None = None) -> Path:
+def run_client(
+    tmp_path: Path,
+    repo: Path,
+    dispatches: list[dict[str, object]],
+    *,
+    hook: bool,
+    install: tuple[str, ...] = ("--user",),
+    edit: Any = None,
+    race: dict[str, Any] | None = None,
+) -> Path:
     out = tmp_path / "out"
     home = out / "home"
     (home / ".claude").mkdir(parents=True)
     if hook:
-        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "install", *install],
-                             env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "claude-code", "install", *install],
+            env=dict(os.environ, HOME=str(home)),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0, res.stderr
     if edit is not None:  # change the installed settings (a control case)
         settings = home / ".claude" / "settings.json"
         settings.write_text(json.dumps(edit(json.loads(settings.read_text()))))
     assert CLAUDE is not None
-    subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive", str(out), str(repo),
-                    CLAUDE, json.dumps(dispatches), *([json.dumps(race)] if race else [])],
-                   cwd=ROOT, check=True, timeout=300)
+    subprocess.run(
+        [
+            *namespace_prefix(),
+            sys.executable,
+            "-m",
+            "tests.realclient.drive",
+            str(out),
+            str(repo),
+            CLAUDE,
+            json.dumps(dispatches),
+            *([json.dumps(race)] if race else []),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
     assert (out / "rc").read_text() == "0", (out / "stream.jsonl").read_text()[-3000:]
     return out
 
@@ -77,8 +108,11 @@ def tool_results(out: Path) -> dict[str, str]:
             for block in content if isinstance(content, list) else []:
                 if isinstance(block, dict) and block.get("type") == "tool_result":
                     inner = block.get("content")
-                    text = inner if isinstance(inner, str) else " ".join(
-                        str(b.get("text", "")) for b in inner or [] if isinstance(b, dict))
+                    text = (
+                        inner
+                        if isinstance(inner, str)
+                        else " ".join(str(b.get("text", "")) for b in inner or [] if isinstance(b, dict))
+                    )
                     results[str(block["tool_use_id"])] = text
     return results
 
@@ -91,15 +125,19 @@ def landed(repo: Path, name: str) -> list[str]:
 
 DISPATCHES: list[dict[str, object]] = [
     {"description": "fix login", "prompt": "AGENTTUI-WRITE login", "subagent_type": "general-purpose"},
-    {"description": "fix logout", "prompt": "AGENTTUI-WRITE logout", "subagent_type": "general-purpose",
-     "isolation": "worktree"},
+    {
+        "description": "fix logout",
+        "prompt": "AGENTTUI-WRITE logout",
+        "subagent_type": "general-purpose",
+        "isolation": "worktree",
+    },
 ]
 # definitions found by frontmatter `name:` in a sub-folder, whatever the file is called
 DEFINITIONS = {
-    ".claude/agents/team/any-file-name.md":
-        "---\nname: fixer\ndescription: fixes things\nisolation: worktree  # one tree per agent\n---\nFix it.\n",
-    ".claude/agents/loose.md":
-        "---\nname: loose\ndescription: looks isolated\nisolation: Worktree\n---\nFix it.\n",
+    ".claude/agents/team/any-file-name.md": (
+        "---\nname: fixer\ndescription: fixes things\nisolation: worktree  # one tree per agent\n---\nFix it.\n"
+    ),
+    ".claude/agents/loose.md": "---\nname: loose\ndescription: looks isolated\nisolation: Worktree\n---\nFix it.\n",
 }
 
 
@@ -131,8 +169,13 @@ def test_the_gate_denies_the_unisolated_dispatch_in_the_real_client(tmp_path: Pa
     writes = [r for r in records if r.get("hook") == "PostToolUse" and r.get("tool_name") == "Bash"]
     assert [Path(r["cwd"]).name for r in writes] == [where]
     # its pane (and status) is titled by the dispatch, not by the client's folder name
-    res = subprocess.run([sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True,
-                         text=True, check=False, cwd=repo)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "status", "--json", str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=repo,
+    )
     assert res.returncode == 0, res.stderr
     (agent,) = [a for a in json.loads(res.stdout)["agents"] if a["name"] == where]
     assert agent["title"] == "fix logout (general-purpose)"
@@ -147,8 +190,12 @@ def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:
         {"_tool": "Task", "description": "task alias", "prompt": "AGENTTUI-WRITE alias"},
         {"description": "defined isolated", "prompt": "AGENTTUI-WRITE fixer", "subagent_type": "fixer"},
         {"description": "defined loose", "prompt": "AGENTTUI-WRITE loose", "subagent_type": "loose"},
-        {"description": "capitalised", "prompt": "AGENTTUI-WRITE capital", "subagent_type": "general-purpose",
-         "isolation": "Worktree"},
+        {
+            "description": "capitalised",
+            "prompt": "AGENTTUI-WRITE capital",
+            "subagent_type": "general-purpose",
+            "isolation": "Worktree",
+        },
     ]
     out = run_client(tmp_path, repo, dispatches, hook=True)
     results = tool_results(out)
@@ -161,9 +208,11 @@ def test_shapes_decided_as_the_client_runs_them(tmp_path: Path) -> None:
     assert where.startswith("agent-")
 
 
-WORKFLOW = ("export const meta = {name: 'two', description: 'two agents'}\n"
-            "await parallel([agent('AGENTTUI-WRITE wf1', {label: 'one'}),\n"
-            "                agent('AGENTTUI-WRITE wf2', {label: 'two'})])\n")
+WORKFLOW = (
+    "export const meta = {name: 'two', description: 'two agents'}\n"
+    "await parallel([agent('AGENTTUI-WRITE wf1', {label: 'one'}),\n"
+    "                agent('AGENTTUI-WRITE wf2', {label: 'two'})])\n"
+)
 
 
 @pytest.mark.parametrize("hooked", [False, True], ids=["control-without-the-gate", "gated"])
@@ -198,8 +247,14 @@ def test_rewrite_keeps_unpushed_commits_in_the_subagents_worktree(tmp_path: Path
         settings.pop("worktree", None)
         return settings
 
-    out = run_client(tmp_path, repo, [DISPATCHES[0]], hook=True, install=("--user", "--rewrite"),
-                     edit=fresh if base == "fresh" else None)
+    out = run_client(
+        tmp_path,
+        repo,
+        [DISPATCHES[0]],
+        hook=True,
+        install=("--user", "--rewrite"),
+        edit=fresh if base == "fresh" else None,
+    )
     assert "hook error" not in tool_results(out)["toolu_mock_0"]  # rewritten, not denied
     (where,) = landed(repo, "login")
     assert where.startswith("agent-")  # the rewrite isolated it
@@ -211,8 +266,7 @@ def test_rewrite_keeps_unpushed_commits_in_the_subagents_worktree(tmp_path: Path
 
 
 @pytest.mark.parametrize("guarded", [False, True], ids=["control-hook-only", "guard-armed"])
-def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard(tmp_path: Path,
-                                                                                 guarded: bool) -> None:
+def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard(tmp_path: Path, guarded: bool) -> None:
     """An isolated subagent writes tidy.sh into its worktree and runs `sh tidy.sh`, which stashes the
     main checkout: the command text shows nothing of it, so the tool-call hook alone lets it through
     (control). With the guard armed, the git process is caught as it works, named by the subagent's
@@ -229,8 +283,12 @@ def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard
     if guarded:
         gd.arm()
     try:
-        dispatch = {"description": "tidy", "prompt": "AGENTTUI-SCRIPT tidy", "subagent_type": "general-purpose",
-                    "isolation": "worktree"}
+        dispatch = {
+            "description": "tidy",
+            "prompt": "AGENTTUI-SCRIPT tidy",
+            "subagent_type": "general-purpose",
+            "isolation": "worktree",
+        }
         out = run_client(tmp_path, repo, [dispatch], hook=True)
     finally:
         gd.disarm()
@@ -251,7 +309,8 @@ def test_a_script_run_from_an_isolated_subagents_worktree_is_caught_by_the_guard
 
 @pytest.mark.parametrize("hooked", [True, False])
 def test_an_isolated_subagents_shell_write_into_the_main_checkout_is_read_as_sh_reads_it(
-        tmp_path: Path, hooked: bool) -> None:
+    tmp_path: Path, hooked: bool
+) -> None:
     """In the real client an isolated subagent runs `ls a#b; cp file0.txt <main>/stolen.txt`: a
     reader taking '#' for a comment, or knowing only '>' and tee, lets it through.  With the hook
     it is refused and nothing lands; the control without it shows the file landing in main (the
@@ -261,8 +320,12 @@ def test_an_isolated_subagents_shell_write_into_the_main_checkout_is_read_as_sh_
     repo = make_repo(tmp_path / "repo")
     command = f"ls a#b; cp file0.txt {repo}/stolen.txt"
     prompt = "AGENTTUI-BASH " + base64.b64encode(command.encode()).decode()
-    out = run_client(tmp_path, repo, [{"description": "tidy", "prompt": prompt, "subagent_type": "general-purpose",
-                                       "isolation": "worktree"}], hook=hooked)
+    out = run_client(
+        tmp_path,
+        repo,
+        [{"description": "tidy", "prompt": prompt, "subagent_type": "general-purpose", "isolation": "worktree"}],
+        hook=hooked,
+    )
     result = tool_results(out).get("toolu_bash_0", "")
     if hooked:
         assert not (repo / "stolen.txt").exists()
@@ -282,8 +345,19 @@ def test_a_skills_inline_shell_command_is_guarded_like_bash(tmp_path: Path, hook
     (repo / ".claude" / "skills" / "tidy" / "SKILL.md").write_text(skill)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "a skill")  # (the isolated worktree starts from HEAD: it has the skill)
-    run_client(tmp_path, repo, [{"description": "tidy", "prompt": "AGENTTUI-SKILL tidy",
-                                 "subagent_type": "general-purpose", "isolation": "worktree"}], hook=hooked)
+    run_client(
+        tmp_path,
+        repo,
+        [
+            {
+                "description": "tidy",
+                "prompt": "AGENTTUI-SKILL tidy",
+                "subagent_type": "general-purpose",
+                "isolation": "worktree",
+            }
+        ],
+        hook=hooked,
+    )
     if not hooked:
         assert (repo / "stolen.txt").exists()
         return
@@ -293,8 +367,9 @@ def test_a_skills_inline_shell_command_is_guarded_like_bash(tmp_path: Path, hook
 
 
 @pytest.mark.parametrize("fenced", [False, True], ids=["control-unfenced", "fenced"])
-def test_the_clients_own_fence_stops_write_into_the_main_checkout_but_not_the_shell(tmp_path: Path,
-                                                                                     fenced: bool) -> None:
+def test_the_clients_own_fence_stops_write_into_the_main_checkout_but_not_the_shell(
+    tmp_path: Path, fenced: bool
+) -> None:
     """What the launcher gives plan agents that run `claude` in their worktrees, pinned against the real
     client (undocumented in 2.1.332): CLAUDE_CODE_HOST_WORKTREE=<worktree> and
     CLAUDE_CODE_HOST_WORKTREE_FENCE=["<main checkout>"] make the client refuse its Write tool into the
@@ -306,9 +381,14 @@ def test_the_clients_own_fence_stops_write_into_the_main_checkout_but_not_the_sh
     git(repo, "worktree", "add", "-q", "-b", "agents/c", str(wt))
     fence = {"CLAUDE_CODE_HOST_WORKTREE": str(wt), "CLAUDE_CODE_HOST_WORKTREE_FENCE": json.dumps([str(repo)])}
     shell = "AGENTTUI-BASH " + base64.b64encode(f"echo shell > {repo}/by-shell.txt".encode()).decode()
-    dispatches = [{"description": "write", "prompt": f"AGENTTUI-WRITEFILE {repo}/by-write.txt",
-                   "subagent_type": "general-purpose"},
-                  {"description": "shell", "prompt": shell, "subagent_type": "general-purpose"}]
+    dispatches = [
+        {
+            "description": "write",
+            "prompt": f"AGENTTUI-WRITEFILE {repo}/by-write.txt",
+            "subagent_type": "general-purpose",
+        },
+        {"description": "shell", "prompt": shell, "subagent_type": "general-purpose"},
+    ]
     os.environ["AGENTTUI_DRIVE_ENV"] = json.dumps(fence if fenced else {})
     try:
         run_client(tmp_path, wt, dispatches, hook=False)

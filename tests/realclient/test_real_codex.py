@@ -33,8 +33,9 @@ def find_codex() -> str | None:
 CODEX = find_codex()
 if CODEX is None and os.environ.get("CI"):
     raise RuntimeError("the real Codex CLI is missing: .ci/run installs it with npm")
-pytestmark = pytest.mark.skipif(CODEX is None, reason="the real Codex CLI is not installed "
-                                "(npm install --prefix .ci/codex @openai/codex@0.171.0)")
+pytestmark = pytest.mark.skipif(
+    CODEX is None, reason="the real Codex CLI is not installed (npm install --prefix .ci/codex @openai/codex@0.171.0)"
+)
 
 
 def b64(text: str) -> str:
@@ -46,14 +47,22 @@ def run_codex(tmp_path: Path, work: Path, prompt: str, *, hooks: bool, trusted: 
     home = out / "home"
     (home / ".codex").mkdir(parents=True)
     if hooks:
-        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "codex", "install"],
-                             env=dict(os.environ, HOME=str(home), CODEX_HOME=str(home / ".codex")),
-                             capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "codex", "install"],
+            env=dict(os.environ, HOME=str(home), CODEX_HOME=str(home / ".codex")),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0 and "trusted" in res.stdout, res.stdout + res.stderr
     assert CODEX is not None
     args = [str(out), str(work), CODEX, prompt] + (["--bypass-hook-trust"] if hooks and trusted else [])
-    subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_codex", *args], cwd=ROOT,
-                   check=True, timeout=300)
+    subprocess.run(
+        [*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_codex", *args],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
     assert (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()[-2000:]
     return out
 
@@ -103,8 +112,9 @@ def test_a_codex_session_in_a_worktree_cannot_write_into_the_main_checkout(tmp_p
     assert any(r.get("event") == "claude-code-tool-denied" for r in records)
     assert any(r.get("client") == "codex" and r.get("hook") == "SessionStart" for r in records)
     # its state as agenttui shows it, from Codex's own hook events (the session ended its turn)
-    res = subprocess.run([sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True, text=True, check=False
+    )
     (agent,) = [a for a in json.loads(res.stdout)["agents"] if a["worktree"] == str(wt)]
     assert agent["state"] == "idle" and agent["reason"] == "finished its turn", agent
 
@@ -115,18 +125,35 @@ def test_two_codex_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: P
     salvage puts each one's work on its own branch."""
     repo = make_repo(tmp_path / "repo")
     baseline = git(repo, "rev-parse", "HEAD").strip()
-    wait = ("for i in $(seq 200); do [ -e .go ] && break; sleep 0.05; done; ")
+    wait = "for i in $(seq 200); do [ -e .go ] && break; sleep 0.05; done; "
     a = wait + "git checkout -q -b codex-a && echo a > a.txt && git add a.txt && git commit -q -m 'codex a work'"
-    b = ("touch .go; for i in $(seq 400); do [ \"$(git log -1 --format=%s codex-a -- 2>/dev/null)\" = "
-         "'codex a work' ] && break; sleep 0.05; done; echo b > b.txt && git stash push -u -q -m codex-b-stash")
+    b = (
+        'touch .go; for i in $(seq 400); do [ "$(git log -1 --format=%s codex-a -- 2>/dev/null)" = '
+        "'codex a work' ] && break; sleep 0.05; done; echo b > b.txt && git stash push -u -q -m codex-b-stash"
+    )
     home = tmp_path / "home"
     procs = []
     for name, cmd in (("a", a), ("b", b)):
         out = tmp_path / f"out-{name}"
         (out / "home").mkdir(parents=True)
-        procs.append((out, subprocess.Popen(
-            [*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_codex", str(out), str(repo),
-             str(CODEX), "AGENTTUI-BASH " + b64(cmd)], cwd=ROOT)))
+        procs.append(
+            (
+                out,
+                subprocess.Popen(
+                    [
+                        *namespace_prefix(),
+                        sys.executable,
+                        "-m",
+                        "tests.realclient.drive_codex",
+                        str(out),
+                        str(repo),
+                        str(CODEX),
+                        "AGENTTUI-BASH " + b64(cmd),
+                    ],
+                    cwd=ROOT,
+                ),
+            )
+        )
     for out, p in procs:
         assert p.wait(timeout=300) == 0 and (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()
     # both sessions' rollouts, under one CODEX_HOME for the reading
@@ -135,8 +162,15 @@ def test_two_codex_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: P
         shutil.copytree(out / "home" / ".codex" / "sessions", sessions, dirs_exist_ok=True)
     assert git(repo, "stash", "list", "--format=%gs").strip().endswith("codex-b-stash")
     env = dict(os.environ, HOME=str(home), CODEX_HOME=str(home / ".codex"))
-    res = subprocess.run([sys.executable, "-m", "agenttui", "incident", "--json"], cwd=repo, env=env,
-                         capture_output=True, text=True, check=False, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "incident", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     rep = json.loads(res.stdout)
     assert rep["source"] == "dispatch" and rep["before"]["sha"] == baseline
@@ -145,6 +179,9 @@ def test_two_codex_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: P
     who = {a["agent_id"]: base64.b64decode(a["prompt"].split()[1]).decode() for a in rep["agents"]}
     assert "codex a work" in who[by["commit: codex a work"]["agent_id"]]
     assert "codex-b-stash" in who[by["On codex-a: codex-b-stash"]["agent_id"]]
-    unnamed = [(m["ref"], m["reason"], m["actor"].get("why")) for m in rep["mutations"]
-               if m.get("ref") and m["actor"]["client"] != "codex"]
+    unnamed = [
+        (m["ref"], m["reason"], m["actor"].get("why"))
+        for m in rep["mutations"]
+        if m.get("ref") and m["actor"]["client"] != "codex"
+    ]
     assert not unnamed

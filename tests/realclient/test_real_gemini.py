@@ -32,8 +32,10 @@ def find_gemini() -> str | None:
 GEMINI = find_gemini()
 if GEMINI is None and os.environ.get("CI"):
     raise RuntimeError("the real Gemini CLI is missing: .ci/run installs it with npm")
-pytestmark = pytest.mark.skipif(GEMINI is None, reason="the real Gemini CLI is not installed "
-                                "(npm install --prefix .ci/gemini @google/gemini-cli@0.61.0)")
+pytestmark = pytest.mark.skipif(
+    GEMINI is None,
+    reason="the real Gemini CLI is not installed (npm install --prefix .ci/gemini @google/gemini-cli@0.61.0)",
+)
 
 
 def b64(text: str) -> str:
@@ -45,12 +47,30 @@ def run_gemini(tmp_path: Path, work: Path, prompt: str, *, hooks: bool) -> Path:
     home = out / "home"
     (home / ".gemini").mkdir(parents=True)
     if hooks:
-        res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "gemini", "install"],
-                             env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "gemini", "install"],
+            env=dict(os.environ, HOME=str(home)),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0 and "installed in" in res.stdout, res.stdout + res.stderr
     assert GEMINI is not None
-    subprocess.run([*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_gemini", str(out), str(work),
-                    GEMINI, prompt], cwd=ROOT, check=True, timeout=300)
+    subprocess.run(
+        [
+            *namespace_prefix(),
+            sys.executable,
+            "-m",
+            "tests.realclient.drive_gemini",
+            str(out),
+            str(work),
+            GEMINI,
+            prompt,
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
     assert (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()[-2000:]
     return out
 
@@ -100,8 +120,9 @@ def test_a_gemini_session_in_a_worktree_cannot_write_into_the_main_checkout(tmp_
     assert any(r.get("event") == "claude-code-tool-denied" for r in records)
     assert any(r.get("client") == "gemini" and r.get("hook") == "UserPromptSubmit" for r in records)
     # its state as agenttui shows it, from Gemini's own hook events (AfterAgent: the turn ended)
-    res = subprocess.run([sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "status", "--json", str(repo)], capture_output=True, text=True, check=False
+    )
     (agent,) = [a for a in json.loads(res.stdout)["agents"] if a["worktree"] == str(wt)]
     assert agent["state"] == "idle" and agent["reason"] == "finished its turn", agent
 
@@ -112,27 +133,52 @@ def test_two_gemini_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: 
     repo = make_repo(tmp_path / "repo")
     baseline = git(repo, "rev-parse", "HEAD").strip()
     # (Gemini refuses command substitution in a shell command: the waits are loops of their own)
-    a = ("timeout 20 sh -c 'until [ -e .go ]; do sleep 0.05; done'; "
-         "git checkout -q -b gemini-a && echo a > a.txt && git add a.txt && "
-         "git -c user.name=g -c user.email=g@g commit -q -m 'gemini a work'")
-    b = ("touch .go; timeout 20 sh -c 'until git log -1 --format=%s gemini-a -- 2>/dev/null | grep -qx "
-         "\"gemini a work\"; do sleep 0.05; done'; echo b > b.txt && "
-         "git -c user.name=g -c user.email=g@g stash push -u -q -m gemini-b-stash")
+    a = (
+        "timeout 20 sh -c 'until [ -e .go ]; do sleep 0.05; done'; "
+        "git checkout -q -b gemini-a && echo a > a.txt && git add a.txt && "
+        "git -c user.name=g -c user.email=g@g commit -q -m 'gemini a work'"
+    )
+    b = (
+        "touch .go; timeout 20 sh -c 'until git log -1 --format=%s gemini-a -- 2>/dev/null | grep -qx "
+        '"gemini a work"; do sleep 0.05; done\'; echo b > b.txt && '
+        "git -c user.name=g -c user.email=g@g stash push -u -q -m gemini-b-stash"
+    )
     procs = []
     for name, cmd in (("a", a), ("b", b)):
         out = tmp_path / f"out-{name}"
         (out / "home").mkdir(parents=True)
-        procs.append((out, subprocess.Popen(
-            [*namespace_prefix(), sys.executable, "-m", "tests.realclient.drive_gemini", str(out), str(repo),
-             str(GEMINI), "AGENTTUI-BASH " + b64(cmd)], cwd=ROOT)))
+        procs.append(
+            (
+                out,
+                subprocess.Popen(
+                    [
+                        *namespace_prefix(),
+                        sys.executable,
+                        "-m",
+                        "tests.realclient.drive_gemini",
+                        str(out),
+                        str(repo),
+                        str(GEMINI),
+                        "AGENTTUI-BASH " + b64(cmd),
+                    ],
+                    cwd=ROOT,
+                ),
+            )
+        )
     for out, p in procs:
         assert p.wait(timeout=300) == 0 and (out / "rc").read_text() == "0", (out / "stderr.txt").read_text()
     home = tmp_path / "home"
     for out, _ in procs:  # both sessions' chats under one HOME for the reading
         shutil.copytree(out / "home" / ".gemini", home / ".gemini", dirs_exist_ok=True)
-    res = subprocess.run([sys.executable, "-m", "agenttui", "incident", "--json"], cwd=repo,
-                         env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False,
-                         timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "incident", "--json"],
+        cwd=repo,
+        env=dict(os.environ, HOME=str(home)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     rep = json.loads(res.stdout)
     assert rep["source"] == "dispatch" and rep["before"]["sha"] == baseline
@@ -140,6 +186,5 @@ def test_two_gemini_sessions_racing_in_one_checkout_are_reconstructed(tmp_path: 
     who = {x["agent_id"]: base64.b64decode(x["prompt"].split()[1]).decode() for x in rep["agents"]}
     assert "gemini a work" in who[by["commit: gemini a work"]["agent_id"]]
     assert "gemini-b-stash" in who[by["On gemini-a: gemini-b-stash"]["agent_id"]]
-    unnamed = [(m["ref"], m["reason"]) for m in rep["mutations"]
-               if m.get("ref") and m["actor"]["client"] != "gemini"]
+    unnamed = [(m["ref"], m["reason"]) for m in rep["mutations"] if m.get("ref") and m["actor"]["client"] != "gemini"]
     assert not unnamed

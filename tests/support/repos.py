@@ -13,9 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def git(cwd: Path | str, *args: str, input: str | None = None) -> str:
     """Run real git; fail the test on error."""
-    res = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True, check=False
-    )
+    res = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {res.stderr}")
     return res.stdout
@@ -71,5 +69,9 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     """Run the real ``agenttui`` entry point in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "agenttui", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )

@@ -15,8 +15,9 @@ from agenttui.tui.screens.recovery import RecoveryScreen
 from agenttui.tui.widgets.pane import AgentPane
 
 
-async def until(pilot: Pilot[object], cond: Callable[[], object], timeout: float = 10.0,
-                what: str = "condition") -> None:
+async def until(
+    pilot: Pilot[object], cond: Callable[[], object], timeout: float = 10.0, what: str = "condition"
+) -> None:
     """Let the app run until *cond* holds (deadline, no fixed sleeps)."""
     import time
 
@@ -69,8 +70,11 @@ def recovery_screen(app: AgentTuiApp) -> RecoveryScreen:
 
 
 async def loaded(pilot: Any, app: AgentTuiApp) -> RecoveryScreen:
-    await until(pilot, lambda: any(isinstance(s, RecoveryScreen) and s.loaded and not s.busy
-                                   for s in app.screen_stack), what="recovery data")
+    await until(
+        pilot,
+        lambda: any(isinstance(s, RecoveryScreen) and s.loaded and not s.busy for s in app.screen_stack),
+        what="recovery data",
+    )
     return recovery_screen(app)
 
 

@@ -45,8 +45,9 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
     env_args = ["-c", "user.name=x", "-c", "user.email=x@x"]
     for i in range(3):
         (root / "README.md").write_text(f"edit {i}\n")
-        subprocess.run(["git", *env_args, "stash", "push", "-q", "-m", f"others-work-again {i}"],
-                       cwd=root, check=True, env=env)
+        subprocess.run(
+            ["git", *env_args, "stash", "push", "-q", "-m", f"others-work-again {i}"], cwd=root, check=True, env=env
+        )
     for b in ("agents/auth", "agents/api", "tmp-fix"):
         subprocess.run(["git", "branch", b], cwd=root, check=True)
     wt = root.parent / f"{name}.agents" / "self-made"
@@ -58,5 +59,4 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
         recovery.delete_branch(gitrepo.open_repo(root), "tmp-fix")
     finally:
         recovery.trash.ID_OVERRIDE = None
-    return AgentTuiApp(gitrepo.open_repo(root), root / "agenttui.toml", live=False, recover=True,
-                       now=PINNED_NOW)
+    return AgentTuiApp(gitrepo.open_repo(root), root / "agenttui.toml", live=False, recover=True, now=PINNED_NOW)

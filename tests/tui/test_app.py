@@ -40,6 +40,7 @@ async def test_a_failing_worker_is_shown_journaled_and_rearmed(repo: Path) -> No
 async def test_a_worker_without_a_rearm_is_still_reported(repo: Path) -> None:
     app = make_app(repo)
     async with app.run_test(size=(120, 40)) as pilot:
+
         def boom() -> None:
             raise ValueError("no owner loop")
 

@@ -17,7 +17,9 @@ from tests.support.ui import announce_and_confirm, make_app, until
 
 async def test_states_attention_and_notifications(repo: Path, tmp_path: Path, cleanup_agents: list) -> None:
     log = tmp_path / "notified.log"
-    write_plan(repo, f"""
+    write_plan(
+        repo,
+        f"""
 [notify]
 command = ["sh", "-c", "echo \\"$AGENTTUI_AGENT $AGENTTUI_STATE\\" >> {log}"]
 
@@ -32,22 +34,38 @@ command = ["sh", "-c", "echo thinking; exec sleep 60"]
 [[agent]]
 name = "quick"
 command = ["sh", "-c", "echo done here"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     async with app.run_test(size=(180, 50)) as pilot:
         await announce_and_confirm(pilot, app)
         await pilot.press("f")
         grid = app.main_screen.grid
-        await until(pilot, lambda: grid.states.states.get("quick") is not None
-                    and grid.states.states["quick"].state == "done", timeout=15, what="quick done")
+        await until(
+            pilot,
+            lambda: grid.states.states.get("quick") is not None and grid.states.states["quick"].state == "done",
+            timeout=15,
+            what="quick done",
+        )
         assert grid.states.states["quick"].unseen
         # the asker's Claude Code session asks for permission: the real hook command records it
         wt = app.sup.runs["asker"].worktree
-        payload = {"session_id": "s", "hook_event_name": "Notification", "cwd": str(wt),
-                   "message": "Claude needs your permission to use Bash", "notification_type": "permission_prompt"}
-        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
-                       text=True, check=True, env={**os.environ, "AGENTTUI_AGENT": "asker"}, timeout=30)
+        payload = {
+            "session_id": "s",
+            "hook_event_name": "Notification",
+            "cwd": str(wt),
+            "message": "Claude needs your permission to use Bash",
+            "notification_type": "permission_prompt",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"],
+            input=json.dumps(payload),
+            text=True,
+            check=True,
+            env={**os.environ, "AGENTTUI_AGENT": "asker"},
+            timeout=30,
+        )
         await until(pilot, lambda: grid.states.states["asker"].state == "needs-input", what="asker needs input")
         await until(pilot, lambda: grid.states.states["quiet"].state == "idle", timeout=15, what="quiet idle")
         header = str(app.query_one("#header").render())
@@ -71,7 +89,9 @@ command = ["sh", "-c", "echo done here"]
 
 
 async def test_an_agent_working_outside_its_worktree_revokes_the_announcement(repo: Path, cleanup_agents: list) -> None:
-    write_plan(repo, f"""
+    write_plan(
+        repo,
+        f"""
 [[agent]]
 name = "good"
 command = ["sh", "-c", "exec sleep 60"]
@@ -79,7 +99,8 @@ command = ["sh", "-c", "exec sleep 60"]
 [[agent]]
 name = "escaper"
 command = ["sh", "-c", "cd {repo} && exec sleep 60"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     async with app.run_test(size=(160, 44)) as pilot:
@@ -101,8 +122,9 @@ command = ["sh", "-c", "cd {repo} && exec sleep 60"]
         assert len(revokes) == 2
 
 
-async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(repo: Path, cleanup_agents: list,
-                                                                        monkeypatch: object) -> None:
+async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(
+    repo: Path, cleanup_agents: list, monkeypatch: object
+) -> None:
     """tmux agents have no log to grow: their window's content changing is their activity.
     Control: past the idle threshold from its start it is still working, because it still prints."""
     import shutil
@@ -118,12 +140,15 @@ async def test_a_tmux_agent_is_working_while_its_window_changes_then_idle(repo: 
     mp = pytest.MonkeyPatch()
     mp.setenv("AGENTTUI_TMUX_SOCKET", sock)
     mp.delenv("TMUX", raising=False)
-    write_plan(repo, """
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "chatty"
 runner = "tmux"
 command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; exec sleep 60"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     try:
         async with app.run_test(size=(160, 44)) as pilot:
@@ -139,12 +164,20 @@ command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; e
             started = app.sup.runs["chatty"].started
             pane = grid.pane("chatty")
             assert pane is not None
-            await until(pilot, lambda: any("line 30" in x for x in pane.tail_next or ()), timeout=30,
-                        what="7.5 s of printing: past the idle threshold since its start")
+            await until(
+                pilot,
+                lambda: any("line 30" in x for x in pane.tail_next or ()),
+                timeout=30,
+                what="7.5 s of printing: past the idle threshold since its start",
+            )
             assert time.time() - started > 6.0
             assert grid.states.states["chatty"].state == "working"  # its window kept changing
-            await until(pilot, lambda: grid.states.states["chatty"].state == "idle", timeout=30,
-                        what="idle once the window is still")
+            await until(
+                pilot,
+                lambda: grid.states.states["chatty"].state == "idle",
+                timeout=30,
+                what="idle once the window is still",
+            )
             assert time.time() - started > 10.0  # (not before it stopped printing)
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
@@ -152,7 +185,8 @@ command = ["sh", "-c", "for i in $(seq 40); do echo line $i; sleep 0.25; done; e
 
 
 async def test_a_repositorys_notify_command_runs_nothing_until_its_plan_is_confirmed(
-        repo: Path, tmp_path: Path, cleanup_agents: list) -> None:
+    repo: Path, tmp_path: Path, cleanup_agents: list
+) -> None:
     """A cloned repository's plan carries a [notify] command; an agent (a Claude Code worktree the
     supervisor found) needs input before anything was announced: nothing runs, and the screen says
     why.  Once the user confirmed the plan, the next edge runs it (the control)."""
@@ -161,30 +195,46 @@ async def test_a_repositorys_notify_command_runs_nothing_until_its_plan_is_confi
     ran = tmp_path / "ran.log"
     wt = tmp_path / "found"
     git(repo, "worktree", "add", "-q", "-b", "found", str(wt))
-    write_plan(repo, f"""
+    write_plan(
+        repo,
+        f"""
 [notify]
 command = ["sh", "-c", "echo \\"$AGENTTUI_AGENT\\" >> {ran}"]
 
 [[agent]]
 name = "planned"
 command = ["sh", "-c", "exec sleep 60"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
 
     def ask(message: str) -> None:
-        payload = {"session_id": "s", "hook_event_name": "Notification", "cwd": str(wt), "message": message,
-                   "notification_type": "permission_prompt"}
-        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
-                       text=True, check=True, timeout=30)
+        payload = {
+            "session_id": "s",
+            "hook_event_name": "Notification",
+            "cwd": str(wt),
+            "message": message,
+            "notification_type": "permission_prompt",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"],
+            input=json.dumps(payload),
+            text=True,
+            check=True,
+            timeout=30,
+        )
 
     async with app.run_test(size=(180, 50)) as pilot:
         grid = app.main_screen.grid
         await until(pilot, lambda: grid.pane("found") is not None, what="the found worktree's pane")
         assert any("will not run until you confirm" in s for s in app.main_screen.said)
         ask("first")
-        await until(pilot, lambda: grid.states.states.get("found") is not None
-                    and grid.states.states["found"].state == "needs-input", what="found needs input")
+        await until(
+            pilot,
+            lambda: grid.states.states.get("found") is not None and grid.states.states["found"].state == "needs-input",
+            what="found needs input",
+        )
         await until(pilot, lambda: ("found", "needs-input") in app.main_screen.notifier.sent, what="the edge")
         assert not ran.exists()  # the edge came, the repository's command did not run
         await announce_and_confirm(pilot, app)
@@ -192,8 +242,9 @@ command = ["sh", "-c", "exec sleep 60"]
         app.main_screen.notifier._last.clear()  # (the once-a-minute limit, for the control's next edge)
         grid.states.states["found"].state = "idle"
         ask("second")
-        await until(pilot, lambda: ran.exists() and "found" in ran.read_text(), timeout=15,
-                    what="the confirmed plan's command")
+        await until(
+            pilot, lambda: ran.exists() and "found" in ran.read_text(), timeout=15, what="the confirmed plan's command"
+        )
 
 
 async def test_a_codex_agents_pane_title_says_it_needs_input(repo: Path, cleanup_agents: list) -> None:
@@ -214,15 +265,20 @@ async def test_a_codex_agents_pane_title_says_it_needs_input(repo: Path, cleanup
     mp = pytest.MonkeyPatch()
     mp.setenv("AGENTTUI_TMUX_SOCKET", sock)
     mp.delenv("TMUX", raising=False)
-    script = ("printf '\\033]2;\u280b fix the login | work\\033\\\\'; sleep 1; "
-              "printf '\\033]2;[ ! ] Action Required | fix the login | work\\033\\\\'; exec sleep 60")
-    write_plan(repo, f"""
+    script = (
+        "printf '\\033]2;\u280b fix the login | work\\033\\\\'; sleep 1; "
+        "printf '\\033]2;[ ! ] Action Required | fix the login | work\\033\\\\'; exec sleep 60"
+    )
+    write_plan(
+        repo,
+        f"""
 [[agent]]
 name = "cx"
 runner = "tmux"
 client = "codex"
 command = ["sh", "-c", {json.dumps(script)}]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     try:
         async with app.run_test(size=(160, 44)) as pilot:
@@ -230,8 +286,12 @@ command = ["sh", "-c", {json.dumps(script)}]
             grid.states = StateTracker(idle=6.0, working=2.5, hold=0.5)
             await announce_and_confirm(pilot, app)
             await pilot.press("f")
-            await until(pilot, lambda: grid.states.states.get("cx") is not None
-                        and grid.states.states["cx"].state == "needs-input", timeout=30, what="needs input")
+            await until(
+                pilot,
+                lambda: grid.states.states.get("cx") is not None and grid.states.states["cx"].state == "needs-input",
+                timeout=30,
+                what="needs input",
+            )
             assert "Codex asks for approval" in grid.states.states["cx"].reason
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
@@ -242,11 +302,14 @@ async def test_a_failing_periodic_read_is_shown_and_journaled(repo: Path, cleanu
     """A broken read never leaves the panes stale in silence: the sampler's error reaches the notice
     line and the journal, once, and goes away when the read works again.  Control: nothing is said
     while the repository reads fine."""
-    write_plan(repo, """
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "one"
 command = ["sh", "-c", "exec sleep 60"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     head = repo / ".git" / "HEAD"
@@ -258,8 +321,12 @@ command = ["sh", "-c", "exec sleep 60"]
         assert not any("periodic read failed" in t for t in app.main_screen.said)  # control
         head.write_text("not a ref\n")  # git refuses the repository from here on
         try:
-            await until(pilot, lambda: any("periodic read failed" in t for t in app.main_screen.said), timeout=20,
-                        what="the failure said")
+            await until(
+                pilot,
+                lambda: any("periodic read failed" in t for t in app.main_screen.said),
+                timeout=20,
+                what="the failure said",
+            )
         finally:
             head.write_text(good)
         await until(pilot, lambda: not app.main_screen.read_errors, timeout=20, what="the read recovered")

@@ -29,19 +29,25 @@ async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, t
 
         (repo / "src").mkdir()
         (repo / "src" / "added.py").write_text("x = 1\n")
-        await until(pilot, lambda: any("src/added.py" in t or "files changed in src" in t for t in texts(app)),
-                    what="file alert")
+        await until(
+            pilot,
+            lambda: any("src/added.py" in t or "files changed in src" in t for t in texts(app)),
+            what="file alert",
+        )
         git(repo, "checkout", "-q", "-b", "feature-x")
-        await until(pilot, lambda: any("branch switched main → feature-x" in t for t in texts(app)),
-                    what="branch switch alert")
+        await until(
+            pilot, lambda: any("branch switched main → feature-x" in t for t in texts(app)), what="branch switch alert"
+        )
         (repo / "file0.txt").write_text("their work")
         git(repo, "stash", "push", "-q", "-m", "others-work-again")
-        await until(pilot, lambda: "stash pushed: On feature-x: others-work-again" in texts(app),
-                    what="stash alert")
+        await until(pilot, lambda: "stash pushed: On feature-x: others-work-again" in texts(app), what="stash alert")
         wt = tmp_path / "self-isolated"
         git(repo, "worktree", "add", "-q", "-b", "tmp-iso", str(wt))
-        await until(pilot, lambda: f"worktree added that no plan dispatch owns: {wt.resolve()}" in texts(app),
-                    what="worktree alert")
+        await until(
+            pilot,
+            lambda: f"worktree added that no plan dispatch owns: {wt.resolve()}" in texts(app),
+            what="worktree alert",
+        )
         # the feed shows newest first; Enter expands an alert
         feed = app.query_one(GuardPanel)
         await until(pilot, lambda: feed.option_count == len(app.main_screen.guard_panel.alerts), what="feed redrawn")
@@ -54,8 +60,11 @@ async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, t
         await pilot.press("escape")
         await pilot.press("g")
         assert not app.main_screen.guard_panel.armed
-        await until(pilot, lambda: not any(w.group == "guard-watch" and w.is_running for w in app.workers),
-                    what="watcher stopped")
+        await until(
+            pilot,
+            lambda: not any(w.group == "guard-watch" and w.is_running for w in app.workers),
+            what="watcher stopped",
+        )
         reads = app.main_screen.guard_panel.guard.git_reads
         git(repo, "branch", "unseen")
         app.main_screen.guard_panel.poll()
@@ -65,7 +74,9 @@ async def test_guard_by_hand_sees_files_branches_stashes_worktrees(repo: Path, t
 
 
 async def test_fire_arms_guard_and_names_the_agent(repo: Path, cleanup_agents: list[AgentTuiApp]) -> None:  # noqa: F811
-    write_plan(repo, """
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "good"
 command = ["sleep", "60"]
@@ -73,7 +84,8 @@ command = ["sleep", "60"]
 [[agent]]
 name = "rogue"
 command = ["sh", "-c", "cd \\"$MAIN\\" && sleep 0.8 && echo oops > rogue.txt && exec sleep 60"]
-""".replace("$MAIN", str(repo.resolve())))
+""".replace("$MAIN", str(repo.resolve())),
+    )
     git(repo, "add", "agenttui.toml")
     git(repo, "commit", "-qm", "plan")
     app = AgentTuiApp(gitrepo.open_repo(repo), repo / "agenttui.toml", live=True)
@@ -83,8 +95,12 @@ command = ["sh", "-c", "cd \\"$MAIN\\" && sleep 0.8 && echo oops > rogue.txt && 
         await pilot.press("f")
         await until(pilot, lambda: app.main_screen.guard_panel.armed, what="armed by fire")
         panel = app.main_screen.guard_panel
-        await until(pilot, lambda: any(a.agents == ("rogue",) for a in panel.alerts.values()), timeout=15,
-                    what="alert naming the rogue agent")
+        await until(
+            pilot,
+            lambda: any(a.agents == ("rogue",) for a in panel.alerts.values()),
+            timeout=15,
+            what="alert naming the rogue agent",
+        )
         alert = next(a for a in app.main_screen.guard_panel.alerts.values() if a.agents)
         assert "rogue.txt" in alert.text
         assert any(s.startswith("agent 'rogue' (pid ") for s in alert.suspects)
@@ -150,23 +166,30 @@ async def test_an_agent_worktree_deleted_from_outside_is_restored_with_one_key(r
         assert "rm -rf" in alert.text and "R restores snapshot" in alert.text
         assert app.main_screen.check_action("restore_worktree", ()) is True
         await pilot.press("R")
-        await until(pilot, lambda: any("restored" in s and str(wt) in s for s in app.main_screen.said),
-                    what="the restore's notice")
+        await until(
+            pilot,
+            lambda: any("restored" in s and str(wt) in s for s in app.main_screen.said),
+            what="the restore's notice",
+        )
         assert "impl" not in panel.threats
     assert sorted(p.name for p in wt.iterdir()) == before
     assert (wt / "work7.py").read_text() == "print(7)\n"
 
 
 async def test_an_agent_script_stashing_the_checkout_revokes_the_announcement_in_the_app(
-        repo: Path, tmp_path: Path, cleanup_agents: list[AgentTuiApp]) -> None:
+    repo: Path, tmp_path: Path, cleanup_agents: list[AgentTuiApp]
+) -> None:
     """The running app: a plan agent's script (run from its worktree) stashes the main checkout; the
     guard names the agent, the announcement is revoked on screen and in the journal.  Control: the
     same script run by the user from outside any agent worktree revokes nothing."""
-    write_plan(repo, """
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "tidy"
 command = ["sleep", "120"]
-""")
+""",
+    )
     git(repo, "add", "agenttui.toml")
     git(repo, "commit", "-q", "-m", "plan")  # (else the stash -u takes the plan with it: revoked for that)
     script = f"cd {repo} && git stash push -u -q -m tidy\n"
@@ -183,14 +206,18 @@ command = ["sleep", "120"]
         (repo / "file0.txt").write_text("the user's work\n")
         subprocess.run(["sh", "tidy.sh"], cwd=tmp_path, check=True, capture_output=True)  # the user's own
         await until(pilot, lambda: "tidy" in git(repo, "stash", "list"), what="the user's stash")
-        await until(pilot, lambda: any(a.kind == "stash-push" for a in panel.alerts.values()),
-                    what="the guard read the user's stash")
+        await until(
+            pilot,
+            lambda: any(a.kind == "stash-push" for a in panel.alerts.values()),
+            what="the guard read the user's stash",
+        )
         assert app.sup.gate.revoked_reason is None  # control: nobody's escape
         (repo / "file1.txt").write_text("more of the user's work\n")
         (wt / "tidy.sh").write_text(script)
         subprocess.run(["sh", "-c", "sh tidy.sh"], cwd=wt, check=True, capture_output=True)  # the agent's
-        await until(pilot, lambda: any(a.kind == "escape" for a in panel.alerts.values()), timeout=15,
-                    what="the escape alert")
+        await until(
+            pilot, lambda: any(a.kind == "escape" for a in panel.alerts.values()), timeout=15, what="the escape alert"
+        )
         (alert,) = [a for a in panel.alerts.values() if a.kind == "escape"]
         assert alert.agents == ("tidy",) and "git stash push -u -q -m tidy" in alert.text
         await until(pilot, lambda: app.sup.gate.revoked_reason is not None, what="revoked")

@@ -14,7 +14,8 @@ from tests.support.ui import until
 
 
 async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(
-    tmp_path: Path, cleanup_agents: list[AgentTuiApp]  # noqa: F811
+    tmp_path: Path,
+    cleanup_agents: list[AgentTuiApp],  # noqa: F811
 ) -> None:
     root = make_demo(tmp_path / "shop", seconds=12, incident=True)
     paths = gitrepo.open_repo(root)
@@ -30,8 +31,12 @@ async def test_incident_replay_raises_alerts_and_leaves_a_mess_to_recover(
 
         for kind in ("files", "stash-push", "switch", "branch-create", "worktree-add"):
             await until(pilot, lambda kind=kind: seen(kind), timeout=25, what=f"a {kind} alert")
-        await until(pilot, lambda: any(a.agents for a in app.main_screen.guard_panel.alerts.values()), timeout=10,
-                    what="an alert naming an agent as suspect")
+        await until(
+            pilot,
+            lambda: any(a.agents for a in app.main_screen.guard_panel.alerts.values()),
+            timeout=10,
+            what="an alert naming an agent as suspect",
+        )
         await until(pilot, lambda: app.sup.counts()[0] == 0, timeout=30, what="all agents done")
     inc = recovery.find_incident(paths)
     assert inc.stashes and inc.branches and inc.worktrees  # real things for the recovery screens

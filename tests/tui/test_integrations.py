@@ -31,11 +31,17 @@ async def test_overlap_warning_in_panes_and_feed(repo: Path) -> None:
         await until(pilot, lambda: app.main_screen.grid.watched_roots != (), what="agent watcher roots")
         (a / "config.py").write_text("A = 1\n")
         grid = app.main_screen.grid
-        await until(pilot, lambda: any(c.path == "config.py" for c in grid.pane("agent-a").activity.latest),
-                    what="activity in agent-a")
+        await until(
+            pilot,
+            lambda: any(c.path == "config.py" for c in grid.pane("agent-a").activity.latest),
+            what="activity in agent-a",
+        )
         (b / "config.py").write_text("B = 2\n")
-        await until(pilot, lambda: any(al.kind == "overlap" for al in app.main_screen.guard_panel.alerts.values()),
-                    what="overlap alert")
+        await until(
+            pilot,
+            lambda: any(al.kind == "overlap" for al in app.main_screen.guard_panel.alerts.values()),
+            what="overlap alert",
+        )
         alert = next(al for al in app.main_screen.guard_panel.alerts.values() if al.kind == "overlap")
         assert alert.text == "'agent-a' and 'agent-b' both changed config.py"
         assert app.main_screen.grid.pane("agent-a").overlap == "config.py also changed by agent-b"
@@ -59,12 +65,20 @@ async def test_conflict_matrix(repo: Path) -> None:
 
 
 async def test_claude_code_burst_is_announced(repo: Path) -> None:
-    payload = {"session_id": "s9", "tool_name": "Agent", "cwd": str(repo),
-               "tool_input": {"description": "d", "prompt": "p", "subagent_type": "general-purpose",
-                              "isolation": "worktree"}}
+    payload = {
+        "session_id": "s9",
+        "tool_name": "Agent",
+        "cwd": str(repo),
+        "tool_input": {"description": "d", "prompt": "p", "subagent_type": "general-purpose", "isolation": "worktree"},
+    }
     for _ in range(3):
-        subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
-                       input=json.dumps(payload), capture_output=True, text=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "agenttui", "hook", "claude-code", "pre-tool-use"],
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     app = AgentTuiApp(gitrepo.open_repo(repo), None, live=True)
     async with app.run_test(size=(160, 44)) as pilot:
         await until(pilot, lambda: app.main_screen.claude_sentence is not None, what="claude burst read")
@@ -88,8 +102,9 @@ async def test_review_and_land_from_the_supervisor(repo: Path, tmp_path: Path) -
         await until(pilot, lambda: app.main_screen.grid.pane("agent-wt") is not None, what="the pane")
         app.main_screen.grid.pane("agent-wt").focus()
         await pilot.press("v")
-        await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.loaded is not None,
-                    what="the review")
+        await until(
+            pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.loaded is not None, what="the review"
+        )
         screen = app.screen
         assert isinstance(screen, DiffScreen) and screen.loaded is not None
         assert [f.path for f in screen.loaded.files] == ["feature.py"] and screen.loaded.ahead == 1

@@ -15,8 +15,15 @@ from agenttui.tui.literal import fmt
 from tests.support.repos import git, make_repo
 from tests.support.ui import loaded
 
-HOSTILE = ["wip [/]", "copy files to [/tmp]", "[$error]spoof[/]", "[B]bold[/B]", "[link=https://x.example]click",
-           "back\\slash\\", "[@click=app.quit]quit[/]"]
+HOSTILE = [
+    "wip [/]",
+    "copy files to [/tmp]",
+    "[$error]spoof[/]",
+    "[B]bold[/B]",
+    "[link=https://x.example]click",
+    "back\\slash\\",
+    "[@click=app.quit]quit[/]",
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -97,16 +97,18 @@ async def test_filter_and_stash_preview(tmp_path: Path) -> None:
     app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
     async with app.run_test(size=(150, 45)) as pilot:
         screen = await loaded(pilot, app)
-        await until(pilot, lambda: "diff --git" in screen.preview_text,
-                    what="stash diff preview")
+        await until(pilot, lambda: "diff --git" in screen.preview_text, what="stash diff preview")
         await pilot.press("2", "slash")
         await pilot.press(*"unmerged")
         await pilot.press("enter")
         assert screen.table("branches").row_count == 2
         await pilot.press("escape")  # clears the filter
         assert screen.table("branches").row_count == 6
-        await until(pilot, lambda: "ahead" in str(screen.query_one("#branch-detail").render()),
-                    what="lazy ahead/behind of the highlighted branch")
+        await until(
+            pilot,
+            lambda: "ahead" in str(screen.query_one("#branch-detail").render()),
+            what="lazy ahead/behind of the highlighted branch",
+        )
 
 
 async def test_refusal_is_shown_and_nothing_is_removed(tmp_path: Path) -> None:
@@ -158,7 +160,8 @@ async def test_salvage_from_the_agents_tab(tmp_path: Path) -> None:
 
 
 async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_time(
-        tmp_path: Path, monkeypatch: object) -> None:
+    tmp_path: Path, monkeypatch: object
+) -> None:
     """No announcement, no guard, no time given: two Claude Code subagents raced in the checkout (git
     for real; their transcripts as the client writes them).  The screen finds the baseline at their
     dispatch, names both agents, shows where each file's latest revision is, and S salvages each
@@ -188,8 +191,7 @@ async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_
             Path(inp["file_path"]).write_text(inp["content"])
             out = "File created successfully"
         else:
-            out = subprocess.run(inp["command"], shell=True, cwd=r, capture_output=True, text=True,
-                                 check=True).stdout
+            out = subprocess.run(inp["command"], shell=True, cwd=r, capture_output=True, text=True, check=True).stdout
         calls[agent].append((start, tool, inp, out))
 
     act("a1", "Write", {"file_path": str(r / "auth.py"), "content": "AUTH = 2\n"})

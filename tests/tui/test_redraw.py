@@ -46,8 +46,11 @@ async def test_footer_is_not_rebuilt_when_focus_moves_but_is_when_a_key_changes(
         fire = [k for k in app.query(FooterKey) if k.action == "fire"]
         assert fire and fire[0].has_class("-disabled")
         await announce_and_confirm(pilot, app)
-        await until(pilot, lambda: any(k.action == "fire" and not k.has_class("-disabled")
-                                       for k in app.query(FooterKey)), what="f enabled in the footer")
+        await until(
+            pilot,
+            lambda: any(k.action == "fire" and not k.has_class("-disabled") for k in app.query(FooterKey)),
+            what="f enabled in the footer",
+        )
 
 
 async def test_focused_pane_is_titled_and_the_screen_is_not_repainted_whole(repo: Path) -> None:
@@ -94,14 +97,14 @@ async def test_panes_under_a_modal_wait_and_catch_up_when_it_closes(repo: Path) 
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, AnnounceModal), what="announce modal")
         (wt / "under_modal.py").write_text("y = 2\n")
-        await until(pilot, lambda: any(c.path == "under_modal.py" for c in pane.activity.latest),
-                    what="the change recorded")
+        await until(
+            pilot, lambda: any(c.path == "under_modal.py" for c in pane.activity.latest), what="the change recorded"
+        )
         await pilot.pause(0.3)
         assert "under_modal.py" not in files_text(pane)  # not drawn beneath the modal
         assert pane.thaw_due or pane in app.main_screen.grid.redraw_due
         await pilot.press("escape")
-        await until(pilot, lambda: "under_modal.py" in files_text(pane), timeout=5,
-                    what="the pane catching up")
+        await until(pilot, lambda: "under_modal.py" in files_text(pane), timeout=5, what="the pane catching up")
 
 
 async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
@@ -113,14 +116,14 @@ async def test_pane_scrolled_into_view_draws_what_it_missed(repo: Path) -> None:
         assert isinstance(app, AgentTuiApp) and last is not None
         assert last not in visible_widgets(app.screen)
         (trees[7] / "far_away.py").write_text("z = 3\n")
-        await until(pilot, lambda: any(c.path == "far_away.py" for c in last.activity.latest),
-                    what="the change recorded")
+        await until(
+            pilot, lambda: any(c.path == "far_away.py" for c in last.activity.latest), what="the change recorded"
+        )
         await pilot.pause(0.3)
         assert "far_away.py" not in files_text(last)  # off screen: not drawn
         last.focus()
         last.scroll_visible(animate=False)
-        await until(pilot, lambda: "far_away.py" in files_text(last), timeout=5,
-                    what="the pane drawn once in view")
+        await until(pilot, lambda: "far_away.py" in files_text(last), timeout=5, what="the pane drawn once in view")
 
 
 async def test_opening_the_palette_and_modals_leaks_no_widgets(repo: Path) -> None:
@@ -155,8 +158,9 @@ async def test_opening_the_palette_does_not_lay_out_the_panes_again_but_a_resize
         linked_worktree(repo, f"lay-{i}")
     app = make_app(repo)
     async with app.run_test(size=(130, 44)) as pilot:
-        await until(pilot, lambda: len(app.main_screen.grid.panes) == 4 and not app.screen._layout_required,
-                    what="settled")
+        await until(
+            pilot, lambda: len(app.main_screen.grid.panes) == 4 and not app.screen._layout_required, what="settled"
+        )
         await pilot.pause(0.2)
         main = app.screen
         layouts: list[object] = []

@@ -78,9 +78,15 @@ def test_alert_feed(snap_compare: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     time.tzset()
     t0 = 1767272400.0
     alerts = [
-        Alert(1, t0, "files", "14 files changed in src/auth in 0.4 s",
-              paths=tuple(f"src/auth/f{i}.py" for i in range(14)),
-              suspects=("agent 'auth' (pid 4242, git) has its cwd in the main checkout",), agents=("auth",)),
+        Alert(
+            1,
+            t0,
+            "files",
+            "14 files changed in src/auth in 0.4 s",
+            paths=tuple(f"src/auth/f{i}.py" for i in range(14)),
+            suspects=("agent 'auth' (pid 4242, git) has its cwd in the main checkout",),
+            agents=("auth",),
+        ),
         Alert(2, t0 + 1, "switch", "branch switched main → feature-x (checkout: moving from main to feature-x)"),
         Alert(3, t0 + 2, "stash-push", "stash pushed: On feature-x: others-work-again"),
         Alert(4, t0 + 3, "worktree-add", "worktree added that no plan dispatch owns: /tmp/agent-tmp"),

@@ -14,13 +14,29 @@ from tests.support.ui import make_app, until
 
 
 def post_tool_use(repo: Path, agent_id: str) -> None:
-    payload = {"session_id": "s1", "cwd": str(repo), "hook_event_name": "PostToolUse", "tool_name": "Agent",
-               "tool_input": {"description": "fix logout", "prompt": "...", "subagent_type": "general-purpose",
-                              "isolation": "worktree"},
-               "tool_response": {"isAsync": True, "status": "async_launched", "agentId": agent_id}}
+    payload = {
+        "session_id": "s1",
+        "cwd": str(repo),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Agent",
+        "tool_input": {
+            "description": "fix logout",
+            "prompt": "...",
+            "subagent_type": "general-purpose",
+            "isolation": "worktree",
+        },
+        "tool_response": {"isAsync": True, "status": "async_launched", "agentId": agent_id},
+    }
     env = {k: v for k, v in os.environ.items() if k != "AGENTTUI_AGENT"}
-    res = subprocess.run([sys.executable, "-m", "agenttui", "hook", "claude-code", "event"], input=json.dumps(payload),
-                         text=True, capture_output=True, env=env, check=False, timeout=30)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "hook", "claude-code", "event"],
+        input=json.dumps(payload),
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=30,
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -37,7 +53,10 @@ async def test_subagent_pane_titled_by_its_dispatch(repo: Path) -> None:
         assert pane is not None
         assert "fix logout" not in str(pane.border_title)  # control: nothing on record yet
         post_tool_use(repo, "a1b2c3")
-        await until(pilot, lambda: "fix logout (general-purpose) · agent-a1b2c3" in str(pane.border_title),
-                    what="the dispatch title")
+        await until(
+            pilot,
+            lambda: "fix logout (general-purpose) · agent-a1b2c3" in str(pane.border_title),
+            what="the dispatch title",
+        )
         untitled = grid.pane("agent-ffff")
         assert untitled is not None and str(untitled.border_title).strip("▶ ") == "agent-ffff"

@@ -67,8 +67,7 @@ async def test_fire_creates_worktrees_and_launches(repo: Path, cleanup_agents: l
     async with app.run_test(size=(140, 44)) as pilot:
         await announce_and_confirm(pilot, app)
         await pilot.press("f")
-        await until(pilot, lambda: all(r.state == "running" for r in app.sup.runs.values()),
-                    what="both agents running")
+        await until(pilot, lambda: all(r.state == "running" for r in app.sup.runs.values()), what="both agents running")
         root = repo.parent / "repo.agents"
         trees = {str(w.path): w.branch for w in gitrepo.list_worktrees(gitrepo.open_repo(repo))}
         assert trees[str((root / "auth").resolve())] == "agents/auth"
@@ -85,13 +84,16 @@ async def test_fire_creates_worktrees_and_launches(repo: Path, cleanup_agents: l
             assert session_nice(auth.pid) == min(19, (session_nice("self") or 0) + 9)
         # the pane shows process stats, git state, output tail and live file activity
         await until(pilot, lambda: pane(app, "auth").stats is not None, what="process stats")
-        await until(pilot, lambda: "started auth" in "\n".join(pane(app, "auth").query_one("#out").lines),
-                    what="output tail")
+        await until(
+            pilot, lambda: "started auth" in "\n".join(pane(app, "auth").query_one("#out").lines), what="output tail"
+        )
         (root / "api" / "new_module.py").write_text("x = 1\n")
-        await until(pilot, lambda: any(c.path == "new_module.py" for c in pane(app, "api").activity.latest),
-                    what="file activity in the api pane")
-        await until(pilot, lambda: pane(app, "api").git is not None and pane(app, "api").git.dirty,
-                    what="dirty count")
+        await until(
+            pilot,
+            lambda: any(c.path == "new_module.py" for c in pane(app, "api").activity.latest),
+            what="file activity in the api pane",
+        )
+        await until(pilot, lambda: pane(app, "api").git is not None and pane(app, "api").git.dirty, what="dirty count")
         assert not fire_enabled(app)  # fired once: the gate is spent
 
         # stop the highlighted agent: SIGTERM its tree
@@ -114,10 +116,10 @@ async def test_fire_creates_worktrees_and_launches(repo: Path, cleanup_agents: l
         assert e in events, e
 
 
-async def test_serialize_runs_one_after_another_in_main_checkout(
-    repo: Path, cleanup_agents: list[AgentTuiApp]
-) -> None:
-    write_plan(repo, """
+async def test_serialize_runs_one_after_another_in_main_checkout(repo: Path, cleanup_agents: list[AgentTuiApp]) -> None:
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "one"
 command = ["sh", "-c", "echo one-start >> order.log; sleep 0.3; echo one-end >> order.log"]
@@ -127,7 +129,8 @@ isolation = "none"
 name = "two"
 command = ["sh", "-c", "echo two-start >> order.log; echo two-end >> order.log"]
 isolation = "none"
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     async with app.run_test(size=(140, 44)) as pilot:
@@ -143,17 +146,21 @@ isolation = "none"
         assert fire_enabled(app)
         assert "Serialized" in str(app.query_one("#gate").render())
         await pilot.press("f")
-        await until(pilot, lambda: all(r.state == "exited" for r in app.sup.runs.values()), timeout=15,
-                    what="both serialized agents exited")
+        await until(
+            pilot,
+            lambda: all(r.state == "exited" for r in app.sup.runs.values()),
+            timeout=15,
+            what="both serialized agents exited",
+        )
     assert (repo / "order.log").read_text().split() == ["one-start", "one-end", "two-start", "two-end"]
     assert not (repo.parent / "repo.agents").exists()
     assert "serialize" in [r["event"] for r in read_journal(gitrepo.open_repo(repo))]
 
 
-async def test_missing_command_and_instant_death_are_reported(
-    repo: Path, cleanup_agents: list[AgentTuiApp]
-) -> None:
-    write_plan(repo, """
+async def test_missing_command_and_instant_death_are_reported(repo: Path, cleanup_agents: list[AgentTuiApp]) -> None:
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "ghost"
 command = ["no-such-agent-binary-xyz", "--go"]
@@ -165,7 +172,8 @@ command = "exit 3"
 [[agent]]
 name = "fine"
 command = ["sleep", "30"]
-""")
+""",
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -254,9 +262,13 @@ async def test_agents_ending_together_make_one_notice_and_one_journal_write(
     repo: Path, tmp_path: Path, cleanup_agents: list[AgentTuiApp]
 ) -> None:
     go = tmp_path / "go"
-    write_plan(repo, "".join(
-        f'[[agent]]\nname = "w{i}"\ncommand = ["sh", "-c", "while [ ! -e \'{go}\' ]; do sleep 0.02; done"]\n\n'
-        for i in range(4)))
+    write_plan(
+        repo,
+        "".join(
+            f'[[agent]]\nname = "w{i}"\ncommand = ["sh", "-c", "while [ ! -e \'{go}\' ]; do sleep 0.02; done"]\n\n'
+            for i in range(4)
+        ),
+    )
     app = make_app(repo, live=True)
     cleanup_agents.append(app)
     async with app.run_test(size=(140, 44)) as pilot:
@@ -266,8 +278,11 @@ async def test_agents_ending_together_make_one_notice_and_one_journal_write(
         app.main_screen.firing = True  # hold the reaping tick while all four end, so one tick sees them together
         go.touch()
         pids = [r.pid for r in app.sup.runs.values()]
-        await until(pilot, lambda: all(psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids if p),
-                    what="all four ended")
+        await until(
+            pilot,
+            lambda: all(psutil.Process(p).status() == psutil.STATUS_ZOMBIE for p in pids if p),
+            what="all four ended",
+        )
         app.main_screen.firing = False
         await until(pilot, lambda: all(r.state == "exited" for r in app.sup.runs.values()), what="reaped")
         await until(pilot, lambda: any("exited with code" in m for m in app.main_screen.said), what="the notice")

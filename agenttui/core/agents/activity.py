@@ -47,7 +47,7 @@ _IGNORED_NAME = re.compile(r"\.py[cod]$|\.___jb_...___$|\.sw.$|~$|^\.#|^\.DS_Sto
 
 def ignored(rel: str) -> bool:
     """Whether a change at *rel* (relative to its worktree, ``/``-separated) is noise."""
-    return bool(_IGNORED_DIR.search(rel) or _IGNORED_NAME.search(rel[rel.rfind("/") + 1:]))
+    return bool(_IGNORED_DIR.search(rel) or _IGNORED_NAME.search(rel[rel.rfind("/") + 1 :]))
 
 
 def assign(
@@ -66,7 +66,7 @@ def assign(
         while i > 0:  # the deepest root that is a prefix sorts last among those <= path
             prefix, root = prefixes[i - 1]
             if path.startswith(prefix):
-                rel = path[len(prefix):]
+                rel = path[len(prefix) :]
                 if not ignored(rel):
                     out.setdefault(root, []).append(FileChange(KINDS.get(change, "modified"), rel, t))
                 break
@@ -92,7 +92,8 @@ async def watch_worktrees(
         # the first step of the loop below; this runs once that step has suspended
         before = thread_ids()
         asyncio.get_running_loop().call_soon(
-            lambda: renice_threads(thread_ids() - before, thread_nice, name_prefix="notify-rs"))
+            lambda: renice_threads(thread_ids() - before, thread_nice, name_prefix="notify-rs")
+        )
     async for changes in watchfiles.awatch(
         *existing,
         watch_filter=None,  # assign() filters: faster, and on the path inside the worktree
@@ -111,7 +112,11 @@ async def watch_file(path: Path, stop_event: asyncio.Event) -> AsyncIterator[Non
     target = path.resolve()
     if not inotify.available():
         async for changes in watchfiles.awatch(
-            path.parent, recursive=False, debounce=50, step=20, stop_event=stop_event,
+            path.parent,
+            recursive=False,
+            debounce=50,
+            step=20,
+            stop_event=stop_event,
             watch_filter=lambda _c, p: Path(p).resolve() == target,
         ):
             if changes:
@@ -156,7 +161,7 @@ class Activity:
         self.total = 0
 
     def add(self, changes: list[FileChange]) -> None:
-        self.latest.extendleft(changes[-(self.latest.maxlen or 8):])
+        self.latest.extendleft(changes[-(self.latest.maxlen or 8) :])
         for c in changes:
             sec = int(c.time)
             if self._buckets and self._buckets[-1][0] == sec:

@@ -67,8 +67,9 @@ def trusted(paths: Any, command: Sequence[str] | None) -> bool:
 
 
 class Notifier:
-    def __init__(self, command: Sequence[str] | None = None, *, per_agent: float = PER_AGENT,
-                 desktop: str = "auto") -> None:
+    def __init__(
+        self, command: Sequence[str] | None = None, *, per_agent: float = PER_AGENT, desktop: str = "auto"
+    ) -> None:
         self.command = list(command) if command else None
         self.desktop = desktop
         self.sequence: str | None = None  # the last edge's desktop notification, for the UI to write
@@ -84,8 +85,12 @@ class Notifier:
         self._last[agent] = now
         self.sent.append((agent, state))
         text = f"agenttui: {agent} {state.replace('-', ' ')}" + (f" — {reason}" if reason else "")
-        self.sequence = desktop_sequence(desktop_kind(os.environ, self.desktop), "agenttui",
-                                         text.removeprefix("agenttui: "), tmux=bool(os.environ.get("TMUX")))
+        self.sequence = desktop_sequence(
+            desktop_kind(os.environ, self.desktop),
+            "agenttui",
+            text.removeprefix("agenttui: "),
+            tmux=bool(os.environ.get("TMUX")),
+        )
         if os.environ.get("TMUX") and shutil.which("tmux"):
             from agenttui.core.host.tmux import literal, tmux
 

@@ -49,11 +49,17 @@ class OverlapTracker:
                 old = self._alerts.get(pair)
                 n = len(paths)
                 first3 = list(itertools.islice(paths, 3))
-                text = (f"'{pair[0]}' and '{pair[1]}' both changed {c.path}" if n == 1 else
-                        f"'{pair[0]}' and '{pair[1]}' both changed {n} paths: {', '.join(first3)}"
-                        + (" …" if n > 3 else ""))
-                alert = (replace(old, text=text, paths=tuple(itertools.islice(paths, MAX_ALERT_PATHS)))
-                         if old is not None else new_alert("overlap", text, paths=(c.path,), agents=pair))
+                text = (
+                    f"'{pair[0]}' and '{pair[1]}' both changed {c.path}"
+                    if n == 1
+                    else f"'{pair[0]}' and '{pair[1]}' both changed {n} paths: {', '.join(first3)}"
+                    + (" …" if n > 3 else "")
+                )
+                alert = (
+                    replace(old, text=text, paths=tuple(itertools.islice(paths, MAX_ALERT_PATHS)))
+                    if old is not None
+                    else new_alert("overlap", text, paths=(c.path,), agents=pair)
+                )
                 self._alerts[pair] = grown[pair] = alert
                 out.notes[pair[0]] = f"{c.path} also changed by {pair[1]}"
                 out.notes[pair[1]] = f"{c.path} also changed by {pair[0]}"

@@ -70,8 +70,9 @@ class Sample:
 
 
 class Sampler:
-    def __init__(self, paths: RepoPaths, main_checkout: Path | None,
-                 revalidate: Callable[[], str | None] = lambda: None) -> None:
+    def __init__(
+        self, paths: RepoPaths, main_checkout: Path | None, revalidate: Callable[[], str | None] = lambda: None
+    ) -> None:
         self.paths = paths
         self.main_checkout = main_checkout
         self.revalidate = revalidate
@@ -99,10 +100,18 @@ class Sampler:
             self._due -= due
         full = self._rounds % FULL_EVERY == 1
         every = self._rounds % (FULL_EVERY * ALL_EVERY) == 1
-        jobs = [SampleJob(r.name, r.pid if r.alive else None, r.worktree,
-                          git_round and (full or r.name in due), r.tmux,
-                          if_changed=full and not every and r.name not in due,
-                          client=r.spec.client if r.spec is not None else None) for r in runs]
+        jobs = [
+            SampleJob(
+                r.name,
+                r.pid if r.alive else None,
+                r.worktree,
+                git_round and (full or r.name in due),
+                r.tmux,
+                if_changed=full and not every and r.name not in due,
+                client=r.spec.client if r.spec is not None else None,
+            )
+            for r in runs
+        ]
         return jobs, git_round
 
     # ------------------------------------------------------------ sampling (worker thread)
@@ -223,8 +232,12 @@ def git_stamp(worktree: Path, base_sha: str | None) -> tuple[object, ...] | None
             head = fh.read(512).strip()
     except OSError:
         return None
-    files = [os.path.join(admin, "HEAD"), os.path.join(admin, "index"), os.path.join(common, "packed-refs"),
-             os.path.join(common, "reftable", "tables.list")]
+    files = [
+        os.path.join(admin, "HEAD"),
+        os.path.join(admin, "index"),
+        os.path.join(common, "packed-refs"),
+        os.path.join(common, "reftable", "tables.list"),
+    ]
     if head.startswith("ref: "):
         files.append(os.path.join(common, head[5:].strip()))
     return (base_sha, head, *(_stat(f) for f in files))

@@ -97,9 +97,17 @@ class StateTracker:
         self.states: dict[str, AgentState] = {}
         self._pending: dict[str, _Pending] = {}
 
-    def observe(self, name: str, *, now: float | None = None, alive: bool, exit_code: int | None = None,
-                last_activity: float | None = None, hook: tuple[str, str, float] | None = None,
-                focused: bool = False) -> tuple[AgentState, bool]:
+    def observe(
+        self,
+        name: str,
+        *,
+        now: float | None = None,
+        alive: bool,
+        exit_code: int | None = None,
+        last_activity: float | None = None,
+        hook: tuple[str, str, float] | None = None,
+        focused: bool = False,
+    ) -> tuple[AgentState, bool]:
         """Feed one agent's latest facts; returns its (shown) state and whether it just changed.
         *hook* is (state, reason, time) from its newest hook record."""
         now = time.time() if now is None else now
@@ -120,8 +128,15 @@ class StateTracker:
             cur.unseen = False
         return cur, changed
 
-    def _candidate(self, cur: AgentState, now: float, alive: bool, exit_code: int | None,
-                   last_activity: float | None, hook: tuple[str, str, float] | None) -> tuple[str, str]:
+    def _candidate(
+        self,
+        cur: AgentState,
+        now: float,
+        alive: bool,
+        exit_code: int | None,
+        last_activity: float | None,
+        hook: tuple[str, str, float] | None,
+    ) -> tuple[str, str]:
         if not alive and exit_code is not None:
             return ("done", "exited 0") if exit_code == 0 else ("failed", f"exited {exit_code}")
         recent_hook = hook is not None and (last_activity is None or hook[2] >= last_activity - self.working)
@@ -158,6 +173,7 @@ class StateTracker:
 
     def next_for_attention(self, order: list[str], after: str | None = None) -> str | None:
         """The next agent needing the user: needs-input first, then done/failed unseen."""
+
         def rank(n: str) -> int | None:
             s = self.states.get(n)
             if s is None:
@@ -216,16 +232,22 @@ def hooks_by_agent(records: list[dict[str, Any]], names: dict[str, str]) -> dict
         agent = rec.get("agent")
         if not agent:
             cwd = str(rec.get("cwd") or "")
-            agent = next((n for path, n in names.items() if cwd == path or cwd.startswith(path.rstrip("/") + "/")),
-                         None)
+            agent = next(
+                (n for path, n in names.items() if cwd == path or cwd.startswith(path.rstrip("/") + "/")), None
+            )
         sig = hook_signal(rec)
         if agent and sig is not None:
             out[str(agent)] = (sig[0], sig[1], float(rec.get("time", 0)))
     return out
 
 
-def offline_states(records: list[dict[str, Any]], agents: list[dict[str, Any]], *,
-                   now: float | None = None, alive: dict[str, bool] | None = None) -> dict[str, AgentState]:
+def offline_states(
+    records: list[dict[str, Any]],
+    agents: list[dict[str, Any]],
+    *,
+    now: float | None = None,
+    alive: dict[str, bool] | None = None,
+) -> dict[str, AgentState]:
     """Each agent's state for ``agenttui status`` (no supervisor running): from the journal (its
     launch, exit and hook records), whether its process lives, and its log's last write."""
     import os

@@ -51,10 +51,19 @@ class AgentRun:
     last: float = 0.0  # its last record's time (it was at work from dispatched to here)
 
     def to_json(self) -> dict[str, Any]:
-        return {"client": self.client, "agent_id": self.id, "name": self.name, "agent_type": self.agent_type,
-                "session": self.session, "dispatched": self.dispatched, "isolation": self.isolation,
-                "worktree": self.worktree, "transcript": self.transcript, "main_thread": self.main_thread,
-                "calls": len(self.calls)}
+        return {
+            "client": self.client,
+            "agent_id": self.id,
+            "name": self.name,
+            "agent_type": self.agent_type,
+            "session": self.session,
+            "dispatched": self.dispatched,
+            "isolation": self.isolation,
+            "worktree": self.worktree,
+            "transcript": self.transcript,
+            "main_thread": self.main_thread,
+            "calls": len(self.calls),
+        }
 
 
 @dataclass
@@ -68,5 +77,10 @@ class ReadStats:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"files": self.files, "bad_lines": self.bad_lines, "unreadable": self.unreadable,
-                "other": self.other, "notes": self.notes}
+        return {
+            "files": self.files,
+            "bad_lines": self.bad_lines,
+            "unreadable": self.unreadable,
+            "other": self.other,
+            "notes": self.notes,
+        }

@@ -135,8 +135,9 @@ def _first_prompt(records: list[dict[str, Any]]) -> str:
             content = message.get("content") if isinstance(message, dict) else None
             if isinstance(content, str):
                 return content
-            if isinstance(content, list) and not any(isinstance(b, dict) and b.get("type") == "tool_result"
-                                                     for b in content):
+            if isinstance(content, list) and not any(
+                isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+            ):
                 return _text(content)
     return ""
 
@@ -153,8 +154,12 @@ def _meta(path: Path, stats: ReadStats) -> dict[str, Any]:
         return {}
 
 
-def read_runs(roots: list[str], since: float | None = None, home: str | os.PathLike[str] | None = None,
-              stats: ReadStats | None = None) -> tuple[list[AgentRun], ReadStats]:
+def read_runs(
+    roots: list[str],
+    since: float | None = None,
+    home: str | os.PathLike[str] | None = None,
+    stats: ReadStats | None = None,
+) -> tuple[list[AgentRun], ReadStats]:
     """Every agent run of a session started in one of *roots* (the repository's checkouts) and
     written to after *since*."""
     stats = stats or ReadStats()
@@ -171,8 +176,10 @@ def read_runs(roots: list[str], since: float | None = None, home: str | os.PathL
     runs: list[AgentRun] = []
     for folder in folders:
         # (a session in a sub-folder has a longer name; a very long one is cut: its records' cwd decides)
-        if not any(folder.name == n or folder.name.startswith(n + "-") or (len(n) > 200 and folder.name[:200]
-                                                                            == n[:200]) for n in names):
+        if not any(
+            folder.name == n or folder.name.startswith(n + "-") or (len(n) > 200 and folder.name[:200] == n[:200])
+            for n in names
+        ):
             continue
         try:
             sessions = [e for e in os.scandir(folder.path) if e.name.endswith(".jsonl")]
@@ -203,9 +210,22 @@ def _session(path: Path, roots: tuple[str, ...], since: float | None, stats: Rea
     session = next((str(r["sessionId"]) for r in records if isinstance(r.get("sessionId"), str)), path.stem)
     main_calls, raw = _calls(records, session)
     first = next((t for t in (_ts(r.get("timestamp")) for r in records) if t is not None), 0.0)
-    runs = [AgentRun(CLIENT, session, f"session {session[:8]}", "main", _first_prompt(records), session, first,
-                     None, None, str(path), main_thread=True,
-                     calls=[c for c in main_calls if c.tool not in DISPATCH_TOOLS])]
+    runs = [
+        AgentRun(
+            CLIENT,
+            session,
+            f"session {session[:8]}",
+            "main",
+            _first_prompt(records),
+            session,
+            first,
+            None,
+            None,
+            str(path),
+            main_thread=True,
+            calls=[c for c in main_calls if c.tool not in DISPATCH_TOOLS],
+        )
+    ]
     dispatches = {uid: d for uid, d in raw.items() if d["input"].get("prompt") is not None}
     by_agent: dict[str, str] = {}  # agent id -> the Agent tool_use id that launched it
     for uid, d in dispatches.items():
@@ -232,12 +252,26 @@ def _session(path: Path, roots: tuple[str, ...], since: float | None, stats: Rea
         prompt = inp.get("prompt") if isinstance(inp.get("prompt"), str) else _first_prompt(recs)
         name = meta.get("description") or inp.get("description") or f"agent {aid[:8]}"
         t0 = d.get("time") or next((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), first)
-        isolation = inp.get("isolation") if isinstance(inp.get("isolation"), str) else (
-            "worktree" if meta.get("worktreePath") else None)
+        isolation = (
+            inp.get("isolation")
+            if isinstance(inp.get("isolation"), str)
+            else ("worktree" if meta.get("worktreePath") else None)
+        )
         last = max((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), default=float(t0))
-        runs.append(AgentRun(CLIENT, aid, str(name), str(meta.get("agentType") or inp.get("subagent_type")
-                                                         or "general-purpose"),
-                             str(prompt or ""), session, float(t0), isolation,
-                             str(meta["worktreePath"]) if isinstance(meta.get("worktreePath"), str) else None,
-                             str(f), calls=calls, last=last))
+        runs.append(
+            AgentRun(
+                CLIENT,
+                aid,
+                str(name),
+                str(meta.get("agentType") or inp.get("subagent_type") or "general-purpose"),
+                str(prompt or ""),
+                session,
+                float(t0),
+                isolation,
+                str(meta["worktreePath"]) if isinstance(meta.get("worktreePath"), str) else None,
+                str(f),
+                calls=calls,
+                last=last,
+            )
+        )
     return runs

@@ -48,8 +48,12 @@ def _command(argv: Any) -> str:
     return shlex.join(argv)
 
 
-def read_runs(roots: list[str], since: float | None = None, home: str | os.PathLike[str] | None = None,
-              stats: ReadStats | None = None) -> tuple[list[AgentRun], ReadStats]:
+def read_runs(
+    roots: list[str],
+    since: float | None = None,
+    home: str | os.PathLike[str] | None = None,
+    stats: ReadStats | None = None,
+) -> tuple[list[AgentRun], ReadStats]:
     """Every Codex thread that worked in one of *roots* (the first is the main checkout), written to
     after *since*."""
     stats = stats or ReadStats()
@@ -110,14 +114,36 @@ def _thread(path: Path, recs: list[dict[str, Any]], roots: tuple[str, ...], main
             begin = float(t0) / 1000 if isinstance(t0, (int, float)) else (_ts(r.get("timestamp")) or start)
             end = float(t1) / 1000 if isinstance(t1, (int, float)) else begin
             command = _command(item.get("command"))
-            calls.append(ToolCall(tid, "Bash", {"command": command}, begin, end,
-                                  str(item.get("aggregated_output") or ""), item.get("exit_code") == 0,
-                                  _path(item.get("cwd")) or cwd, "transcript"))
+            calls.append(
+                ToolCall(
+                    tid,
+                    "Bash",
+                    {"command": command},
+                    begin,
+                    end,
+                    str(item.get("aggregated_output") or ""),
+                    item.get("exit_code") == 0,
+                    _path(item.get("cwd")) or cwd,
+                    "transcript",
+                )
+            )
     # shared: in the main checkout and in no linked worktree (one can sit inside the main checkout)
     shared = _inside(cwd, (main,)) and not _inside(cwd, tuple(r for r in roots if r != main))
     parent = meta.get("parent_thread_id")
     name = str(meta.get("agent_nickname") or "") or " ".join(prompt.split())[:60] or f"codex {tid[:8]}"
     last = max((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), default=start)
-    return AgentRun(CLIENT, tid, name, "codex sub-agent" if parent else "codex",
-                    prompt, str(parent or tid), start, None if shared else "worktree",
-                    None if shared else cwd, str(path), main_thread=False, calls=calls, last=last)
+    return AgentRun(
+        CLIENT,
+        tid,
+        name,
+        "codex sub-agent" if parent else "codex",
+        prompt,
+        str(parent or tid),
+        start,
+        None if shared else "worktree",
+        None if shared else cwd,
+        str(path),
+        main_thread=False,
+        calls=calls,
+        last=last,
+    )

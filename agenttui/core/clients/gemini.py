@@ -26,8 +26,12 @@ def gemini_dir(home: str | os.PathLike[str] | None = None) -> Path:
     return Path(home if home is not None else Path.home()) / ".gemini"
 
 
-def read_runs(roots: list[str], since: float | None = None, home: str | os.PathLike[str] | None = None,
-              stats: ReadStats | None = None) -> tuple[list[AgentRun], ReadStats]:
+def read_runs(
+    roots: list[str],
+    since: float | None = None,
+    home: str | os.PathLike[str] | None = None,
+    stats: ReadStats | None = None,
+) -> tuple[list[AgentRun], ReadStats]:
     """Every Gemini session whose project is one of *roots* (the first: the main checkout)."""
     stats = stats or ReadStats()
     base = gemini_dir(home)
@@ -106,8 +110,14 @@ def _session(path: Path, recs: list[dict[str, Any]], folder: str, roots: tuple[s
             elif name == "write_file":
                 tool, inp = "Write", {"file_path": args.get("file_path"), "content": args.get("content")}
             elif name == "replace":
-                tool, inp = "Edit", {"file_path": args.get("file_path"), "old_string": args.get("old_string"),
-                                     "new_string": args.get("new_string")}
+                tool, inp = (
+                    "Edit",
+                    {
+                        "file_path": args.get("file_path"),
+                        "old_string": args.get("old_string"),
+                        "new_string": args.get("new_string"),
+                    },
+                )
             else:
                 continue
             result = json.dumps(call.get("result"))[:2000] if call.get("result") is not None else ""
@@ -117,6 +127,18 @@ def _session(path: Path, recs: list[dict[str, Any]], folder: str, roots: tuple[s
     sub = head.get("kind") == "subagent"
     parent = path.parent.name if sub else sid
     name = " ".join(prompt.split())[:60] or f"gemini {sid[:8]}"
-    return AgentRun(CLIENT, sid, name, "gemini sub-agent" if sub else "gemini", prompt, parent, start,
-                    None if shared else "worktree", None if shared else folder, str(path), main_thread=False,
-                    calls=calls, last=last)
+    return AgentRun(
+        CLIENT,
+        sid,
+        name,
+        "gemini sub-agent" if sub else "gemini",
+        prompt,
+        parent,
+        start,
+        None if shared else "worktree",
+        None if shared else folder,
+        str(path),
+        main_thread=False,
+        calls=calls,
+        last=last,
+    )

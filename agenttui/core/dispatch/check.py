@@ -179,17 +179,16 @@ def gather_facts(paths: RepoPaths, plan: Plan) -> RepoFacts:
         trees = gitrepo.list_worktrees(paths)
         bare_main = gitrepo.main_checkout(paths, trees)
         if bare_main is None:
-            return RepoFacts(bare=True, has_commits=gitrepo.has_commits(paths), main=None,
-                             head=None, worktrees=tuple(trees))
+            return RepoFacts(
+                bare=True, has_commits=gitrepo.has_commits(paths), main=None, head=None, worktrees=tuple(trees)
+            )
     trees = gitrepo.list_worktrees(paths)
     main = gitrepo.main_checkout(paths, trees)
     head = gitrepo.head_state(main) if main else None
     commits = head is not None and head.sha is not None or gitrepo.has_commits(paths)
     targets = plan_targets(plan, main, head)
     wanted = {t.branch for t in targets if t.branch}
-    branches = {
-        b.name: b.sha for b in gitrepo.list_branches(paths) if b.name in wanted
-    }
+    branches = {b.name: b.sha for b in gitrepo.list_branches(paths) if b.name in wanted}
     bases: dict[str, str | None] = {}
     if commits:
         revs = [a.base for a in plan.agents if a.isolation == "worktree"]
@@ -243,19 +242,32 @@ def verify(plan: Plan, facts: RepoFacts) -> Verdict:
         )
 
     if facts.bare or facts.main is None:
-        v.append(Violation(REPO, "is a bare repository: agents need a working tree "
-                                 "(clone it, or run agenttui in a checkout)"))
+        v.append(
+            Violation(
+                REPO, "is a bare repository: agents need a working tree (clone it, or run agenttui in a checkout)"
+            )
+        )
         return verdict(None)
     if not facts.has_commits:
         v.append(Violation(REPO, "has no commits yet: make a first commit so worktrees have a base"))
         return verdict(None)
     head = facts.head
     if head and head.operation and head.operation != "bisect":
-        v.append(Violation(REPO, f"main checkout is in the middle of a {head.operation}: "
-                                 f"finish it or abort it (git {head.operation} --continue / --abort)"))
+        v.append(
+            Violation(
+                REPO,
+                f"main checkout is in the middle of a {head.operation}: "
+                f"finish it or abort it (git {head.operation} --continue / --abort)",
+            )
+        )
     if head and head.index_locked:
-        v.append(Violation(REPO, "main checkout's index.lock is held: another git command is "
-                                 "running, or it crashed and left a stale lock (remove it once no git runs)"))
+        v.append(
+            Violation(
+                REPO,
+                "main checkout's index.lock is held: another git command is "
+                "running, or it crashed and left a stale lock (remove it once no git runs)",
+            )
+        )
     n = len(plan.agents)
     if n == 0:
         v.append(Violation(PLAN, "has no [[agent]] entries: nothing to dispatch"))
@@ -271,13 +283,24 @@ def verify(plan: Plan, facts: RepoFacts) -> Verdict:
             if a.isolation != "none":
                 continue
             if a.writes:
-                v.append(Violation(a.name, f"writes code with isolation = \"none\" while {n} dispatches "
-                                           "run in parallel: set isolation = \"worktree\", or serialize",
-                                   kind="isolation"))
+                v.append(
+                    Violation(
+                        a.name,
+                        f'writes code with isolation = "none" while {n} dispatches '
+                        'run in parallel: set isolation = "worktree", or serialize',
+                        kind="isolation",
+                    )
+                )
             else:
-                v.append(Violation(a.name, f"isolation = \"none\" while {n} dispatches run and some write: "
-                                           "set isolation = \"worktree\" (read-only agents still see "
-                                           "branches flip), or serialize", kind="isolation"))
+                v.append(
+                    Violation(
+                        a.name,
+                        f'isolation = "none" while {n} dispatches run and some write: '
+                        'set isolation = "worktree" (read-only agents still see '
+                        "branches flip), or serialize",
+                        kind="isolation",
+                    )
+                )
     _check_targets(plan, facts, targets, v)
     return verdict(announcement)
 
@@ -294,31 +317,55 @@ def _check_targets(plan: Plan, facts: RepoFacts, targets: list[DispatchTarget], 
             continue
         a = by_name[t.name]
         if str(t.path) in unusable:
-            v.append(Violation(t.name, f"worktree path {t.path} {unusable[str(t.path)]}: "
-                                       "set worktree_root (or worktree) to a writable folder outside .git"))
+            v.append(
+                Violation(
+                    t.name,
+                    f"worktree path {t.path} {unusable[str(t.path)]}: "
+                    "set worktree_root (or worktree) to a writable folder outside .git",
+                )
+            )
         key = os.path.normcase(str(t.path))
         if _same(t.path, facts.main):
-            v.append(Violation(t.name, f"worktree path {t.path} is the main checkout: "
-                                       "give it its own folder"))
+            v.append(Violation(t.name, f"worktree path {t.path} is the main checkout: give it its own folder"))
         if key in seen_path:
-            v.append(Violation(t.name, f"shares worktree path {t.path} with agent "
-                                       f"'{seen_path[key]}': give each dispatch its own path"))
+            v.append(
+                Violation(
+                    t.name,
+                    f"shares worktree path {t.path} with agent '{seen_path[key]}': give each dispatch its own path",
+                )
+            )
         seen_path.setdefault(key, t.name)
         assert t.branch is not None
         if t.branch in seen_branch:
-            v.append(Violation(t.name, f"shares branch {t.branch} with agent "
-                                       f"'{seen_branch[t.branch]}': give each dispatch its own branch"))
+            v.append(
+                Violation(
+                    t.name,
+                    f"shares branch {t.branch} with agent '{seen_branch[t.branch]}': give each dispatch its own branch",
+                )
+            )
         seen_branch.setdefault(t.branch, t.name)
         own = registered.get(key)
         for w in facts.worktrees:
             if w.branch == t.branch and not _same(w.path, t.path):
-                v.append(Violation(t.name, f"branch {t.branch} is already checked out in {w.path}: "
-                                           "pick another branch or remove that worktree"))
+                v.append(
+                    Violation(
+                        t.name,
+                        f"branch {t.branch} is already checked out in {w.path}: "
+                        "pick another branch or remove that worktree",
+                    )
+                )
         if t.path in facts.existing and not (own is not None and own.branch == t.branch):
-            what = (f"is a worktree on {own.branch or 'a detached HEAD'}" if own is not None
-                    else "exists and is not a worktree")
-            v.append(Violation(t.name, f"target path {t.path} {what}: remove or archive it, "
-                                       "or set another worktree path"))
+            what = (
+                f"is a worktree on {own.branch or 'a detached HEAD'}"
+                if own is not None
+                else "exists and is not a worktree"
+            )
+            v.append(
+                Violation(t.name, f"target path {t.path} {what}: remove or archive it, or set another worktree path")
+            )
         if t.branch not in facts.branches and facts.bases.get(a.base) is None:
-            v.append(Violation(t.name, f"base {a.base!r} does not resolve to a commit: "
-                                       "set base to an existing branch, tag or sha"))
+            v.append(
+                Violation(
+                    t.name, f"base {a.base!r} does not resolve to a commit: set base to an existing branch, tag or sha"
+                )
+            )

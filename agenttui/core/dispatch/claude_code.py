@@ -29,7 +29,7 @@ class Burst:
         isolated = [r for r in self.records if r.get("isolated")]
         what = f"Claude Code dispatched {n} subagent{'s' if n != 1 else ''}"
         if denied:
-            types = ", ".join(sorted({str(r.get('subagent_type')) for r in denied}))
+            types = ", ".join(sorted({str(r.get("subagent_type")) for r in denied}))
             return f"{what}: {len(denied)} denied for missing isolation ({types})"
         if len(isolated) == n:
             extra = f" ({len(rewritten)} by rewrite)" if rewritten else ""

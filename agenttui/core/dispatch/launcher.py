@@ -126,8 +126,7 @@ def _alive(pid: int) -> bool:
 
 
 class Launcher:
-    def __init__(self, paths: RepoPaths, record: Callable[..., None],
-                 main_checkout: Callable[[], Path | None]) -> None:
+    def __init__(self, paths: RepoPaths, record: Callable[..., None], main_checkout: Callable[[], Path | None]) -> None:
         self.paths = paths
         self._journal = record  # (event, **data): the Supervisor's journal writer
         self.main_checkout = main_checkout
@@ -161,8 +160,13 @@ class Launcher:
         try:
             with os.fdopen(open_append(run.log_path), "ab") as log:  # (never through a planted symlink)
                 run.popen = subprocess.Popen(
-                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True,
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
         except FileNotFoundError as exc:
             missing = exc.filename if exc.filename and exc.filename != str(cwd) else argv[0]
@@ -189,14 +193,25 @@ class Launcher:
             ctime = psutil.Process(run.pid).create_time()
         except psutil.Error:
             ctime = None
-        self._journal("launch", agent=run.name, pid=run.pid, create_time=ctime, cwd=str(cwd),
-                      log=str(run.log_path), command=spec.command_text)
+        self._journal(
+            "launch",
+            agent=run.name,
+            pid=run.pid,
+            create_time=ctime,
+            cwd=str(cwd),
+            log=str(run.log_path),
+            command=spec.command_text,
+        )
 
     def _start_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
         from agenttui.core.host import tmux
 
-        extra = {**dict(spec.env), "AGENTTUI_AGENT": run.name, **trace2_env(self.paths, run.name, env),
-                 **claude_fence(spec.client, cwd, self.main_checkout())}
+        extra = {
+            **dict(spec.env),
+            "AGENTTUI_AGENT": run.name,
+            **trace2_env(self.paths, run.name, env),
+            **claude_fence(spec.client, cwd, self.main_checkout()),
+        }
         if isinstance(spec.command, tuple) and shutil.which(spec.command[0], path=env.get("PATH")) is None:
             self.fail(run, f"command not found: {spec.command[0]}")
             return
@@ -205,8 +220,14 @@ class Launcher:
             session = tmux.ensure_session(tmux.session_name(main.name), str(cwd))
             state_dir = self.paths.agenttui_dir / "tmux"
             state_dir.mkdir(parents=True, exist_ok=True)
-            pane = tmux.start(run.name, spec.command if isinstance(spec.command, str) else list(spec.command),
-                              str(cwd), extra, session, state_dir)
+            pane = tmux.start(
+                run.name,
+                spec.command if isinstance(spec.command, str) else list(spec.command),
+                str(cwd),
+                extra,
+                session,
+                state_dir,
+            )
         except AgentTuiError as exc:
             self.fail(run, exc.message)
             return
@@ -215,10 +236,17 @@ class Launcher:
             ctime = psutil.Process(pane.pid).create_time()
         except psutil.Error:
             ctime = None
-        self._journal("launch", agent=run.name, pid=pane.pid, create_time=ctime, cwd=str(cwd),
-                      tmux_pane=pane.pane_id, tmux_window=pane.window_id, session=pane.session,
-                      command=spec.command_text)
-
+        self._journal(
+            "launch",
+            agent=run.name,
+            pid=pane.pid,
+            create_time=ctime,
+            cwd=str(cwd),
+            tmux_pane=pane.pane_id,
+            tmux_window=pane.window_id,
+            session=pane.session,
+            command=spec.command_text,
+        )
 
     def _renice_retry(self) -> None:
         """The kernel lets an unprivileged user change one session's nice per 100 ms (EAGAIN):
@@ -232,7 +260,6 @@ class Launcher:
                     del self._renice_later[pid]
                     continue
             time.sleep(0.11)
-
 
     def stop(self, run: AgentRun | None, name: str, serial_queue: list[str], grace: float = STOP_GRACE) -> str:
         """SIGTERM the agent's tree, SIGKILL what is left after *grace* (on a thread)."""

@@ -48,6 +48,8 @@ def client_of(command: tuple[str, ...] | str) -> str | None:
         return None
     prog = os.path.basename(argv[0]) if argv else ""
     return {"claude": "claude-code", "codex": "codex", "gemini": "gemini"}.get(prog)
+
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -193,10 +195,21 @@ _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.S)
 _FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<field>[^`]+)`$")
 
 
-_CHOICES = {"isolation": ("worktree", "none"), "runner": ("process", "tmux"), "client": CLIENTS,
-            "desktop": ("auto", "osc9", "osc777", "off")}
-_TOML_TYPES = {"str": "a string", "bool": "true or false", "int": "an integer", "array": "a list",
-               "object": "a table", "null": "absent", "float": "a number"}
+_CHOICES = {
+    "isolation": ("worktree", "none"),
+    "runner": ("process", "tmux"),
+    "client": CLIENTS,
+    "desktop": ("auto", "osc9", "osc777", "off"),
+}
+_TOML_TYPES = {
+    "str": "a string",
+    "bool": "true or false",
+    "int": "an integer",
+    "array": "a list",
+    "object": "a table",
+    "null": "absent",
+    "float": "a number",
+}
 
 
 def _key_path(exc: msgspec.ValidationError) -> tuple[str, str]:
@@ -270,8 +283,10 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         raise err(key or "(top)", what) from None
     prefix = f.settings.branch_prefix
     if prefix and gitcmd.branch_name_problem(f"{prefix}x") is not None:
-        raise err("settings.branch_prefix", f"{prefix!r} is not valid in a branch name"
-                  + (" (it starts with '-')" if prefix.startswith("-") else ""))
+        raise err(
+            "settings.branch_prefix",
+            f"{prefix!r} is not valid in a branch name" + (" (it starts with '-')" if prefix.startswith("-") else ""),
+        )
     if isinstance(f.land.check, str) and not f.land.check.strip():
         raise err("land.check", "must be a non-empty list of strings or a shell string")
     agents: list[AgentSpec] = []
@@ -295,11 +310,21 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         # only names with dots need git's own word (one process per name is slow for 32 agents)
         if a.branch is None and "." in name and not gitcmd.check_ref_format(f"refs/heads/{prefix}{name}"):
             raise err(f"{at}.name", f"branch '{prefix}{name}' is not a valid ref")
-        agents.append(AgentSpec(
-            name=name, command=cmd, writes=a.writes, isolation=a.isolation, base=a.base,
-            env=tuple(sorted(a.env.items())), branch=a.branch, worktree=a.worktree, runner=a.runner,
-            line=_line_of(at, lines) or 0, client=a.client if a.client is not None else client_of(cmd),
-        ))
+        agents.append(
+            AgentSpec(
+                name=name,
+                command=cmd,
+                writes=a.writes,
+                isolation=a.isolation,
+                base=a.base,
+                env=tuple(sorted(a.env.items())),
+                branch=a.branch,
+                worktree=a.worktree,
+                runner=a.runner,
+                line=_line_of(at, lines) or 0,
+                client=a.client if a.client is not None else client_of(cmd),
+            )
+        )
     land = f.land.check
     return Plan(
         path=path,

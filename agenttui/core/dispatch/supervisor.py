@@ -24,6 +24,7 @@ from agenttui.core.host.procs import spread_nice
 
 __all__ = ["STOP_GRACE", "AgentRun", "Supervisor", "launched_pids"]
 
+
 class Supervisor:
     def __init__(self, paths: RepoPaths, plan_path: Path | None) -> None:
         self.paths = paths
@@ -76,9 +77,7 @@ class Supervisor:
                 t = targets.get(a.name)
                 run = self.runs.get(a.name)
                 if run is None or (run.source == "worktree" and not run.alive):
-                    self.runs[a.name] = AgentRun(
-                        a.name, "plan", a, t.path if t else None, t.branch if t else None
-                    )
+                    self.runs[a.name] = AgentRun(a.name, "plan", a, t.path if t else None, t.branch if t else None)
                 elif not run.alive and run.state == "planned":
                     run.spec, run.worktree = a, t.path if t else None
                     run.branch = t.branch if t else None
@@ -135,9 +134,14 @@ class Supervisor:
         escapes.clear(self.paths)  # announcing again releases agents caught outside their worktree
         from agenttui.core.recovery import baseline
 
-        self._journal("announce", ok=self.verdict.ok, announcement=self.verdict.announcement,
-                      violations=[v.line for v in self.verdict.violations],
-                      plan=self.plan.fingerprint, baseline=baseline(self.paths))
+        self._journal(
+            "announce",
+            ok=self.verdict.ok,
+            announcement=self.verdict.announcement,
+            violations=[v.line for v in self.verdict.violations],
+            plan=self.plan.fingerprint,
+            baseline=baseline(self.paths),
+        )
         return self.verdict
 
     def confirm(self, *, serial: bool = False) -> Confirmation:
@@ -145,8 +149,12 @@ class Supervisor:
             raise GateClosed("announce first (press a)")
         c = self.gate.confirm(self.verdict, serial=serial)
         # (the plan's notify command as the user saw it confirmed: from now on it may run — notify.trusted)
-        self._journal("serialize" if serial else "confirm", announcement=c.sentence,
-                      plan=self.plan.fingerprint, notify=list(self.plan.notify_command or ()))
+        self._journal(
+            "serialize" if serial else "confirm",
+            announcement=c.sentence,
+            plan=self.plan.fingerprint,
+            notify=list(self.plan.notify_command or ()),
+        )
         return c
 
     def revalidate(self) -> str | None:
@@ -166,8 +174,7 @@ class Supervisor:
         plan says, with no gate.  It replays the incident agenttui exists to prevent."""
         facts = gather_facts(self.paths, self.plan)
         self.fired = True
-        self._journal("fire-unsafe", warning="isolation check bypassed for the incident demo",
-                      agents=self.plan.names)
+        self._journal("fire-unsafe", warning="isolation check bypassed for the incident demo", agents=self.plan.names)
         from agenttui.core.dispatch.check import plan_targets
 
         self._concurrency = len(self.plan.agents)
@@ -183,8 +190,7 @@ class Supervisor:
         conf = self.gate.require(self.plan.fingerprint, facts.fingerprint)
         self.fired = True
         messages: list[str] = []
-        self._journal("fire", announcement=conf.sentence, serial=conf.serial,
-                      agents=self.plan.names)
+        self._journal("fire", announcement=conf.sentence, serial=conf.serial, agents=self.plan.names)
         if conf.serial:
             main = facts.main
             assert main is not None

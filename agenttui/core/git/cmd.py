@@ -47,10 +47,13 @@ def run(
         CALLS.append(list(args))
     try:
         res = subprocess.run(
-            ["git", "--no-optional-locks", *args], cwd=cwd, env=full_env,
+            ["git", "--no-optional-locks", *args],
+            cwd=cwd,
+            env=full_env,
             input=input.encode() if input is not None else None,
             stdin=subprocess.DEVNULL if input is None else None,
-            capture_output=True, check=False,
+            capture_output=True,
+            check=False,
         )
     except FileNotFoundError as exc:
         if exc.filename == "git":  # git itself missing
@@ -98,4 +101,3 @@ def branch_name_problem(name: str) -> str | None:
     if not check_ref_format(f"refs/heads/{name}"):
         return "is not a valid branch name"
     return None
-

@@ -29,17 +29,32 @@ class ReflogEntry:
         m = self.message
         if self.ref == "refs/stash":
             return "stash-push"
-        for prefix, kind in (("checkout:", "checkout"), ("commit", "commit"), ("reset:", "reset"),
-                             ("branch: Created", "branch-create"), ("branch:", "branch-reset"),
-                             ("merge", "merge"), ("rebase", "rebase"), ("pull", "pull"),
-                             ("cherry-pick", "cherry-pick"), ("revert", "revert"), ("am:", "am")):
+        for prefix, kind in (
+            ("checkout:", "checkout"),
+            ("commit", "commit"),
+            ("reset:", "reset"),
+            ("branch: Created", "branch-create"),
+            ("branch:", "branch-reset"),
+            ("merge", "merge"),
+            ("rebase", "rebase"),
+            ("pull", "pull"),
+            ("cherry-pick", "cherry-pick"),
+            ("revert", "revert"),
+            ("am:", "am"),
+        ):
             if m.startswith(prefix):
                 return kind
         return "worktree-add" if not m and self.ref.endswith("/HEAD") else "other"
 
     def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "time": self.time, "old_sha": self.old, "sha": self.new, "message": self.message,
-                "kind": self.kind}
+        return {
+            "ref": self.ref,
+            "time": self.time,
+            "old_sha": self.old,
+            "sha": self.new,
+            "message": self.message,
+            "kind": self.kind,
+        }
 
 
 def reflog_entries(paths: RepoPaths) -> list[ReflogEntry]:
@@ -49,9 +64,11 @@ def reflog_entries(paths: RepoPaths) -> list[ReflogEntry]:
     2.5 s through ``git log -g --all``, which parses every commit named; with reftable, git reads them."""
     if gitrepo.ref_format(paths) == "files":
         return sorted(_read_log_files(paths), key=lambda e: (e.time, e.ref, e.seq))
-    _, text, _ = gitcmd.run(paths.toplevel or paths.common_dir,
-                            ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H%x00%gs%x1e", "--"],
-                            check=False)
+    _, text, _ = gitcmd.run(
+        paths.toplevel or paths.common_dir,
+        ["log", "-g", "--all", "--date=unix", "--format=%gD%x00%H%x00%gs%x1e", "--"],
+        check=False,
+    )
     per: dict[str, list[tuple[int, str, str]]] = {}
     for rec in text.split("\x1e"):
         rec = rec.strip("\n")
@@ -132,8 +149,9 @@ class Tail:
             return []
         cut = data.rfind(b"\n") + 1
         self.offset += cut
-        return [got for line in data[:cut].decode("utf-8", "replace").splitlines()
-                if (got := parse_line(line)) is not None]
+        return [
+            got for line in data[:cut].decode("utf-8", "replace").splitlines() if (got := parse_line(line)) is not None
+        ]
 
 
 def _read_log_files(paths: RepoPaths) -> list[ReflogEntry]:

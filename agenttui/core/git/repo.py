@@ -42,6 +42,7 @@ def open_repo(path: str | os.PathLike[str] = ".") -> RepoPaths:
             raise NotARepository(f"{shown(p.resolve())}: not a git repository") from None
         raise NotARepository(f"{shown(p.resolve())}: {exc.message}") from None
     if len(lines) != 4:  # a path with a newline in it (a folder above the repository): one value a call
+
         def one(flag: str) -> str:
             return gitcmd.out(p, "rev-parse", "--path-format=absolute", flag).removesuffix("\n")
 
@@ -62,9 +63,7 @@ def open_repo(path: str | os.PathLike[str] = ".") -> RepoPaths:
 
 def ref_format(paths: RepoPaths) -> str:
     """'files' or 'reftable' (git 2.45+ can say so itself; older gits read the config)."""
-    _, text, _ = gitcmd.run(
-        paths.common_dir, ["config", "--get", "extensions.refStorage"], check=False
-    )
+    _, text, _ = gitcmd.run(paths.common_dir, ["config", "--get", "extensions.refStorage"], check=False)
     return text.strip() or "files"
 
 
@@ -170,12 +169,7 @@ def list_worktrees(paths: RepoPaths, *, dirty: bool = False) -> list[Worktree]:
     if dirty:
         from dataclasses import replace
 
-        trees = [
-            replace(
-                w, dirty=dirty_count(w.path) if not w.bare and not w.prunable else None
-            )
-            for w in trees
-        ]
+        trees = [replace(w, dirty=dirty_count(w.path) if not w.bare and not w.prunable else None) for w in trees]
     return trees
 
 
@@ -227,17 +221,20 @@ def dirty_count(checkout: str | os.PathLike[str]) -> int:
     return len(status_entries(checkout))
 
 
-_BRANCH_FORMAT = _SEP.join(
-    [
-        "%(refname:lstrip=2)",
-        "%(objectname)",
-        "%(committerdate:unix)",
-        "%(subject)",
-        "%(upstream:lstrip=2)",
-        "%(upstream:track)",
-        "%(worktreepath)",
-    ]
-) + _REC
+_BRANCH_FORMAT = (
+    _SEP.join(
+        [
+            "%(refname:lstrip=2)",
+            "%(objectname)",
+            "%(committerdate:unix)",
+            "%(subject)",
+            "%(upstream:lstrip=2)",
+            "%(upstream:track)",
+            "%(worktreepath)",
+        ]
+    )
+    + _REC
+)
 
 
 def list_branches(paths: RepoPaths, *, merged_into: str | None = None) -> list[Branch]:
@@ -275,8 +272,6 @@ def list_branches(paths: RepoPaths, *, merged_into: str | None = None) -> list[B
     return branches
 
 
-
-
 _STASH_FORMAT = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs{_SEP}%P"
 
 
@@ -306,8 +301,12 @@ def _with_untracked(paths: RepoPaths, stashes: list[tuple[Stash, str | None]]) -
     thirds = {third for _, third in stashes if third}
     counts: dict[str, int] = {}
     if thirds:  # a root commit each: --root lists every file of it
-        _, text, _ = gitcmd.run(paths.common_dir, ["diff-tree", "--stdin", "-r", "--root", "--name-only", "-z"],
-                                input="".join(f"{t}\n" for t in sorted(thirds)), check=False)
+        _, text, _ = gitcmd.run(
+            paths.common_dir,
+            ["diff-tree", "--stdin", "-r", "--root", "--name-only", "-z"],
+            input="".join(f"{t}\n" for t in sorted(thirds)),
+            check=False,
+        )
         current = None
         for item in text.split("\0"):
             item = item.strip("\n")
@@ -337,17 +336,19 @@ def _parse_stashes(text: str) -> list[tuple[Stash, str | None]]:
         parents = parts[4].split() if len(parts) > 4 else []
         m = re.search(r"\{(\d+)\}", ref)
         files = sum(1 for ln in rest.splitlines() if ln.strip())
-        stashes.append((
-            Stash(
-                index=int(m.group(1)) if m else len(stashes),
-                sha=sha,
-                date=int(date) if date.isdigit() else 0,
-                branch=stash_branch(subject),
-                message=subject,
-                files=files,
-            ),
-            parents[2] if len(parents) > 2 else None,
-        ))
+        stashes.append(
+            (
+                Stash(
+                    index=int(m.group(1)) if m else len(stashes),
+                    sha=sha,
+                    date=int(date) if date.isdigit() else 0,
+                    branch=stash_branch(subject),
+                    message=subject,
+                    files=files,
+                ),
+                parents[2] if len(parents) > 2 else None,
+            )
+        )
     return stashes
 
 
@@ -375,8 +376,9 @@ def main_checkout(paths: RepoPaths, worktrees: list[Worktree] | None = None) -> 
     return None
 
 
-def snapshot(paths: RepoPaths, *, dirty: bool = True, base: str | None = None,
-             stashes: Iterable[Stash] | None = None) -> RepoSnapshot:
+def snapshot(
+    paths: RepoPaths, *, dirty: bool = True, base: str | None = None, stashes: Iterable[Stash] | None = None
+) -> RepoSnapshot:
     worktrees = list_worktrees(paths, dirty=dirty)
     main = main_checkout(paths, worktrees)
     head = head_state(main) if main is not None else None
@@ -402,8 +404,9 @@ def ahead_count(worktree: str | os.PathLike[str], base: str) -> int | None:
 
 def ahead_behind(paths: RepoPaths, base: str, ref: str) -> tuple[int, int] | None:
     """(ahead, behind) of *ref* against *base*: one ``rev-list --left-right --count``."""
-    st, out, _ = gitcmd.run(paths.common_dir, ["rev-list", "--left-right", "--count", f"{base}...{ref}", "--"],
-                            check=False)
+    st, out, _ = gitcmd.run(
+        paths.common_dir, ["rev-list", "--left-right", "--count", f"{base}...{ref}", "--"], check=False
+    )
     parts = out.split()
     if st != 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
         return None
@@ -413,8 +416,9 @@ def ahead_behind(paths: RepoPaths, base: str, ref: str) -> tuple[int, int] | Non
 def stash_patch(paths: RepoPaths, sha: str, max_lines: int = 2000) -> str:
     """A stash's stat and patch, untracked files included (cut at *max_lines*)."""
     try:
-        text = gitcmd.out(paths.toplevel or paths.common_dir, "stash", "show", "--include-untracked",
-                          "--stat", "-p", sha)
+        text = gitcmd.out(
+            paths.toplevel or paths.common_dir, "stash", "show", "--include-untracked", "--stat", "-p", sha
+        )
     except AgentTuiError as exc:
         return exc.message
     lines = text.splitlines()

@@ -58,8 +58,13 @@ class Actor:
         return f"pid {self.pid}: {self.command(300)} (ancestry: {chain})"
 
     def to_json(self) -> dict[str, Any]:
-        d = {"agent": self.agent, "pid": self.pid, "ancestry": list(self.ancestry),
-             "cmdline": list(self.cmdline), "via": self.via}
+        d = {
+            "agent": self.agent,
+            "pid": self.pid,
+            "ancestry": list(self.ancestry),
+            "cmdline": list(self.cmdline),
+            "via": self.via,
+        }
         return {**d, "worktree": self.worktree, "escaped": self.escaped} if self.worktree else d
 
 
@@ -96,9 +101,15 @@ def worktree_of(path: str, common: str) -> str | None:
     return None
 
 
-def describe_process(pid: int, launched: dict[int, str] | None = None, via: str = "process", *,
-                     common: str | None = None, names: dict[str, str] | None = None,
-                     seen: tuple[tuple[str, ...], str] | None = None) -> Actor:
+def describe_process(
+    pid: int,
+    launched: dict[int, str] | None = None,
+    via: str = "process",
+    *,
+    common: str | None = None,
+    names: dict[str, str] | None = None,
+    seen: tuple[tuple[str, ...], str] | None = None,
+) -> Actor:
     """The actor for a live *pid*: its ancestry up to init, its command line, its agent — from a
     pid agenttui launched, ``AGENTTUI_AGENT``, or (with *common*) the agent worktree an ancestor's
     cwd is in (*names*: worktree root -> agent name; else the folder's name, as panes name them)."""
@@ -146,18 +157,25 @@ def recent_range(since: int, last: int) -> list[int] | None:
     2,000 processes that listing alone took most of a scan)."""
     low = max(1, since - SLACK)
     # (when *last* is below *since*, pids wrapped around pid_max)
-    span = (list(range(low + 1, last + 1)) if last >= since
-            else [*range(low + 1, proc.pid_max() + 1), *range(1, last + 1)])
+    span = (
+        list(range(low + 1, last + 1)) if last >= since else [*range(low + 1, proc.pid_max() + 1), *range(1, last + 1)]
+    )
     if len(span) > RANGE:
         return None
     return [p for p in span if proc.exists(p)]
 
 
 class ActorFinder:
-    def __init__(self, roots: list[Path], launched: Callable[[], dict[int, str]] = dict,
-                 lock_dirs: list[Path] | None = None, *, common: Path | None = None,
-                 names: Callable[[], dict[str, str]] = dict,
-                 on_capture: Callable[[Actor], object] | None = None) -> None:
+    def __init__(
+        self,
+        roots: list[Path],
+        launched: Callable[[], dict[int, str]] = dict,
+        lock_dirs: list[Path] | None = None,
+        *,
+        common: Path | None = None,
+        names: Callable[[], dict[str, str]] = dict,
+        on_capture: Callable[[Actor], object] | None = None,
+    ) -> None:
         self.roots = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
         self.root_names = tuple(str(r).rstrip(os.sep) for r in roots)
         self.launched = launched
@@ -261,9 +279,11 @@ class ActorFinder:
         if candidates is None:  # no /proc/loadavg, or too many new pids: look at all of them
             pids = [int(d) for d in os.listdir(proc.PROC) if d.isdigit()]
             candidates = _recent(pids, self.watermark, last) if last is not None else pids
-        found = [describe_process(p, self.launched(), common=self.common, names=self.names(), seen=seen)
-                 for p in candidates if p != self.own and not self._is_ours(p)
-                 and (seen := self._working_here(p)) is not None]
+        found = [
+            describe_process(p, self.launched(), common=self.common, names=self.names(), seen=seen)
+            for p in candidates
+            if p != self.own and not self._is_ours(p) and (seen := self._working_here(p)) is not None
+        ]
         if last is not None:
             self.watermark = last
         now = time.time()

@@ -30,5 +30,3 @@ class Alert:
 
 def new_alert(kind: str, text: str, **kw: object) -> Alert:
     return Alert(next(_ids), time.time(), kind, text, **kw)  # type: ignore[arg-type]
-
-

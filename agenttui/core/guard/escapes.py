@@ -26,16 +26,26 @@ from agenttui.core.guard.actors import Actor
 def mark(paths: RepoPaths, actor: Actor, what: str) -> str:
     """Leave the marker for *actor*'s worktree; the reason it gives (also journaled)."""
     assert actor.worktree is not None
-    reason = (f"agent '{actor.agent}' changed the main checkout from its worktree {actor.worktree}: "
-              f"{what} (pid {actor.pid})")
+    reason = (
+        f"agent '{actor.agent}' changed the main checkout from its worktree {actor.worktree}: {what} (pid {actor.pid})"
+    )
     target = Path(escape_marker(str(paths.common_dir), actor.worktree))
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, json.dumps({"time": time.time(), "agent": actor.agent, "worktree": actor.worktree,
-                                         "reason": reason, "actor": actor.to_json()}))
+        write_atomic(
+            target,
+            json.dumps(
+                {
+                    "time": time.time(),
+                    "agent": actor.agent,
+                    "worktree": actor.worktree,
+                    "reason": reason,
+                    "actor": actor.to_json(),
+                }
+            ),
+        )
     with contextlib.suppress(OSError):
-        journal.append(paths, "escape", agent=actor.agent, worktree=actor.worktree, what=what,
-                       actor=actor.to_json())
+        journal.append(paths, "escape", agent=actor.agent, worktree=actor.worktree, what=what, actor=actor.to_json())
     return reason
 
 

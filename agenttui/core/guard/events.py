@@ -70,15 +70,23 @@ class GuardWatch:
         guard = self.guard
         objects = os.sep + os.path.join(".git", "objects") + os.sep
         async for changes in watchfiles.awatch(
-            guard.main, watch_filter=lambda _c, p: objects not in p, debounce=10, step=5,
-            stop_event=stop, recursive=True,
+            guard.main,
+            watch_filter=lambda _c, p: objects not in p,
+            debounce=10,
+            step=5,
+            stop_event=stop,
+            recursive=True,
         ):
             files: list[str] = []
             parts: set[str] = set()
             for change, path in changes:
                 if guard.is_git_path(path):
-                    if (guard.actors is not None and not guard.actors.immediate
-                            and change == watchfiles.Change.added and guard.is_lock_path(path)):
+                    if (
+                        guard.actors is not None
+                        and not guard.actors.immediate
+                        and change == watchfiles.Change.added
+                        and guard.is_lock_path(path)
+                    ):
                         guard.actors.poke()  # a git process is at work right now: who is it?
                     parts |= guard.git_parts(path)
                 else:
@@ -146,8 +154,10 @@ class Coverage:
         if not self.degraded:
             return f"{self.dirs:,} directories watched"
         top = ", ".join(f"{d} ({n:,})" for d, n in self.heaviest[:3])
-        return (f"degraded coverage: {self.dirs:,} directories need watches but max_user_watches is "
-                f"{self.limit:,}; biggest: {top} — the 2 s git re-check still sees every change git sees")
+        return (
+            f"degraded coverage: {self.dirs:,} directories need watches but max_user_watches is "
+            f"{self.limit:,}; biggest: {top} — the 2 s git re-check still sees every change git sees"
+        )
 
 
 def watch_limit() -> int | None:

@@ -52,8 +52,14 @@ def _short(ref: str | None, sha: str | None) -> str | None:
 
 
 class Ledger:
-    def __init__(self, paths: RepoPaths, main: Path, *, head_ref: str | None = None,
-                 actor: Callable[[float, tuple[str, ...]], Actor] | None = None) -> None:
+    def __init__(
+        self,
+        paths: RepoPaths,
+        main: Path,
+        *,
+        head_ref: str | None = None,
+        actor: Callable[[float, tuple[str, ...]], Actor] | None = None,
+    ) -> None:
         self.paths = paths
         self.main = main
         self.actor: Callable[[float, tuple[str, ...]], Actor] = actor or (lambda _t, _w: UNKNOWN)
@@ -120,11 +126,18 @@ class Ledger:
                 self.branch = None if re.fullmatch(r"[0-9a-f]{40,64}", after) else after
             else:
                 before = after = self.branch or new
-            self.add("head", via, **{"from": before, "to": after if m else (self.branch or new)},
-                     reason=reason, old_sha=old, sha=new)
+            self.add(
+                "head",
+                via,
+                **{"from": before, "to": after if m else (self.branch or new)},
+                reason=reason,
+                old_sha=old,
+                sha=new,
+            )
             if reason.startswith("commit"):
-                self.add("commit", via, ref=f"refs/heads/{self.branch}" if self.branch else "HEAD", sha=new,
-                         reason=reason)
+                self.add(
+                    "commit", via, ref=f"refs/heads/{self.branch}" if self.branch else "HEAD", sha=new, reason=reason
+                )
             n += 1
         return n
 
@@ -135,8 +148,9 @@ class Ledger:
             batch = self._records
             self._records = []
             if self._files and (force or (self._since is not None and now - self._since >= BATCH)):
-                batch.append(("mutation", {"kind": "file", "paths": list(self._files),
-                                           "actor": self._file_actor.to_json()}))
+                batch.append(
+                    ("mutation", {"kind": "file", "paths": list(self._files), "actor": self._file_actor.to_json()})
+                )
                 self._files, self._since, self._file_actor = {}, None, UNKNOWN
         if batch:
             try:

@@ -39,8 +39,6 @@ SAME_ESCAPE = 10.0  # s: further git processes of an agent caught outside its wo
 ALERT_PATHS = 250  # an alert of a big burst shows its first and its latest paths (the ledger has all)
 
 
-
-
 @dataclass
 class _Burst:
     alert: Alert
@@ -54,10 +52,16 @@ class Guard:
     """Turns raw events into alerts.  Thread-safe enough for one event thread + one git thread:
     :meth:`on_files` is cheap and synchronous; :meth:`on_git` runs git (call it off the UI)."""
 
-    def __init__(self, paths: RepoPaths, main: Path, *, ignore: tuple[str, ...] = (),
-                 plan_branches: frozenset[str] = frozenset(),
-                 plan_worktrees: frozenset[str] = frozenset(),
-                 launched: Callable[[], dict[int, str]] = dict) -> None:
+    def __init__(
+        self,
+        paths: RepoPaths,
+        main: Path,
+        *,
+        ignore: tuple[str, ...] = (),
+        plan_branches: frozenset[str] = frozenset(),
+        plan_worktrees: frozenset[str] = frozenset(),
+        launched: Callable[[], dict[int, str]] = dict,
+    ) -> None:
         self.paths = paths
         self.launched = launched  # pid -> agent name, for the agents agenttui launched
         self.ledger: Ledger | None = None
@@ -98,9 +102,14 @@ class Guard:
         self.git_reads += 2
         self._burst = None
         common = self.paths.common_dir
-        self.actors = ActorFinder([self.main, common], self.launched,
-                                  lock_dirs=[common, common / "refs", common / "refs" / "heads", self.paths.git_dir],
-                                  common=common, names=self.worktree_names, on_capture=self._captured)
+        self.actors = ActorFinder(
+            [self.main, common],
+            self.launched,
+            lock_dirs=[common, common / "refs", common / "refs" / "heads", self.paths.git_dir],
+            common=common,
+            names=self.worktree_names,
+            on_capture=self._captured,
+        )
         self.actors.start()
         self.ledger = Ledger(self.paths, self.main, head_ref=self.last.head_ref, actor=self.actors.best)
         self.ledger.start()
@@ -116,9 +125,13 @@ class Guard:
             return  # one alert per escape: git's own child processes are the same act
         self._escaped_at[actor.worktree] = now
         reason = escapes.mark(self.paths, actor, f"`{' '.join(actor.cmdline)[:160]}`")
-        alert = new_alert("escape", reason + "; its shell tools are refused until you announce again",
-                          agents=(actor.agent,) if actor.agent else (), suspects=(actor.detail(),),
-                          suspect_pids=(actor.pid,) if actor.pid else ())
+        alert = new_alert(
+            "escape",
+            reason + "; its shell tools are refused until you announce again",
+            agents=(actor.agent,) if actor.agent else (),
+            suspects=(actor.detail(),),
+            suspect_pids=(actor.pid,) if actor.pid else (),
+        )
         if self.on_escape is not None:
             self.on_escape(alert)
 
@@ -138,8 +151,11 @@ class Guard:
     def is_git_path(self, path: str) -> bool:
         git_dir = str(self.paths.git_dir) + os.sep
         common = str(self.paths.common_dir) + os.sep
-        return path.startswith(git_dir) or path.startswith(common) or path in (
-            str(self.paths.git_dir), str(self.paths.common_dir))
+        return (
+            path.startswith(git_dir)
+            or path.startswith(common)
+            or path in (str(self.paths.git_dir), str(self.paths.common_dir))
+        )
 
     def git_path_matters(self, path: str) -> bool:
         return bool(self.git_parts(path))
@@ -149,7 +165,7 @@ class Guard:
         objects, not agenttui's own files, not the per-worktree files agents' own git commands
         write under worktrees/<id>/."""
         common = str(self.paths.common_dir) + os.sep
-        rel = path[len(common):] if path.startswith(common) else path
+        rel = path[len(common) :] if path.startswith(common) else path
         if rel.startswith(("objects/", "agenttui/", "logs/refs/heads/")) or rel == "agenttui":
             return frozenset()
         if rel.startswith("worktrees/"):
@@ -170,7 +186,7 @@ class Guard:
             return None
         if any(path.startswith(n) or path + os.sep == n for n in self.nested):
             return None
-        rel = path[len(main):]
+        rel = path[len(main) :]
         if not rel or rel.split(os.sep, 1)[0] == ".git":
             return None
         for pattern in self.ignore:
@@ -202,8 +218,11 @@ class Guard:
         else:
             where = f" in {b.common}" if b.common else ""
             text = f"{n} files changed{where} in {max(0.0, b.last - b.first):.1f} s"
-        shown = tuple(b.paths) if n <= 2 * ALERT_PATHS else (
-            *itertools.islice(b.paths, ALERT_PATHS), *list(b.paths)[-ALERT_PATHS:])
+        shown = (
+            tuple(b.paths)
+            if n <= 2 * ALERT_PATHS
+            else (*itertools.islice(b.paths, ALERT_PATHS), *list(b.paths)[-ALERT_PATHS:])
+        )
         b.alert = replace(b.alert, text=text, paths=shown)
         return b.alert
 
@@ -217,15 +236,21 @@ class Guard:
         old, self.last = self.last, new
         if old is None:
             return []
-        alerts = alerts_between(old, new, plan_branches=self.plan_branches,
-                                plan_worktrees=self.plan_worktrees, branch_owners=self.branch_owners)
+        alerts = alerts_between(
+            old,
+            new,
+            plan_branches=self.plan_branches,
+            plan_worktrees=self.plan_worktrees,
+            branch_owners=self.branch_owners,
+        )
         if self.actors is not None:
             alerts = [self._taker(a, read_at) if a.kind == "stash-drop" else a for a in alerts]
         if self.ledger is not None:
             self.ledger.head_entries(read_at)
             actors = self.actors
-            record_changes(self.ledger, old, new,
-                        (lambda words: actors.best(read_at, words)) if actors is not None else None)
+            record_changes(
+                self.ledger, old, new, (lambda words: actors.best(read_at, words)) if actors is not None else None
+            )
         if any(a.kind == "worktree-add" for a in alerts):
             self.refresh_nested()
             if self.actors is not None:
@@ -241,9 +266,11 @@ class Guard:
         if not taker.agent or taker.agent in alert.agents:
             return alert
         where = f" in its worktree {taker.worktree}" if taker.worktree and not taker.escaped else ""
-        return replace(alert, text=f"{alert.text}; taken by agent '{taker.agent}'{where} "
-                                   f"({taker.text(120)})",
-                       agents=(*alert.agents, taker.agent))
+        return replace(
+            alert,
+            text=f"{alert.text}; taken by agent '{taker.agent}'{where} ({taker.text(120)})",
+            agents=(*alert.agents, taker.agent),
+        )
 
     def _status(self) -> set[str]:
         try:
@@ -268,9 +295,12 @@ class Guard:
             self.ledger.files(missed)
         self._seen.update(missed)
         n = len(missed)
-        return new_alert("files", f"{n} file{'s' if n > 1 else ''} changed in the main checkout "
-                                  f"(found by the periodic re-check): {', '.join(missed[:3])}"
-                                  + (" …" if n > 3 else ""), paths=tuple(missed))
+        return new_alert(
+            "files",
+            f"{n} file{'s' if n > 1 else ''} changed in the main checkout "
+            f"(found by the periodic re-check): {', '.join(missed[:3])}" + (" …" if n > 3 else ""),
+            paths=tuple(missed),
+        )
 
     def check_lock(self, locked: bool, now: float | None = None) -> Alert | None:
         t = time.monotonic() if now is None else now
@@ -283,8 +313,7 @@ class Guard:
             self.ledger.add("index-lock", self.actors.best(time.time()) if self.actors else None)
         if not self._lock_alerted and t - self._lock_since >= LOCK_ALERT_AFTER:
             self._lock_alerted = True
-            return new_alert("index-lock", f"index.lock held in the main checkout for "
-                                           f"{t - self._lock_since:.0f} s")
+            return new_alert("index-lock", f"index.lock held in the main checkout for {t - self._lock_since:.0f} s")
         return None
 
     # ------------------------------------------------------------------ suspects
@@ -304,12 +333,17 @@ class Guard:
                 names.append(f"agent '{agent}' (pid {pid}, {pname}) has its cwd in the main checkout")
             else:
                 names.append(f"{pname} (pid {pid})")
-        return replace(alert, suspects=tuple(names), suspect_pids=tuple(pids[:8]),
-                       agents=tuple(dict.fromkeys(agents)))
+        return replace(alert, suspects=tuple(names), suspect_pids=tuple(pids[:8]), agents=tuple(dict.fromkeys(agents)))
 
     def record(self, alert: Alert) -> None:
-        journal.append(self.paths, "alert", kind=alert.kind, text=alert.text,
-                       files=list(alert.paths[:50]), suspects=list(alert.suspects))
+        journal.append(
+            self.paths,
+            "alert",
+            kind=alert.kind,
+            text=alert.text,
+            files=list(alert.paths[:50]),
+            suspects=list(alert.suspects),
+        )
 
 
 def _agent_ancestor(pid: int, launched: dict[int, str]) -> str | None:

@@ -37,15 +37,17 @@ class CheckoutReading:
     index_locked: bool
 
 
-def take_reading(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
-                  previous: CheckoutReading | None = None) -> CheckoutReading:
+def take_reading(
+    paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS, previous: CheckoutReading | None = None
+) -> CheckoutReading:
     """Read the main checkout's git state, no locks taken.  Only the *parts* an event touched
     are re-read (a branch switch costs two git calls); the rest is taken from *previous*."""
     if previous is None:
         parts = PARTS
     if "refs" in parts:
-        _, refs, _ = gitcmd.run(main, ["for-each-ref", "--format=%(HEAD)%00%(refname:lstrip=2)%00%(objectname)",
-                                       "refs/heads"], check=False)
+        _, refs, _ = gitcmd.run(
+            main, ["for-each-ref", "--format=%(HEAD)%00%(refname:lstrip=2)%00%(objectname)", "refs/heads"], check=False
+        )
         rows = [ln.split("\0") for ln in refs.splitlines() if ln.count("\0") == 2]
         branches = tuple(sorted((name, sha) for _, name, sha in rows))
         current = next(((name, sha) for mark, name, sha in rows if mark == "*"), None)
@@ -66,8 +68,9 @@ def take_reading(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
         head_sha, head_ref, reflog_top = previous.head_sha, previous.head_ref, previous.reflog_top
         branches = previous.branches
     if "stash" in parts:
-        _, st_out, _ = gitcmd.run(paths.common_dir, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"],
-                                  check=False)
+        _, st_out, _ = gitcmd.run(
+            paths.common_dir, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"], check=False
+        )
         stashes = tuple(tuple(ln.split("\0", 1)) for ln in st_out.splitlines() if "\0" in ln)
     else:
         assert previous is not None
@@ -87,12 +90,15 @@ def take_reading(paths: RepoPaths, main: Path, parts: frozenset[str] = PARTS,
     except OSError:
         index_stat = None
     return CheckoutReading(
-        head_sha=head_sha, head_ref=head_ref,
+        head_sha=head_sha,
+        head_ref=head_ref,
         reflog_top=reflog_top,  # type: ignore[arg-type]
         branches=branches,
         stashes=stashes,  # type: ignore[arg-type]
-        worktrees=trees, operation=gitrepo.operation_in_progress(git_dir),
-        index_stat=index_stat, index_locked=(git_dir / "index.lock").exists(),
+        worktrees=trees,
+        operation=gitrepo.operation_in_progress(git_dir),
+        index_stat=index_stat,
+        index_locked=(git_dir / "index.lock").exists(),
     )
 
 
@@ -129,17 +135,22 @@ def changes(old: CheckoutReading, new: CheckoutReading) -> list[Change]:
     ob, nb = dict(old.branches), dict(new.branches)
     out += [Change("branch-create", name, nb[name]) for name in sorted(set(nb) - set(ob))]
     out += [Change("branch-delete", name, None, ob[name]) for name in sorted(set(ob) - set(nb))]
-    out += [Change("branch-move", name, nb[name], ob[name])
-            for name in sorted(set(ob) & set(nb)) if ob[name] != nb[name]]
+    out += [
+        Change("branch-move", name, nb[name], ob[name]) for name in sorted(set(ob) & set(nb)) if ob[name] != nb[name]
+    ]
     out += [Change("worktree-add", path) for path in new.worktrees if path not in old.worktrees]
     out += [Change("worktree-remove", path) for path in old.worktrees if path not in new.worktrees]
     return out
 
 
-def alerts_between(old: CheckoutReading, new: CheckoutReading, *,
-                   plan_branches: frozenset[str] = frozenset(),
-                   plan_worktrees: frozenset[str] = frozenset(),
-                   branch_owners: Mapping[str, str] | None = None) -> list[Alert]:
+def alerts_between(
+    old: CheckoutReading,
+    new: CheckoutReading,
+    *,
+    plan_branches: frozenset[str] = frozenset(),
+    plan_worktrees: frozenset[str] = frozenset(),
+    branch_owners: Mapping[str, str] | None = None,
+) -> list[Alert]:
     """The guard's alerts for what changed between two readings of the main checkout.  Pure.
     *branch_owners* (branch -> agent) names whose stash went when one made on an agent's branch is
     dropped; the plan's own branches and worktrees raise nothing."""
@@ -156,8 +167,13 @@ def alerts_between(old: CheckoutReading, new: CheckoutReading, *,
             branch = stash_branch(c.name)
             owner = (branch_owners or {}).get(branch or "")
             if owner:
-                alerts.append(new_alert("stash-drop", f"stash dropped or popped: {c.name} — made in agent "
-                                        f"'{owner}''s worktree (branch {branch})", agents=(owner,)))
+                alerts.append(
+                    new_alert(
+                        "stash-drop",
+                        f"stash dropped or popped: {c.name} — made in agent '{owner}''s worktree (branch {branch})",
+                        agents=(owner,),
+                    )
+                )
             else:
                 alerts.append(new_alert("stash-drop", f"stash dropped or popped: {c.name}"))
         elif c.kind == "branch-create" and c.name not in plan_branches:
@@ -165,8 +181,9 @@ def alerts_between(old: CheckoutReading, new: CheckoutReading, *,
         elif c.kind == "branch-delete" and c.name not in plan_branches:
             alerts.append(new_alert("branch-delete", f"branch {c.name} deleted"))
         elif c.kind == "worktree-add" and os.path.normpath(c.name) not in plan_worktrees:
-            alerts.append(new_alert("worktree-add", f"worktree added that no plan dispatch owns: {c.name}",
-                                    paths=(c.name,)))
+            alerts.append(
+                new_alert("worktree-add", f"worktree added that no plan dispatch owns: {c.name}", paths=(c.name,))
+            )
         elif c.kind == "worktree-remove" and os.path.normpath(c.name) not in plan_worktrees:
             alerts.append(new_alert("worktree-remove", f"worktree removed: {c.name}", paths=(c.name,)))
     return alerts
@@ -184,12 +201,16 @@ def _head_alert(old: CheckoutReading, new: CheckoutReading, subject: str) -> Ale
         return new_alert("merge", f"merge into {after}: {subject}")
     if subject.startswith("rebase"):
         return new_alert("rebase", f"rebase on {after}: {subject}")
-    return new_alert("head", f"HEAD of {after} moved {(old.head_sha or '')[:8]} → "
-                             f"{(new.head_sha or '')[:8]}" + (f" ({subject})" if subject else ""))
+    return new_alert(
+        "head",
+        f"HEAD of {after} moved {(old.head_sha or '')[:8]} → "
+        f"{(new.head_sha or '')[:8]}" + (f" ({subject})" if subject else ""),
+    )
 
 
-def record_changes(ledger: Ledger, old: CheckoutReading, new: CheckoutReading,
-                   actor: Callable[[tuple[str, ...]], Actor] | None) -> None:
+def record_changes(
+    ledger: Ledger, old: CheckoutReading, new: CheckoutReading, actor: Callable[[tuple[str, ...]], Actor] | None
+) -> None:
     """The ledger's records for what changed (HEAD's entries come from its reflog, not from here).
     *actor(words)* names who did it from the processes caught at work (see actors.py)."""
 
@@ -203,12 +224,14 @@ def record_changes(ledger: Ledger, old: CheckoutReading, new: CheckoutReading,
         elif c.kind == "stash-drop":
             ledger.add("stash-drop", who("stash"), sha=c.sha, message=c.name)
         elif c.kind == "branch-create":
-            ledger.add("branch-create", who(c.name.rsplit("/", 1)[-1]), ref=f"refs/heads/{c.name}", old_sha=None,
-                       sha=c.sha)
+            ledger.add(
+                "branch-create", who(c.name.rsplit("/", 1)[-1]), ref=f"refs/heads/{c.name}", old_sha=None, sha=c.sha
+            )
         elif c.kind == "branch-delete":
             ledger.add("branch-delete", who("branch"), ref=f"refs/heads/{c.name}", old_sha=c.old_sha, sha=None)
-        elif c.kind == "branch-move" and not (new.head_ref == f"refs/heads/{c.name}" and new.head_sha == c.sha
-                                               and committed):
+        elif c.kind == "branch-move" and not (
+            new.head_ref == f"refs/heads/{c.name}" and new.head_sha == c.sha and committed
+        ):
             ledger.add("branch-move", who(), ref=f"refs/heads/{c.name}", old_sha=c.old_sha, sha=c.sha)
         elif c.kind == "worktree-add":
             ledger.add("worktree-add", who("worktree"), path=c.name)

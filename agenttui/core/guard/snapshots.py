@@ -62,8 +62,15 @@ class Snapshot:
         return self.ref.removeprefix(SNAP + "/")
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "agent": self.agent, "sha": self.sha, "time": self.time, "path": self.path,
-                "branch": self.branch, "head": self.head}
+        return {
+            "id": self.id,
+            "agent": self.agent,
+            "sha": self.sha,
+            "time": self.time,
+            "path": self.path,
+            "branch": self.branch,
+            "head": self.head,
+        }
 
 
 def ref_part(agent: str) -> str:
@@ -78,8 +85,11 @@ def ref_part(agent: str) -> str:
 def _where(worktree: Path) -> tuple[str, str | None, str | None, str | None]:
     """(the worktree's git dir, its HEAD ref or None when detached, its HEAD sha and HEAD's tree, or
     None: unborn) — one rev-parse (an option applies to the arguments after it)."""
-    status, text, _ = gitcmd.run(worktree, ["rev-parse", "--absolute-git-dir", "HEAD", "HEAD^{tree}",
-                                            "--symbolic-full-name", "HEAD"], check=False)
+    status, text, _ = gitcmd.run(
+        worktree,
+        ["rev-parse", "--absolute-git-dir", "HEAD", "HEAD^{tree}", "--symbolic-full-name", "HEAD"],
+        check=False,
+    )
     lines = text.splitlines()
     if status == 0 and len(lines) == 4:
         return lines[0], (lines[3] if lines[3].startswith("refs/") else None), lines[1], lines[2]
@@ -98,8 +108,13 @@ def _tree(worktree: Path, index: str, *, add: bool) -> str:
 def list_snapshots(paths: RepoPaths, agent: str | None = None) -> list[Snapshot]:
     """Snapshots, newest first (one ``for-each-ref``; the meta from each commit's message)."""
     where = f"{SNAP}/{ref_part(agent)}" if agent is not None else SNAP
-    text = gitcmd.out(paths.common_dir, "for-each-ref", "--sort=-refname",
-                      "--format=%(refname)%00%(objectname)%00%(tree)%00%(contents:body)%00", where)
+    text = gitcmd.out(
+        paths.common_dir,
+        "for-each-ref",
+        "--sort=-refname",
+        "--format=%(refname)%00%(objectname)%00%(tree)%00%(contents:body)%00",
+        where,
+    )
     found: list[Snapshot] = []
     for chunk in text.split("\0\n"):
         parts = chunk.split("\0")
@@ -112,15 +127,26 @@ def list_snapshots(paths: RepoPaths, agent: str | None = None) -> list[Snapshot]
             continue
         if not isinstance(meta, dict):
             continue
-        found.append(Snapshot(str(meta.get("agent") or ""), ref, sha, tree, float(meta.get("time") or 0),
-                              str(meta.get("path") or ""), meta.get("branch"), meta.get("head"),
-                              meta.get("index")))
+        found.append(
+            Snapshot(
+                str(meta.get("agent") or ""),
+                ref,
+                sha,
+                tree,
+                float(meta.get("time") or 0),
+                str(meta.get("path") or ""),
+                meta.get("branch"),
+                meta.get("head"),
+                meta.get("index"),
+            )
+        )
     found.sort(key=lambda s: -s.time)
     return found
 
 
-def take(paths: RepoPaths, agent: str, worktree: Path, *, last_tree: str | None = None,
-         keep: int = KEEP) -> Snapshot | None:
+def take(
+    paths: RepoPaths, agent: str, worktree: Path, *, last_tree: str | None = None, keep: int = KEEP
+) -> Snapshot | None:
     """Snapshot *worktree* for *agent*; None when its tree equals *last_tree* (nothing changed).
     Raises GitError when the worktree cannot be read (gone, not a worktree)."""
     git_dir, branch, head, head_tree = _where(worktree)
@@ -140,14 +166,19 @@ def take(paths: RepoPaths, agent: str, worktree: Path, *, last_tree: str | None 
     parents = ["-p", head] if head else []
     now = time.time()
     # nothing staged (the common case): the index is HEAD itself, no commit needed for it
-    index = head if head and index_tree == head_tree else gitcmd.out(
-        paths.common_dir, "commit-tree", index_tree, *parents, "-m", f"agenttui index of {agent}").strip()
+    index = (
+        head
+        if head and index_tree == head_tree
+        else gitcmd.out(
+            paths.common_dir, "commit-tree", index_tree, *parents, "-m", f"agenttui index of {agent}"
+        ).strip()
+    )
     meta = {"agent": agent, "path": str(worktree), "branch": branch, "head": head, "index": index, "time": now}
     msg = f"agenttui snapshot of {agent} ({branch or 'detached'})\n\n{json.dumps(meta)}"
     second = ["-p", index] if index != head else []  # (the same parent twice: git drops one, noisily)
     sha = gitcmd.out(paths.common_dir, "commit-tree", tree, *parents, *second, "-m", msg).strip()
     ref = f"{SNAP}/{ref_part(agent)}/{int(now * 1000):015d}"
-    old = [s.ref for s in list_snapshots(paths, agent)][max(0, keep - 1):]
+    old = [s.ref for s in list_snapshots(paths, agent)][max(0, keep - 1) :]
     lines = ["start", f"create {ref} {sha}", *(f"delete {r}" for r in old), "prepare", "commit"]
     gitcmd.run(paths.common_dir, ["update-ref", "--stdin"], input="\n".join(lines) + "\n")
     return Snapshot(agent, ref, sha, tree, now, str(worktree), branch, head, index)
@@ -174,24 +205,41 @@ def restore(paths: RepoPaths, snap: Snapshot) -> str:
         with contextlib.suppress(GitError):
             now = take(paths, snap.agent, path, keep=KEEP + 1)
             if now is not None:
-                backed.append(backup_into_trash(paths, "worktree", now.sha, f"worktree {path} before restoring "
-                                                f"{snap.id}", {"path": str(path), "branch": now.branch,
-                                                               "head": now.head, "snapshot": now.ref}))
+                backed.append(
+                    backup_into_trash(
+                        paths,
+                        "worktree",
+                        now.sha,
+                        f"worktree {path} before restoring {snap.id}",
+                        {"path": str(path), "branch": now.branch, "head": now.head, "snapshot": now.ref},
+                    )
+                )
     branch = snap.branch.removeprefix("refs/heads/") if snap.branch else None
     if branch and snap.head:
         _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
         tip = tip.strip()
         if tip and tip != snap.head:
-            backed.append(backup_into_trash(paths, "branch", tip, f"branch {branch} at {tip[:10]} (moved away "
-                                            f"from the agent's {snap.head[:10]})", {"name": f"{branch}-moved"}))
+            backed.append(
+                backup_into_trash(
+                    paths,
+                    "branch",
+                    tip,
+                    f"branch {branch} at {tip[:10]} (moved away from the agent's {snap.head[:10]})",
+                    {"name": f"{branch}-moved"},
+                )
+            )
         if tip != snap.head:
-            gitcmd.out(paths.common_dir, "update-ref", "-m", f"agenttui: restore {snap.id}",
-                       f"refs/heads/{branch}", snap.head)
+            gitcmd.out(
+                paths.common_dir, "update-ref", "-m", f"agenttui: restore {snap.id}", f"refs/heads/{branch}", snap.head
+            )
     if not path.is_dir() or not (path / ".git").exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         force = ["-f"] if _registered(paths, path) else []  # a missing but registered worktree
-        target = ["--end-of-options", str(path), branch] if branch else ["--detach", "--end-of-options",
-                                                                        str(path), snap.head or snap.sha]
+        target = (
+            ["--end-of-options", str(path), branch]
+            if branch
+            else ["--detach", "--end-of-options", str(path), snap.head or snap.sha]
+        )
         gitcmd.out(paths.common_dir, "worktree", "add", "--quiet", *force, *target)
     elif branch:  # the worktree is there: on the agent's branch again (someone may have switched it)
         gitcmd.out(path, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
@@ -202,7 +250,8 @@ def restore(paths: RepoPaths, snap: Snapshot) -> str:
         gitcmd.run(path, ["read-tree", snap.tree], env=env)
         gitcmd.run(path, ["checkout-index", "-a", "-f"], env=env)  # every file of the snapshot
     gitcmd.run(path, ["read-tree", snap.index or snap.head or snap.tree])  # the index as it was staged
-    journal.append(paths, "snapshot-restore", id=snap.id, agent=snap.agent, path=str(path), sha=snap.sha,
-                   backups=backed)
+    journal.append(
+        paths, "snapshot-restore", id=snap.id, agent=snap.agent, path=str(path), sha=snap.sha, backups=backed
+    )
     more = f"; what it replaced is in the trash ({', '.join(backed)})" if backed else ""
     return f"restored {path} from snapshot {snap.id}{more}"

@@ -29,17 +29,54 @@ def inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
 
-READ_ONLY = frozenset({"status", "diff", "log", "show", "rev-parse", "ls-files", "cat-file", "for-each-ref",
-                       "rev-list", "blame", "grep", "describe", "name-rev", "ls-tree", "show-ref", "config",
-                       "fetch", "help", "version", "var", "check-ignore", "merge-base", "shortlog",
-                       "whatchanged", "diff-index", "diff-files", "diff-tree", "count-objects", "fsck",
-                       "symbolic-ref", "reflog", "worktree-list", "remote", "ls-remote", "archive"})
+READ_ONLY = frozenset(
+    {
+        "status",
+        "diff",
+        "log",
+        "show",
+        "rev-parse",
+        "ls-files",
+        "cat-file",
+        "for-each-ref",
+        "rev-list",
+        "blame",
+        "grep",
+        "describe",
+        "name-rev",
+        "ls-tree",
+        "show-ref",
+        "config",
+        "fetch",
+        "help",
+        "version",
+        "var",
+        "check-ignore",
+        "merge-base",
+        "shortlog",
+        "whatchanged",
+        "diff-index",
+        "diff-files",
+        "diff-tree",
+        "count-objects",
+        "fsck",
+        "symbolic-ref",
+        "reflog",
+        "worktree-list",
+        "remote",
+        "ls-remote",
+        "archive",
+    }
+)
 DELETERS = frozenset({b"rm", b"rmdir", b"mv", b"unlink", b"shred", b"trash-put", b"gio"})
 
 
 def deletes(comm: str, args: Sequence[str]) -> bool:
-    return comm.encode() in DELETERS or (comm == "find" and "-delete" in args) or (
-        comm == "rsync" and any(x.startswith("--delete") for x in args))
+    return (
+        comm.encode() in DELETERS
+        or (comm == "find" and "-delete" in args)
+        or (comm == "rsync" and any(x.startswith("--delete") for x in args))
+    )
 
 
 def shell_commands(text: str, cwd: str) -> list[tuple[list[str], str]]:
@@ -65,7 +102,7 @@ def git_verb(cmdline: tuple[str, ...]) -> str | None:
     i = cmdtext.git_verb_at(rest)
     if i < 0:
         return None
-    return "worktree-list" if rest[i] == "worktree" and rest[i + 1:i + 2] == ["list"] else rest[i]
+    return "worktree-list" if rest[i] == "worktree" and rest[i + 1 : i + 2] == ["list"] else rest[i]
 
 
 def threat(args: Sequence[str], cwd: str, a: GuardedWorktree) -> str | None:
@@ -80,12 +117,18 @@ def threat(args: Sequence[str], cwd: str, a: GuardedWorktree) -> str | None:
         where = git_cwd(args, cwd) if is_git else cwd
         for x in named:
             if inside(a.root, os.path.normpath(os.path.join(where, x))):  # it, or a folder above it
-                return f"`git worktree {'remove' if 'remove' in args else 'move'}` on it" if is_git \
+                return (
+                    f"`git worktree {'remove' if 'remove' in args else 'move'}` on it"
+                    if is_git
                     else f"`{name}` deleting or moving it"
+                )
     if not is_git or verb in READ_ONLY or verb is None:
         return None
-    if verb == "worktree" and "add" in args and any(
-            os.path.normpath(os.path.join(git_cwd(args, cwd), x)) == a.root for x in named):
+    if (
+        verb == "worktree"
+        and "add" in args
+        and any(os.path.normpath(os.path.join(git_cwd(args, cwd), x)) == a.root for x in named)
+    ):
         return None  # the worktree being made: its birth, not a threat (a second one on its branch is)
     if verb == "worktree" and "prune" in args:
         return "git worktree prune"
@@ -96,8 +139,9 @@ def threat(args: Sequence[str], cwd: str, a: GuardedWorktree) -> str | None:
     return None
 
 
-def judge(pid: int, agents: Sequence[GuardedWorktree], launched: dict[int, str],
-          own: int) -> list[tuple[Any, Actor, str]] | None:
+def judge(
+    pid: int, agents: Sequence[GuardedWorktree], launched: dict[int, str], own: int
+) -> list[tuple[Any, Actor, str]] | None:
     """What process *pid* does to which of *agents*' worktrees: ``(agent, actor, what)`` for each
     it threatens and is not the agent's own; [] for none; None when it cannot be read yet.
     A shell is judged by its ``-c`` string too: it outlives the quick ``rm`` or ``git`` it runs."""

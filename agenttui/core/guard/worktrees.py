@@ -62,6 +62,8 @@ MAX_WAIT = 10.0  # a snapshot at least this often while an agent keeps writing
 REST = 9.0  # after a snapshot of d seconds, REST * d without one (<= 10 % of a core in git)
 KIND = "worktree-threat"
 SAME_THREAT = 10.0  # seconds within which further signs of a threat to one worktree are the same one
+
+
 @dataclass
 class _Agent:
     name: str
@@ -87,9 +89,15 @@ def _branch_of(admin: str | None) -> str | None:
 
 
 class WorktreeKeeper:
-    def __init__(self, paths: RepoPaths, agents: Callable[[], dict[str, Path]],
-                 on_alert: Callable[[Alert], object], *,
-                 launched: Callable[[], dict[int, str]] = dict, snapshot: bool = True) -> None:
+    def __init__(
+        self,
+        paths: RepoPaths,
+        agents: Callable[[], dict[str, Path]],
+        on_alert: Callable[[Alert], object],
+        *,
+        launched: Callable[[], dict[int, str]] = dict,
+        snapshot: bool = True,
+    ) -> None:
         self.paths = paths
         self.agents_of = agents
         self.on_alert = on_alert
@@ -207,9 +215,14 @@ class WorktreeKeeper:
 
     def _due(self, now: float) -> list[_Agent]:
         with self._lock:
-            return [a for a in self.agents.values()
-                    if self.snapshot_enabled and a.frozen_at is None and a.dirty_since is not None
-                    and (now - a.last_event >= QUIET or now - a.dirty_since >= MAX_WAIT)]
+            return [
+                a
+                for a in self.agents.values()
+                if self.snapshot_enabled
+                and a.frozen_at is None
+                and a.dirty_since is not None
+                and (now - a.last_event >= QUIET or now - a.dirty_since >= MAX_WAIT)
+            ]
 
     def snap(self, a: _Agent) -> snapshots.Snapshot | None:
         started = time.time()
@@ -228,7 +241,7 @@ class WorktreeKeeper:
                 a.last_tree = s.tree
                 assert a.finished is not None
                 a.finished.append((time.time(), replace(s, time=started)))
-                del a.finished[:-snapshots.KEEP]
+                del a.finished[: -snapshots.KEEP]
         return s
 
     def restorable(self, name: str, before: float | None = None) -> snapshots.Snapshot | None:
@@ -269,15 +282,18 @@ class WorktreeKeeper:
                 roots[os.path.split(a.root)] = a
             for folder, mask, name in events:
                 for a in by_folder.get(folder, []):
-                    root_gone = folder == a.root and (mask & (IN_DELETE_SELF | IN_MOVE_SELF) or (
-                        mask & (IN_DELETE | IN_MOVED_FROM) and name == ".git"))
+                    root_gone = folder == a.root and (
+                        mask & (IN_DELETE_SELF | IN_MOVE_SELF)
+                        or (mask & (IN_DELETE | IN_MOVED_FROM) and name == ".git")
+                    )
                     if root_gone or (folder == a.admin and mask & IN_DELETE_SELF):
                         gone.append(a)
                 under = roots.get((folder, name))
                 if under is not None and mask & (IN_DELETE | IN_MOVED_FROM):
                     gone.append(under)  # the root removed or moved away, seen from its parent
                 if mask & (IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_MOVED_TO) or (
-                        mask & IN_OPEN and under is not None):
+                    mask & IN_OPEN and under is not None
+                ):
                     scan = True  # (the root opened: `rm -rf` listing it is the first sign)
         if scan:
             self.scan()
@@ -322,20 +338,33 @@ class WorktreeKeeper:
         snap = self.restorable(a.name, before=frozen_at)
         who_ = said(actor)
         where = f"worktree of agent '{a.name}' ({a.root})"
-        text = (f"{where} deleted — by {who_}" if what == "deleted" else f"{where} threatened: {what} — by {who_}")
+        text = f"{where} deleted — by {who_}" if what == "deleted" else f"{where} threatened: {what} — by {who_}"
         offer = f"; R restores snapshot {snap.id}" if snap else "; no snapshot to restore"
-        alert = new_alert(KIND, text + offer, paths=(a.root,), agents=(a.name,),
-                          suspects=(actor.detail(),) if actor else (),
-                          suspect_pids=(actor.pid,) if actor and actor.pid else ())
+        alert = new_alert(
+            KIND,
+            text + offer,
+            paths=(a.root,),
+            agents=(a.name,),
+            suspects=(actor.detail(),) if actor else (),
+            suspect_pids=(actor.pid,) if actor and actor.pid else (),
+        )
         alert = replace(alert, snapshot=snap.id if snap else None, worktree=a.root)
         if old is not None and now - old.time < SAME_THREAT:
             alert = replace(alert, id=old.id)  # the unknown actor named after all: the same alert, updated
         with self._lock:
             a.alert = alert
         with contextlib.suppress(OSError):
-            journal.append(self.paths, "alert", kind=KIND, text=alert.text, agent=a.name, worktree=a.root,
-                           snapshot=alert.snapshot, suspects=list(alert.suspects),
-                           actor=actor.to_json() if actor else None)
+            journal.append(
+                self.paths,
+                "alert",
+                kind=KIND,
+                text=alert.text,
+                agent=a.name,
+                worktree=a.root,
+                snapshot=alert.snapshot,
+                suspects=list(alert.suspects),
+                actor=actor.to_json() if actor else None,
+            )
         self.on_alert(alert)
 
 

@@ -50,8 +50,14 @@ class LockWatcher:
     """Calls *on_lock(name)* once per read when a file whose name ends with *suffix* appears (or,
     with another *mask*, changes) in *folders* (a :class:`FolderWatch` with that filter)."""
 
-    def __init__(self, folders: Iterable[Path], on_lock: Callable[[str], object], *,
-                 mask: int = IN_CREATE | IN_MOVED_TO, suffix: bytes = b".lock") -> None:
+    def __init__(
+        self,
+        folders: Iterable[Path],
+        on_lock: Callable[[str], object],
+        *,
+        mask: int = IN_CREATE | IN_MOVED_TO,
+        suffix: bytes = b".lock",
+    ) -> None:
         self.folders = [str(f) for f in folders if os.path.isdir(f)]
         self.on_lock = on_lock
         self.mask = mask
@@ -101,8 +107,9 @@ class FolderWatch:
     """Raw inotify over folders added and removed while it runs: *on_events* gets each read's
     events as ``(folder, mask, name)`` on this watcher's thread, at once."""
 
-    def __init__(self, on_events: Callable[[list[tuple[str, int, str]]], object], *,
-                 name: str = "agenttui-folders") -> None:
+    def __init__(
+        self, on_events: Callable[[list[tuple[str, int, str]]], object], *, name: str = "agenttui-folders"
+    ) -> None:
         self.on_events = on_events
         self.name = name
         self._fd = -1
@@ -180,7 +187,7 @@ class FolderWatch:
             with self._lock:
                 while i + _EVENT.size <= len(data):
                     wd, mask, _cookie, length = _EVENT.unpack_from(data, i)
-                    name = data[i + _EVENT.size:i + _EVENT.size + length].rstrip(b"\0")
+                    name = data[i + _EVENT.size : i + _EVENT.size + length].rstrip(b"\0")
                     i += _EVENT.size + length
                     folder = self._folders.get(wd)
                     if folder is None:

@@ -35,7 +35,7 @@ def ppid(pid: int) -> int | None:
     if not stat:
         return None
     try:
-        return int(stat[stat.rfind(b")") + 2:].split()[1])
+        return int(stat[stat.rfind(b")") + 2 :].split()[1])
     except (ValueError, IndexError):
         return None
 
@@ -66,7 +66,7 @@ def environ_value(pid: int, key: str) -> str | None:
     want = key.encode() + b"="
     for item in (read(pid, "environ") or b"").split(b"\0"):
         if item.startswith(want):
-            return item[len(want):].decode("utf-8", "replace") or None
+            return item[len(want) :].decode("utf-8", "replace") or None
     return None
 
 

@@ -35,7 +35,7 @@ class TmuxPane:
 def _base() -> list[str]:
     tmux = shutil.which("tmux")
     if tmux is None:
-        raise TmuxError("tmux is not installed: runner = \"tmux\" needs it")
+        raise TmuxError('tmux is not installed: runner = "tmux" needs it')
     sock = os.environ.get("AGENTTUI_TMUX_SOCKET")
     return [tmux, "-L", sock] if sock else [tmux]
 
@@ -69,14 +69,14 @@ def ensure_session(name: str, cwd: str) -> str:
     """The session new windows go to: the current one inside tmux, else a detached one."""
     if inside_tmux():
         return tmux("display-message", "-p", "#{session_name}").strip()
-    if subprocess.run([*_base(), "has-session", "-t", f"={name}"], capture_output=True,
-                      check=False).returncode != 0:
+    if subprocess.run([*_base(), "has-session", "-t", f"={name}"], capture_output=True, check=False).returncode != 0:
         tmux("new-session", "-d", "-s", name, "-c", literal(cwd, path=True), "-n", "agenttui")
     return name
 
 
-def start(name: str, argv: Sequence[str] | str, cwd: str, env: Mapping[str, str], session: str,
-          state_dir: Path | None = None) -> TmuxPane:
+def start(
+    name: str, argv: Sequence[str] | str, cwd: str, env: Mapping[str, str], session: str, state_dir: Path | None = None
+) -> TmuxPane:
     """Open a window running the agent; the window stays (remain-on-exit) so its exit code is kept.
 
     The window's first process is a small ``sh`` that waits for a marker file until
@@ -94,8 +94,19 @@ def start(name: str, argv: Sequence[str] | str, cwd: str, env: Mapping[str, str]
         wrapped = ["/bin/sh", "-c", gate, str(folder), "/bin/sh", "-c", argv]
     else:
         wrapped = ["/bin/sh", "-c", gate, str(folder), *argv]
-    cmd = ["new-window", "-d", "-P", "-F", "#{pane_id} #{window_id} #{pane_pid}", "-t", f"{session}:",
-           "-n", literal(name[:30]), "-c", literal(cwd, path=True)]
+    cmd = [
+        "new-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id} #{window_id} #{pane_pid}",
+        "-t",
+        f"{session}:",
+        "-n",
+        literal(name[:30]),
+        "-c",
+        literal(cwd, path=True),
+    ]
     for k, v in env.items():
         cmd += ["-e", f"{k}={v}"]
     try:

@@ -31,8 +31,11 @@ class Prediction:
 
 
 def predict(paths: RepoPaths, a: str, b: str) -> Prediction:
-    st, out, err = gitcmd.run(paths.common_dir, ["merge-tree", "--write-tree", "--name-only",
-                                                 "--no-messages", "--end-of-options", a, b], check=False)
+    st, out, err = gitcmd.run(
+        paths.common_dir,
+        ["merge-tree", "--write-tree", "--name-only", "--no-messages", "--end-of-options", a, b],
+        check=False,
+    )
     if st == 0:
         return Prediction(a, b, True)
     head = out.splitlines()[0] if out.strip() else ""
@@ -65,7 +68,7 @@ def table(paths: RepoPaths, branches: dict[str, str], bases: dict[str, str]) -> 
     cells: dict[tuple[str, str], str] = {}
     details: list[str] = []
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             p = predict(paths, branches[a], branches[b])
             cells[(a, b)] = p.cell
             if p.clean is False:

@@ -46,8 +46,14 @@ def plan_order(paths: RepoPaths, branches: list[str], base: str) -> tuple[list[s
     if tip is None:
         raise LandingError(f"no branch {base}")
     # two branches can conflict only where both changed a path: merge-tree just those pairs
-    touched = {b: set(filter(None, _git(paths, "diff", "--name-only", "-z", f"{tip}...refs/heads/{b}", "--",
-                                        check=False).split("\0"))) for b in branches}
+    touched = {
+        b: set(
+            filter(
+                None, _git(paths, "diff", "--name-only", "-z", f"{tip}...refs/heads/{b}", "--", check=False).split("\0")
+            )
+        )
+        for b in branches
+    }
     degree = dict.fromkeys(branches, 0)
     for a, b in itertools.combinations(branches, 2):
         if touched[a] & touched[b] and predict(paths, f"refs/heads/{a}", f"refs/heads/{b}").clean is False:
@@ -70,8 +76,19 @@ def plan_order(paths: RepoPaths, branches: list[str], base: str) -> tuple[list[s
 
 
 def _simulate(paths: RepoPaths, onto: str, branch: str) -> tuple[str | None, list[str]]:
-    st, out, _ = gitcmd.run(paths.common_dir, ["merge-tree", "--write-tree", "--name-only", "--no-messages",
-                                               "--end-of-options", onto, f"refs/heads/{branch}"], check=False)
+    st, out, _ = gitcmd.run(
+        paths.common_dir,
+        [
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+            "--end-of-options",
+            onto,
+            f"refs/heads/{branch}",
+        ],
+        check=False,
+    )
     lines = [ln for ln in out.splitlines() if ln.strip()]
     if st == 0:
         return lines[0] if lines else None, []
@@ -101,9 +118,21 @@ class Landing:
         return self.new is not None and not self.conflicts and self.check is None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "branch": self.branch, "base": self.base, "mode": self.mode, "old": self.old,
-                "new": self.new, "ok": self.ok, "trash_id": self.trash_id, "conflicts": self.conflicts,
-                "check_failed": self.check, "cleaned": self.cleaned, "message": self.message, "warning": self.warning}
+        return {
+            "name": self.name,
+            "branch": self.branch,
+            "base": self.base,
+            "mode": self.mode,
+            "old": self.old,
+            "new": self.new,
+            "ok": self.ok,
+            "trash_id": self.trash_id,
+            "conflicts": self.conflicts,
+            "check_failed": self.check,
+            "cleaned": self.cleaned,
+            "message": self.message,
+            "warning": self.warning,
+        }
 
 
 def commit_worktree(paths: RepoPaths, name: str, message: str) -> str:
@@ -128,8 +157,9 @@ def _alive_agent(paths: RepoPaths, t: LandingTarget) -> int | None:
     return launched_pids(paths).get(t.name)
 
 
-def _candidate(paths: RepoPaths, work: Path, base_sha: str, t: LandingTarget,
-               mode: str) -> tuple[str | None, list[str]]:
+def _candidate(
+    paths: RepoPaths, work: Path, base_sha: str, t: LandingTarget, mode: str
+) -> tuple[str | None, list[str]]:
     """Build the landing's result in the temporary worktree *work* (detached at the base)."""
     bsha = _sha(paths, f"refs/heads/{t.branch}") or ""
     if mode == "ff":
@@ -141,24 +171,37 @@ def _candidate(paths: RepoPaths, work: Path, base_sha: str, t: LandingTarget,
         fork = _git(paths, "merge-base", base_sha, bsha).strip()
         st, _, _ = gitcmd.run(work, ["rebase", "-q", "--onto", base_sha, fork], check=False)
     elif mode == "merge":
-        st, _, _ = gitcmd.run(work, ["merge", "-q", "--no-ff", "--no-edit", "-m",
-                                     f"Land {t.branch} ({t.name})", bsha], check=False)
+        st, _, _ = gitcmd.run(
+            work, ["merge", "-q", "--no-ff", "--no-edit", "-m", f"Land {t.branch} ({t.name})", bsha], check=False
+        )
     else:  # squash
         st, _, _ = gitcmd.run(work, ["merge", "-q", "--squash", bsha], check=False)
         if st == 0:
             subjects = _git(paths, "log", "--format=- %s", f"{base_sha}..{bsha}").strip()
-            st2, _, _ = gitcmd.run(work, ["commit", "-q", "--allow-empty", "-m",
-                                          f"{t.name}: land {t.branch} (squashed)\n\n{subjects}"], check=False)
+            st2, _, _ = gitcmd.run(
+                work,
+                ["commit", "-q", "--allow-empty", "-m", f"{t.name}: land {t.branch} (squashed)\n\n{subjects}"],
+                check=False,
+            )
             st = st or st2
     if st != 0:
-        files = sorted(set(filter(None, _git(paths, "diff", "--name-only", "--diff-filter=U", cwd=work,
-                                             check=False).split("\n"))))
+        files = sorted(
+            set(filter(None, _git(paths, "diff", "--name-only", "--diff-filter=U", cwd=work, check=False).split("\n")))
+        )
         return None, files or ["(the merge failed)"]
     return _git(paths, "rev-parse", "HEAD", cwd=work).strip(), []
 
 
-def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None = None,
-         check: list[str] | str | None = None, cleanup: bool = True, note: bool = True) -> Landing:
+def land(
+    paths: RepoPaths,
+    name: str,
+    *,
+    mode: str = "squash",
+    into: str | None = None,
+    check: list[str] | str | None = None,
+    cleanup: bool = True,
+    note: bool = True,
+) -> Landing:
     """Land one agent's branch into *into* (default: the main checkout's branch)."""
     from agenttui.core.recovery.lock import recovery_lock
 
@@ -182,8 +225,10 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
         if pid is not None:
             raise LandingError(f"agent {t.name} is still running (pid {pid}): stop it first (s in the supervisor)")
         if t.worktree is not None and os.path.isdir(t.worktree) and gitrepo.status_entries(t.worktree):
-            raise LandingError(f"{t.worktree} has uncommitted changes: commit them in the agent's worktree first "
-                               f"(git -C {shlex.quote(str(t.worktree))} commit -am '...')")
+            raise LandingError(
+                f"{t.worktree} has uncommitted changes: commit them in the agent's worktree first "
+                f"(git -C {shlex.quote(str(t.worktree))} commit -am '...')"
+            )
         if integrated(paths, t.branch, base):
             res.new, res.message = old, f"{t.branch} is already in {base}: nothing to land"
         elif mode == "ff" and not check:  # nothing to build: the branch's tip is the result
@@ -215,8 +260,9 @@ def land(paths: RepoPaths, name: str, *, mode: str = "squash", into: str | None 
                             res.message = f"the check failed on the candidate: nothing was landed ({failed})"
                             return res
                 finally:
-                    gitcmd.run(paths.common_dir, ["worktree", "remove", "--force", "--end-of-options", str(work)],
-                               check=False)
+                    gitcmd.run(
+                        paths.common_dir, ["worktree", "remove", "--force", "--end-of-options", str(work)], check=False
+                    )
                     gitcmd.run(paths.common_dir, ["worktree", "prune"], check=False)
             finally:
                 import shutil
@@ -247,13 +293,21 @@ def _move_base(paths: RepoPaths, res: Landing, t: LandingTarget, base: str, old:
     except AgentTuiError as exc:
         _unbackup(paths, ref)
         raise LandingError(exc.message) from None
-    _record(paths, "trash", id=entry, kind="branch", sha=old, meta=meta,
-            description=f"{base} before landing {t.branch} (restore undoes the landing)")
+    _record(
+        paths,
+        "trash",
+        id=entry,
+        kind="branch",
+        sha=old,
+        meta=meta,
+        description=f"{base} before landing {t.branch} (restore undoes the landing)",
+    )
     res.trash_id = entry
     res.new = new
     res.message = f"landed {t.branch} into {base} ({res.mode}): {old[:10]} -> {new[:10]}"
-    journal.append(paths, "landed", agent=t.name, branch=t.branch, base=base, mode=res.mode, old=old, new=new,
-                   trash=entry)
+    journal.append(
+        paths, "landed", agent=t.name, branch=t.branch, base=base, mode=res.mode, old=old, new=new, trash=entry
+    )
     return res
 
 
@@ -265,9 +319,11 @@ def _note(paths: RepoPaths, t: LandingTarget, base: str, files: list[str]) -> No
     info/exclude), so it neither blocks the agent's next landing as an uncommitted change nor gets
     committed by `land --commit`; never written through a symlink of that name."""
     assert t.worktree is not None
-    text = (f"# Landing {t.branch} into {base} stopped: conflicts\n\n"
-            f"These paths conflict with {base}; rebase on it (git rebase {base}) and resolve them:\n\n"
-            + "".join(f"- {f}\n" for f in files))
+    text = (
+        f"# Landing {t.branch} into {base} stopped: conflicts\n\n"
+        f"These paths conflict with {base}; rebase on it (git rebase {base}) and resolve them:\n\n"
+        + "".join(f"- {f}\n" for f in files)
+    )
     exclude = paths.common_dir / "info" / "exclude"
     try:
         have = exclude.read_text() if exclude.exists() else ""
@@ -361,8 +417,9 @@ def rebase_forecast(paths: RepoPaths, base: str) -> list[Rebase]:
         _tree, files = _simulate(paths, tip, w.branch)
         t = Rebase(w.path.name, w.branch, w.path, files)
         pid = launched.get(w.path.name)
-        t.why_not = (f"it is running (pid {pid})" if pid else
-                     "it has uncommitted changes" if local_paths(w.path) else None)
+        t.why_not = (
+            f"it is running (pid {pid})" if pid else "it has uncommitted changes" if local_paths(w.path) else None
+        )
         out.append(t)
     return out
 
@@ -375,13 +432,16 @@ def rebase_onto(paths: RepoPaths, r: Rebase, base: str) -> str:
     if r.why_not:
         raise LandingError(f"{r.name}: not rebased: {r.why_not}")
     old = _sha(paths, f"refs/heads/{r.branch}") or ""
-    backup_into_trash(paths, "branch", old, f"{r.branch} before its rebase onto {base}",
-                      {"name": f"{r.branch}-before-rebase"})
+    backup_into_trash(
+        paths, "branch", old, f"{r.branch} before its rebase onto {base}", {"name": f"{r.branch}-before-rebase"}
+    )
     st, _, err = gitcmd.run(r.worktree, ["rebase", "-q", "--end-of-options", base], check=False)
     if st != 0:
         gitcmd.run(r.worktree, ["rebase", "--abort"], check=False)
-        raise LandingError(f"{r.name}: the rebase onto {base} conflicted and was aborted: nothing changed "
-                           f"({first_line(err)})")
-    journal.append(paths, "rebased", agent=r.name, branch=r.branch, base=base, old=old,
-                   new=_sha(paths, f"refs/heads/{r.branch}"))
+        raise LandingError(
+            f"{r.name}: the rebase onto {base} conflicted and was aborted: nothing changed ({first_line(err)})"
+        )
+    journal.append(
+        paths, "rebased", agent=r.name, branch=r.branch, base=base, old=old, new=_sha(paths, f"refs/heads/{r.branch}")
+    )
     return f"rebased {r.branch} onto {base}"

@@ -32,8 +32,9 @@ def _git(paths: RepoPaths, *args: str, cwd: Path | None = None, check: bool = Tr
 
 
 def _sha(paths: RepoPaths, rev: str) -> str | None:
-    st, out, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
-                            check=False)
+    st, out, _ = gitcmd.run(
+        paths.common_dir, ["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"], check=False
+    )
     return out.strip() or None if st == 0 else None
 
 
@@ -96,12 +97,17 @@ class AgentDiff:
     integrated: str | None = None  # how it is integrated already, or None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.target.name, "branch": self.target.branch,
-                "worktree": str(self.target.worktree) if self.target.worktree else None,
-                "base": self.base, "merge_base": self.merge_base, "ahead": self.ahead, "behind": self.behind,
-                "integrated": self.integrated,
-                "files": [{"path": f.path, "added": f.added, "removed": f.removed, "state": f.state}
-                          for f in self.files]}
+        return {
+            "name": self.target.name,
+            "branch": self.target.branch,
+            "worktree": str(self.target.worktree) if self.target.worktree else None,
+            "base": self.base,
+            "merge_base": self.merge_base,
+            "ahead": self.ahead,
+            "behind": self.behind,
+            "integrated": self.integrated,
+            "files": [{"path": f.path, "added": f.added, "removed": f.removed, "state": f.state} for f in self.files],
+        }
 
 
 # ------------------------------------------------------------------ review
@@ -156,5 +162,3 @@ def diff(paths: RepoPaths, name: str, base: str | None = None, *, patch: bool = 
             text += _git(paths, "diff", "--no-renames", "HEAD", "--", cwd=where)
         d.patch = text
     return d
-
-

@@ -26,8 +26,9 @@ def local_paths(checkout: str | os.PathLike[str]) -> set[str]:
 
 def checkouts_on(paths: RepoPaths, branch: str) -> list[Path]:
     """Every checkout (the main one, linked worktrees) that has *branch* checked out."""
-    return [w.path for w in gitrepo.list_worktrees(paths)
-            if w.branch == branch and not w.bare and os.path.isdir(w.path)]
+    return [
+        w.path for w in gitrepo.list_worktrees(paths) if w.branch == branch and not w.bare and os.path.isdir(w.path)
+    ]
 
 
 def overlaps(paths: RepoPaths, checkout: Path, old: str, new: str) -> list[str]:
@@ -46,8 +47,10 @@ def refuse_overlaps(paths: RepoPaths, checkouts: list[Path], old: str, new: str,
         hit = overlaps(paths, c, old, new)
         if hit:
             shown = ", ".join(hit[:20]) + (f" and {len(hit) - 20} more" if len(hit) > 20 else "")
-            raise RecoveryError(f"{what}: uncommitted changes in {c} overlap it ({shown}): nothing was moved — "
-                               "commit or stash those paths first (git refuses the same)")
+            raise RecoveryError(
+                f"{what}: uncommitted changes in {c} overlap it ({shown}): nothing was moved — "
+                "commit or stash those paths first (git refuses the same)"
+            )
 
 
 def backup_checkouts(paths: RepoPaths, checkouts: list[Path], why: str) -> list[str]:
@@ -87,8 +90,9 @@ def move_branch(paths: RepoPaths, branch: str, old: str, new: str, message: str)
     # the record lets the next land or restore put them back — repair_half_moves)
     journal.append(paths, "checkout-move", branch=branch, old=old, new=new, checkouts=[str(c) for c in checkouts])
     move_checkouts(checkouts, old, new)
-    st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "-m", f"agenttui: {message}", f"refs/heads/{branch}",
-                                               new, old], check=False)
+    st, _, err = gitcmd.run(
+        paths.common_dir, ["update-ref", "-m", f"agenttui: {message}", f"refs/heads/{branch}", new, old], check=False
+    )
     if st != 0:
         for c in checkouts:
             gitcmd.run(c, ["read-tree", "-m", "-u", new, old], check=False)
@@ -113,8 +117,13 @@ def repair_half_moves(paths: RepoPaths) -> list[str]:
         for c in rec.get("checkouts") or []:
             if tip.strip() != old or not os.path.isdir(c):
                 continue
-            moved = [p for p in gitcmd.run(paths.common_dir, ["diff", "--name-only", "-z", old, new, "--"],
-                                           check=False)[1].split("\0") if p]
+            moved = [
+                p
+                for p in gitcmd.run(paths.common_dir, ["diff", "--name-only", "-z", old, new, "--"], check=False)[
+                    1
+                ].split("\0")
+                if p
+            ]
             # the index holds the new versions of what moves: the move happened, the branch's did not
             st, _, _ = gitcmd.run(c, ["diff", "--cached", "--quiet", new, "--", *moved], check=False)
             if moved and st == 0:

@@ -57,16 +57,22 @@ class Incident:
     @property
     def summary(self) -> str:
         if self.source == "none":
-            return ("no baseline on record (no announcement, the guard was never armed): nothing is taken as "
-                    "stray — give the time it began: agenttui incident --since TIME")
-        when = {"announcement": "since the last announcement",
-                "guard": "since the guard was armed",
-                "dispatch": "since the first dispatch of agents sharing a checkout",
-                "quiet-point": "since the last quiet point before the newest burst of git activity"}.get(
-            self.source) or (
-            "since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since)) if self.since else "")
-        return (f"{len(self.stashes)} stashes, {len(self.branches)} branches, "
-                f"{len(self.worktrees)} worktrees appeared {when}")
+            return (
+                "no baseline on record (no announcement, the guard was never armed): nothing is taken as "
+                "stray — give the time it began: agenttui incident --since TIME"
+            )
+        when = {
+            "announcement": "since the last announcement",
+            "guard": "since the guard was armed",
+            "dispatch": "since the first dispatch of agents sharing a checkout",
+            "quiet-point": "since the last quiet point before the newest burst of git activity",
+        }.get(self.source) or (
+            "since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(self.since)) if self.since else ""
+        )
+        return (
+            f"{len(self.stashes)} stashes, {len(self.branches)} branches, "
+            f"{len(self.worktrees)} worktrees appeared {when}"
+        )
 
 
 def baseline(paths: RepoPaths) -> dict[str, Any]:
@@ -101,8 +107,15 @@ def _from_record(rec: dict[str, Any], source: str) -> Baseline:
     if isinstance(branches, list):  # records before the head/sha fields
         branches = {name: "" for name in branches}
     head = base.get("head") or {}
-    return Baseline(source, float(rec.get("time", 0)), frozenset(base.get("stashes") or ()),
-                    dict(branches), frozenset(base.get("worktrees") or ()), head.get("branch"), head.get("sha"))
+    return Baseline(
+        source,
+        float(rec.get("time", 0)),
+        frozenset(base.get("stashes") or ()),
+        dict(branches),
+        frozenset(base.get("worktrees") or ()),
+        head.get("branch"),
+        head.get("sha"),
+    )
 
 
 def ref_history(paths: RepoPaths) -> dict[str, list[tuple[float, str]]]:
@@ -115,8 +128,7 @@ def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | N
     """The main checkout's branch and SHA at *since*, from HEAD's reflog (newest entry not after it)."""
     if main is None:
         return None, None
-    _, text, _ = gitcmd.run(main, ["log", "-g", "--date=unix", "--format=%gd%x00%H%x00%gs", "HEAD", "--"],
-                            check=False)
+    _, text, _ = gitcmd.run(main, ["log", "-g", "--date=unix", "--format=%gd%x00%H%x00%gs", "HEAD", "--"], check=False)
     branch = None
     for line in text.splitlines():  # newest first
         sel, _, rest = line.partition("\0")
@@ -138,8 +150,9 @@ def _head_at(paths: RepoPaths, main: Path | None, since: float) -> tuple[str | N
     return None, None
 
 
-def find_baseline(paths: RepoPaths, since: float | None = None,
-                  snap: RepoSnapshot | None = None, tl: Any = None) -> Baseline | None:
+def find_baseline(
+    paths: RepoPaths, since: float | None = None, snap: RepoSnapshot | None = None, tl: Any = None
+) -> Baseline | None:
     """Without *since*: the last announcement or arming of the guard, unless the first dispatch of
     agents sharing a checkout came later (found in the clients' transcripts or the hooks' records,
     ``timeline.py``); without either, the last quiet point before the newest burst of reflog
@@ -184,8 +197,9 @@ def find_baseline(paths: RepoPaths, since: float | None = None,
             branches[b.name] = then[0]
     trees = frozenset(str(w.path) for w in snap.worktrees if w.is_main or _ctime(w.path) < since)
     branch, sha = _head_at(paths, snap.main_checkout, since)
-    return Baseline("since", since, frozenset(s.sha for s in snap.stashes if s.date < since), branches, trees,
-                    branch, sha)
+    return Baseline(
+        "since", since, frozenset(s.sha for s in snap.stashes if s.date < since), branches, trees, branch, sha
+    )
 
 
 def _cut(base: Baseline, tl: Any) -> Baseline:
@@ -213,18 +227,26 @@ def _cut(base: Baseline, tl: Any) -> Baseline:
         if head.message.startswith("checkout: moving from "):
             branch = head.message.removeprefix("checkout: moving from ").rsplit(" to ", 1)[0]
         else:  # a commit (or reset) on the branch HEAD was on: the branch log with the same entry says which
-            branch = next((r.removeprefix("refs/heads/") for r, e in tl.cuts.items()
-                           if r.startswith("refs/heads/") and e.new == head.new and e.old == head.old), branch)
+            branch = next(
+                (
+                    r.removeprefix("refs/heads/")
+                    for r, e in tl.cuts.items()
+                    if r.startswith("refs/heads/") and e.new == head.new and e.old == head.old
+                ),
+                branch,
+            )
     stashes = base.stashes
     cut = tl.cuts.get("refs/stash")
     if cut is not None:
         stashes = frozenset(e.new for e in tl.entries if e.ref == "refs/stash" and e.seq < cut.seq) & (
-            base.stashes | {e.new for e in tl.entries if e.ref == "refs/stash"})
+            base.stashes | {e.new for e in tl.entries if e.ref == "refs/stash"}
+        )
     return replace(base, branches=branches, branch=branch, sha=sha, stashes=stashes)
 
 
-def find_incident(paths: RepoPaths, since: float | None = None,
-                  snap: RepoSnapshot | None = None, tl: Any = None) -> Incident:
+def find_incident(
+    paths: RepoPaths, since: float | None = None, snap: RepoSnapshot | None = None, tl: Any = None
+) -> Incident:
     snap = snap or gitrepo.snapshot(paths, dirty=False)
     base = find_baseline(paths, since, snap, tl)
     if base is None:
@@ -233,10 +255,14 @@ def find_incident(paths: RepoPaths, since: float | None = None,
     protected = set(base.branches) | ({base.branch} if base.branch else set())
     current = snap.head.branch if snap.head else None
     stashes = [s for s in snap.stashes if s.sha not in base.stashes]
-    branches = [b for b in snap.branches if b.name not in protected and b.name != current
-                and b.name not in own_branches]
-    trees = [w for w in snap.worktrees if not w.is_main and str(w.path) not in base.worktrees
-             and os.path.normpath(w.path) not in own_trees]
+    branches = [
+        b for b in snap.branches if b.name not in protected and b.name != current and b.name not in own_branches
+    ]
+    trees = [
+        w
+        for w in snap.worktrees
+        if not w.is_main and str(w.path) not in base.worktrees and os.path.normpath(w.path) not in own_trees
+    ]
     return Incident(
         since=base.time,
         source=base.source,
@@ -283,4 +309,3 @@ def clean_incident(paths: RepoPaths, inc: Incident, *, force_unmerged: bool = Fa
             outcomes.append(Outcome(False, exc.message))
     outcomes += drop_stashes(paths, [(s.index, s.sha) for s in inc.stashes])
     return outcomes
-

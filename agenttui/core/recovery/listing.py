@@ -83,15 +83,22 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
         w = works[label]
         name = str((w.task or {}).get("description") or label)
         st = [s for s in report["stashes"] if who(s["by"]) == name]
-        rows.append(AgentRow(
-            agent=label, stashes=len(st), unique_stashes=sum(1 for s in st if s["unique"]),
-            commits=sum(1 for c in report["commits"] if who(c["by"]) == name),
-            branches=tuple(b["name"] for b in report["branches"] if who(b["by"]) == name),
-            worktrees=tuple(w["path"] for w in report["worktrees"] if who(w["by"]) == name),
-            files=tuple(sorted(w.files)),
-            conflicts=tuple(sorted(f for f in w.files if len(touched[f]) > 1)),
-            name=name, agent_id=str((w.task or {}).get("agent_id") or ""), changes=changes.get(name, 0),
-            sources=tuple(w.sources)))
+        rows.append(
+            AgentRow(
+                agent=label,
+                stashes=len(st),
+                unique_stashes=sum(1 for s in st if s["unique"]),
+                commits=sum(1 for c in report["commits"] if who(c["by"]) == name),
+                branches=tuple(b["name"] for b in report["branches"] if who(b["by"]) == name),
+                worktrees=tuple(w["path"] for w in report["worktrees"] if who(w["by"]) == name),
+                files=tuple(sorted(w.files)),
+                conflicts=tuple(sorted(f for f in w.files if len(touched[f]) > 1)),
+                name=name,
+                agent_id=str((w.task or {}).get("agent_id") or ""),
+                changes=changes.get(name, 0),
+                sources=tuple(w.sources),
+            )
+        )
     return tuple(rows)
 
 
@@ -116,5 +123,12 @@ def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None, since:
         rows.append(WorktreeRow(w, untracked, ignored, procs))
     branches = sorted(snap.branches, key=lambda b: (not b.name.startswith("agents/"), b.name))
     tl = timeline.build(paths)  # the transcripts and reflogs, read once for the incident line and the agents
-    return RecoveryData(snap.stashes, tuple(branches), tuple(rows), tuple(list_trash(paths)),
-                        find_incident(paths, since, snap=snap, tl=tl), agent_rows(paths, since, tl), since)
+    return RecoveryData(
+        snap.stashes,
+        tuple(branches),
+        tuple(rows),
+        tuple(list_trash(paths)),
+        find_incident(paths, since, snap=snap, tl=tl),
+        agent_rows(paths, since, tl),
+        since,
+    )

@@ -34,8 +34,10 @@ class RecoveryBusy(AgentTuiError):
 
 
 def _busy() -> RecoveryBusy:
-    return RecoveryBusy("another agenttui recovery operation is running on this repository: "
-                        "nothing was changed; try again when it is done")
+    return RecoveryBusy(
+        "another agenttui recovery operation is running on this repository: "
+        "nothing was changed; try again when it is done"
+    )
 
 
 @contextlib.contextmanager

@@ -19,10 +19,16 @@ from agenttui.core.recovery.trash import TRASH, Outcome, RecoveryError, _backup,
 
 DROP_ATTEMPTS = 5  # re-reads of the list when agents keep pushing stashes during a drop
 
+
 # ------------------------------------------------------------------------ stashes
 @locked
-def drop_stashes(paths: RepoPaths, targets: list[tuple[int, str]], *, between: Callable[[], None] | None = None,
-                 gap: Callable[[], None] | None = None) -> list[Outcome]:
+def drop_stashes(
+    paths: RepoPaths,
+    targets: list[tuple[int, str]],
+    *,
+    between: Callable[[], None] | None = None,
+    gap: Callable[[], None] | None = None,
+) -> list[Outcome]:
     """Drop stashes given as (index, sha), highest index first, each backed up first.
 
     git has no drop-by-SHA, and ``git stash drop stash@{n}`` resolves the SHA and later picks the
@@ -53,17 +59,28 @@ def _drop_sha(paths: RepoPaths, sha: str, index: int, gap: Callable[[], None] | 
         gap = None  # (a test's race happens once)
         if outcome is not None:
             return outcome
-    return Outcome(False, f"stash {sha[:10]} kept moving while agents pushed stashes: nothing of it was "
-                          "dropped (every stash is still listed or in the trash); try again")
+    return Outcome(
+        False,
+        f"stash {sha[:10]} kept moving while agents pushed stashes: nothing of it was "
+        "dropped (every stash is still listed or in the trash); try again",
+    )
 
 
-def _drop_one(paths: RepoPaths, stash: Stash, before: list[str], below: str | None,
-              gap: Callable[[], None] | None = None) -> Outcome | None:
+def _drop_one(
+    paths: RepoPaths, stash: Stash, before: list[str], below: str | None, gap: Callable[[], None] | None = None
+) -> Outcome | None:
     """One drop, checked by the list after it.  None: the target moved, try again."""
     entry = new_id()
     # "below" (the next older entry) and "seq" let restore_many rebuild the stack order
-    meta = {"message": stash.message, "branch": stash.branch, "index": stash.index,
-            "files": stash.files, "date": stash.date, "below": below, "seq": time.time_ns()}
+    meta = {
+        "message": stash.message,
+        "branch": stash.branch,
+        "index": stash.index,
+        "files": stash.files,
+        "date": stash.date,
+        "below": below,
+        "seq": time.time_ns(),
+    }
     _record(paths, "trash-before", id=entry, kind="stash", sha=stash.sha, op="stash drop", meta=meta)
     ref = _backup(paths, entry, "stash", stash.sha)
     if gap is not None:
@@ -136,8 +153,9 @@ def drop_by_sha(paths: RepoPaths, sha: str) -> tuple[int, str]:
             fd = -1
             os.unlink(lock)
             log.unlink()
-            st, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--no-deref", "-d", "refs/stash", sha],
-                                    check=False)
+            st, _, err = gitcmd.run(
+                paths.common_dir, ["update-ref", "--no-deref", "-d", "refs/stash", sha], check=False
+            )
             return (0, "") if st == 0 else (st, err)
         tmp_fd, tmp = tempfile.mkstemp(prefix=".stash-", dir=log.parent)
         with os.fdopen(tmp_fd, "wb") as fh:
@@ -170,14 +188,26 @@ def _keep_lost_stash(paths: RepoPaths, sha: str, beside: str) -> None:
     _backup(paths, lost_id, "stash", sha)
     status, _, err = gitcmd.run(_cwd(paths), ["stash", "store", "-m", subject, sha], check=False)
     back = status == 0 and sha in {s.sha for s in gitrepo.list_stashes(paths)}
-    _record(paths, "trash-mismatch", id=beside, dropped=sha, stored_back=back,
-            error=None if back else first_line(err, "stash store failed"))
+    _record(
+        paths,
+        "trash-mismatch",
+        id=beside,
+        dropped=sha,
+        stored_back=back,
+        error=None if back else first_line(err, "stash store failed"),
+    )
     if back:
         _unbackup(paths, f"{TRASH}/{lost_id}/stash")
     else:
-        _record(paths, "trash", id=lost_id, kind="stash", sha=sha,
-                description=f"stash {subject} (dropped by git in a race; restore it from here)",
-                meta={"message": subject})
+        _record(
+            paths,
+            "trash",
+            id=lost_id,
+            kind="stash",
+            sha=sha,
+            description=f"stash {subject} (dropped by git in a race; restore it from here)",
+            meta={"message": subject},
+        )
 
 
 @locked
@@ -188,8 +218,7 @@ def stash_to_branch(paths: RepoPaths, stash: Stash, name: str) -> Outcome:
     base = gitcmd.out(paths.common_dir, "rev-parse", f"{stash.sha}^1").strip()
     tree = gitcmd.out(paths.common_dir, "rev-parse", f"{stash.sha}^{{tree}}").strip()
     commit = gitcmd.out(paths.common_dir, "commit-tree", tree, "-p", base, "-m", stash.message).strip()
-    status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", commit, ""],
-                                check=False)
+    status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", commit, ""], check=False)
     if status != 0:
         raise RecoveryError(f"cannot create branch {name}: {err.strip().splitlines()[-1] if err.strip() else ''}")
     _record(paths, "stash-branch", stash=stash.sha, branch=name, commit=commit)
@@ -217,29 +246,31 @@ def apply_stash(paths: RepoPaths, stash: Stash, *, pop: bool = False) -> Outcome
 @locked
 def delete_branch(paths: RepoPaths, name: str, *, force: bool = False) -> Outcome:
     """``git branch -d`` (``-D`` only with *force*), backed up with its config first."""
-    status, sha, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{name}"],
-                                check=False)
+    status, sha, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{name}"], check=False)
     sha = sha.strip()
     if status != 0 or not sha:
         raise RecoveryError(f"branch {name} does not exist")
     for w in gitrepo.list_worktrees(paths):
         if w.branch == name:
             raise RecoveryError(f"branch {name} is checked out in {w.path}: archive that worktree first")
-    _, cfg, _ = gitcmd.run(paths.common_dir, ["config", "--null", "--get-regexp",
-                                              "^branch\\." + re.escape(name) + "\\."], check=False)
+    _, cfg, _ = gitcmd.run(
+        paths.common_dir, ["config", "--null", "--get-regexp", "^branch\\." + re.escape(name) + "\\."], check=False
+    )
     config = [item.split("\n", 1) for item in cfg.split("\0") if item]
     entry = new_id()
     meta = {"name": name, "config": config, "force": force}
     _record(paths, "trash-before", id=entry, kind="branch", sha=sha, op="branch delete", meta=meta)
     ref = _backup(paths, entry, "branch", sha, verify=(f"refs/heads/{name}", sha))
-    status, out, err = gitcmd.run(_cwd(paths), ["branch", "-D" if force else "-d", "--end-of-options", name],
-                                  check=False)
+    status, out, err = gitcmd.run(
+        _cwd(paths), ["branch", "-D" if force else "-d", "--end-of-options", name], check=False
+    )
     m = re.search(r"Deleted branch .+ \(was ([0-9a-f]+)\)", out + err)
     if status != 0 or m is None:
         _unbackup(paths, ref)
         if "not fully merged" in err:
-            raise RecoveryError(f"branch {name} is not fully merged: deleting it needs a second, "
-                                "explicit confirmation (force)")
+            raise RecoveryError(
+                f"branch {name} is not fully merged: deleting it needs a second, explicit confirmation (force)"
+            )
         first = first_line(err, "failed")
         raise RecoveryError(f"git branch -d {name} failed: {first}")
     if not sha.startswith(m.group(1)):
@@ -269,8 +300,9 @@ def worktree_blockers(paths: RepoPaths, wt: Worktree) -> list[str]:
 
         users = processes_in([wt.path], exclude={os.getpid()}).get(wt.path, [])
         if users:
-            problems.append("processes have their working directory in it: "
-                            + ", ".join(describe(p) for p in users[:5]))
+            problems.append(
+                "processes have their working directory in it: " + ", ".join(describe(p) for p in users[:5])
+            )
     return problems
 
 
@@ -366,31 +398,51 @@ def archive_worktree(paths: RepoPaths, path: Path, *, require_clean: bool = Fals
         raise RecoveryError(f"{wt.path} is gone from disk: prune stale worktrees instead")
     nested = inner_repositories(wt.path)
     if nested:
-        raise RecoveryError(f"refusing to archive {wt.path}: it holds a nested repository or submodule at "
-                            f"{', '.join(nested[:3])} (an archive keeps only its commit id): move it out or "
-                            "back it up first")
+        raise RecoveryError(
+            f"refusing to archive {wt.path}: it holds a nested repository or submodule at "
+            f"{', '.join(nested[:3])} (an archive keeps only its commit id): move it out or "
+            "back it up first"
+        )
     if require_clean:
         dirty = gitrepo.status_entries(wt.path)
         ignored = ignored_count(wt.path)
         if dirty or ignored:
-            raise RecoveryError(f"{wt.path} has {len(dirty)} changed/untracked and {ignored} ignored "
-                                "files: archive it instead (keeps everything in the trash)")
+            raise RecoveryError(
+                f"{wt.path} has {len(dirty)} changed/untracked and {ignored} ignored "
+                "files: archive it instead (keeps everything in the trash)"
+            )
     commit = snapshot_worktree(wt)
     empty, modes = _odd_entries(wt.path)
     entry = new_id()
-    meta = {"path": str(wt.path), "branch": wt.branch, "head": wt.head, "detached": wt.detached,
-            "empty_dirs": empty, "modes": modes}
+    meta = {
+        "path": str(wt.path),
+        "branch": wt.branch,
+        "head": wt.head,
+        "detached": wt.detached,
+        "empty_dirs": empty,
+        "modes": modes,
+    }
     _record(paths, "trash-before", id=entry, kind="worktree", sha=commit, op="worktree archive", meta=meta)
     _backup(paths, entry, "worktree", commit)
     description = f"worktree {wt.path} ({wt.branch or 'detached'})"
-    status, _, err = gitcmd.run(_cwd(paths), ["worktree", "remove", "--force", "--end-of-options", str(wt.path)],
-                                check=False)
+    status, _, err = gitcmd.run(
+        _cwd(paths), ["worktree", "remove", "--force", "--end-of-options", str(wt.path)], check=False
+    )
     if status != 0:
         first = first_line(err, "failed")
-        _record(paths, "trash", id=entry, kind="worktree", sha=commit, meta=meta,
-                description=f"{description} — removal failed part-way: {first}")
-        raise RecoveryError(f"git worktree remove {wt.path} failed: {first}; its snapshot {commit[:10]} stays in "
-                            f"the trash as {entry} (agenttui restore {entry})")
+        _record(
+            paths,
+            "trash",
+            id=entry,
+            kind="worktree",
+            sha=commit,
+            meta=meta,
+            description=f"{description} — removal failed part-way: {first}",
+        )
+        raise RecoveryError(
+            f"git worktree remove {wt.path} failed: {first}; its snapshot {commit[:10]} stays in "
+            f"the trash as {entry} (agenttui restore {entry})"
+        )
     gitcmd.run(_cwd(paths), ["worktree", "prune"], check=False)
     _record(paths, "trash", id=entry, kind="worktree", sha=commit, description=description, meta=meta)
     verb = "removed" if require_clean else "archived"
@@ -405,11 +457,17 @@ def prune_worktrees(paths: RepoPaths) -> list[Outcome]:
         if not w.prunable or not w.head:
             continue
         entry = new_id()
-        meta = {"path": str(w.path), "branch": w.branch, "head": w.head, "detached": w.detached,
-                "pruned": True}
+        meta = {"path": str(w.path), "branch": w.branch, "head": w.head, "detached": w.detached, "pruned": True}
         _backup(paths, entry, "worktree", w.head)
-        _record(paths, "trash", id=entry, kind="worktree", sha=w.head,
-                description=f"stale worktree {w.path} ({w.branch or 'detached'})", meta=meta)
+        _record(
+            paths,
+            "trash",
+            id=entry,
+            kind="worktree",
+            sha=w.head,
+            description=f"stale worktree {w.path} ({w.branch or 'detached'})",
+            meta=meta,
+        )
         outcomes.append(Outcome(True, f"pruned stale worktree {w.path}; HEAD backed up as {entry}", entry))
     gitcmd.run(_cwd(paths), ["worktree", "prune"], check=False)
     return outcomes or [Outcome(True, "no stale worktrees to prune")]
@@ -420,5 +478,3 @@ def unlock_worktree(paths: RepoPaths, path: Path) -> Outcome:
     gitcmd.out(_cwd(paths), "worktree", "unlock", "--end-of-options", str(path))
     _record(paths, "worktree-unlock", path=str(path))
     return Outcome(True, f"unlocked {path}")
-
-

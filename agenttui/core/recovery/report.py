@@ -57,11 +57,16 @@ def _blobs(paths: RepoPaths, specs: list[str]) -> dict[str, str | None]:
     """``<rev>:<path>`` -> blob sha (None: absent), one ``cat-file --batch-check``."""
     if not specs:
         return {}
-    _, text, _ = gitcmd.run(paths.common_dir, ["cat-file", "--batch-check=%(objectname)"],
-                            input="".join(f"{s}\n" for s in specs), check=False)
+    _, text, _ = gitcmd.run(
+        paths.common_dir,
+        ["cat-file", "--batch-check=%(objectname)"],
+        input="".join(f"{s}\n" for s in specs),
+        check=False,
+    )
     lines = text.splitlines()
-    return {s: (line if re.fullmatch(r"[0-9a-f]{40,64}", line) else None)
-            for s, line in zip(specs, lines, strict=False)}
+    return {
+        s: (line if re.fullmatch(r"[0-9a-f]{40,64}", line) else None) for s, line in zip(specs, lines, strict=False)
+    }
 
 
 def stash_files_many(paths: RepoPaths, shas: list[str]) -> dict[str, tuple[list[str], set[str]]]:
@@ -69,9 +74,20 @@ def stash_files_many(paths: RepoPaths, shas: list[str]) -> dict[str, tuple[list[
     them in two git calls, not four a stash (1,000 new stashes took 45 s that way)."""
     if not shas:
         return {}
-    _, text, _ = gitcmd.run(paths.common_dir, ["log", "--no-walk=unsorted", "--stdin", "--diff-merges=first-parent",
-                                               "--name-only", "-z", "--format=%x1e%H %P"],
-                            input="".join(f"{s}\n" for s in shas), check=False)
+    _, text, _ = gitcmd.run(
+        paths.common_dir,
+        [
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "--diff-merges=first-parent",
+            "--name-only",
+            "-z",
+            "--format=%x1e%H %P",
+        ],
+        input="".join(f"{s}\n" for s in shas),
+        check=False,
+    )
     parents: dict[str, list[str]] = {}
     tracked: dict[str, list[str]] = {}
     for rec in text.split("\x1e"):
@@ -90,8 +106,9 @@ def stash_files_many(paths: RepoPaths, shas: list[str]) -> dict[str, tuple[list[
     return out
 
 
-def _diff_tree_names(paths: RepoPaths, lines: list[str], keys: list[str], *,
-                     root: bool = False) -> dict[str, list[str]]:
+def _diff_tree_names(
+    paths: RepoPaths, lines: list[str], keys: list[str], *, root: bool = False
+) -> dict[str, list[str]]:
     """``diff-tree --stdin`` over many commits (or "<a> <b>" pairs): the names each one changes, in order."""
     if not lines:
         return {}
@@ -117,8 +134,9 @@ def _diff_tree_names(paths: RepoPaths, lines: list[str], keys: list[str], *,
 _HEX = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
-def containment_many(paths: RepoPaths, stashes: dict[str, tuple[list[str], set[str]]],
-                     refs: list[str]) -> dict[str, str | None]:
+def containment_many(
+    paths: RepoPaths, stashes: dict[str, tuple[list[str], set[str]]], refs: list[str]
+) -> dict[str, str | None]:
     """For every stash, the first named ref already holding its version of every file (one
     ``cat-file --batch-check`` for all); None: its changes are unique."""
     specs: list[str] = []
@@ -132,8 +150,9 @@ def containment_many(paths: RepoPaths, stashes: dict[str, tuple[list[str], set[s
             out[sha] = refs[0] if refs else None
             continue
         wanted = [blobs.get(f"{sha}^3:{f}" if f in new else f"{sha}:{f}") for f in files]
-        out[sha] = next((r for r in refs
-                         if all(blobs.get(f"{r}:{f}") == w for f, w in zip(files, wanted, strict=True))), None)
+        out[sha] = next(
+            (r for r in refs if all(blobs.get(f"{r}:{f}") == w for f, w in zip(files, wanted, strict=True))), None
+        )
     return out
 
 
@@ -153,10 +172,17 @@ def last_writers(paths: RepoPaths, muts: list[dict[str, Any]], since: float, mai
         if r.get("event") != "claude-code-hook" or r.get("hook") != "PostToolUse" or float(r.get("time", 0)) < since:
             continue
         agent = r.get("agent") or r.get("agent_type") or r.get("agent_id")
-        actor = {"agent": agent, "pid": None, "ancestry": [], "cmdline": [str(r.get("command") or "")][:1],
-                 "via": "hook", "agent_id": r.get("agent_id"), "session": r.get("session_id")}
+        actor = {
+            "agent": agent,
+            "pid": None,
+            "ancestry": [],
+            "cmdline": [str(r.get("command") or "")][:1],
+            "via": "hook",
+            "agent_id": r.get("agent_id"),
+            "session": r.get("session_id"),
+        }
         for p in r.get("paths") or []:
-            rel = p[len(root):] if root and p.startswith(root) else p
+            rel = p[len(root) :] if root and p.startswith(root) else p
             writers[rel] = (float(r.get("time", 0)), actor)
     return {p: a for p, (_t, a) in writers.items()}
 
@@ -166,12 +192,14 @@ _LEDGER_KIND = {"commit": "commit", "branch-create": "branch-create", "stash-pus
 
 def _worktree_paths(paths: RepoPaths) -> dict[str, str]:
     """Linked worktrees' admin ids -> their paths (timeline.checkout_refs reads the admin folders)."""
-    return {ref.split("/")[1]: path for path, ref in timeline.checkout_refs(paths).items()
-            if ref.startswith("worktrees/")}
+    return {
+        ref.split("/")[1]: path for path, ref in timeline.checkout_refs(paths).items() if ref.startswith("worktrees/")
+    }
 
 
-def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float,
-                     by_dispatch: bool = False) -> list[dict[str, Any]]:
+def reflog_mutations(
+    paths: RepoPaths, tl: timeline.Timeline, since: float, by_dispatch: bool = False
+) -> list[dict[str, Any]]:
     """Every reflog entry after *since*, as a ledger-shaped mutation with the actor the timeline found."""
     trees = _worktree_paths(paths)
     out = []
@@ -179,8 +207,15 @@ def reflog_mutations(paths: RepoPaths, tl: timeline.Timeline, since: float,
         e = a.entry
         if not tl.in_incident(e, since, by_dispatch):
             continue
-        rec: dict[str, Any] = {"time": float(e.time), "event": "mutation", "ref": e.ref, "sha": e.new,
-                               "old_sha": e.old, "reason": e.message, "actor": a.actor()}
+        rec: dict[str, Any] = {
+            "time": float(e.time),
+            "event": "mutation",
+            "ref": e.ref,
+            "sha": e.new,
+            "old_sha": e.old,
+            "reason": e.message,
+            "actor": a.actor(),
+        }
         if e.ref == "HEAD" or e.ref.endswith("/HEAD"):
             rec["kind"] = "worktree-add" if e.kind == "worktree-add" else "head"
             if e.ref.startswith("worktrees/"):
@@ -205,9 +240,18 @@ def _who_wrote(tl: timeline.Timeline, root: str, since: float) -> dict[str, tupl
             if rel is None or rev.time < since:
                 continue
             if rel[1] not in out or out[rel[1]][0] <= rev.time:
-                out[rel[1]] = (rev.time, {"agent": run.name, "agent_id": run.id, "client": run.client,
-                                          "via": "transcript", "pid": None, "ancestry": [],
-                                          "cmdline": [f"{rev.tool} {rev.path}"]})
+                out[rel[1]] = (
+                    rev.time,
+                    {
+                        "agent": run.name,
+                        "agent_id": run.id,
+                        "client": run.client,
+                        "via": "transcript",
+                        "pid": None,
+                        "ancestry": [],
+                        "cmdline": [f"{rev.tool} {rev.path}"],
+                    },
+                )
     return out
 
 
@@ -225,19 +269,40 @@ def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live:
                 continue
             for m in _DROPPED.finditer(c.result):
                 how = "popped" if re.search(r"\bstash\s+pop\b", c.command) else "dropped"
-                took.setdefault(m.group(1), (how, {"agent": run.name, "agent_id": run.id, "client": run.client,
-                                                    "via": c.source, "command": c.command[:500], "at": c.start,
-                                                    "pid": None, "ancestry": [], "cmdline": [c.command[:500]]}))
+                took.setdefault(
+                    m.group(1),
+                    (
+                        how,
+                        {
+                            "agent": run.name,
+                            "agent_id": run.id,
+                            "client": run.client,
+                            "via": c.source,
+                            "command": c.command[:500],
+                            "at": c.start,
+                            "pid": None,
+                            "ancestry": [],
+                            "cmdline": [c.command[:500]],
+                        },
+                    ),
+                )
     candidates: set[str] = set()
     if _objects(paths) <= FSCK_OBJECTS:  # a walk of every object: not on a kernel-sized repository
-        _, text, _ = gitcmd.run(paths.common_dir, ["fsck", "--unreachable", "--no-reflogs", "--connectivity-only",
-                                                   "--no-progress"], check=False)
+        _, text, _ = gitcmd.run(
+            paths.common_dir,
+            ["fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress"],
+            check=False,
+        )
         candidates = {line.split()[2] for line in text.splitlines() if line.startswith("unreachable commit ")}
     candidates |= set(took)
     if not candidates:
         return []
-    _, log, _ = gitcmd.run(paths.common_dir, ["log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%P%x00%ct%x00%s"],
-                           input="".join(f"{c}\n" for c in sorted(candidates)), check=False)
+    _, log, _ = gitcmd.run(
+        paths.common_dir,
+        ["log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%P%x00%ct%x00%s"],
+        input="".join(f"{c}\n" for c in sorted(candidates)),
+        check=False,
+    )
     found = []
     for line in log.splitlines():
         sha, parents, ct, subject = (line.split("\0") + ["", "", "", ""])[:4]
@@ -248,11 +313,19 @@ def dropped_stashes(paths: RepoPaths, tl: timeline.Timeline, since: float, live:
     details = stash_files_many(paths, [sha for sha, _, _ in found])
     out = []
     for sha, when, subject in found:
-        how, actor = next(((h, a) for short, (h, a) in took.items() if sha.startswith(short)),
-                          ("unreachable", UNKNOWN))
+        how, actor = next(((h, a) for short, (h, a) in took.items() if sha.startswith(short)), ("unreachable", UNKNOWN))
         files, new = details[sha]
-        out.append({"sha": sha, "message": subject, "date": when, "files": files, "how": how,
-                    "untracked": len(new), "by": actor})
+        out.append(
+            {
+                "sha": sha,
+                "message": subject,
+                "date": when,
+                "files": files,
+                "how": how,
+                "untracked": len(new),
+                "by": actor,
+            }
+        )
     return sorted(out, key=lambda d: d["date"])
 
 
@@ -270,24 +343,32 @@ def _objects(paths: RepoPaths) -> int:
     return n
 
 
-def incident_report(paths: RepoPaths, since: float | None = None, *, home: str | None = None,
-                    tl: timeline.Timeline | None = None) -> dict[str, Any]:
+def incident_report(
+    paths: RepoPaths, since: float | None = None, *, home: str | None = None, tl: timeline.Timeline | None = None
+) -> dict[str, Any]:
     snap = gitrepo.snapshot(paths, dirty=True)
     tl = tl if tl is not None else timeline.build(paths, home)
     base = find_baseline(paths, since, snap, tl)
     if base is None:
-        raise AgentTuiError("nothing to go on: no dispatch of agents on record, no announcement, and git's reflogs "
-                            "are empty — give the time the incident began: agenttui incident --since TIME")
+        raise AgentTuiError(
+            "nothing to go on: no dispatch of agents on record, no announcement, and git's reflogs "
+            "are empty — give the time the incident began: agenttui incident --since TIME"
+        )
     warnings = []
     if since is not None and tl.start is not None and since > tl.start + 1:
-        warnings.append(f"--since falls inside the incident: its first shared dispatch was at "
-                        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(tl.start))} — what the agents did "
-                        "before it is taken as the baseline")
+        warnings.append(
+            f"--since falls inside the incident: its first shared dispatch was at "
+            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(tl.start))} — what the agents did "
+            "before it is taken as the baseline"
+        )
     if base.source == "quiet-point":
-        warnings.append("no dispatch of agents on record: the baseline proposed is the last quiet point before the "
-                        "newest burst of git activity — check it, or give --since TIME")
+        warnings.append(
+            "no dispatch of agents on record: the baseline proposed is the last quiet point before the "
+            "newest burst of git activity — check it, or give --since TIME"
+        )
     ledger = _mutations(paths, base.time)
     muts = reflog_mutations(paths, tl, base.time, base.source == "dispatch")
+
     def same(m: dict[str, Any]) -> tuple[Any, ...]:  # the same change, however the ledger named its kind
         if m.get("kind") == "stash-push" or m.get("ref") == "refs/stash":
             return ("refs/stash", m.get("sha"))
@@ -306,7 +387,9 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
         elif actor.get("agent") and not mine["actor"].get("agent"):
             mine["actor"] = {**actor, "via": actor.get("via") or "process"}  # the guard caught its process
     # in the order things happened: within git's whole second, by the time the call behind each was made
-    muts.sort(key=lambda r: (float(r.get("time", 0)) // 1, float((r.get("actor") or {}).get("at") or r["time"] + .999)))
+    muts.sort(
+        key=lambda r: (float(r.get("time", 0)) // 1, float((r.get("actor") or {}).get("at") or r["time"] + 0.999))
+    )
     by_sha: dict[tuple[str, str], dict[str, Any]] = {}
     for r in muts:
         for field in ("sha", "path", "ref"):
@@ -327,9 +410,20 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
     for s in new:
         files = details[s.sha][0]
         contained = contained_in[s.sha]
-        stashes.append({"ref": s.ref, "sha": s.sha, "message": s.message, "branch": s.branch, "date": s.date,
-                        "files": files, "untracked": s.untracked, "unique": contained is None,
-                        "contained_in": contained, "by": by_sha.get(("stash-push", s.sha), REFLOG)})
+        stashes.append(
+            {
+                "ref": s.ref,
+                "sha": s.sha,
+                "message": s.message,
+                "branch": s.branch,
+                "date": s.date,
+                "files": files,
+                "untracked": s.untracked,
+                "unique": contained is None,
+                "contained_in": contained,
+                "by": by_sha.get(("stash-push", s.sha), REFLOG),
+            }
+        )
     branches, commits = [], []
     before = {sha for sha in base.branches.values() if sha} | ({base.sha} if base.sha else set())
     excluded = "".join(f"^{x}\n" for x in sorted(before))
@@ -338,18 +432,31 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
         old = base.branches.get(b.name)
         if old is None:
             if b.sha not in counted:
-                _, n, _ = gitcmd.run(paths.common_dir, ["rev-list", "--count", "--stdin"], check=False,
-                                     input=f"{b.sha}\n" + excluded)
+                _, n, _ = gitcmd.run(
+                    paths.common_dir, ["rev-list", "--count", "--stdin"], check=False, input=f"{b.sha}\n" + excluded
+                )
                 counted[b.sha] = int(n.strip() or 0)
-            branches.append({"name": b.name, "sha": b.sha, "unique_commits": counted[b.sha],
-                             "merged": b.merged, "by": by_sha.get(("branch-create", f"refs/heads/{b.name}"), REFLOG)})
+            branches.append(
+                {
+                    "name": b.name,
+                    "sha": b.sha,
+                    "unique_commits": counted[b.sha],
+                    "merged": b.merged,
+                    "by": by_sha.get(("branch-create", f"refs/heads/{b.name}"), REFLOG),
+                }
+            )
         elif old and old != b.sha:
-            _, log, _ = gitcmd.run(paths.common_dir, ["log", "--format=%H%x00%s", f"{old}..{b.sha}", "--"],
-                                   check=False)
+            _, log, _ = gitcmd.run(paths.common_dir, ["log", "--format=%H%x00%s", f"{old}..{b.sha}", "--"], check=False)
             for line in log.splitlines():
                 sha, _, subject = line.partition("\0")
-                commits.append({"ref": f"refs/heads/{b.name}", "sha": sha, "subject": subject,
-                                "by": by_sha.get(("commit", sha), REFLOG)})
+                commits.append(
+                    {
+                        "ref": f"refs/heads/{b.name}",
+                        "sha": sha,
+                        "subject": subject,
+                        "by": by_sha.get(("commit", sha), REFLOG),
+                    }
+                )
     writers = last_writers(paths, muts, base.time, snap.main_checkout)
     if snap.main_checkout is not None:
         for p, (_t, actor) in _who_wrote(tl, str(snap.main_checkout), base.time).items():
@@ -359,9 +466,17 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
     if snap.main_checkout is not None:
         for xy, p in gitrepo.status_entries(snap.main_checkout):
             dirty.append({"path": p, "status": xy, "writer": writers.get(p.rstrip("/"), UNKNOWN)})
-    worktrees = [{"path": str(w.path), "branch": w.branch, "head": w.head, "dirty": w.dirty,
-                  "by": by_sha.get(("worktree-add", str(w.path)), REFLOG)}
-                 for w in snap.worktrees if not w.is_main and str(w.path) not in base.worktrees]
+    worktrees = [
+        {
+            "path": str(w.path),
+            "branch": w.branch,
+            "head": w.head,
+            "dirty": w.dirty,
+            "by": by_sha.get(("worktree-add", str(w.path)), REFLOG),
+        }
+        for w in snap.worktrees
+        if not w.is_main and str(w.path) not in base.worktrees
+    ]
     counts: dict[str, int] = {}
     for m in muts:
         aid = (m.get("actor") or {}).get("agent_id")
@@ -373,9 +488,15 @@ def incident_report(paths: RepoPaths, since: float | None = None, *, home: str |
             continue
         if run not in tl.group and not counts.get(run.id) and run.dispatched < base.time:
             continue
-        agents.append({**run.to_json(), "prompt": run.prompt, "changes": counts.get(run.id, 0),
-                       "files": sorted({r.path for r in timeline.revisions(run)}),
-                       "shared_checkout": run in tl.group})
+        agents.append(
+            {
+                **run.to_json(),
+                "prompt": run.prompt,
+                "changes": counts.get(run.id, 0),
+                "files": sorted({r.path for r in timeline.revisions(run)}),
+                "shared_checkout": run in tl.group,
+            }
+        )
     return {
         "since": base.time,
         "source": base.source,

@@ -43,12 +43,13 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
                 raise RecoveryError(f"cannot restore stash {msg!r}: {first_line(err, 'stash store failed')}")
             done = f"restored stash {msg!r} as stash@{{0}}"
     elif e.kind == "branch" and e.meta.get("landing"):
-
         name, landed = str(e.meta.get("name")), str(e.meta.get("new") or "")
         _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{name}"], check=False)
         if tip.strip() != landed:
-            raise RecoveryError(f"cannot undo the landing: {name} has moved on since it (it is not at "
-                                f"{landed[:10]} any more); nothing was changed")
+            raise RecoveryError(
+                f"cannot undo the landing: {name} has moved on since it (it is not at "
+                f"{landed[:10]} any more); nothing was changed"
+            )
         try:  # the branch and every checkout of it back, their own uncommitted changes kept
             move_branch(paths, name, landed, e.sha, f"undo the landing of {e.meta.get('landed')}")
         except RecoveryError as exc:
@@ -56,8 +57,7 @@ def restore(paths: RepoPaths, entry_id: str) -> Outcome:
         done = f"undid the landing of {e.meta.get('landed')}: {name} is back at {e.sha[:10]}"
     elif e.kind == "branch":
         name = str(e.meta.get("name") or f"restored-{e.id}")
-        status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", e.sha, ""],
-                                    check=False)
+        status, _, err = gitcmd.run(paths.common_dir, ["update-ref", f"refs/heads/{name}", e.sha, ""], check=False)
         if status != 0:
             raise RecoveryError(f"cannot restore branch {name}: it exists again; rename or delete it first")
         for key, value in e.meta.get("config") or []:
@@ -133,8 +133,12 @@ def _reposition(paths: RepoPaths, restored: list[TrashEntry]) -> list[Outcome]:
         for i in range(len(current)):
             gitcmd.run(paths.common_dir, ["update-ref", "-d", f"{pins}/{i}"], check=False)
         if now == desired:
-            return [Outcome(True, f"stashes back in their old places ({len(restored)} restored among "
-                                  f"{len(current) - len(restored)})")]
+            return [
+                Outcome(
+                    True,
+                    f"stashes back in their old places ({len(restored)} restored among {len(current) - len(restored)})",
+                )
+            ]
         return [Outcome(True, "stashes restored; another stash was pushed meanwhile, so the order is approximate")]
     _record(paths, "reorder-mismatch", pins=pins, expected=desired, found=now)
     return [Outcome(False, f"the stash list changed while it was rebuilt: every stash is pinned under {pins}")]
@@ -178,9 +182,9 @@ def _restore_checkout(paths: RepoPaths, e: TrashEntry) -> str:
     if not path.is_dir():
         raise RecoveryError(f"cannot restore the checkout at {path}: it is gone")
     if gitrepo.status_entries(path):
-
-        wt = next((w for w in gitrepo.list_worktrees(paths) if os.path.normpath(w.path) == os.path.normpath(path)),
-                  None)
+        wt = next(
+            (w for w in gitrepo.list_worktrees(paths) if os.path.normpath(w.path) == os.path.normpath(path)), None
+        )
         if wt is None:
             raise RecoveryError(f"cannot restore the checkout at {path}: it is not a checkout of this repository")
         now = snapshot_worktree(wt)
@@ -238,6 +242,8 @@ def _restore_worktree(paths: RepoPaths, e: TrashEntry) -> str:
         with contextlib.suppress(OSError):
             os.chmod(path / rel, int(mode))
     if moved:
-        return (f"restored worktree {path} with its archived files, detached at {head[:10]}: branch {branch} "
-                f"has moved on to {tip.strip()[:10]} since (check it out there when the work is merged)")
+        return (
+            f"restored worktree {path} with its archived files, detached at {head[:10]}: branch {branch} "
+            f"has moved on to {tip.strip()[:10]} since (check it out there when the work is merged)"
+        )
     return f"restored worktree {path} with its archived files"

@@ -54,8 +54,13 @@ class SalvageResult:
     before: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"agents": self.agents, "conflicts": self.conflicts, "plan": self.plan, "before": self.before,
-                "outcomes": [{"ok": o.ok, "message": o.message, "trash_id": o.trash_id} for o in self.outcomes]}
+        return {
+            "agents": self.agents,
+            "conflicts": self.conflicts,
+            "plan": self.plan,
+            "before": self.before,
+            "outcomes": [{"ok": o.ok, "message": o.message, "trash_id": o.trash_id} for o in self.outcomes],
+        }
 
 
 def _who(actor: dict[str, Any] | None) -> str:
@@ -91,8 +96,7 @@ def _build(paths: RepoPaths, base_sha: str, work: AgentWork) -> str:
             lines.append(f"0 {DELETED}\t{p}" if blob == DELETED else f"{mode} {blob}\t{p}")
         if lines:
             # (NUL-terminated: a path may hold a newline)
-            gitcmd.run(paths.common_dir, ["update-index", "-z", "--index-info"], env=env,
-                       input="\0".join(lines) + "\0")
+            gitcmd.run(paths.common_dir, ["update-index", "-z", "--index-info"], env=env, input="\0".join(lines) + "\0")
         _, tree, _ = gitcmd.run(paths.common_dir, ["write-tree"], env=env)
     msg = f"salvage: {work.agent}'s work from the incident\n\n" + "\n".join(f"- {s}" for s in work.sources)
     return gitcmd.out(paths.common_dir, "commit-tree", tree.strip(), "-p", base_sha, "-m", msg).strip()
@@ -131,8 +135,18 @@ def _gather(paths: RepoPaths, report: dict[str, Any], objs: Objects) -> dict[str
         if s["unique"]:
             _stash_take(objs, work(_who(s["by"])), s)
     for w in report["worktrees"]:
-        wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
-                      bare=False, locked=False, locked_reason=None, prunable=False, prunable_reason=None, is_main=False)
+        wt = Worktree(
+            path=Path(w["path"]),
+            head=w["head"],
+            branch=w["branch"],
+            detached=not w["branch"],
+            bare=False,
+            locked=False,
+            locked_reason=None,
+            prunable=False,
+            prunable_reason=None,
+            is_main=False,
+        )
         if os.path.isdir(wt.path):
             snap = snapshot_worktree(wt)
             _take(objs, work(_who(w["by"])), snap, base, f"worktree {w['path']}")
@@ -166,8 +180,11 @@ def _write_blobs(paths: RepoPaths, contents: list[bytes]) -> list[str]:
             with open(name, "wb") as fh:
                 fh.write(data)
             names.append(name)
-        _, out, _ = gitcmd.run(paths.common_dir, ["hash-object", "-w", "--no-filters", "--stdin-paths"],
-                               input="".join(n + "\n" for n in names))
+        _, out, _ = gitcmd.run(
+            paths.common_dir,
+            ["hash-object", "-w", "--no-filters", "--stdin-paths"],
+            input="".join(n + "\n" for n in names),
+        )
     return out.split()
 
 
@@ -178,8 +195,9 @@ def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, f
     out: list[tuple[str, str, float]] = []
     main = gitrepo.main_checkout(paths)
     if main is not None and report["dirty"]:
-        out.append(("the main checkout's working tree", snapshot_worktree(gitrepo.list_worktrees(paths)[0]),
-                    float("inf")))
+        out.append(
+            ("the main checkout's working tree", snapshot_worktree(gitrepo.list_worktrees(paths)[0]), float("inf"))
+        )
     for c in report["commits"]:
         out.append((f"commit {c['sha'][:10]} on {c['ref'].removeprefix('refs/heads/')}", c["sha"], 0.0))
     for b in report["branches"]:
@@ -191,13 +209,27 @@ def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, f
     for d in report.get("dropped_stashes", []):
         out.append((f"the {d['how']} stash {d['sha'][:10]} ({d['message']})", d["sha"], float(d["date"])))
         if d.get("untracked"):
-            out.append((f"the {d['how']} stash {d['sha'][:10]} ({d['message']}), its untracked files",
-                        f"{d['sha']}^3", float(d["date"])))
+            out.append(
+                (
+                    f"the {d['how']} stash {d['sha'][:10]} ({d['message']}), its untracked files",
+                    f"{d['sha']}^3",
+                    float(d["date"]),
+                )
+            )
     for w in report["worktrees"]:
         if os.path.isdir(w["path"]):
-            wt = Worktree(path=Path(w["path"]), head=w["head"], branch=w["branch"], detached=not w["branch"],
-                          bare=False, locked=False, locked_reason=None, prunable=False, prunable_reason=None,
-                          is_main=False)
+            wt = Worktree(
+                path=Path(w["path"]),
+                head=w["head"],
+                branch=w["branch"],
+                detached=not w["branch"],
+                bare=False,
+                locked=False,
+                locked_reason=None,
+                prunable=False,
+                prunable_reason=None,
+                is_main=False,
+            )
             out.append((f"worktree {w['path']}", snapshot_worktree(wt), float("inf")))
     return out
 
@@ -208,8 +240,9 @@ def gather_revisions(paths: RepoPaths, report: dict[str, Any], tl: timeline.Time
         return _gather_revisions(objs, paths, report, tl)
 
 
-def _gather_revisions(objs: Objects, paths: RepoPaths, report: dict[str, Any],
-                      tl: timeline.Timeline) -> dict[str, AgentWork]:
+def _gather_revisions(
+    objs: Objects, paths: RepoPaths, report: dict[str, Any], tl: timeline.Timeline
+) -> dict[str, AgentWork]:
     """Per agent, the latest revision of each file it wrote — by the time its client says it wrote it,
     never by where a copy happens to be — wherever that revision is now (or only in the transcript).
     Versions in git that no agent's transcript accounts for go to ``unattributed``, newest first."""
@@ -251,23 +284,34 @@ def _gather_revisions(objs: Objects, paths: RepoPaths, report: dict[str, Any],
         agent = tl.run(aid)
         assert agent is not None
         w = works.setdefault(labels[aid], AgentWork(labels[aid]))
-        w.task = {"description": agent.name, "prompt": agent.prompt, "agent_id": agent.id, "client": agent.client,
-                  "agent_type": agent.agent_type}
+        w.task = {
+            "description": agent.name,
+            "prompt": agent.prompt,
+            "agent_id": agent.id,
+            "client": agent.client,
+            "agent_type": agent.agent_type,
+        }
         mode = base_entries.get(rel, ("100644", ""))[0]
         if rev.content is not None:
             blob = next(blobs)
-            place = next((words for words, entries, _ in found if entries.get(rel, ("", ""))[1] == blob),
-                         "only the transcript (written back from it)")
+            place = next(
+                (words for words, entries, _ in found if entries.get(rel, ("", ""))[1] == blob),
+                "only the transcript (written back from it)",
+            )
             w.files[rel] = (mode, blob)
             w.sources.append(f"{rel}: its {rev.tool} of {_clock(rev.time)} from {place}")
         else:  # the last Edit's whole content is not known: the newest copy in git after it, said so
-            after = sorted((c for c in changed_anywhere.get(rel, []) if c[0] >= rev.time or c[0] == float("inf")),
-                           key=lambda c: -c[0])
+            after = sorted(
+                (c for c in changed_anywhere.get(rel, []) if c[0] >= rev.time or c[0] == float("inf")),
+                key=lambda c: -c[0],
+            )
             if after:
                 _t, words, m, blob = after[0]
                 w.files[rel] = (m, blob)
-                w.sources.append(f"{rel}: its Edit of {_clock(rev.time)} (content not in the transcript): "
-                                 f"the newest copy, from {words}")
+                w.sources.append(
+                    f"{rel}: its Edit of {_clock(rev.time)} (content not in the transcript): "
+                    f"the newest copy, from {words}"
+                )
             else:
                 w.sources.append(f"{rel}: its Edit of {_clock(rev.time)} — content unknown, found nowhere")
     for p, copies in sorted(changed_anywhere.items()):
@@ -289,11 +333,12 @@ def _clock(t: float) -> str:
 def resume_prompt(task: dict[str, Any], branch: str, files: list[str], *, in_worktree: bool) -> str:
     """The agent's original prompt, verbatim, and what its salvage branch already holds."""
     held = ", ".join(files[:20]) + (f" and {len(files) - 20} more" if len(files) > 20 else "")
-    first = ("You are in that branch's worktree." if in_worktree else
-             f"Start by running: git merge --ff-only {branch}.")
-    return (f"{task.get('prompt') or ''}\n\n[agenttui] This task was interrupted by an incident (agents sharing one "
-            f"checkout). Your work so far was recovered onto the branch {branch}: {held or 'no files'}. {first} "
-            "Check it and continue from it; work only in your own worktree.")
+    first = "You are in that branch's worktree." if in_worktree else f"Start by running: git merge --ff-only {branch}."
+    return (
+        f"{task.get('prompt') or ''}\n\n[agenttui] This task was interrupted by an incident (agents sharing one "
+        f"checkout). Your work so far was recovered onto the branch {branch}: {held or 'no files'}. {first} "
+        "Check it and continue from it; work only in your own worktree."
+    )
 
 
 def _toml(value: Any) -> str:
@@ -303,9 +348,12 @@ def _toml(value: Any) -> str:
 
 
 def _plan_text(made: dict[str, dict[str, Any]]) -> str:
-    out = ["# Re-dispatch plan written by `agenttui salvage`: one isolated dispatch per agent, in the worktree",
-           "# of the branch holding its salvaged work, with its original task (a prompt is data: no shell).",
-           "# Check each task, then: agenttui --plan agenttui.salvage.toml  (a, y, f)", ""]
+    out = [
+        "# Re-dispatch plan written by `agenttui salvage`: one isolated dispatch per agent, in the worktree",
+        "# of the branch holding its salvaged work, with its original task (a prompt is data: no shell).",
+        "# Check each task, then: agenttui --plan agenttui.salvage.toml  (a, y, f)",
+        "",
+    ]
     for name, info in made.items():
         task = info.get("task") or {}
         command = task.get("command")
@@ -313,16 +361,22 @@ def _plan_text(made: dict[str, dict[str, Any]]) -> str:
         if isinstance(command, (list, str)):
             cmd = _toml(command)
         elif task.get("prompt"):
-            client = "codex" if task.get("client") == "codex" else "gemini" if task.get("client") == "gemini" \
-                else "claude"
+            client = (
+                "codex" if task.get("client") == "codex" else "gemini" if task.get("client") == "gemini" else "claude"
+            )
             cmd = _toml([client, resume_prompt(task, info["branch"], info["files"], in_worktree=True)])
             runner = "tmux"  # an interactive client, watched in its window
         else:
-            cmd = _toml(["sh", "-c", 'echo "agent $1: its original task is not on record" >&2; exit 1', "sh",
-                         name])
-        out += ["[[agent]]", f"name = {_toml(name.replace('/', '-'))}", f"command = {cmd}",
-                f"branch = {_toml(info['branch'])}", f"worktree = {_toml(info['worktree'])}",
-                f"runner = {_toml(runner)}", ""]
+            cmd = _toml(["sh", "-c", 'echo "agent $1: its original task is not on record" >&2; exit 1', "sh", name])
+        out += [
+            "[[agent]]",
+            f"name = {_toml(name.replace('/', '-'))}",
+            f"command = {cmd}",
+            f"branch = {_toml(info['branch'])}",
+            f"worktree = {_toml(info['worktree'])}",
+            f"runner = {_toml(runner)}",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -335,15 +389,23 @@ def redispatch_text(made: dict[str, dict[str, Any]]) -> str:
         task = info.get("task") or {}
         if not task.get("prompt"):
             continue
-        calls.append({"description": task.get("description") or info["branch"],
-                      "prompt": resume_prompt(task, info["branch"], info["files"], in_worktree=False),
-                      "subagent_type": task.get("agent_type") or "general-purpose", "isolation": "worktree"})
+        calls.append(
+            {
+                "description": task.get("description") or info["branch"],
+                "prompt": resume_prompt(task, info["branch"], info["files"], in_worktree=False),
+                "subagent_type": task.get("agent_type") or "general-purpose",
+                "isolation": "worktree",
+            }
+        )
     n = len(calls)
-    sentence = ("Not applicable because N=1" if n == 1 else f"All {n} dispatches use isolation: worktree — verified")
-    return ("# Re-dispatch after the incident (written by agenttui salvage)\n\n"
-            f"{sentence}\n\nDispatch these {n} agents with the Agent tool, each exactly as below "
-            "(isolation: worktree: each gets a worktree and branch of its own):\n\n```json\n"
-            + json.dumps(calls, ensure_ascii=False, indent=2) + "\n```\n")
+    sentence = "Not applicable because N=1" if n == 1 else f"All {n} dispatches use isolation: worktree — verified"
+    return (
+        "# Re-dispatch after the incident (written by agenttui salvage)\n\n"
+        f"{sentence}\n\nDispatch these {n} agents with the Agent tool, each exactly as below "
+        "(isolation: worktree: each gets a worktree and branch of its own):\n\n```json\n"
+        + json.dumps(calls, ensure_ascii=False, indent=2)
+        + "\n```\n"
+    )
 
 
 @dataclass
@@ -356,8 +418,9 @@ class Preview:
     root: Path
 
 
-def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None,
-            home: str | None = None) -> Preview:
+def preview(
+    paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None, home: str | None = None
+) -> Preview:
     """What salvage would do (reads only)."""
     tl = timeline.build(paths, home)
     report = incident_report(paths, since, tl=tl)
@@ -376,8 +439,9 @@ def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
         agents = [alias.get(a, a) for a in agents]
         unknown = sorted(set(agents) - set(works))
         if unknown:
-            raise AgentTuiError(f"no salvageable work by {', '.join(unknown)} (agents with work: "
-                                f"{', '.join(sorted(works)) or 'none'})")
+            raise AgentTuiError(
+                f"no salvageable work by {', '.join(unknown)} (agents with work: {', '.join(sorted(works)) or 'none'})"
+            )
     chosen = {n: w for n, w in works.items() if not agents or n in agents}
     touched: dict[str, list[str]] = {}
     for name, w in works.items():
@@ -388,8 +452,9 @@ def preview(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
 
 
 @locked
-def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None,
-            home: str | None = None) -> SalvageResult:
+def salvage(
+    paths: RepoPaths, *, since: float | None = None, agents: list[str] | None = None, home: str | None = None
+) -> SalvageResult:
     pv = preview(paths, since=since, agents=agents, home=home)
     _refuse_while_working(pv)
     report, works, chosen, conflicts, main, root = pv.report, pv.works, pv.chosen, pv.conflicts, pv.main, pv.root
@@ -404,8 +469,14 @@ def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
             raise RecoveryError(f"cannot create {branch}: {first_line(err)} (it exists: rename or delete it)")
         path = root / name.replace("/", "-")
         gitcmd.out(main, "worktree", "add", "--quiet", "--end-of-options", str(path), branch)
-        made[name] = {"branch": branch, "commit": commit, "worktree": str(path), "files": sorted(w.files),
-                      "sources": w.sources, "task": w.task}
+        made[name] = {
+            "branch": branch,
+            "commit": commit,
+            "worktree": str(path),
+            "files": sorted(w.files),
+            "sources": w.sources,
+            "task": w.task,
+        }
         _record(paths, "salvage-branch", agent=name, branch=branch, commit=commit, files=len(w.files))
         outcomes.append(Outcome(True, f"{branch}: {len(w.files)} files from {len(w.sources)} sources, in {path}"))
     if agents and set(chosen) != set(works):  # only some agents: the checkout stays as it is
@@ -433,8 +504,33 @@ def salvage(paths: RepoPaths, *, since: float | None = None, agents: list[str] |
 
 #: programs a person leaves open in a checkout that write nothing by themselves (what they start is
 #: a process of its own, looked at on its own)
-IDLE_HERE = frozenset({"bash", "zsh", "fish", "sh", "dash", "ksh", "tcsh", "tmux", "screen", "vim", "nvim", "vi",
-                       "emacs", "nano", "less", "more", "man", "tig", "lazygit", "htop", "top", "watch", "sleep"})
+IDLE_HERE = frozenset(
+    {
+        "bash",
+        "zsh",
+        "fish",
+        "sh",
+        "dash",
+        "ksh",
+        "tcsh",
+        "tmux",
+        "screen",
+        "vim",
+        "nvim",
+        "vi",
+        "emacs",
+        "nano",
+        "less",
+        "more",
+        "man",
+        "tig",
+        "lazygit",
+        "htop",
+        "top",
+        "watch",
+        "sleep",
+    }
+)
 
 
 def _comm(pid: int) -> str:
@@ -469,8 +565,10 @@ def _refuse_while_working(pv: Preview) -> None:
     if busy:
         where, pids = next(iter(busy.items()))
         names = [describe(p) for p in pids[:3]]
-        raise RecoveryError(f"still working in {where}: {'; '.join(names)} — stop it (or wait for it) first: "
-                            "salvage restores that checkout, and what it writes after the snapshot would be lost")
+        raise RecoveryError(
+            f"still working in {where}: {'; '.join(names)} — stop it (or wait for it) first: "
+            "salvage restores that checkout, and what it writes after the snapshot would be lost"
+        )
 
 
 def _index(paths: RepoPaths, sha: str) -> int:
@@ -488,25 +586,43 @@ def _restore_checkout(paths: RepoPaths, main: Path, branch: str | None, sha: str
             gitcmd.run(main, ["bisect", "reset", "HEAD"], check=False)  # (stays where it is)
         else:
             gitcmd.run(main, [op, "--quit"], check=False)
-        out.append(Outcome(True, f"ended the {op} left in progress in the main checkout ({op} --quit: nothing of "
-                                 "its files is touched; they are backed up with the rest)"))
+        out.append(
+            Outcome(
+                True,
+                f"ended the {op} left in progress in the main checkout ({op} --quit: nothing of "
+                "its files is touched; they are backed up with the rest)",
+            )
+        )
     if gitrepo.status_entries(main):
         snap = snapshot_worktree(wt)
         entry = new_id()
         meta = {"path": str(main), "branch": wt.branch, "head": wt.head, "detached": wt.detached, "checkout": True}
         _backup(paths, entry, "worktree", snap)
-        _record(paths, "trash", id=entry, kind="worktree", sha=snap, meta=meta,
-                description=f"the main checkout's dirty state ({wt.branch or 'detached'})")
+        _record(
+            paths,
+            "trash",
+            id=entry,
+            kind="worktree",
+            sha=snap,
+            meta=meta,
+            description=f"the main checkout's dirty state ({wt.branch or 'detached'})",
+        )
         out.append(Outcome(True, f"backed up the main checkout's dirty state as {entry}", entry))
     if branch:
-        _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"],
-                               check=False)
+        _, tip, _ = gitcmd.run(paths.common_dir, ["rev-parse", "-q", "--verify", f"refs/heads/{branch}"], check=False)
         tip = tip.strip()
         if tip and tip != sha:
             entry = new_id()
             _backup(paths, entry, "branch", tip)
-            _record(paths, "trash", id=entry, kind="branch", sha=tip, meta={"name": f"{branch}-moved-{entry[-6:]}"},
-                    description=f"{branch}'s tip {tip[:10]} before salvage moved it back to {sha[:10]}")
+            _record(
+                paths,
+                "trash",
+                id=entry,
+                kind="branch",
+                sha=tip,
+                meta={"name": f"{branch}-moved-{entry[-6:]}"},
+                description=f"{branch}'s tip {tip[:10]} before salvage moved it back to {sha[:10]}",
+            )
             out.append(Outcome(True, f"backed up {branch}'s moved tip {tip[:10]} as {entry}", entry))
         gitcmd.out(main, "checkout", "-q", "-f", "-B", branch, sha, "--")
     else:

@@ -54,26 +54,51 @@ def journal_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
         if r.get("event") == "claude-code-hook" and r.get("hook") == "PostToolUse":
             t = float(r.get("time") or 0)
             if r.get("tool_name") in claude_code.DISPATCH_TOOLS and r.get("launched_agent_id"):
-                names[str(r["launched_agent_id"])] = {"name": r.get("description"), "prompt": r.get("prompt"),
-                                                      "type": r.get("subagent_type"), "time": t,
-                                                      "isolation": r.get("isolation"),
-                                                      "session": r.get("session_id")}
+                names[str(r["launched_agent_id"])] = {
+                    "name": r.get("description"),
+                    "prompt": r.get("prompt"),
+                    "type": r.get("subagent_type"),
+                    "time": t,
+                    "isolation": r.get("isolation"),
+                    "session": r.get("session_id"),
+                }
                 continue
             aid = str(r.get("agent_id") or r.get("session_id") or "")
             if not aid:
                 continue
             run = runs.get(aid)
             if run is None:
-                run = runs[aid] = AgentRun("claude-code", aid, "", str(r.get("agent_type") or "main"), "",
-                                           str(r.get("session_id") or ""), t, None, None, "",
-                                           main_thread=not r.get("agent_id"))
+                run = runs[aid] = AgentRun(
+                    "claude-code",
+                    aid,
+                    "",
+                    str(r.get("agent_type") or "main"),
+                    "",
+                    str(r.get("session_id") or ""),
+                    t,
+                    None,
+                    None,
+                    "",
+                    main_thread=not r.get("agent_id"),
+                )
             inp: dict[str, Any] = {}
             if r.get("command"):
                 inp["command"] = r["command"]
             for p in r.get("paths") or []:
                 inp["file_path"] = p
-            run.calls.append(ToolCall(aid, str(r.get("tool_name") or ""), inp, t, t, str(r.get("stdout") or ""),
-                                      True, str(r.get("cwd") or ""), "hook"))
+            run.calls.append(
+                ToolCall(
+                    aid,
+                    str(r.get("tool_name") or ""),
+                    inp,
+                    t,
+                    t,
+                    str(r.get("stdout") or ""),
+                    True,
+                    str(r.get("cwd") or ""),
+                    "hook",
+                )
+            )
     for aid, run in runs.items():
         info = names.get(aid, {})
         run.name = str(info.get("name") or (f"session {aid[:8]}" if run.main_thread else f"agent {aid[:8]}"))
@@ -85,10 +110,18 @@ def journal_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
     # dispatched agents that made no tool call the hooks recorded still have a task to re-dispatch
     for aid, info in names.items():
         if aid not in runs:
-            runs[aid] = AgentRun("claude-code", aid, str(info.get("name") or f"agent {aid[:8]}"),
-                                 str(info.get("type") or "general-purpose"), str(info.get("prompt") or ""),
-                                 str(info.get("session") or ""), float(info.get("time") or 0),
-                                 info.get("isolation"), None, "")
+            runs[aid] = AgentRun(
+                "claude-code",
+                aid,
+                str(info.get("name") or f"agent {aid[:8]}"),
+                str(info.get("type") or "general-purpose"),
+                str(info.get("prompt") or ""),
+                str(info.get("session") or ""),
+                float(info.get("time") or 0),
+                info.get("isolation"),
+                None,
+                "",
+            )
     return list(runs.values())
 
 
@@ -154,12 +187,26 @@ def trace2_runs(paths: RepoPaths, since: float | None) -> list[AgentRun]:
                 elif kind in ("exit", "atexit") and t is not None:
                     end, code = t, int(ev.get("code") or 0)
             if argv and start is not None:
-                calls.append(ToolCall(agent.name, "git", {"command": shlex.join(argv)}, start, end or start, "",
-                                      code == 0, worktree, "trace2"))
+                calls.append(
+                    ToolCall(
+                        agent.name,
+                        "git",
+                        {"command": shlex.join(argv)},
+                        start,
+                        end or start,
+                        "",
+                        code == 0,
+                        worktree,
+                        "trace2",
+                    )
+                )
         if calls:
             calls.sort(key=lambda c: c.start)
-            runs.append(AgentRun("plan", agent.name, agent.name, "plan", "", "", calls[0].start, None, None,
-                                 agent.path, calls=calls))
+            runs.append(
+                AgentRun(
+                    "plan", agent.name, agent.name, "plan", "", "", calls[0].start, None, None, agent.path, calls=calls
+                )
+            )
     return runs
 
 
@@ -188,8 +235,7 @@ def checkout_roots(paths: RepoPaths) -> list[str]:
     return [str(w.path) for w in gitrepo.list_worktrees(paths)]
 
 
-def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = None) -> tuple[list[AgentRun],
-                                                                                             ReadStats]:
+def all_runs(paths: RepoPaths, since: float | None = None, home: str | None = None) -> tuple[list[AgentRun], ReadStats]:
     """The transcripts' runs, and the journal's for agents no transcript holds (one timeline)."""
     roots = checkout_roots(paths)
     runs, stats = claude_code.read_runs(roots, since, home)
@@ -212,12 +258,14 @@ def writes_code(run: AgentRun) -> bool:
 def incident_start(runs: list[AgentRun]) -> tuple[float, list[AgentRun]] | None:
     """The first moment two or more code-writing agents worked in a shared checkout, and who."""
     # (agents agenttui launched from a plan are not dispatches of a client: their announcement is the record)
-    shared = sorted((r for r in runs if writes_code(r) and r.isolation != "worktree" and r.client != "plan"),
-                    key=lambda r: r.dispatched)
+    shared = sorted(
+        (r for r in runs if writes_code(r) and r.isolation != "worktree" and r.client != "plan"),
+        key=lambda r: r.dispatched,
+    )
     for i, first in enumerate(shared):
         end = max([c.end for c in first.calls] + [first.last, first.dispatched])
         # (any two in the main checkout at once: one session's subagents, or two clients' sessions)
-        group = [first] + [r for r in shared[i + 1:] if r.dispatched <= end]
+        group = [first] + [r for r in shared[i + 1 :] if r.dispatched <= end]
         if len(group) >= 2:
             return first.dispatched, group
     return None
@@ -248,11 +296,27 @@ class Attribution:
 
     def actor(self) -> dict[str, Any]:
         if self.run is None or self.call is None:
-            return {"agent": None, "agent_id": None, "client": None, "via": "unknown", "why": self.why,
-                    "pid": None, "ancestry": [], "cmdline": []}
-        return {"agent": self.run.name, "agent_id": self.run.id, "client": self.run.client, "via": self.via,
-                "command": self.call.command[:500], "at": self.call.start, "pid": None, "ancestry": [],
-                "cmdline": [self.call.command[:500]]}
+            return {
+                "agent": None,
+                "agent_id": None,
+                "client": None,
+                "via": "unknown",
+                "why": self.why,
+                "pid": None,
+                "ancestry": [],
+                "cmdline": [],
+            }
+        return {
+            "agent": self.run.name,
+            "agent_id": self.run.id,
+            "client": self.run.client,
+            "via": self.via,
+            "command": self.call.command[:500],
+            "at": self.call.start,
+            "pid": None,
+            "ancestry": [],
+            "cmdline": [self.call.command[:500]],
+        }
 
 
 _VERBS = {
@@ -294,8 +358,11 @@ def _names(e: ReflogEntry) -> list[str]:
 def _has_verb(command: str, verbs: tuple[str, ...]) -> bool:
     for verb in verbs:
         if re.search(rf"\bgit\b[^;&|\n]*?\s{re.escape(verb)}\b", command):
-            if verb == "stash" and _STASH_NOT_PUSH.search(command) and not re.search(
-                    r"\bstash(?:\s+-\S+)*\s*(?:$|[;&|]|\s(?:push|save)\b)", command):
+            if (
+                verb == "stash"
+                and _STASH_NOT_PUSH.search(command)
+                and not re.search(r"\bstash(?:\s+-\S+)*\s*(?:$|[;&|]|\s(?:push|save)\b)", command)
+            ):
                 continue
             return True
     return False
@@ -326,10 +393,13 @@ def _branches_during(moves: list[ReflogEntry], t: int) -> set[str]:
     return out
 
 
-
-
-def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
-          resets: dict[str, set[int]] | None = None, moves: dict[str, list[ReflogEntry]] | None = None) -> int:
+def _fits(
+    e: ReflogEntry,
+    c: ToolCall,
+    checkouts: dict[str, str] | None = None,
+    resets: dict[str, set[int]] | None = None,
+    moves: dict[str, list[ReflogEntry]] | None = None,
+) -> int:
     """0: this call cannot have made this entry; else a score (higher: more evidence)."""
     if c.tool not in ("Bash", "PowerShell", "Monitor", "git") or not c.command:
         return 0
@@ -360,8 +430,11 @@ def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
                 return 0
             # a stash push resets the checkout it ran in while it runs (a push with nothing to save,
             # exit 0 too, leaves no such entry: it made no stash)
-            if e.ref == "refs/stash" and resets is not None and not any(
-                    math.floor(c.start) - 1 <= t <= math.floor(c.end) + 1 for t in resets.get(ran, set())):
+            if (
+                e.ref == "refs/stash"
+                and resets is not None
+                and not any(math.floor(c.start) - 1 <= t <= math.floor(c.end) + 1 for t in resets.get(ran, set()))
+            ):
                 return 0
             # ... and it was made on the branch that checkout had then ("On <branch>: message")
             on = stash_branch(e.message)
@@ -372,8 +445,9 @@ def _fits(e: ReflogEntry, c: ToolCall, checkouts: dict[str, str] | None = None,
     return score
 
 
-def attribute(entries: list[ReflogEntry], runs: list[AgentRun],
-              checkouts: dict[str, str] | None = None) -> list[Attribution]:
+def attribute(
+    entries: list[ReflogEntry], runs: list[AgentRun], checkouts: dict[str, str] | None = None
+) -> list[Attribution]:
     """*checkouts*: each checkout's path -> its HEAD reflog ("HEAD", "worktrees/<id>/HEAD")."""
     calls = [(r, c) for r in runs for c in r.calls]
     resets: dict[str, set[int]] = {}
@@ -396,8 +470,9 @@ def attribute(entries: list[ReflogEntry], runs: list[AgentRun],
         agents = {r.id for r, _ in top}
         if len(agents) > 1:
             names = sorted({r.name for r, _ in top})
-            out.append(Attribution(e, None, None, "unknown", f"fits calls of {len(agents)} agents: {', '.join(names)}",
-                                   top))
+            out.append(
+                Attribution(e, None, None, "unknown", f"fits calls of {len(agents)} agents: {', '.join(names)}", top)
+            )
             continue
         run, call = min(top, key=lambda rc: abs(rc[1].start - e.time))
         out.append(Attribution(e, run, call, call.source))
@@ -419,9 +494,12 @@ def _by_place(out: list[Attribution]) -> None:
             if a.run is not None or not a.candidates:
                 continue
             before = next((b.call for b in reversed(log[:i]) if b.call is not None), None)
-            after = next((b.call for b in log[i + 1:] if b.call is not None), None)
-            fits = [(r, c) for r, c in a.candidates
-                    if (before is None or c.end >= before.start) and (after is None or c.start <= after.end)]
+            after = next((b.call for b in log[i + 1 :] if b.call is not None), None)
+            fits = [
+                (r, c)
+                for r, c in a.candidates
+                if (before is None or c.end >= before.start) and (after is None or c.start <= after.end)
+            ]
             if len({r.id for r, _ in fits}) == 1:
                 run, call = fits[0]
                 a.run, a.call, a.via = run, call, call.source
@@ -477,7 +555,7 @@ def read_result_content(result: str) -> str | None:
     for n, line in enumerate(lines, 1):
         m = _READ_LINE.match(line)
         if not m:
-            rest = "\n".join(lines[n - 1:]).strip()
+            rest = "\n".join(lines[n - 1 :]).strip()
             if rest.startswith("<system-reminder>") or not rest:
                 break
             return None
@@ -526,7 +604,7 @@ def relative(path: str, roots: list[str]) -> tuple[str, str] | None:
     for root in sorted(roots, key=len, reverse=True):
         r = os.path.normpath(root)
         if p.startswith(r + "/"):
-            return r, p[len(r) + 1:]
+            return r, p[len(r) + 1 :]
     return None
 
 

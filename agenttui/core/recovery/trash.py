@@ -46,8 +46,7 @@ class TrashEntry:
         return f"{TRASH}/{self.id}/{self.kind}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "sha": self.sha, "time": self.time,
-                "description": self.description}
+        return {"id": self.id, "kind": self.kind, "sha": self.sha, "time": self.time, "description": self.description}
 
 
 @dataclass(frozen=True)
@@ -73,21 +72,21 @@ def _cwd(paths: RepoPaths) -> Path:
     return paths.toplevel or paths.common_dir
 
 
-def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str,
-            verify: tuple[str, str] | None = None) -> str:
+def _backup(paths: RepoPaths, entry_id: str, kind: str, sha: str, verify: tuple[str, str] | None = None) -> str:
     """Create the trash ref (and verify *verify* = (ref, sha)) in one transaction."""
     ref = f"{TRASH}/{entry_id}/{kind}"
     lines = ["start", f"create {ref} {sha}"]
     if verify is not None:
         lines.append(f"verify {verify[0]} {verify[1]}")
     lines += ["prepare", "commit"]
-    status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--stdin"],
-                                input="\n".join(lines) + "\n", check=False)
+    status, _, err = gitcmd.run(paths.common_dir, ["update-ref", "--stdin"], input="\n".join(lines) + "\n", check=False)
     if status != 0:
         first = first_line(err, "update-ref failed")
         if verify is not None and ("but expected" in err or "cannot lock" in err or "is at" in err):
-            raise RecoveryError(f"{verify[0]} moved since it was listed (an agent may be using it): "
-                                "nothing was removed; reload and try again")
+            raise RecoveryError(
+                f"{verify[0]} moved since it was listed (an agent may be using it): "
+                "nothing was removed; reload and try again"
+            )
         raise RecoveryError(f"backup failed, nothing was removed: {first.removeprefix('fatal: ')}")
     return ref
 
@@ -127,9 +126,16 @@ def list_trash(paths: RepoPaths) -> list[TrashEntry]:
         entry_id, kind = parts
         rec = info.get(entry_id, {})
         when = float(rec.get("time", 0.0)) or _id_time(entry_id)
-        entries.append(TrashEntry(entry_id, kind, sha, when,
-                                  str(rec.get("description") or f"{kind} {sha[:10]}"),
-                                  dict(rec.get("meta") or {})))
+        entries.append(
+            TrashEntry(
+                entry_id,
+                kind,
+                sha,
+                when,
+                str(rec.get("description") or f"{kind} {sha[:10]}"),
+                dict(rec.get("meta") or {}),
+            )
+        )
     entries.sort(key=lambda e: (e.time, e.id), reverse=True)
     return entries
 
@@ -155,5 +161,3 @@ def purge(paths: RepoPaths, entry_id: str) -> Outcome:
     gitcmd.out(paths.common_dir, "update-ref", "-d", e.ref, e.sha)
     _record(paths, "purge", id=e.id, kind=e.kind, sha=e.sha)
     return Outcome(True, f"purged {e.description}")
-
-

@@ -55,7 +55,7 @@ class AgentActions:
         """A tmux-hosted agent: switch to its window (or say how to attach from outside tmux)."""
         p = self.grid.focused_pane()
         if p is None or p.run.tmux is None:
-            self.say("enter switches to an agent's tmux window (runner = \"tmux\" agents only)")
+            self.say('enter switches to an agent\'s tmux window (runner = "tmux" agents only)')
             return
         from agenttui.core.host import tmux
 
@@ -63,4 +63,3 @@ class AgentActions:
             self.say(tmux.focus(p.run.tmux))
         except AgentTuiError as exc:
             self.say(exc.message, error=True)
-

@@ -70,8 +70,15 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
     armed: reactive[bool] = reactive(False, init=False)
     coverage: reactive[Coverage | None] = reactive(None, init=False)
 
-    def __init__(self, sup: Supervisor, *, live: bool = True, unsafe_demo: bool = False,
-                 pane_class: type[AgentPane] = AgentPane, panel_class: type[GuardPanel] = GuardPanel) -> None:
+    def __init__(
+        self,
+        sup: Supervisor,
+        *,
+        live: bool = True,
+        unsafe_demo: bool = False,
+        pane_class: type[AgentPane] = AgentPane,
+        panel_class: type[GuardPanel] = GuardPanel,
+    ) -> None:
         super().__init__(id="_default")
         self.sup = sup
         self.live = live
@@ -130,10 +137,15 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
     def refresh_header(self) -> None:
         if not self.is_attached:
             return
-        for selector, template, values in header_lines(self.sup, self.head, armed=self.armed,
-                                                       coverage=self.coverage, claude=self.claude_sentence,
-                                                       unsafe_demo=self.unsafe_demo,
-                                                       attention=self.grid.states.counts()):
+        for selector, template, values in header_lines(
+            self.sup,
+            self.head,
+            armed=self.armed,
+            coverage=self.coverage,
+            claude=self.claude_sentence,
+            unsafe_demo=self.unsafe_demo,
+            attention=self.grid.states.counts(),
+        ):
             key = (template, *sorted((k, str(v)) for k, v in values.items()))
             if self._texts.get(selector) != key:  # drawing the same text again costs a repaint
                 self._texts[selector] = key
@@ -219,8 +231,15 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.guard_panel.disarm("the last agent exited")
         self.refresh_header()
         c = self.sup.gate.confirmation
-        self.binding_state = (id(c) if c else None, self.sup.fired, self.firing, self.sup.plan.fingerprint,
-                              self.guard_panel.armed, self.sup.counts(), bool(self.guard_panel.threats))
+        self.binding_state = (
+            id(c) if c else None,
+            self.sup.fired,
+            self.firing,
+            self.sup.plan.fingerprint,
+            self.guard_panel.armed,
+            self.sup.counts(),
+            bool(self.guard_panel.threats),
+        )
 
     @work(thread=True, exclusive=True, group="reap", exit_on_error=False)
     def _reap(self) -> None:
@@ -279,8 +298,12 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             if self.unsafe_demo:
                 return True if not self.sup.fired and not self.firing else None
             c = self.sup.gate.confirmation
-            ok = (c is not None and not self.firing and not self.sup.fired
-                  and self.sup.gate.is_open(self.sup.plan.fingerprint))
+            ok = (
+                c is not None
+                and not self.firing
+                and not self.sup.fired
+                and self.sup.gate.is_open(self.sup.plan.fingerprint)
+            )
             return True if ok else None
         if action == "enter":
             p = self.grid.focused_pane()
@@ -326,8 +349,10 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         ok = bool(command) and notify_trusted(self.sup.paths, command)
         self.notifier.command = list(command or ()) if ok else None
         if command and not ok:
-            self.say("the plan's [notify] command will not run until you confirm an announcement of this plan "
-                     "(a, y): a repository's plan does not run commands on its own")
+            self.say(
+                "the plan's [notify] command will not run until you confirm an announcement of this plan "
+                "(a, y): a repository's plan does not run commands on its own"
+            )
 
     def action_fire(self) -> None:
         # check_action greys the key out; core enforces the gate again inside fire().
@@ -389,6 +414,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
 
             def stop() -> bool:  # (on a thread) stop it and wait until it has exited
                 return sup.stop_and_wait(name)
+
         land_flow(self, self.sup.paths, p.agent_name, self.sup.plan.land_check, stop)
 
     def action_recover(self) -> None:

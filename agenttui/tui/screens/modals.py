@@ -40,13 +40,14 @@ class AnnounceModal(ModalScreen[str | None]):
             yield Static("[b]Isolation check[/b]", id="announce-title")
             yield DataTable(id="dispatches", cursor_type="row", zebra_stripes=True)
             if v.ok:
-                yield Static(fmt("[b]$a[/b]", a=v.announcement or ""), id="sentence",
-                             classes="ok")
-                yield Static("[b]y[/b]/Enter confirm and enable fire   [b]n[/b]/Esc cancel",
-                             classes="hint")
+                yield Static(fmt("[b]$a[/b]", a=v.announcement or ""), id="sentence", classes="ok")
+                yield Static("[b]y[/b]/Enter confirm and enable fire   [b]n[/b]/Esc cancel", classes="hint")
             else:
-                yield Static(fmt("[b]Cannot be announced:[/b]\n$lines",
-                                 lines="\n".join(f"• {x.line}" for x in v.violations)), id="sentence", classes="bad")
+                yield Static(
+                    fmt("[b]Cannot be announced:[/b]\n$lines", lines="\n".join(f"• {x.line}" for x in v.violations)),
+                    id="sentence",
+                    classes="bad",
+                )
                 if v.can_serialize:
                     yield Static(
                         "Only isolation is missing: [b]s[/b] serializes — the dispatches run one "
@@ -54,8 +55,9 @@ class AnnounceModal(ModalScreen[str | None]):
                         classes="hint",
                     )
                 else:
-                    yield Static("Fix the plan or the repository, then announce again.   "
-                                 "[b]n[/b]/Esc close", classes="hint")
+                    yield Static(
+                        "Fix the plan or the repository, then announce again.   [b]n[/b]/Esc close", classes="hint"
+                    )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -67,8 +69,9 @@ class AnnounceModal(ModalScreen[str | None]):
             n = len(problems)
             verdict = "ok" if not n else f"✗ {n} problem{'s' if n > 1 else ''}, see below"
             where = short_path(t.path) if t.isolated else "(main checkout)"
-            table.add_row(*map(plain, (t.name, "yes" if spec and spec.writes else "no", where,
-                                       t.branch or "-", verdict)))
+            table.add_row(
+                *map(plain, (t.name, "yes" if spec and spec.writes else "no", where, t.branch or "-", verdict))
+            )
         table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -103,8 +106,9 @@ class ConflictModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="announce-box"):
-            yield Static("[b]Predicted merge conflicts[/b] [dim](git merge-tree: no checkout touched)[/]",
-                         id="announce-title")
+            yield Static(
+                "[b]Predicted merge conflicts[/b] [dim](git merge-tree: no checkout touched)[/]", id="announce-title"
+            )
             yield DataTable(id="matrix", cursor_type="cell")
             body = Content("\n".join(self.details[:40]) or "no conflicts predicted")
             yield Static(body, id="sentence")
@@ -163,8 +167,12 @@ class AlertModal(ModalScreen[None]):
                 body += ["", "suspects:", *(f"  {s}" for s in a.suspects)]
             with VerticalScroll(id="alert-body"):
                 yield Static(Text("\n".join(shown(b) for b in body) or "(no paths)"))
-            yield Static(Text.from_markup("[b]Esc[/b] close — in the feed, [b]p[/b] pauses and "
-                                          "[b]s[/b] stops the suspect agents"), classes="hint")
+            yield Static(
+                Text.from_markup(
+                    "[b]Esc[/b] close — in the feed, [b]p[/b] pauses and [b]s[/b] stops the suspect agents"
+                ),
+                classes="hint",
+            )
 
     async def action_dismiss(self, result: Any = None) -> None:
         self.dismiss(None)

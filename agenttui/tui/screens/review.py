@@ -67,12 +67,20 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             return
         d = self.loaded = msg.diff
         state = f"integrated ({d.integrated})" if d.integrated else "not integrated yet"
-        title.update(plain(f"{d.target.name} — {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, "
-                          f"{state} — {len(d.files)} files   (L lands it, Esc closes)"))
+        title.update(
+            plain(
+                f"{d.target.name} — {d.target.branch} against {d.base}: {d.ahead} ahead, {d.behind} behind, "
+                f"{state} — {len(d.files)} files   (L lands it, Esc closes)"
+            )
+        )
         t = self.query_one(DataTable)
         for f in d.files:
-            t.add_row(*map(plain, ("-" if f.added is None else f.added, "-" if f.removed is None else f.removed,
-                                   f.path, f.state)))
+            t.add_row(
+                *map(
+                    plain,
+                    ("-" if f.added is None else f.added, "-" if f.removed is None else f.removed, f.path, f.state),
+                )
+            )
         self.query_one(PatchView).set_lines(d.patch.splitlines() or ["(no changes)"])
 
     def action_close(self) -> None:
@@ -90,8 +98,9 @@ def land_flow(host: Any, paths: RepoPaths, name: str, check: Any = None, stop: A
 
 async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -> None:
     if stop is not None:  # it is still running: stop it first?
-        if not await host.app.push_screen_wait(ConfirmModal(
-                f"{name} is still running", [f"stop {name} (SIGTERM, then SIGKILL after 3 s), then land it"])):
+        if not await host.app.push_screen_wait(
+            ConfirmModal(f"{name} is still running", [f"stop {name} (SIGTERM, then SIGKILL after 3 s), then land it"])
+        ):
             host.post_message(Notice("not landed: the agent keeps running"))
             return
         if not await asyncio.to_thread(stop):
@@ -104,9 +113,13 @@ async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -
         return
     if any(f.state != "committed" for f in d.files):  # uncommitted work: commit it first, message editable
         n = sum(1 for f in d.files if f.state != "committed")
-        message = await host.app.push_screen_wait(MessageModal(
-            f"{name} has {n} uncommitted files: commit them in its worktree first?", f"{name}: work in progress",
-            "Enter commits with this message and goes on; Esc lands nothing."))
+        message = await host.app.push_screen_wait(
+            MessageModal(
+                f"{name} has {n} uncommitted files: commit them in its worktree first?",
+                f"{name}: work in progress",
+                "Enter commits with this message and goes on; Esc lands nothing.",
+            )
+        )
         if not message:
             host.post_message(Notice("not landed: its uncommitted work stays as it is"))
             return
@@ -116,11 +129,13 @@ async def _land(host: Any, paths: RepoPaths, name: str, check: Any, stop: Any) -
         except AgentTuiError as exc:
             host.post_message(Notice(f"not landed: {exc.message}", error=True))
             return
-    rows = [f"{d.target.branch} ({d.ahead} commits, {len(d.files)} files) into {d.base}, squashed",
-            f"{d.base}'s tip {d.merge_base[:10]}… is backed up first: agenttui restore undoes the landing",
-            "built in a temporary worktree; checkouts on the base move with it, your uncommitted edits carried "
-            "(an overlap refuses, naming the paths)",
-            "then its worktree is archived and its branch deleted, both to the trash"]
+    rows = [
+        f"{d.target.branch} ({d.ahead} commits, {len(d.files)} files) into {d.base}, squashed",
+        f"{d.base}'s tip {d.merge_base[:10]}… is backed up first: agenttui restore undoes the landing",
+        "built in a temporary worktree; checkouts on the base move with it, your uncommitted edits carried "
+        "(an overlap refuses, naming the paths)",
+        "then its worktree is archived and its branch deleted, both to the trash",
+    ]
     if check:
         rows.insert(1, f"the check runs on the result first: {check}")
     if d.integrated:
@@ -147,16 +162,27 @@ async def _offer_rebase(host: Any, paths: RepoPaths, base: str) -> None:
     if not others:
         return
     clean = [o for o in others if not o.conflicts and not o.why_not]
-    rows = [f"{o.name} ({o.branch}): " + (f"cannot now: {o.why_not}" if o.why_not else
-                                           f"would conflict in {', '.join(o.conflicts[:5])}: left as is"
-                                           if o.conflicts else "rebases cleanly") for o in others]
+    rows = [
+        f"{o.name} ({o.branch}): "
+        + (
+            f"cannot now: {o.why_not}"
+            if o.why_not
+            else f"would conflict in {', '.join(o.conflicts[:5])}: left as is"
+            if o.conflicts
+            else "rebases cleanly"
+        )
+        for o in others
+    ]
     if not clean:
         host.post_message(Notice(f"{base} moved on; the others would not rebase cleanly: " + "; ".join(rows)))
         return
-    if not await host.app.push_screen_wait(ConfirmModal(
-            f"Rebase the other agents on the new {base}?", rows,
-            "y rebases the clean ones in their worktrees (each old tip to the trash first); any other key leaves "
-            "them")):
+    if not await host.app.push_screen_wait(
+        ConfirmModal(
+            f"Rebase the other agents on the new {base}?",
+            rows,
+            "y rebases the clean ones in their worktrees (each old tip to the trash first); any other key leaves them",
+        )
+    ):
         return
     for o in clean:
         try:

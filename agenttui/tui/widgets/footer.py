@@ -20,9 +20,11 @@ class QuietFooter(Footer):
         if screen is not self.app.screen:
             return  # under another screen: checked again when ours is back (Textual refreshes then)
         try:
-            shown = tuple((key, b.action, b.description, enabled, tooltip)
-                          for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
-                          if b.show or key == self.app.COMMAND_PALETTE_BINDING)
+            shown = tuple(
+                (key, b.action, b.description, enabled, tooltip)
+                for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+                if b.show or key == self.app.COMMAND_PALETTE_BINDING
+            )
         except Exception:  # noqa: BLE001 - never let an optimisation break the footer
             shown = None
         if shown is not None and shown == self._shown and footer_ready(self):

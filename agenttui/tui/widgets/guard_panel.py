@@ -61,9 +61,12 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         if self.live:
             self.set_interval(POLL, self.poll)
             # agent worktrees: snapshots after bursts, threats named (core threads of its own)
-            self.keeper = WorktreeKeeper(self.sup.paths, self._agent_worktrees,
-                                         lambda alert: self.post_message(GuardAlerts([alert])),
-                                         launched=self._launched)
+            self.keeper = WorktreeKeeper(
+                self.sup.paths,
+                self._agent_worktrees,
+                lambda alert: self.post_message(GuardAlerts([alert])),
+                launched=self._launched,
+            )
             self.keeper.start()
 
     def on_unmount(self) -> None:
@@ -73,8 +76,7 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
     def _agent_worktrees(self) -> dict[str, Path]:
         """(called from the keeper's thread: a copy of the runs, never a widget)"""
         main = self.sup.main_checkout
-        return {name: r.worktree for name, r in self.sup.run_items()
-                if r.worktree is not None and r.worktree != main}
+        return {name: r.worktree for name, r in self.sup.run_items() if r.worktree is not None and r.worktree != main}
 
     def activity(self, roots: list[Path]) -> None:
         """File events in agent worktrees (the grid's watcher): bursts end in snapshots."""
@@ -148,8 +150,11 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         try:
             guard = self.guard or Guard(self.sup.paths, main, launched=self._launched)
             guard.plan_branches = branches
-            guard.branch_owners = {r.branch: name for name, r in self.sup.run_items()
-                                   if r.branch and r.worktree is not None and r.worktree != main}
+            guard.branch_owners = {
+                r.branch: name
+                for name, r in self.sup.run_items()
+                if r.branch and r.worktree is not None and r.worktree != main
+            }
             guard.plan_worktrees = frozenset(trees)
             guard.worktree_names = lambda: {str(p): n for n, p in self._agent_worktrees().items()}
             guard.on_escape = lambda alert: self.post_message(GuardAlerts([alert]))
@@ -297,8 +302,9 @@ class GuardPanel(ForwardsWorkerFailures, OptionList):
         self._feed_drawn = time.monotonic()
         highlighted = self.highlighted
         self.clear_options()
-        self.add_options([Option(plain(a.line()), id=str(a.id))
-                          for a in sorted(self.alerts.values(), key=lambda a: -a.id)])
+        self.add_options(
+            [Option(plain(a.line()), id=str(a.id)) for a in sorted(self.alerts.values(), key=lambda a: -a.id)]
+        )
         if highlighted is not None and self.option_count:
             self.highlighted = min(highlighted, self.option_count - 1)
         self._title()

@@ -24,8 +24,7 @@ from agenttui.core.host.procs import ProcStats
 from agenttui.tui.format import human_bytes, human_time, short_path
 from agenttui.tui.literal import fmt, output
 
-STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed",
-                 "stopping", "found")
+STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed", "stopping", "found")
 
 
 class AgentPane(Vertical, can_focus=True):
@@ -155,16 +154,17 @@ class AgentPane(Vertical, can_focus=True):
             text = f"pid {r.pid}" if r.pid else "no process"
         else:
             n = len(s.pids)
-            text = (f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
-                    f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}")
+            text = (
+                f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
+                f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}"
+            )
         self.query_one("#proc", Static).update(Content(text), layout=False)
 
     def refresh_where(self) -> None:
         if self.frozen():
             return
         r, g = self.run, self.git
-        self.query_one("#where", Static).update(fmt("[dim]in[/] $p", p=short_path(r.worktree)),
-                                                layout=False)
+        self.query_one("#where", Static).update(fmt("[dim]in[/] $p", p=short_path(r.worktree)), layout=False)
         branch = (g.branch if g and g.branch else r.branch) or "-"
         parts = [fmt("[dim]on[/] $b", b=branch)]
         if g is not None:

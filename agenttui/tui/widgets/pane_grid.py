@@ -130,8 +130,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         Supervisor's order; moves only when the order changed (focus stays on its pane)."""
         panes = self.panes
         order = {name: i for i, name in enumerate(self.sup.runs)}
-        target = sorted(panes, key=lambda p: ((urgency(p.attention) if self.by_urgency else 0),
-                                              order.get(p.agent_name, len(order))))
+        target = sorted(
+            panes, key=lambda p: ((urgency(p.attention) if self.by_urgency else 0), order.get(p.agent_name, len(order)))
+        )
         if target == panes:
             return
         self.move_child(target[0], before=panes[0])
@@ -225,13 +226,22 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         for p in self.panes:
             r = p.run
             latest = p.activity.latest[0].time if p.activity.latest else None
-            activity = max(x for x in (latest, p.last_output or None, r.started) if x) if (
-                latest or p.last_output or r.started) else None
+            activity = (
+                max(x for x in (latest, p.last_output or None, r.started) if x)
+                if (latest or p.last_output or r.started)
+                else None
+            )
             exited = r.state in ("exited", "failed")
             code = (r.exit_code if r.exit_code is not None else 1) if exited else None
-            state, changed = self.states.observe(p.agent_name, now=now, alive=not exited, exit_code=code,
-                                                 last_activity=activity, hook=self._signal(p.agent_name),
-                                                 focused=p is focused)
+            state, changed = self.states.observe(
+                p.agent_name,
+                now=now,
+                alive=not exited,
+                exit_code=code,
+                last_activity=activity,
+                hook=self._signal(p.agent_name),
+                focused=p is focused,
+            )
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
                 attention_changed = True
@@ -243,8 +253,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
     def next_attention(self) -> bool:
         """Focus the next agent that needs the user (needs input first, then done unseen)."""
         cur = self.focused_pane()
-        name = self.states.next_for_attention([p.agent_name for p in self.panes],
-                                              cur.agent_name if cur else None)
+        name = self.states.next_for_attention([p.agent_name for p in self.panes], cur.agent_name if cur else None)
         pane = self.pane(name) if name else None
         if pane is None:
             return False
@@ -324,8 +333,15 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
     # ---------------------------------------------------------------- file activity
     def agent_roots(self) -> tuple[Path, ...]:
         main = self.sup.main_checkout
-        return tuple(sorted({r.worktree for r in self.sup.run_list()
-                             if r.worktree is not None and r.worktree != main and os.path.isdir(r.worktree)}))
+        return tuple(
+            sorted(
+                {
+                    r.worktree
+                    for r in self.sup.run_list()
+                    if r.worktree is not None and r.worktree != main and os.path.isdir(r.worktree)
+                }
+            )
+        )
 
     def watch_agents(self) -> None:
         roots = self.agent_roots()
@@ -400,8 +416,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         if urgent_left or routine_left:  # (panes off screen wait to be seen)
             self._schedule_flush()
 
-    def _draw_round(self, panes: list[AgentPane], budget: int,
-                    visible: Container[object] | None) -> tuple[int, bool]:
+    def _draw_round(self, panes: list[AgentPane], budget: int, visible: Container[object] | None) -> tuple[int, bool]:
         """Draw the visible *panes* in order while *budget* lasts: (budget spent, panes left)."""
         spent = 0
         for p in panes:

@@ -44,5 +44,5 @@ class PatchView(ScrollView, can_focus=True):
         if index >= len(self.lines):
             return Strip.blank(width)
         line = self.lines[index]
-        text = line[scroll_x:scroll_x + width]
+        text = line[scroll_x : scroll_x + width]
         return Strip([Segment(text, self._style(line))], len(text)).extend_cell_length(width)

@@ -18,16 +18,42 @@ from agenttui.core.host.procs import thread_ids
 
 def test_assign_deepest_root_wins() -> None:
     roots = [Path("/a/w1"), Path("/a/w10"), Path("/a/w1/nested"), Path("/a/w1/m"), Path("/b")]
-    got = assign([(1, "/a/w1/x"), (2, "/a/w10/y"), (3, "/a/w1/nested/z"), (1, "/a/w2/q"),
-                  (1, "/b/c"), (1, "/a/w100/r"), (1, "/a/w1/n.txt")], roots, now=5.0)
+    got = assign(
+        [
+            (1, "/a/w1/x"),
+            (2, "/a/w10/y"),
+            (3, "/a/w1/nested/z"),
+            (1, "/a/w2/q"),
+            (1, "/b/c"),
+            (1, "/a/w100/r"),
+            (1, "/a/w1/n.txt"),
+        ],
+        roots,
+        now=5.0,
+    )
     flat = {str(k): [(c.kind, c.path) for c in v] for k, v in got.items()}
-    assert flat == {"/a/w1": [("created", "x"), ("created", "n.txt")], "/a/w10": [("modified", "y")],
-                    "/a/w1/nested": [("deleted", "z")], "/b": [("created", "c")]}
+    assert flat == {
+        "/a/w1": [("created", "x"), ("created", "n.txt")],
+        "/a/w10": [("modified", "y")],
+        "/a/w1/nested": [("deleted", "z")],
+        "/b": [("created", "c")],
+    }
 
 
 def test_noise_is_left_out_by_the_path_inside_the_worktree() -> None:
-    noise = [".git", ".git/index", "src/__pycache__/m.cpython-311.pyc", "m.pyc", "a/.m.py.swp", "notes.txt~",
-             ".#lock", ".DS_Store", "flycheck_x.py", "pkg/.mypy_cache/x", ".ruff_cache/y"]
+    noise = [
+        ".git",
+        ".git/index",
+        "src/__pycache__/m.cpython-311.pyc",
+        "m.pyc",
+        "a/.m.py.swp",
+        "notes.txt~",
+        ".#lock",
+        ".DS_Store",
+        "flycheck_x.py",
+        "pkg/.mypy_cache/x",
+        ".ruff_cache/y",
+    ]
     kept = ["src/app.py", ".gitignore", ".github/workflows/ci.yml", "my.git/x", "a.sw", "git/x", "x~y"]
     root = Path("/home/u/.hg/wt")  # a worktree under a directory that would be noise inside one
     got = assign([(1, f"{root}/{p}") for p in noise + kept], [root], now=1.0)

@@ -45,8 +45,14 @@ def test_edges_show_at_once_and_stay_unseen_until_looked_at() -> None:
 def test_hooks_name_their_agent_by_env_or_worktree() -> None:
     recs = [
         {"event": "claude-code-hook", "hook": "UserPromptSubmit", "agent": "auth", "time": 1.0},
-        {"event": "claude-code-hook", "hook": "Notification", "message": "Claude needs your permission to use Bash",
-         "notification_type": "permission_prompt", "cwd": "/w/api/sub", "time": 2.0},
+        {
+            "event": "claude-code-hook",
+            "hook": "Notification",
+            "message": "Claude needs your permission to use Bash",
+            "notification_type": "permission_prompt",
+            "cwd": "/w/api/sub",
+            "time": 2.0,
+        },
         {"event": "claude-code-hook", "hook": "Stop", "agent": "auth", "time": 3.0},
     ]
     got = hooks_by_agent(recs, {"/w/api": "api"})
@@ -68,18 +74,22 @@ def test_notify_command_once_per_edge_and_never_for_the_focused_agent(tmp_path: 
     assert sorted(log.read_text().splitlines()) == ["auth done exited 0", "auth needs-input permission"]
 
 
-@pytest.mark.parametrize("env,setting,kind", [
-    ({"TERM_PROGRAM": "iTerm.app", "TERM": "xterm-256color"}, "auto", "osc9"),
-    ({"WT_SESSION": "x", "TERM": "xterm-256color"}, "auto", "osc9"),
-    ({"TERM": "foot"}, "auto", "osc777"),
-    ({"TERM": "xterm-256color", "VTE_VERSION": "7600"}, "auto", "osc777"),
-    ({"TERM": "xterm-256color"}, "auto", None),  # control: an unknown terminal gets no escape
-    ({"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/t,1,0"}, "auto", None),  # tmux: display-message instead
-    ({"TERM": "screen", "TMUX": "/tmp/t,1,0"}, "osc777", "osc777"),  # ... unless asked for by hand
-    ({"TERM_PROGRAM": "iTerm.app"}, "off", None),
-])
-def test_desktop_notification_only_where_the_terminal_shows_one(env: dict[str, str], setting: str,
-                                                               kind: str | None) -> None:
+@pytest.mark.parametrize(
+    "env,setting,kind",
+    [
+        ({"TERM_PROGRAM": "iTerm.app", "TERM": "xterm-256color"}, "auto", "osc9"),
+        ({"WT_SESSION": "x", "TERM": "xterm-256color"}, "auto", "osc9"),
+        ({"TERM": "foot"}, "auto", "osc777"),
+        ({"TERM": "xterm-256color", "VTE_VERSION": "7600"}, "auto", "osc777"),
+        ({"TERM": "xterm-256color"}, "auto", None),  # control: an unknown terminal gets no escape
+        ({"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/t,1,0"}, "auto", None),  # tmux: display-message instead
+        ({"TERM": "screen", "TMUX": "/tmp/t,1,0"}, "osc777", "osc777"),  # ... unless asked for by hand
+        ({"TERM_PROGRAM": "iTerm.app"}, "off", None),
+    ],
+)
+def test_desktop_notification_only_where_the_terminal_shows_one(
+    env: dict[str, str], setting: str, kind: str | None
+) -> None:
     from agenttui.core.agents.notify import desktop_kind
 
     assert desktop_kind(env, setting) == kind

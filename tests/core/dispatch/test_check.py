@@ -55,7 +55,7 @@ def test_writer_without_isolation_can_serialize(repo: Path) -> None:
     assert not v.ok and v.announcement is None
     assert [x.line for x in v.violations] == [
         "agent 'b': writes code with isolation = \"none\" while 2 dispatches run in parallel: "
-        "set isolation = \"worktree\", or serialize"
+        'set isolation = "worktree", or serialize'
     ]
     assert v.can_serialize
 

@@ -6,9 +6,15 @@ from agenttui.core.dispatch.claude_code import latest_burst
 
 
 def rec(t: float, decision: str, session: str = "s", **kw: object) -> dict[str, object]:
-    return {"time": t, "event": "claude-code-dispatch", "decision": decision, "session": session,
-            "subagent_type": kw.get("stype", "general-purpose"), "isolated": decision in ("allow", "rewrite")
-            and not kw.get("read_only"), "read_only": kw.get("read_only", False)}
+    return {
+        "time": t,
+        "event": "claude-code-dispatch",
+        "decision": decision,
+        "session": session,
+        "subagent_type": kw.get("stype", "general-purpose"),
+        "isolated": decision in ("allow", "rewrite") and not kw.get("read_only"),
+        "read_only": kw.get("read_only", False),
+    }
 
 
 def test_all_isolated() -> None:

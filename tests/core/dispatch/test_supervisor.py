@@ -87,8 +87,7 @@ def test_poll_reaps_exits_and_stop_pause_signal_the_tree(repo: Path) -> None:
     sup.confirm()
     sup.fire()
     try:
-        wait_for(lambda: "api exited with code 4" in sup.poll() or sup.runs["api"].state == "exited",
-                 what="api reaped")
+        wait_for(lambda: "api exited with code 4" in sup.poll() or sup.runs["api"].state == "exited", what="api reaped")
         assert sup.runs["api"].exit_code == 4
         pid = sup.runs["auth"].pid
         assert pid is not None
@@ -117,7 +116,9 @@ def test_discover_gives_foreign_worktrees_a_run(sup: Supervisor, repo: Path) -> 
 
 def test_serialized_dispatch_runs_one_after_another_in_the_main_checkout(repo: Path) -> None:
     log = repo.parent / "order.log"
-    plan = write_plan(repo, f"""
+    plan = write_plan(
+        repo,
+        f"""
 [[agent]]
 name = "one"
 command = ["sh", "-c", "echo one >> {log}"]
@@ -127,15 +128,15 @@ isolation = "none"
 name = "two"
 command = ["sh", "-c", "echo two >> {log}"]
 isolation = "none"
-""")
+""",
+    )
     sup = Supervisor(gitrepo.open_repo(repo), plan)
     verdict = sup.announce()
     assert not verdict.ok and verdict.can_serialize
     sup.confirm(serial=True)
     assert sup.fire() == ["serialized 2 dispatches in the main checkout"]
     assert sup.runs["two"].state == "queued"  # control: not started in parallel
-    wait_for(lambda: (sup.poll() or True) and all(r.state == "exited" for r in sup.runs.values()),
-             what="both ran")
+    wait_for(lambda: (sup.poll() or True) and all(r.state == "exited" for r in sup.runs.values()), what="both ran")
     assert log.read_text().split() == ["one", "two"]
 
 
@@ -145,9 +146,13 @@ def test_launched_agents_get_git_tracing_and_claude_agents_the_clients_fence(rep
     (the control)."""
     import json as _json
 
-    dump = ('env | grep -E "^(GIT_TRACE2_EVENT|CLAUDE_CODE_HOST_WORKTREE)" > env.tmp; mv env.tmp env.txt; '
-            'git status -s > /dev/null')
-    write_plan(repo, f"""
+    dump = (
+        'env | grep -E "^(GIT_TRACE2_EVENT|CLAUDE_CODE_HOST_WORKTREE)" > env.tmp; mv env.tmp env.txt; '
+        "git status -s > /dev/null"
+    )
+    write_plan(
+        repo,
+        f"""
 [[agent]]
 name = "cc"
 client = "claude-code"
@@ -156,7 +161,8 @@ command = ["sh", "-c", {_json.dumps(dump)}]
 [[agent]]
 name = "plain"
 command = ["sh", "-c", {_json.dumps(dump)}]
-""")
+""",
+    )
     s = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
     s.announce()
     s.confirm()

@@ -74,9 +74,7 @@ def test_prunable_worktree(tmp_path: Path) -> None:
     git(r, "worktree", "add", "-q", "-b", "x", str(wt))
     subprocess.run(["rm", "-rf", str(wt)], check=True)
     trees = gitrepo.list_worktrees(gitrepo.open_repo(r))
-    assert trees[1].prunable and "gitdir file points to non-existent location" in (
-        trees[1].prunable_reason or ""
-    )
+    assert trees[1].prunable and "gitdir file points to non-existent location" in (trees[1].prunable_reason or "")
 
 
 def test_branches_one_listing(tmp_path: Path) -> None:
@@ -197,7 +195,9 @@ def test_reads_never_write_the_index(tmp_path: Path) -> None:
 def test_reftable_repository(tmp_path: Path) -> None:
     res = subprocess.run(
         ["git", "init", "-q", "--ref-format=reftable", str(tmp_path / "rt")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if res.returncode != 0:
         pytest.skip(f"this git cannot make a reftable repository: {res.stderr.strip()}")

@@ -16,7 +16,7 @@ from agenttui.core.guard.events import GuardWatch
 from agenttui.core.guard.main_checkout import Guard
 from tests.support.repos import git, make_repo
 
-AGENT = r'''
+AGENT = r"""
 import os, subprocess, sys, time
 repo, name, log = sys.argv[1], sys.argv[2], sys.argv[3]
 def g(*a):  # agents racing in one checkout: git fails now and then (a lock, a file in the way)
@@ -46,7 +46,7 @@ with open(log, "a") as out:
     g("checkout", "-q", "-f", "main") and note("head")
     open(os.path.join(repo, f"{name}-commit.txt"), "w").write("c")
     g("add", f"{name}-commit.txt") and g("commit", "-q", "-m", f"{name} on main") and note("commit")
-'''
+"""
 
 
 async def run_guard(repo: Path, start: Any, launched: dict[int, str]) -> Guard:
@@ -110,8 +110,9 @@ async def test_two_agents_racing_every_mutation_recorded_and_attributed(tmp_path
     def start() -> list[subprocess.Popen[bytes]]:
         for name in ("a1", "a2", "a3"):
             env = {**os.environ, "AGENTTUI_AGENT": name}
-            procs.append(subprocess.Popen([sys.executable, str(script), str(repo), name, str(log)], cwd=outside,
-                                          env=env))
+            procs.append(
+                subprocess.Popen([sys.executable, str(script), str(repo), name, str(log)], cwd=outside, env=env)
+            )
         return procs
 
     guard = await run_guard(repo, start, launched)
@@ -123,7 +124,7 @@ async def test_two_agents_racing_every_mutation_recorded_and_attributed(tmp_path
     assert set(files) <= recorded_files, sorted(set(files) - recorded_files)
     heads = [r for r in recs if r["kind"] == "head"]
     # every HEAD movement git logged while armed, each entry (not the net of two snapshots)
-    logged = (repo / ".git" / "logs" / "HEAD").read_text().splitlines()[guard_offset(repo):]
+    logged = (repo / ".git" / "logs" / "HEAD").read_text().splitlines()[guard_offset(repo) :]
     assert [h["reason"] for h in heads] == [line.split("\t", 1)[1] for line in logged]
     assert len(heads) >= sum(1 for kind, _ in truth if kind == "head")
     made = git(repo, "stash", "list", "--format=%H").split()  # (a push finding nothing to save makes none)

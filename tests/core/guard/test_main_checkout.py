@@ -17,9 +17,13 @@ from tests.support.repos import git, make_repo, wait_for
 @pytest.fixture
 def armed(tmp_path: Path) -> tuple[Path, g.Guard]:
     r = make_repo(tmp_path / "main repo")
-    gd = g.Guard(gitrepo.open_repo(r), r.resolve(), ignore=("*.log", "build/*"),
-                 plan_branches=frozenset({"agents/a"}),
-                 plan_worktrees=frozenset({str(tmp_path / "planned")}))
+    gd = g.Guard(
+        gitrepo.open_repo(r),
+        r.resolve(),
+        ignore=("*.log", "build/*"),
+        plan_branches=frozenset({"agents/a"}),
+        plan_worktrees=frozenset({str(tmp_path / "planned")}),
+    )
     gd.arm()
     return r, gd
 
@@ -73,8 +77,7 @@ def test_stash_push_and_drop(armed: tuple[Path, g.Guard]) -> None:
     assert [a.text for a in alerts if a.kind == "stash-push"] == ["stash pushed: On main: others-work-again"]
     git(r, "stash", "pop", "-q")
     alerts = gd.on_git()
-    assert [a.text for a in alerts if a.kind == "stash-drop"] == [
-        "stash dropped or popped: On main: others-work-again"]
+    assert [a.text for a in alerts if a.kind == "stash-drop"] == ["stash dropped or popped: On main: others-work-again"]
 
 
 def test_branches_and_worktrees_outside_the_plan(armed: tuple[Path, g.Guard], tmp_path: Path) -> None:
@@ -156,6 +159,7 @@ def test_suspects_mark_agents(armed: tuple[Path, g.Guard]) -> None:
     r, gd = armed
     parent = subprocess.Popen(["sh", "-c", "sleep 30 & wait"], cwd=r)
     try:
+
         def child() -> int | None:
             import psutil
 
@@ -167,8 +171,7 @@ def test_suspects_mark_agents(armed: tuple[Path, g.Guard]) -> None:
         kid = wait_for(child, 5, "child process")
         alert = gd.suspects(g.new_alert("files", "x"), {parent.pid: "auth"})
         assert "auth" in alert.agents and kid in alert.suspect_pids
-        assert any(f"agent 'auth' (pid {kid}, sleep) has its cwd in the main checkout" == s
-                   for s in alert.suspects)
+        assert any(f"agent 'auth' (pid {kid}, sleep) has its cwd in the main checkout" == s for s in alert.suspects)
     finally:
         parent.kill()
         parent.wait()
@@ -267,12 +270,14 @@ def test_an_agent_popping_another_agents_stash_is_alerted_with_both_names(tmp_pa
     gd.branch_owners = {"agents/alice": "alice", "agents/bob": "bob"}
     gd.arm()
     try:
-        subprocess.run(["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "alice", check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "alice", check=True, capture_output=True
+        )
         (own,) = [a for a in gd.on_git() if a.kind == "stash-drop"]
         assert own.agents == ("alice",) and "taken by" not in own.text
-        subprocess.run(["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "bob", check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["sh", "-c", "git stash pop -q && echo popped"], cwd=wts / "bob", check=True, capture_output=True
+        )
         (taken,) = [a for a in gd.on_git() if a.kind == "stash-drop"]
     finally:
         gd.disarm()

@@ -76,7 +76,7 @@ def outside(cmd: str, cwd: Path) -> None:
 def test_outside_rm_rf_is_named_and_restored_identical(agent_tree: tuple[Path, Path], tmp_path: Path) -> None:
     main, wt = agent_tree
     (wt / "build").mkdir()  # a worktree of a real size: its rm takes long enough to be seen (a
-    for i in range(500):    # handful of files goes in well under a millisecond: README, "unknown")
+    for i in range(500):  # handful of files goes in well under a millisecond: README, "unknown")
         (wt / "build" / f"out{i}.txt").write_text(f"{i}\n")
     before = tree_state(wt)
     paths = open_repo(str(main))
@@ -132,7 +132,8 @@ def test_moving_the_agents_branch_from_outside_is_named(agent_tree: tuple[Path, 
 
 
 def test_snapshots_only_on_change_keep_the_last_few_and_stop_after_a_threat(
-        agent_tree: tuple[Path, Path], tmp_path: Path) -> None:
+    agent_tree: tuple[Path, Path], tmp_path: Path
+) -> None:
     main, wt = agent_tree
     paths = open_repo(str(main))
     first = snapshots.take(paths, "impl", wt)

@@ -45,7 +45,6 @@ def test_deprioritize_a_gone_process_is_not_an_error() -> None:
     assert deprioritize(child.pid, 5) is True  # nothing to retry
 
 
-
 def test_renice_threads_makes_the_given_threads_nicer_never_the_main_one() -> None:
     stop = threading.Event()
     before = thread_ids()

@@ -28,7 +28,9 @@ def private_tmux(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_tmux_agents_run_in_windows(repo: Path, private_tmux: str) -> None:
-    write_plan(repo, """
+    write_plan(
+        repo,
+        """
 [[agent]]
 name = "chat"
 runner = "tmux"
@@ -38,7 +40,8 @@ command = ["sh", "-c", "echo hello from $AGENTTUI_AGENT in $(pwd); exec sleep 60
 name = "quick"
 runner = "tmux"
 command = "echo bye; exit 7"
-""")
+""",
+    )
     sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
     sup.announce()
     sup.confirm()
@@ -54,8 +57,9 @@ command = "echo bye; exit 7"
     wait_for(lambda: sup.poll() or quick.state == "exited", 10, "quick to exit")
     assert quick.exit_code == 7
     assert "attach -t agenttui-repo" in tmux.focus(chat.tmux)
-    agent_pid = wait_for(lambda: next((c.pid for c in psutil.Process(chat.pid).children()), None), 5,
-                         "the agent under the pane's sh")
+    agent_pid = wait_for(
+        lambda: next((c.pid for c in psutil.Process(chat.pid).children()), None), 5, "the agent under the pane's sh"
+    )
     sup.toggle_pause("chat")
     wait_for(lambda: psutil.Process(agent_pid).status() == psutil.STATUS_STOPPED, 5, "paused")
     assert psutil.Process(agent_pid).status() == psutil.STATUS_STOPPED  # and tmux did not resume it

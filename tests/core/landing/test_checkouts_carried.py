@@ -109,9 +109,12 @@ def test_a_landing_killed_half_way_leaves_nothing_registered_after_restore(r: Pa
     agent(r, tmp_path, "k", {"k.txt": "k"})
     old = git(r, "rev-parse", "main").strip()
     marker = tmp_path / "check-started"
-    proc = subprocess.Popen([sys.executable, "-m", "agenttui", "land", str(r), "agents/k", "--yes", "--check",
-                             f"touch {marker}; sleep 60"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agenttui", "land", str(r), "agents/k", "--yes", "--check", f"touch {marker}; sleep 60"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(marker.exists, timeout=30, what="the landing's check running")
         assert "agenttui/landing/" in git(r, "worktree", "list")

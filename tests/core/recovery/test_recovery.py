@@ -48,8 +48,11 @@ def make_incident(root: Path, *, baseline: bool = True) -> tuple[Path, Path]:
 
 
 def tree_state(path: Path) -> dict[str, str]:
-    return {str(p.relative_to(path)): p.read_text() for p in sorted(path.rglob("*"))
-            if p.is_file() and ".git" not in p.parts and p.name != ".git"}
+    return {
+        str(p.relative_to(path)): p.read_text()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and ".git" not in p.parts and p.name != ".git"
+    }
 
 
 def refs(r: Path, prefix: str) -> dict[str, str]:
@@ -67,8 +70,7 @@ def test_clean_whole_incident_then_restore_everything(tmp_path: Path) -> None:
 
     inc = recovery.find_incident(paths)
     assert len(inc.stashes) == 10 and len(inc.worktrees) == 1
-    assert set(inc.branches) == {"agent-a-tmp", "agent-b-tmp", "wip-unmerged-1", "wip-unmerged-2",
-                                 "self-isolated"}
+    assert set(inc.branches) == {"agent-a-tmp", "agent-b-tmp", "wip-unmerged-1", "wip-unmerged-2", "self-isolated"}
     assert set(inc.unmerged) == {"wip-unmerged-1", "wip-unmerged-2"}
 
     outcomes = recovery.clean_incident(paths, inc, force_unmerged=True)

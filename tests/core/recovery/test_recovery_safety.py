@@ -61,11 +61,18 @@ def test_concurrent_recovery_processes_wait_for_each_other(tmp_path: Path) -> No
     r = make_repo(tmp_path / "r")
     paths = gitrepo.open_repo(r)
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys,time; sys.path.insert(0, sys.argv[1])\n"
-         "from agenttui.core.git import repo\nfrom agenttui.core.recovery.lock import recovery_lock\n"
-         "with recovery_lock(repo.open_repo(sys.argv[2])):\n print('held', flush=True); time.sleep(30)",
-         str(ROOT), str(r)], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; sys.path.insert(0, sys.argv[1])\n"
+            "from agenttui.core.git import repo\nfrom agenttui.core.recovery.lock import recovery_lock\n"
+            "with recovery_lock(repo.open_repo(sys.argv[2])):\n print('held', flush=True); time.sleep(30)",
+            str(ROOT),
+            str(r),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(RecoveryBusy), recovery_lock(paths, wait=0.3):

@@ -46,8 +46,13 @@ def content_blobs(root: Path) -> set[str]:
     files = [p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
     if not files:
         return set()
-    res = subprocess.run(["git", "hash-object", "--stdin-paths"], input="\n".join(map(str, files)),
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        ["git", "hash-object", "--stdin-paths"],
+        input="\n".join(map(str, files)),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(res.stdout.split())
 
 
@@ -91,7 +96,9 @@ def test_salvage_untangles_restores_the_trunk_and_loses_nothing(tmp_path: Path) 
     assert (sw / "new1.txt").read_text() == "stashed away\n" and (sw / "wt.txt").exists()
     assert git(r, "stash", "list") == "" and not wt.exists()
     assert set(git(r, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()) == {
-        "main", "salvage/unattributed"}
+        "main",
+        "salvage/unattributed",
+    }
     # nothing lost: every object and every file's content from before is reachable from a ref
     after = reachable_objects(r)
     assert before <= after, len(before - after)
@@ -108,8 +115,13 @@ def test_salvage_names_agents_from_the_ledger(tmp_path: Path) -> None:
         (r / f"{agent}.txt").write_text(f"{agent} work\n")
         git(r, "stash", "push", "-q", "-u", "-m", f"{agent} wip")
         sha = git(r, "rev-parse", "stash@{0}").strip()
-        journal.append(paths, "mutation", kind="stash-push", sha=sha,
-                       actor={"agent": agent, "pid": 1, "ancestry": [1], "cmdline": ["git"], "via": "process"})
+        journal.append(
+            paths,
+            "mutation",
+            kind="stash-push",
+            sha=sha,
+            actor={"agent": agent, "pid": 1, "ancestry": [1], "cmdline": ["git"], "via": "process"},
+        )
     result = salvage(paths)
     assert set(result.agents) == {"auth", "api"}
     assert result.agents["auth"]["files"] == ["auth.txt"] and result.agents["api"]["files"] == ["api.txt"]
@@ -139,9 +151,22 @@ def test_claude_code_hook_records_name_the_writer_of_dirty_files(tmp_path: Path)
     paths = gitrepo.open_repo(r)
     journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
     (r / "auth.py").write_text("written by a subagent\n")
-    journal.append_many(paths, [("claude-code-hook", {"hook": "PostToolUse", "agent_type": "impl-auth",
-                                                      "agent_id": "a-77", "session_id": "s", "tool_name": "Write",
-                                                      "paths": [str(r / "auth.py")]})])
+    journal.append_many(
+        paths,
+        [
+            (
+                "claude-code-hook",
+                {
+                    "hook": "PostToolUse",
+                    "agent_type": "impl-auth",
+                    "agent_id": "a-77",
+                    "session_id": "s",
+                    "tool_name": "Write",
+                    "paths": [str(r / "auth.py")],
+                },
+            )
+        ],
+    )
     (r / "other.py").write_text("nobody said\n")
     rep = json.loads(run_cli("incident", str(r), "--json").stdout)
     writers = {d["path"]: d["writer"] for d in rep["dirty"]}

@@ -77,8 +77,14 @@ def test_a_file_name_with_a_newline_is_salvaged(tmp_path: Path) -> None:
 
 def test_salvage_waits_for_a_process_still_writing_in_the_checkout(tmp_path: Path) -> None:
     r, since = incident_repo(tmp_path)
-    writer = subprocess.Popen([sys.executable, "-c", "import time\nfor i in range(100000):\n"
-                               "    open(f'w{i % 50}.txt', 'w').write(str(i)); time.sleep(0.01)"], cwd=r)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nfor i in range(100000):\n    open(f'w{i % 50}.txt', 'w').write(str(i)); time.sleep(0.01)",
+        ],
+        cwd=r,
+    )
     try:
         wait_for(lambda: (r / "w1.txt").exists(), what="the writer started")
         res = run_cli("salvage", str(r), "--all", "--since", since, "--yes")

@@ -38,12 +38,25 @@ class Session:
         self.n = 0
 
     def _rec(self, kind: str, t: float, content: Any, **extra: Any) -> dict[str, Any]:
-        return {"type": kind, "timestamp": iso(t), "cwd": str(self.cwd), "sessionId": self.sid,
-                "message": {"role": kind, "content": content}, **extra}
+        return {
+            "type": kind,
+            "timestamp": iso(t),
+            "cwd": str(self.cwd),
+            "sessionId": self.sid,
+            "message": {"role": kind, "content": content},
+            **extra,
+        }
 
-    def dispatch(self, t: float, aid: str, description: str, prompt: str, calls: list[tuple[float, str, dict[str, Any],
-                                                                                              str]],
-                 isolation: str | None = None, agent_type: str = "general-purpose") -> None:
+    def dispatch(
+        self,
+        t: float,
+        aid: str,
+        description: str,
+        prompt: str,
+        calls: list[tuple[float, str, dict[str, Any], str]],
+        isolation: str | None = None,
+        agent_type: str = "general-purpose",
+    ) -> None:
         self.n += 1
         uid = f"toolu_d{self.n}"
         inp = {"description": description, "prompt": prompt, "subagent_type": agent_type}
@@ -51,20 +64,36 @@ class Session:
             inp["isolation"] = isolation
         self.main.append(self._rec("assistant", t, [{"type": "tool_use", "id": uid, "name": "Agent", "input": inp}]))
         end = max((c[0] for c in calls), default=t) + 0.5
-        self.main.append(self._rec("user", end, [{"type": "tool_result", "tool_use_id": uid, "content": "done"}],
-                                   toolUseResult={"agentId": aid, "prompt": prompt}))
+        self.main.append(
+            self._rec(
+                "user",
+                end,
+                [{"type": "tool_result", "tool_use_id": uid, "content": "done"}],
+                toolUseResult={"agentId": aid, "prompt": prompt},
+            )
+        )
         sub = self.folder / self.sid / "subagents"
         sub.mkdir(parents=True, exist_ok=True)
         recs = [self._rec("user", t + 0.01, prompt, agentId=aid, isSidechain=True)]
         for i, (ct, tool, tinput, result) in enumerate(calls):
             cid = f"toolu_{aid}_{i}"
-            recs.append(self._rec("assistant", ct, [{"type": "tool_use", "id": cid, "name": tool, "input": tinput}],
-                                  agentId=aid))
-            recs.append(self._rec("user", ct + 0.05, [{"type": "tool_result", "tool_use_id": cid, "content": result,
-                                                       "is_error": False}], agentId=aid))
+            recs.append(
+                self._rec(
+                    "assistant", ct, [{"type": "tool_use", "id": cid, "name": tool, "input": tinput}], agentId=aid
+                )
+            )
+            recs.append(
+                self._rec(
+                    "user",
+                    ct + 0.05,
+                    [{"type": "tool_result", "tool_use_id": cid, "content": result, "is_error": False}],
+                    agentId=aid,
+                )
+            )
         (sub / f"agent-{aid}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
-        (sub / f"agent-{aid}.meta.json").write_text(json.dumps({"agentType": agent_type, "description": description,
-                                                                "toolUseId": uid}))
+        (sub / f"agent-{aid}.meta.json").write_text(
+            json.dumps({"agentType": agent_type, "description": description, "toolUseId": uid})
+        )
 
     def save(self, extra_lines: str = "") -> Path:
         path = self.folder / f"{self.sid}.jsonl"
@@ -80,8 +109,14 @@ def test_reads_runs_and_counts_what_it_skips_without_crashing(tmp_path: Path) ->
     s.dispatch(t, "a1", "impl auth", "do auth", [(t + 1, "Bash", {"command": "git status"}, "clean")])
     s.dispatch(t + 0.1, "a2", "impl api", "do api", [])
     cut = json.dumps({"type": "user", "timestamp": iso(t), "cwd": str(repo)})[:-9]
-    s.save(cut + "\n"  # a line cut mid-record
-           + "not json at all\n" + json.dumps({"type": "some-future-record", "x": 1}) + "\n" + "[1, 2]\n")
+    s.save(
+        cut
+        + "\n"  # a line cut mid-record
+        + "not json at all\n"
+        + json.dumps({"type": "some-future-record", "x": 1})
+        + "\n"
+        + "[1, 2]\n"
+    )
     # another repository's session in a folder whose name starts the same; one of another time
     other = Session(home, tmp_path / "repo-two", "s-2")
     other.dispatch(t, "b1", "elsewhere", "x", [])
@@ -101,8 +136,13 @@ def test_reads_runs_and_counts_what_it_skips_without_crashing(tmp_path: Path) ->
     assert stats.unreadable == 1  # the symlink
     assert stats.other == 2  # repo-two's session (its cwd is not this repository's); last month's (by time)
     # through the command line: the same repository, nothing crashes, the counts are said
-    res = subprocess.run([sys.executable, "-m", "agenttui", "incident", str(repo), "--since", "1h"],
-                         env=dict(os.environ, HOME=str(home)), capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "agenttui", "incident", str(repo), "--since", "1h"],
+        env=dict(os.environ, HOME=str(home)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0 and "Traceback" not in res.stderr
 
 
@@ -120,22 +160,35 @@ def test_edits_are_replayed_on_what_the_agent_wrote_or_read(tmp_path: Path) -> N
     f = str(tmp_path / "repo" / "a.py")
     g = str(tmp_path / "repo" / "b.py")
     t = 1_800_000_000.0
-    s.dispatch(t, "a1", "x", "p", [
-        (t + 1, "Write", {"file_path": f, "content": "A = 1\nB = 1\n"}, "File created successfully"),
-        (t + 2, "Edit", {"file_path": f, "old_string": "A = 1", "new_string": "A = 2"}, "updated"),
-        (t + 3, "Read", {"file_path": g}, "1\tdef f():\n2\t    return 0\n3\t"),
-        (t + 4, "Edit", {"file_path": g, "old_string": "0", "new_string": "1"}, "updated"),
-        (t + 5, "Edit", {"file_path": str(tmp_path / "repo" / "never-read.py"), "old_string": "a",
-                         "new_string": "b"}, "updated"),
-    ])
+    s.dispatch(
+        t,
+        "a1",
+        "x",
+        "p",
+        [
+            (t + 1, "Write", {"file_path": f, "content": "A = 1\nB = 1\n"}, "File created successfully"),
+            (t + 2, "Edit", {"file_path": f, "old_string": "A = 1", "new_string": "A = 2"}, "updated"),
+            (t + 3, "Read", {"file_path": g}, "1\tdef f():\n2\t    return 0\n3\t"),
+            (t + 4, "Edit", {"file_path": g, "old_string": "0", "new_string": "1"}, "updated"),
+            (
+                t + 5,
+                "Edit",
+                {"file_path": str(tmp_path / "repo" / "never-read.py"), "old_string": "a", "new_string": "b"},
+                "updated",
+            ),
+        ],
+    )
     s.save()
     (tmp_path / "repo").mkdir()
     runs, _ = claude_code.read_runs([str(tmp_path / "repo")], home=tmp_path / "home")
     (run,) = [r for r in runs if not r.main_thread]
     revs = timeline.revisions(run)
     assert [(Path(r.path).name, r.content) for r in revs] == [
-        ("a.py", b"A = 1\nB = 1\n"), ("a.py", b"A = 2\nB = 1\n"), ("b.py", b"def f():\n    return 1\n"),
-        ("never-read.py", None)]  # an Edit of a file never seen whole: content unknown, said so
+        ("a.py", b"A = 1\nB = 1\n"),
+        ("a.py", b"A = 2\nB = 1\n"),
+        ("b.py", b"def f():\n    return 1\n"),
+        ("never-read.py", None),
+    ]  # an Edit of a file never seen whole: content unknown, said so
     assert timeline.read_result_content("1\tx\n2\t") == "x\n"
     assert timeline.read_result_content("1\tx\n3\ty") is None  # a gap: not the whole file
 
@@ -159,9 +212,31 @@ def test_two_agents_that_could_each_have_made_an_entry_leave_it_unknown(tmp_path
     def run(aid: str, name: str) -> Any:
         from agenttui.core.clients import AgentRun, ToolCall
 
-        return AgentRun("claude-code", aid, name, "general-purpose", "p", "s", t, None, None, "",
-                        calls=[ToolCall(aid, "Bash", {"command": "git stash"}, t - 0.2, time.time() + 0.2,
-                                        "Saved working directory", True, str(repo), "transcript")])
+        return AgentRun(
+            "claude-code",
+            aid,
+            name,
+            "general-purpose",
+            "p",
+            "s",
+            t,
+            None,
+            None,
+            "",
+            calls=[
+                ToolCall(
+                    aid,
+                    "Bash",
+                    {"command": "git stash"},
+                    t - 0.2,
+                    time.time() + 0.2,
+                    "Saved working directory",
+                    True,
+                    str(repo),
+                    "transcript",
+                )
+            ],
+        )
 
     both = timeline.attribute(entries, [run("a1", "one"), run("a2", "two")])
     assert all(a.run is None and a.via == "unknown" and "2 agents" in a.why for a in both)

@@ -15,11 +15,24 @@ class AgentsTab(Tab):
     columns = ("agent", "dispatch", "git changes", "files", "stashes", "commits", "branches", "worktree", "conflicts")
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
-        return [(a.agent, (a.agent, f"{a.name} {a.agent_id[:10]}".strip() if a.name != a.agent else a.agent_id[:10],
-                           a.changes, len(a.files), f"{a.stashes} ({a.unique_stashes} unique)", a.commits,
-                           ", ".join(a.branches) or "-", ", ".join(a.worktrees) or "-",
-                           ", ".join(a.conflicts[:3]) + (" …" if len(a.conflicts) > 3 else "") or "-"))
-                for a in data.agents if match(a.agent, a.name, a.agent_id, *a.branches, *a.files)]
+        return [
+            (
+                a.agent,
+                (
+                    a.agent,
+                    f"{a.name} {a.agent_id[:10]}".strip() if a.name != a.agent else a.agent_id[:10],
+                    a.changes,
+                    len(a.files),
+                    f"{a.stashes} ({a.unique_stashes} unique)",
+                    a.commits,
+                    ", ".join(a.branches) or "-",
+                    ", ".join(a.worktrees) or "-",
+                    ", ".join(a.conflicts[:3]) + (" …" if len(a.conflicts) > 3 else "") or "-",
+                ),
+            )
+            for a in data.agents
+            if match(a.agent, a.name, a.agent_id, *a.branches, *a.files)
+        ]
 
     def detail(self, key: str) -> str:
         """Where the highlighted agent's work is: each file's latest revision and its source."""
@@ -46,8 +59,10 @@ class AgentsTab(Tab):
         conflicts = sorted({c for n in chosen for c in by[n].conflicts})
         rows += [f"conflict: {c} (each agent's branch keeps its own version)" for c in conflicts[:20]]
         if everything:
-            rows.append("then: the main checkout back to its baseline branch and SHA, clean; stashes dropped, "
-                        "agent branches deleted, self-made worktrees archived — everything to the trash first")
+            rows.append(
+                "then: the main checkout back to its baseline branch and SHA, clean; stashes dropped, "
+                "agent branches deleted, self-made worktrees archived — everything to the trash first"
+            )
         title = f"Salvage {'the incident' if everything else ', '.join(chosen)}"
         if not await self.screen.confirm(title, rows, "Nothing is lost: u on the Trash tab restores what it removes."):
             return

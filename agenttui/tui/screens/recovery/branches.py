@@ -17,11 +17,20 @@ class BranchesTab(Tab):
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
         return [
-            (b.name, (b.name, age(b.date, now),
-                      "merged" if b.merged else "unmerged" if b.merged is False else "-",
-                      f"{b.upstream} {b.track or ''}".strip() if b.upstream else "-",
-                      short_path(b.worktree) if b.worktree else "-", b.subject[:50]))
-            for b in data.branches if match(b.name, b.subject)]
+            (
+                b.name,
+                (
+                    b.name,
+                    age(b.date, now),
+                    "merged" if b.merged else "unmerged" if b.merged is False else "-",
+                    f"{b.upstream} {b.track or ''}".strip() if b.upstream else "-",
+                    short_path(b.worktree) if b.worktree else "-",
+                    b.subject[:50],
+                ),
+            )
+            for b in data.branches
+            if match(b.name, b.subject)
+        ]
 
     def by_name(self) -> dict[str, Branch]:
         d = self.screen.data
@@ -44,13 +53,15 @@ class BranchesTab(Tab):
             await self.screen.run(lambda: delete(names, []))
             return
         if await self.screen.confirm(
-                f"{len(unmerged)} branch{'es are' if len(unmerged) != 1 else ' is'} not merged: delete with -D too?",
-                [f"git branch -D {n}" for n in unmerged],
-                "Their commits stay reachable from the trash (u restores). Any other key keeps them.",
-                say_cancel=False):
+            f"{len(unmerged)} branch{'es are' if len(unmerged) != 1 else ' is'} not merged: delete with -D too?",
+            [f"git branch -D {n}" for n in unmerged],
+            "Their commits stay reachable from the trash (u restores). Any other key keeps them.",
+            say_cancel=False,
+        ):
             await self.screen.run(lambda: delete(names, unmerged))
         elif merged:
-            await self.screen.run(lambda: [*delete(merged, []), *[(False, f"kept unmerged branch {n}")
-                                                                  for n in unmerged]])
+            await self.screen.run(
+                lambda: [*delete(merged, []), *[(False, f"kept unmerged branch {n}") for n in unmerged]]
+            )
         else:
             self.screen.tell("kept the unmerged branches: nothing was changed")

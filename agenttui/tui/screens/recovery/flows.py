@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from agenttui.tui.screens.recovery.worktrees import WorktreesTab
 
 
-
 class Flows:
     """Mixed into RecoveryScreen (which provides the tables, the data and the tabs)."""
 
@@ -87,8 +86,11 @@ class Flows:
             self.selected[tab].clear()
         oks = [m for ok, m in messages if ok]
         if oks:
-            self.tell("\n".join(oks[:8]) + (f"\n… {len(oks) - 8} more" if len(oks) > 8 else ""),
-                      title=f"{len(oks)} done", timeout=6)
+            self.tell(
+                "\n".join(oks[:8]) + (f"\n… {len(oks) - 8} more" if len(oks) > 8 else ""),
+                title=f"{len(oks)} done",
+                timeout=6,
+            )
         for m in [m for ok, m in messages if not ok][:5]:
             self.tell(m, error=True)
         if reload:
@@ -163,5 +165,3 @@ class Flows:
 
     def action_clean_all(self) -> None:
         self.flow(lambda: clean_all(self))
-
-

@@ -18,12 +18,18 @@ async def clean_all(screen: Host) -> None:
     rows = [f"archive worktree {short_path(p)}" for p in inc.worktrees]
     rows += [f"delete branch {b}{' (NOT MERGED: asks again)' if b in inc.unmerged else ''}" for b in inc.branches]
     rows += [f"drop {s.ref} ({s.message[:50]})" for s in sorted(inc.stashes, key=lambda s: -s.index)]
-    if not await screen.confirm(f"Back up and clean the incident: {inc.summary}", rows,
-                                note="Everything goes to the trash first; u on the Trash tab restores it."):
+    if not await screen.confirm(
+        f"Back up and clean the incident: {inc.summary}",
+        rows,
+        note="Everything goes to the trash first; u on the Trash tab restores it.",
+    ):
         return
     force = False
     if inc.unmerged:
         force = await screen.confirm(
-            f"{len(inc.unmerged)} branches are not merged: delete them too (-D)?", list(inc.unmerged),
-            "y deletes them (backed up); any other key keeps them and cleans the rest.", say_cancel=False)
+            f"{len(inc.unmerged)} branches are not merged: delete them too (-D)?",
+            list(inc.unmerged),
+            "y deletes them (backed up); any other key keeps them and cleans the rest.",
+            say_cancel=False,
+        )
     await screen.run(lambda: outcomes(recovery.clean_incident(screen.paths, inc, force_unmerged=force)))

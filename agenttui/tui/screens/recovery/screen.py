@@ -101,8 +101,9 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self._fills: dict[str, int] = {}  # per table: how often it was filled (drops stale halves)
         self.stashes, self.branches = StashesTab(self), BranchesTab(self)
         self.worktrees, self.trash, self.agents = WorktreesTab(self), TrashTab(self), AgentsTab(self)
-        self.tabs: dict[str, Tab] = {t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash,
-                                                          self.agents)}
+        self.tabs: dict[str, Tab] = {
+            t.name: t for t in (self.stashes, self.branches, self.worktrees, self.trash, self.agents)
+        }
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Recovery[/b]  loading…", id="incident")
@@ -136,8 +137,13 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def tell(self, text: str, *, error: bool = False, title: str = "", timeout: float | None = None) -> None:
         self.told.append(text)
         del self.told[:-200]
-        self.notify(shown(text, lines=True), title=title, severity="error" if error else "information", markup=False,
-                    timeout=timeout if timeout is not None else (10 if error else 5))
+        self.notify(
+            shown(text, lines=True),
+            title=title,
+            severity="error" if error else "information",
+            markup=False,
+            timeout=timeout if timeout is not None else (10 if error else 5),
+        )
 
     def on_mount(self) -> None:
         for name, tab in self.tabs.items():
@@ -237,7 +243,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         else:
             text, summary = "[b]Incident[/b]  $summary — [b]c[/b] backs up and cleans all of them", inc.summary
         self.query_one("#incident", Static).update(
-            fmt(f"{text}   [dim]trash: {len(msg.data.trash)} entries[/]", summary=summary))
+            fmt(f"{text}   [dim]trash: {len(msg.data.trash)} entries[/]", summary=summary)
+        )
         self.loaded = True
         self.loads += 1
         self._preview_current()
@@ -347,7 +354,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
             return  # a stale result: the cursor moved on while it was read (its own preview follows)
         self.preview_text = msg.text
         self.query_one("#stash-preview", Static).update(
-            Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False))
+            Syntax(msg.text or "(empty)", "diff", theme="ansi_dark", word_wrap=False)
+        )
 
     @on(DataTable.RowHighlighted, "#t-agents")
     def _agent_highlighted(self, _event: DataTable.RowHighlighted) -> None:

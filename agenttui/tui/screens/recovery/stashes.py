@@ -16,8 +16,11 @@ class StashesTab(Tab):
     columns = ("stash", "age", "branch", "files", "message")
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
-        return [(s.sha, (s.ref, age(s.date, now), s.branch or "-", s.files_text, s.message[:70]))
-                for s in data.stashes if match(s.ref, s.message, s.branch)]
+        return [
+            (s.sha, (s.ref, age(s.date, now), s.branch or "-", s.files_text, s.message[:70]))
+            for s in data.stashes
+            if match(s.ref, s.message, s.branch)
+        ]
 
     def by_sha(self) -> dict[str, Stash]:
         d = self.screen.data

@@ -15,8 +15,11 @@ class TrashTab(Tab):
     columns = ("id", "kind", "sha", "age", "description")
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
-        return [(e.id, (e.id, e.kind, e.sha[:10], age(e.time, now), e.description[:70]))
-                for e in data.trash if match(e.id, e.kind, e.description)]
+        return [
+            (e.id, (e.id, e.kind, e.sha[:10], age(e.time, now), e.description[:70]))
+            for e in data.trash
+            if match(e.id, e.kind, e.description)
+        ]
 
     def by_id(self) -> dict[str, TrashEntry]:
         d = self.screen.data

@@ -29,10 +29,22 @@ class WorktreesTab(Tab):
 
     def rows(self, data: RecoveryData, now: float | None, match: Callable[..., bool]) -> list[Row]:
         return [
-            (str(r.wt.path), (short_path(r.wt.path), r.wt.branch or "(detached)", (r.wt.head or "-")[:8],
-                              "-" if r.wt.dirty is None else r.wt.dirty, r.untracked, r.ignored,
-                              flags(r.wt), ", ".join(r.procs) or "-"))
-            for r in data.worktrees if match(r.wt.path, r.wt.branch)]
+            (
+                str(r.wt.path),
+                (
+                    short_path(r.wt.path),
+                    r.wt.branch or "(detached)",
+                    (r.wt.head or "-")[:8],
+                    "-" if r.wt.dirty is None else r.wt.dirty,
+                    r.untracked,
+                    r.ignored,
+                    flags(r.wt),
+                    ", ".join(r.procs) or "-",
+                ),
+            )
+            for r in data.worktrees
+            if match(r.wt.path, r.wt.branch)
+        ]
 
     def by_path(self) -> dict[str, WorktreeRow]:
         d = self.screen.data
@@ -43,19 +55,25 @@ class WorktreesTab(Tab):
 
     async def remove(self, keys: list[str], *, archive: bool) -> None:
         by = self.by_path()
-        verb = ("archive (snapshot everything, then git worktree remove)" if archive
-                else "git worktree remove (only if clean)")
-        rows = [f"{verb}: {short_path(r.wt.path)} [{r.wt.branch or 'detached'}] — "
-                f"{r.wt.dirty or 0} changed/untracked, {r.ignored} ignored files"
-                for k in keys if (r := by.get(k)) is not None]
+        verb = (
+            "archive (snapshot everything, then git worktree remove)"
+            if archive
+            else "git worktree remove (only if clean)"
+        )
+        rows = [
+            f"{verb}: {short_path(r.wt.path)} [{r.wt.branch or 'detached'}] — "
+            f"{r.wt.dirty or 0} changed/untracked, {r.ignored} ignored files"
+            for k in keys
+            if (r := by.get(k)) is not None
+        ]
         title = f"{'Archive' if archive else 'Remove'} {len(rows)} worktree{'s' if len(rows) != 1 else ''}"
         if await self.screen.confirm(title, rows):
-            await self.screen.run(lambda: each(
-                lambda k: recovery.archive_worktree(self.paths, Path(k), require_clean=not archive), keys))
+            await self.screen.run(
+                lambda: each(lambda k: recovery.archive_worktree(self.paths, Path(k), require_clean=not archive), keys)
+            )
 
     async def prune(self) -> None:
-        if await self.screen.confirm("Prune stale worktrees",
-                                     ["git worktree prune (each stale HEAD backed up first)"]):
+        if await self.screen.confirm("Prune stale worktrees", ["git worktree prune (each stale HEAD backed up first)"]):
             await self.screen.run(lambda: outcomes(recovery.prune_worktrees(self.paths)))
 
     async def unlock(self, keys: list[str]) -> None:
