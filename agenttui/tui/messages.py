@@ -124,3 +124,10 @@ class AgentStateChanged(Message):
     state: str
     reason: str
     focused: bool
+
+
+@dataclass
+class PaneFocused(Message):
+    """An agent pane got the focus (the list layout expands it)."""
+
+    name: str

@@ -20,11 +20,11 @@ async def test_a_failing_worker_is_shown_journaled_and_rearmed(repo: Path) -> No
         real = grid.sampler.sample
         calls: list[int] = []
 
-        def flaky(jobs: Any, git_round: bool) -> Any:
+        def flaky(jobs: Any, git_round: bool, generation: int = 0) -> Any:
             calls.append(1)
             if len(calls) == 1:
                 raise RuntimeError("sampler broke once")
-            return real(jobs, git_round)
+            return real(jobs, git_round, generation)
 
         grid.sampler.sample = flaky  # type: ignore[method-assign]
         await until(pilot, lambda: app.worker_failures, timeout=10, what="the failure")

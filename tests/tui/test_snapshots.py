@@ -14,41 +14,53 @@ from tests.tui.snapshot_app import demo_app, incident_app
 SIZE = (140, 44)
 
 
+async def _until(pilot: Pilot[Any], cond: Any, what: str) -> None:
+    """Wait for *cond* (10 s at most): a snapshot taken before its screen is ready fails here, with
+    what it waited for, instead of comparing a half-drawn screen."""
+    for _ in range(200):
+        if cond():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"snapshot: gave up waiting for {what}")
+
+
 async def _wait_modal(pilot: Pilot[Any]) -> None:
     await pilot.press("a")
-    for _ in range(200):
-        if isinstance(pilot.app.screen, AnnounceModal):
-            break
-        await pilot.pause(0.05)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, AnnounceModal), "the announce modal")
     await pilot.pause()
 
 
 async def _wait_recovery(pilot: Pilot[Any], tab: str = "stashes") -> None:
-    for _ in range(200):
+    def ready() -> bool:
         screen = pilot.app.screen
-        if isinstance(screen, RecoveryScreen) and screen.loaded and screen.preview_text:
-            break
-        await pilot.pause(0.05)
+        return isinstance(screen, RecoveryScreen) and screen.loaded and bool(screen.preview_text)
+
+    await _until(pilot, ready, "the recovery screen and its stash preview")
     screen = pilot.app.screen
     assert isinstance(screen, RecoveryScreen)
     screen.action_tab(tab)
     if tab == "branches":
-        for _ in range(200):
-            if "ahead" in str(screen.query_one("#branch-detail").render()):
-                break
-            await pilot.pause(0.05)
+        await _until(pilot, lambda: "ahead" in str(screen.query_one("#branch-detail").render()), "the branch detail")
     if tab == "agents":  # the highlighted agent's detail is filled on its highlight: wait for it
-        for _ in range(200):
-            if "salvage/" in str(screen.query_one("#agent-detail").render()):
-                break
-            await pilot.pause(0.05)
-        else:
-            raise AssertionError("the agents tab's detail never showed")
+        await _until(pilot, lambda: "salvage/" in str(screen.query_one("#agent-detail").render()), "the agent detail")
     await pilot.pause()
 
 
 def test_main_screen(snap_compare: Any) -> None:
     assert snap_compare(demo_app(), terminal_size=SIZE)
+
+
+def test_main_screen_as_a_list(snap_compare: Any) -> None:
+    """The list layout (`l`; the default from 9 agents): one row per agent, the highlighted one's pane."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await _until(pilot, lambda: len(pilot.app.main_screen.grid.panes) == 4, "the panes")
+        await pilot.press("l")
+        grid = pilot.app.main_screen.grid
+        await _until(pilot, lambda: grid.has_class("-list") and grid.expanded is not None, "the list layout")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=before)
 
 
 def test_announce_modal(snap_compare: Any) -> None:

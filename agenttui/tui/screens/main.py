@@ -220,6 +220,13 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         if not self.grid.next_attention():
             self.say("no agent needs you right now")
 
+    def action_layout(self) -> None:
+        self.say(
+            "agents as a list: one row each, the highlighted one expanded"
+            if self.grid.toggle_layout()
+            else "agents as a grid of panes"
+        )
+
     def action_urgency(self) -> None:
         self.say("agents ordered by urgency" if self.grid.toggle_urgency() else "agents in plan order")
 

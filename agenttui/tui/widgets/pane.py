@@ -1,7 +1,9 @@
 """The agent pane: identity and state, process stats, git state, file activity, output tail.
 
 A pane draws only what its grid scheduled (:meth:`AgentPane.redraw`), from data the grid's workers
-sampled; it runs nothing itself but reading its agent's log file.
+sampled; it runs nothing itself but reading its agent's log file.  In the grid's list layout a pane
+is one row (state, name, client, activity, files/s, branch) and draws nothing else, unless it is the
+expanded one (the focused agent: its pane as in the grid).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from agenttui.core.dispatch.launcher import AgentRun
 from agenttui.core.host.procs import ProcStats
 from agenttui.tui.format import human_bytes, human_time, short_path
 from agenttui.tui.literal import fmt, output
+from agenttui.tui.messages import PaneFocused
 
+BLOCKS = " ▁▂▃▄▅▆▇█"
+ROW_SPARK = 12  # seconds of activity in a row's sparkline
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed", "stopping", "found")
 
 
@@ -54,8 +59,10 @@ class AgentPane(Vertical, can_focus=True):
         self.last_state = ""
         self.attention: AgentState | None = None
         self.last_output = 0.0  # when its output last grew (activity, for its state)
+        self.compact = False  # the grid's list layout: one row, unless expanded
 
     def compose(self) -> ComposeResult:
+        yield Static(id="row", classes="pane-row")
         yield Static(id="title", classes="pane-title")
         yield Static(id="proc", classes="pane-line")
         yield Static(id="where", classes="pane-line")
@@ -75,9 +82,12 @@ class AgentPane(Vertical, can_focus=True):
         — the highlight in words too: a monochrome terminal (or a screen reader) sees no colour."""
         focused = self.has_focus if focused is None else focused
         self.border_title = Content(f"▶ {self.run.label}" if focused else self.run.label)
+        if self.compact:
+            self.refresh_row(focused)
 
     def on_focus(self) -> None:
         self.relabel(True)
+        self.post_message(PaneFocused(self.agent_name))
 
     def on_blur(self) -> None:
         self.relabel(False)
@@ -94,8 +104,59 @@ class AgentPane(Vertical, can_focus=True):
             return True
         return False
 
+    @property
+    def row_only(self) -> bool:
+        """In the list layout and not the expanded pane: only the row is drawn (the rest is hidden)."""
+        return self.compact and not self.has_class("-expanded")
+
+    def set_compact(self, compact: bool, expanded: bool = False) -> None:
+        """The grid's layout for this pane: a bordered pane, a row, or the expanded row's pane."""
+        was_row_only = self.row_only
+        self.compact = compact
+        self.set_class(compact and expanded, "-expanded")
+        if self.row_only:
+            self.refresh_row()
+        elif was_row_only:  # what it missed as a row, drawn now
+            self.refresh_all()
+            self.tail_log()
+            if self.tail_next is not None:
+                self.set_tail(self.tail_next)
+
+    def refresh_row(self, focused: bool | None = None) -> None:
+        """The list layout's one line: ▶ focus, state and attention, name, client, the last seconds'
+        activity, files/s, branch, CPU."""
+        if not self.compact or self.frozen():
+            return
+        focused = self.has_focus if focused is None else focused
+        r, a, s, g = self.run, self.attention, self.stats, self.git
+        rates = self.activity.rates(width=ROW_SPARK)
+        top = max(rates) or 1
+        spark = "".join(BLOCKS[min(8, (8 * v + top - 1) // top)] if v else " " for v in rates)
+        state = (("● " if a.unseen else "") + a.state.replace("-", " ")) if a is not None else r.state_text
+        branch = (g.branch if g and g.branch else r.branch) or "-"
+        cpu = f"{s.cpu:3.0f}%" if s is not None else "   -"
+        client = (r.spec.client if r.spec and r.spec.client else "") or "-"
+        attn = f"-attn-{a.state}" if a is not None else ""
+        text = fmt(
+            f"$mark [b]$name[/b] [{'b $warning' if attn == '-attn-needs-input' else 'dim'}]$state[/] "
+            "[dim]$client[/] [$accent]$spark[/] $rate [dim]on[/] $branch  cpu $cpu",
+            mark="▶" if focused else " ",
+            name=f"{self.run.label[:18]:<18}",
+            state=f"{state[:16]:<16}",
+            client=f"{client[:11]:<11}",
+            spark=spark,
+            rate=f"{rates[-2] if len(rates) > 1 else 0:>6}/s",
+            branch=branch,
+            cpu=cpu,
+        )
+        self.query_one("#row", Static).update(text, layout=False)
+
     def redraw(self, parts: set[str]) -> None:
         """Draw the parts the grid scheduled (see ``PaneGrid.mark``)."""
+        if self.row_only:  # a row: one line, whatever changed (the log is read when it expands)
+            if parts - {"log", "tail"}:
+                self.refresh_row()
+            return
         if "all" in parts:
             self.refresh_all()
         else:
@@ -115,6 +176,9 @@ class AgentPane(Vertical, can_focus=True):
         self.refresh_files()
 
     def refresh_title(self) -> None:
+        if self.row_only:
+            self.refresh_row()
+            return
         if self.frozen():
             return
         r = self.run
@@ -143,10 +207,15 @@ class AgentPane(Vertical, can_focus=True):
         for s in ATTENTION:
             self.set_class(attention.state == s, f"-attn-{s}")
         self.set_class(attention.unseen, "-unseen")
-        if not self.frozen():
+        if self.row_only:
+            self.refresh_row()
+        elif not self.frozen():
             self.border_subtitle = Content(self._subtitle(self.run.state_text))
 
     def refresh_proc(self) -> None:
+        if self.row_only:
+            self.refresh_row()
+            return
         if self.frozen():
             return
         r, s = self.run, self.stats
@@ -161,6 +230,9 @@ class AgentPane(Vertical, can_focus=True):
         self.query_one("#proc", Static).update(Content(text), layout=False)
 
     def refresh_where(self) -> None:
+        if self.row_only:
+            self.refresh_row()
+            return
         if self.frozen():
             return
         r, g = self.run, self.git
@@ -177,6 +249,9 @@ class AgentPane(Vertical, can_focus=True):
         self.query_one("#gitline", Static).update(Content("  ").join(parts), layout=False)
 
     def refresh_files(self) -> None:
+        if self.row_only:
+            self.refresh_row()
+            return
         if self.frozen():
             return
         self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
@@ -204,7 +279,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def set_tail(self, lines: list[str]) -> None:
         """A tmux-hosted agent: its window's last lines (replaced, not appended)."""
-        if lines == self._tail or self.frozen():
+        if lines == self._tail or self.frozen() or self.row_only:
             return
         self._tail = lines
         log = self.query_one("#out", Log)
@@ -221,7 +296,7 @@ class AgentPane(Vertical, can_focus=True):
     def tail_log(self) -> None:
         """Append whatever the agent wrote since the last call."""
         path = self.run.log_path
-        if path is None or self.frozen():
+        if path is None or self.frozen() or self.row_only:
             return
         try:
             if os.stat(path).st_size <= self._log_offset:

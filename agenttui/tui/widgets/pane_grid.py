@@ -34,6 +34,7 @@ from agenttui.tui.messages import (
     FileActivity,
     ForwardsWorkerFailures,
     GuardAlerts,
+    PaneFocused,
     Sampled,
 )
 from agenttui.tui.textual_compat import visible_widgets
@@ -47,6 +48,7 @@ PANES_PER_FLUSH = 3  # panes drawn per round: each pane costs a few ms of Textua
 HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
 PANE_WIDTH = 56
 MAX_COLUMNS = 4
+LIST_FROM = 9  # from this many agents the grid is a list: one row each, the focused one expanded
 
 
 class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
@@ -74,6 +76,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self._journal_watch: LockWatcher | None = None
         self._journal_due = False
         self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
+        self.list_layout: bool | None = None  # None: a list from LIST_FROM agents on (toggle: l)
+        self.expanded: str | None = None  # the list layout's expanded agent (the focused one)
 
     # ---------------------------------------------------------------- panes
     def _signal(self, name: str) -> tuple[str, str, float] | None:
@@ -140,10 +144,39 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             self.move_child(p, after=prev)
         self._pane_cache = None
 
+    @property
+    def is_list(self) -> bool:
+        return self.list_layout if self.list_layout is not None else len(self.sup.runs) >= LIST_FROM
+
+    def toggle_layout(self) -> bool:
+        """Grid <-> list; True when it is a list now."""
+        self.list_layout = not self.is_list
+        self.layout_grid()
+        return self.is_list
+
     def layout_grid(self) -> None:
         width = self.app.size.width or 120
-        self.columns = max(1, min(max(1, len(self.sup.runs)), width // PANE_WIDTH, MAX_COLUMNS))
+        listed = self.is_list
+        self.set_class(listed, "-list")
+        self.columns = 1 if listed else max(1, min(max(1, len(self.sup.runs)), width // PANE_WIDTH, MAX_COLUMNS))
         self.styles.grid_size_columns = self.columns
+        if listed and self.expanded is None and self.panes:
+            self.expanded = self.panes[0].agent_name
+        for p in self.panes:
+            p.set_compact(listed, expanded=p.agent_name == self.expanded)
+
+    def on_pane_focused(self, msg: PaneFocused) -> None:
+        if msg.name == self.expanded:
+            return
+        old, self.expanded = self.pane(self.expanded) if self.expanded else None, msg.name
+        if not self.is_list:
+            return
+        if old is not None:
+            old.set_compact(True, expanded=False)
+        new = self.pane(msg.name)
+        if new is not None:
+            new.set_compact(True, expanded=True)
+            self.call_after_refresh(new.scroll_visible)
 
     def on_resize(self) -> None:
         self.layout_grid()
