@@ -184,6 +184,12 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=13_000, help="files/s for all agents together")
     ap.add_argument("--keys", choices=("both", "nav", "palette"), default="both")
     ap.add_argument("--nice", type=int, default=None, help="settings.agent_nice for the plan")
+    ap.add_argument(
+        "--layout",
+        choices=("auto", "grid", "list"),
+        default="auto",
+        help="the agents' layout (auto: a list from 9 agents on; the other is chosen with the l key)",
+    )
     args = ap.parse_args()
     exe = Path(sys.executable).parent / "agenttui"
     argv = [str(exe)] if exe.exists() else [sys.executable, "-m", "agenttui"]
@@ -211,6 +217,12 @@ def main() -> int:
         try:
             assert term.wait_for(b"not announced", 20) is not None, "no first frame"
             term.drain(1.0)
+            auto_list = args.agents >= 9
+            if args.layout != "auto" and (args.layout == "list") != auto_list:
+                term.send(b"l")  # the other layout
+                assert term.wait_for(b"agents as a", 10) is not None, "no layout toggle"
+                term.drain(1.0)
+            layout = args.layout if args.layout != "auto" else ("list" if auto_list else "grid")
             nav, pal = args.keys in ("both", "nav"), args.keys in ("both", "palette")
             base = args.trials if args.idle_trials is None else args.idle_trials
             idle_nav = nav_latency(term, max(10, base)) if nav else []
@@ -241,7 +253,7 @@ def main() -> int:
         written = sum(int(p.read_text().split()[-1]) for p in logs if p.read_text().split())
         print(
             f"key → palette drawn over a pty, {args.agents} agents writing (about {written:,} files in "
-            f"{args.seconds:.0f} s, {written / args.seconds:,.0f} files/s):"
+            f"{args.seconds:.0f} s, {written / args.seconds:,.0f} files/s), {layout} layout:"
         )
         print("  " + fmt("arrow → pane under load", loaded_nav, None))
         print("  " + fmt("arrow → pane idle (baseline)", idle_nav, None))

@@ -128,6 +128,7 @@ class AgentStateChanged(Message):
 
 @dataclass
 class PaneFocused(Message):
-    """An agent pane got the focus (the list layout expands it)."""
+    """An agent pane got the focus, or the list's cursor moved onto an agent: the highlighted agent."""
 
     name: str
+    from_list: bool = False

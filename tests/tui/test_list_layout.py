@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
-
 from agenttui.tui.textual_compat import visible_widgets
 from tests.support.repos import write_plan
 from tests.support.ui import make_app, until
@@ -22,26 +20,28 @@ async def test_many_agents_are_rows_and_the_focused_one_is_expanded(repo: Path) 
     async with app.run_test(size=(160, 50)) as pilot:
         grid = app.main_screen.grid
         await until(pilot, lambda: len(grid.panes) == 12, what="12 panes")
+        await until(pilot, lambda: grid.detail is not None and grid.detail.has_class("-shown"), what="the detail")
         assert grid.is_list and grid.has_class("-list") and grid.expanded == "w00"
-        rows = [p for p in grid.panes if p.row_only]
-        assert [p.agent_name for p in rows] == [f"w{i:02d}" for i in range(1, 12)]
+        assert all(p.row_only for p in grid.panes)
+        assert grid.detail is not None and grid.detail.agent_name == "w00"
         await pilot.pause()
         visible = visible_widgets(app.screen)
         assert visible is not None
+        rows = grid.agent_list
+        assert rows is not None and rows in visible and app.focused is rows
         w05 = grid.pane("w05")
-        assert w05 is not None
-        row, files = w05.query_one("#row", Static), w05.query_one("#files", Static)
-        assert row in visible and files not in visible  # nothing of a row's hidden pane is drawn
-        assert "w05" in str(row.render()) and w05.size.height == 1
-        grid.pane("w00").focus()  # type: ignore[union-attr]
+        assert w05 is not None and w05 not in visible  # the panes are hidden: nothing of them is drawn
+        assert "w05" in rows.render_line(5).text and rows.render_line(0).text.startswith("▶ w00")
         await pilot.press("down", "down")
         await until(pilot, lambda: grid.expanded == "w02", what="the focus moved down two rows")
-        w02 = grid.pane("w02")
-        assert w02 is not None and not w02.row_only and w02.outer_size.height == 16
-        assert grid.pane("w00").row_only  # type: ignore[union-attr]
+        assert grid.detail.agent_name == "w02" and "▶ w02" in str(grid.detail.border_title)
+        assert grid.detail.outer_size.height == 16 and rows.render_line(2).text.startswith("▶ w02")
+        assert grid.focused_pane() is grid.pane("w02")  # what s, p, v, L act on
         await pilot.press("l")
         await until(pilot, lambda: not grid.has_class("-list"), what="back to the grid")
         assert not any(p.row_only for p in grid.panes) and grid.columns > 1
+        assert not grid.detail.has_class("-shown") and not rows.has_class("-shown")
+        await until(pilot, lambda: app.focused is grid.pane("w02"), what="the same agent focused in the grid")
         await pilot.press("l")
         await until(pilot, lambda: grid.has_class("-list"), what="a list again")
 

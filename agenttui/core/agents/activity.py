@@ -75,9 +75,11 @@ def assign(
 
 
 async def watch_worktrees(
-    roots: list[Path], stop_event: Any, *, debounce: int = 20, step: int = 10, thread_nice: int = 0
+    roots: list[Path], stop_event: Any, *, debounce: int = 100, step: int = 10, thread_nice: int = 0
 ) -> AsyncIterator[dict[Path, list[FileChange]]]:
-    """Yield batches of changes per worktree until *stop_event* is set.
+    """Yield batches of changes per worktree until *stop_event* is set: a lone change within
+    *step* ms, a flood as one batch per *debounce* ms at most (the UI's update rate is bounded
+    whatever the file rate), sorted to worktrees off the event loop's thread.
 
     With *thread_nice*, the watcher's reader thread runs that much nicer than the caller: while
     agents write 13,000 files/s it takes ~27 % of a core, and at the UI thread's nice it made the
@@ -101,7 +103,7 @@ async def watch_worktrees(
         step=step,
         stop_event=stop_event,
     ):
-        yield assign(changes, existing)
+        yield await asyncio.to_thread(assign, changes, existing)
 
 
 async def watch_file(path: Path, stop_event: asyncio.Event) -> AsyncIterator[None]:

@@ -37,6 +37,7 @@ from agenttui.tui.messages import (
     GuardAlerts,
     GuardState,
     Notice,
+    PaneFocused,
     PlanChanged,
     Reaped,
     Sampled,
@@ -113,7 +114,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.say(f"plan: {self.sup.plan_error}", error=True)
         self._trust_notify()
         if self.grid.panes:
-            self.grid.panes[0].focus()
+            self.grid.focus_agent(self.grid.panes[0])
         if self.live:
             self.set_interval(TICK, self.tick)
             if self.sup.plan_path is not None:
@@ -220,9 +221,15 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         if not self.grid.next_attention():
             self.say("no agent needs you right now")
 
+    def on_pane_focused(self, msg: PaneFocused) -> None:
+        """A pane got the focus, or the list's cursor moved: the grid shows that agent (the detail)."""
+        if self.grid.is_list and not msg.from_list:
+            return  # (a hidden pane taking the focus as the layout switches says nothing of the cursor)
+        self.grid.show_agent(msg.name)
+
     def action_layout(self) -> None:
         self.say(
-            "agents as a list: one row each, the highlighted one expanded"
+            "agents as a list: one row each, the highlighted one's pane below"
             if self.grid.toggle_layout()
             else "agents as a grid of panes"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,8 +28,8 @@ from agenttui.tui.format import human_bytes, human_time, short_path
 from agenttui.tui.literal import fmt, output
 from agenttui.tui.messages import PaneFocused
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
-ROW_SPARK = 12  # seconds of activity in a row's sparkline
+LOG_CATCH_UP = 64 * 1024  # bytes of an agent's log the detail shows when it turns to that agent
+
 STATE_CLASSES = ("planned", "queued", "starting", "running", "paused", "exited", "failed", "stopping", "found")
 
 
@@ -42,8 +43,8 @@ class AgentPane(Vertical, can_focus=True):
         Binding("down", "screen.move(0, 1)", "Down", show=False),
     ]
 
-    def __init__(self, run: AgentRun) -> None:
-        super().__init__(id=f"pane-{abs(hash(run.name))}", classes="agent-pane")
+    def __init__(self, run: AgentRun, *, pane_id: str | None = None, classes: str = "agent-pane") -> None:
+        super().__init__(id=pane_id or f"pane-{abs(hash(run.name))}", classes=classes)
         self.agent_name = run.name
         self.run = run
         self.activity = Activity()
@@ -59,10 +60,11 @@ class AgentPane(Vertical, can_focus=True):
         self.last_state = ""
         self.attention: AgentState | None = None
         self.last_output = 0.0  # when its output last grew (activity, for its state)
-        self.compact = False  # the grid's list layout: one row, unless expanded
+        self.compact = False  # the list layout: hidden; its agent is a row of the list (and the detail)
+        self.row_sink: Callable[[str], None] | None = None  # the list's "row changed" (set by the grid)
+        self.drawn_at = 0.0  # (monotonic) when the list layout last drew its row
 
     def compose(self) -> ComposeResult:
-        yield Static(id="row", classes="pane-row")
         yield Static(id="title", classes="pane-title")
         yield Static(id="proc", classes="pane-line")
         yield Static(id="where", classes="pane-line")
@@ -82,8 +84,6 @@ class AgentPane(Vertical, can_focus=True):
         — the highlight in words too: a monochrome terminal (or a screen reader) sees no colour."""
         focused = self.has_focus if focused is None else focused
         self.border_title = Content(f"▶ {self.run.label}" if focused else self.run.label)
-        if self.compact:
-            self.refresh_row(focused)
 
     def on_focus(self) -> None:
         self.relabel(True)
@@ -106,56 +106,34 @@ class AgentPane(Vertical, can_focus=True):
 
     @property
     def row_only(self) -> bool:
-        """In the list layout and not the expanded pane: only the row is drawn (the rest is hidden)."""
-        return self.compact and not self.has_class("-expanded")
+        """In the list layout: the pane is hidden and draws nothing; the list draws its row."""
+        return self.compact
 
-    def set_compact(self, compact: bool, expanded: bool = False) -> None:
-        """The grid's layout for this pane: a bordered pane, a row, or the expanded row's pane."""
+    def set_compact(self, compact: bool) -> None:
+        """The grid's layout for this pane: a bordered pane, or (hidden) a row of the list."""
         was_row_only = self.row_only
         self.compact = compact
-        self.set_class(compact and expanded, "-expanded")
         if self.row_only:
-            self.refresh_row()
+            self.row_changed()
         elif was_row_only:  # what it missed as a row, drawn now
+            self.last_state = ""
+            if self.attention is not None:
+                self.set_attention(self.attention)
             self.refresh_all()
             self.tail_log()
             if self.tail_next is not None:
                 self.set_tail(self.tail_next)
 
-    def refresh_row(self, focused: bool | None = None) -> None:
-        """The list layout's one line: ▶ focus, state and attention, name, client, the last seconds'
-        activity, files/s, branch, CPU."""
-        if not self.compact or self.frozen():
-            return
-        focused = self.has_focus if focused is None else focused
-        r, a, s, g = self.run, self.attention, self.stats, self.git
-        rates = self.activity.rates(width=ROW_SPARK)
-        top = max(rates) or 1
-        spark = "".join(BLOCKS[min(8, (8 * v + top - 1) // top)] if v else " " for v in rates)
-        state = (("● " if a.unseen else "") + a.state.replace("-", " ")) if a is not None else r.state_text
-        branch = (g.branch if g and g.branch else r.branch) or "-"
-        cpu = f"{s.cpu:3.0f}%" if s is not None else "   -"
-        client = (r.spec.client if r.spec and r.spec.client else "") or "-"
-        attn = f"-attn-{a.state}" if a is not None else ""
-        text = fmt(
-            f"$mark [b]$name[/b] [{'b $warning' if attn == '-attn-needs-input' else 'dim'}]$state[/] "
-            "[dim]$client[/] [$accent]$spark[/] $rate [dim]on[/] $branch  cpu $cpu",
-            mark="▶" if focused else " ",
-            name=f"{self.run.label[:18]:<18}",
-            state=f"{state[:16]:<16}",
-            client=f"{client[:11]:<11}",
-            spark=spark,
-            rate=f"{rates[-2] if len(rates) > 1 else 0:>6}/s",
-            branch=branch,
-            cpu=cpu,
-        )
-        self.query_one("#row", Static).update(text, layout=False)
+    def row_changed(self) -> None:
+        """In the list layout: tell the list this agent's row is to be drawn again."""
+        if self.row_sink is not None:
+            self.row_sink(self.agent_name)
 
     def redraw(self, parts: set[str]) -> None:
         """Draw the parts the grid scheduled (see ``PaneGrid.mark``)."""
-        if self.row_only:  # a row: one line, whatever changed (the log is read when it expands)
+        if self.row_only:  # a row: one line, whatever changed (the detail reads the log)
             if parts - {"log", "tail"}:
-                self.refresh_row()
+                self.row_changed()
             return
         if "all" in parts:
             self.refresh_all()
@@ -177,7 +155,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def refresh_title(self) -> None:
         if self.row_only:
-            self.refresh_row()
+            self.row_changed()
             return
         if self.frozen():
             return
@@ -204,17 +182,18 @@ class AgentPane(Vertical, can_focus=True):
     def set_attention(self, attention: AgentState) -> None:
         """The agent's attention state (working / needs input / idle / done / failed; ● unseen)."""
         self.attention = attention
+        if self.row_only:  # (no class changes on a hidden pane: each restyles its whole subtree)
+            self.row_changed()
+            return
         for s in ATTENTION:
             self.set_class(attention.state == s, f"-attn-{s}")
         self.set_class(attention.unseen, "-unseen")
-        if self.row_only:
-            self.refresh_row()
-        elif not self.frozen():
+        if not self.frozen():
             self.border_subtitle = Content(self._subtitle(self.run.state_text))
 
     def refresh_proc(self) -> None:
         if self.row_only:
-            self.refresh_row()
+            self.row_changed()
             return
         if self.frozen():
             return
@@ -231,7 +210,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def refresh_where(self) -> None:
         if self.row_only:
-            self.refresh_row()
+            self.row_changed()
             return
         if self.frozen():
             return
@@ -250,7 +229,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def refresh_files(self) -> None:
         if self.row_only:
-            self.refresh_row()
+            self.row_changed()
             return
         if self.frozen():
             return
@@ -315,3 +294,40 @@ class AgentPane(Vertical, can_focus=True):
         self._log_offset += len(chunk)
         lines = chunk.decode("utf-8", "replace").splitlines()
         self.query_one("#out", Log).write_lines([output(line) for line in lines])
+
+
+class DetailPane(AgentPane, can_focus=False):
+    """The list layout's detail: the focused agent's pane as in the grid, drawn from the data its row
+    holds (the grid's workers fill the rows; the detail follows the focused one).  Its size never
+    changes, so moving the focus redraws this pane and two rows, and lays nothing out again."""
+
+    def __init__(self, run: AgentRun) -> None:
+        super().__init__(run, pane_id="detail", classes="agent-detail")
+
+    def relabel(self, focused: bool | None = None) -> None:
+        self.border_title = Content(f"▶ {self.run.label}")
+
+    def follow(self, src: AgentPane) -> None:
+        """Show *src*'s agent: its data by reference; its log from its last LOG_CATCH_UP bytes."""
+        switched = src.run is not self.run
+        self.agent_name, self.run = src.agent_name, src.run
+        self.activity, self.stats, self.git = src.activity, src.stats, src.git
+        self.overlap, self.outside, self.tail_next = src.overlap, src.outside, src.tail_next
+        if src.attention is not None and src.attention != self.attention:
+            self.set_attention(src.attention)
+        if not switched:
+            return
+        self._tail = []
+        self.query_one("#out", Log).clear()
+        path = self.run.log_path
+        try:
+            size = os.stat(path).st_size if path is not None else 0
+        except OSError:
+            size = 0
+        self._log_offset = max(0, size - LOG_CATCH_UP)
+        self.last_state = ""
+        self.relabel()
+        self.refresh_all()
+        self.tail_log()
+        if self.tail_next is not None:
+            self.set_tail(self.tail_next)

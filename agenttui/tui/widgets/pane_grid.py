@@ -34,11 +34,11 @@ from agenttui.tui.messages import (
     FileActivity,
     ForwardsWorkerFailures,
     GuardAlerts,
-    PaneFocused,
     Sampled,
 )
 from agenttui.tui.textual_compat import visible_widgets
-from agenttui.tui.widgets.pane import AgentPane
+from agenttui.tui.widgets.agent_list import AgentList
+from agenttui.tui.widgets.pane import AgentPane, DetailPane
 
 TICK = 0.5
 WATCHER_NICE = 19  # the agents' file watcher thread: the UI thread answers keys first
@@ -46,9 +46,12 @@ FLUSH_GAP = 0.2  # seconds between pane redraw rounds under a flood of changes
 QUICK_GAP = 0.02  # ... and when the last round drew every visible pane that was due
 PANES_PER_FLUSH = 3  # panes drawn per round: each pane costs a few ms of Textual rendering
 HEAVY_PARTS = frozenset({"files", "log", "tail", "all"})
+ROUTINE_PARTS = frozenset({"files", "log", "tail", "proc", "where"})  # (what a list row may draw late)
 PANE_WIDTH = 56
 MAX_COLUMNS = 4
-LIST_FROM = 9  # from this many agents the grid is a list: one row each, the focused one expanded
+LIST_FROM = 9  # from this many agents the grid is a list: one row each, the focused one in a detail
+ROW_GAP = 0.5  # seconds between redraws of a row for routine parts (its sparkline moves once a second)
+DETAIL_GAP = 0.25  # ... and of the detail's activity and output
 
 
 class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
@@ -77,7 +80,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self._journal_due = False
         self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
         self.list_layout: bool | None = None  # None: a list from LIST_FROM agents on (toggle: l)
-        self.expanded: str | None = None  # the list layout's expanded agent (the focused one)
+        self.expanded: str | None = None  # the list layout's focused agent, shown in the detail
+        self.detail: DetailPane | None = None  # (mounted beside the grid on the first list layout)
+        self.agent_list: AgentList | None = None  # the list layout's rows (one widget)
 
     # ---------------------------------------------------------------- panes
     def _signal(self, name: str) -> tuple[str, str, float] | None:
@@ -97,6 +102,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         return next((p for p in self.panes if p.agent_name == name), None)
 
     def focused_pane(self) -> AgentPane | None:
+        if self.is_list and self.agent_list is not None:  # the list's cursor is the highlighted agent
+            return self.pane(self.expanded) if self.expanded else None
         f = self.screen.focused
         while f is not None and not isinstance(f, AgentPane):
             f = f.parent  # type: ignore[assignment]
@@ -160,23 +167,52 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.set_class(listed, "-list")
         self.columns = 1 if listed else max(1, min(max(1, len(self.sup.runs)), width // PANE_WIDTH, MAX_COLUMNS))
         self.styles.grid_size_columns = self.columns
-        if listed and self.expanded is None and self.panes:
-            self.expanded = self.panes[0].agent_name
-        for p in self.panes:
-            p.set_compact(listed, expanded=p.agent_name == self.expanded)
+        panes = self.panes
+        if listed and (self.expanded is None or self.pane(self.expanded) is None) and panes:
+            self.expanded = panes[0].agent_name
+        for p in panes:
+            p.row_sink = self._row_changed if listed else None
+            p.set_compact(listed)
+        self._show_list(listed)
 
-    def on_pane_focused(self, msg: PaneFocused) -> None:
-        if msg.name == self.expanded:
+    def _show_list(self, listed: bool) -> None:
+        """The list layout's two widgets beside the (then hidden) grid: the rows and the detail."""
+        src = self.pane(self.expanded) if self.expanded else None
+        if listed and src is not None and self.agent_list is None and self.is_attached:
+            self.agent_list, self.detail = AgentList(), DetailPane(src.run)
+            self.screen.mount(self.agent_list, self.detail, after=self)
+        if self.agent_list is None or self.detail is None:
             return
-        old, self.expanded = self.pane(self.expanded) if self.expanded else None, msg.name
-        if not self.is_list:
+        if not (self.agent_list.is_mounted and self.detail.is_mounted):
+            self.call_after_refresh(self._show_list, listed)
             return
-        if old is not None:
-            old.set_compact(True, expanded=False)
-        new = self.pane(msg.name)
-        if new is not None:
-            new.set_compact(True, expanded=True)
-            self.call_after_refresh(new.scroll_visible)
+        focused = self.screen.focused
+        self.agent_list.set_class(listed, "-shown")
+        self.detail.set_class(listed and src is not None, "-shown")
+        if listed:
+            self.agent_list.set_rows(self.panes)
+            if self.expanded:
+                self.agent_list.select(self.expanded)
+            if src is not None:
+                self.detail.follow(src)
+            if focused is None or focused is self or isinstance(focused, AgentPane):
+                self.agent_list.focus()
+        elif focused is self.agent_list:
+            p = self.pane(self.expanded) if self.expanded else None
+            if p is not None:
+                self.call_after_refresh(p.focus)
+
+    def _row_changed(self, name: str) -> None:
+        if self.agent_list is not None and self.agent_list.is_mounted:
+            self.agent_list.refresh_row(name)
+
+    def show_agent(self, name: str) -> None:
+        """Agent *name* is the highlighted one now (its pane focused, or its row under the cursor)."""
+        self.expanded = name
+        if self.is_list and self.detail is not None and self.detail.is_mounted:
+            src = self.pane(name)
+            if src is not None:
+                self.detail.follow(src)
 
     def on_resize(self) -> None:
         self.layout_grid()
@@ -184,6 +220,10 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
     def move(self, dx: int, dy: int) -> None:
         panes = self.panes
         if not panes:
+            return
+        if self.is_list and self.agent_list is not None:
+            self.agent_list.action_cursor(dx + dy)
+            self.agent_list.focus()
             return
         cur = self.focused_pane()
         i = panes.index(cur) if cur in panes else 0
@@ -237,6 +277,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                 self.mark(p, "log")
             if p.run.state_text != p.last_state:
                 p.refresh_title()
+                if p.compact and p.agent_name == self.expanded and self.detail is not None:
+                    self.detail.refresh_title()
         self.update_states(now)
         if self.redraw_due:  # e.g. panes scrolled into view since the last round
             self._schedule_flush()
@@ -277,6 +319,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             )
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
+                if p.compact and p.agent_name == self.expanded and self.detail is not None:
+                    self.detail.set_attention(state)
                 attention_changed = True
                 if changed:
                     self.post_message(AgentStateChanged(p.agent_name, state.state, state.reason, p is focused))
@@ -290,9 +334,17 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         pane = self.pane(name) if name else None
         if pane is None:
             return False
+        self.focus_agent(pane)
+        return True
+
+    def focus_agent(self, pane: AgentPane) -> None:
+        """Highlight *pane*'s agent: the pane itself in the grid, its row in the list."""
+        if self.is_list and self.agent_list is not None:
+            self.agent_list.select(pane.agent_name)
+            self.agent_list.focus()
+            return
         pane.focus()
         pane.scroll_visible()
-        return True
 
     def _screen_changed(self, screen: object) -> None:
         """Back on the main screen: redraw what changed while it was covered."""
@@ -439,6 +491,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         if not self.is_attached or self.app.screen is not self.screen:
             return  # covered: redrawn when the main screen is back (_screen_changed); or closing
         self._last_flush = time.monotonic()
+        if self.is_list:  # rows are lines of one widget: every due row is drawn (a line each)
+            self._draw_rows()
+            return
         visible = visible_widgets(self.screen)
         total = 3 * PANES_PER_FLUSH  # a pane's one-line parts cost 1, its files / output / all 3
         routine = [p for p in self.redraw_due if p not in self._urgent]
@@ -447,6 +502,31 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         _, routine_left = self._draw_round(routine, total - spent, visible)
         self._backlog = urgent_left
         if urgent_left or routine_left:  # (panes off screen wait to be seen)
+            self._schedule_flush()
+
+    def _draw_rows(self) -> None:
+        """The list layout's round: each due agent's row (one line), and the detail for the focused
+        one — at most one detail redraw a round, so the file rate never sets the drawing rate."""
+        now = time.monotonic()
+        due, self.redraw_due, self._urgent = list(self.redraw_due), {}, {}
+        waiting = False
+        for p in due:
+            if not p.is_mounted:
+                continue
+            detail = p.agent_name == self.expanded and self.detail is not None and self.detail.is_mounted
+            gap = DETAIL_GAP if detail else ROW_GAP
+            if p.pending <= ROUTINE_PARTS and now - p.drawn_at < gap:  # drawn a moment ago: later
+                self.redraw_due[p] = None
+                waiting = True
+                continue
+            parts, p.pending = p.pending, set()
+            p.drawn_at = now
+            p.redraw(parts)
+            if detail and self.detail is not None:
+                self.detail.follow(p)
+                self.detail.redraw(parts | {"log"})
+        self._backlog = bool(due)  # (a busy round paces the next one to FLUSH_GAP)
+        if waiting:
             self._schedule_flush()
 
     def _draw_round(self, panes: list[AgentPane], budget: int, visible: Container[object] | None) -> tuple[int, bool]:
