@@ -13,18 +13,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from agenttui.base import exitcodes
 from agenttui.base.exitcodes import BAD_INPUT as EXIT_BAD_INPUT
 from agenttui.base.exitcodes import OK as EXIT_OK
 from agenttui.base.exitcodes import VIOLATIONS as EXIT_VIOLATIONS
-from agenttui.commands.landing import cmd_diff, cmd_land
-from agenttui.commands.recovery import cmd_incident, cmd_restore, cmd_salvage, cmd_trash
-from agenttui.core.dispatch.check import gather_facts, plan_targets, verify
-from agenttui.core.dispatch.plan import Plan, empty_plan, find_plan, load_plan
 from agenttui.core.errors import AgentTuiError, PlanError, shown
 from agenttui.core.git import repo as gitrepo
+
+if TYPE_CHECKING:
+    from agenttui.core.dispatch.plan import Plan
 
 #: every command, with the line `agenttui --help` gives it (hook is dispatched in entry.py, before this module)
 COMMAND_HELP = {
@@ -73,27 +72,27 @@ def _parser() -> argparse.ArgumentParser:
     _plan_option(c)
     c.add_argument("--watch", action="store_true", help="print one JSON line per agent state change")
     _json_option(c)
-    c = _command(sub, "incident", cmd_incident)
+    c = _command(sub, "incident", _lazy("agenttui.commands.recovery", "cmd_incident"))
     _since_option(c)
     _json_option(c)
-    c = _command(sub, "salvage", cmd_salvage)
+    c = _command(sub, "salvage", _lazy("agenttui.commands.recovery", "cmd_salvage"))
     who = c.add_mutually_exclusive_group(required=True)
     who.add_argument("--all", action="store_true", help="every agent, then restore the checkout")
     who.add_argument("--agent", nargs="+", metavar="NAME", help="only these agents' branches")
     c.add_argument("--yes", action="store_true", help="do it (without: show what would happen)")
     _since_option(c)
     _json_option(c)
-    c = _command(sub, "trash", cmd_trash)
+    c = _command(sub, "trash", _lazy("agenttui.commands.recovery", "cmd_trash"))
     _json_option(c)
-    c = _command(sub, "restore", cmd_restore, names="ids")
+    c = _command(sub, "restore", _lazy("agenttui.commands.recovery", "cmd_restore"), names="ids")
     c.add_argument("ids", nargs="*", metavar="ID", help="trash entries to restore (see agenttui trash)")
     c.add_argument("--all", action="store_true", help="restore every entry (stashes in their old order)")
-    c = _command(sub, "diff", cmd_diff, names="name")
+    c = _command(sub, "diff", _lazy("agenttui.commands.landing", "cmd_diff"), names="name")
     c.add_argument("name", help="an agent (plan name or worktree folder) or a branch")
     c.add_argument("--stat", action="store_true", help="the file list with +/- counts only")
     c.add_argument("--into", help="the base branch (default: the main checkout's branch)")
     _json_option(c)
-    c = _command(sub, "land", cmd_land, names="names")
+    c = _command(sub, "land", _lazy("agenttui.commands.landing", "cmd_land"), names="names")
     c.add_argument("names", nargs="+", metavar="NAME", help="agents or branches to land")
     how = c.add_mutually_exclusive_group()
     for m in ("squash", "rebase", "merge", "ff"):
@@ -124,6 +123,17 @@ def _parser() -> argparse.ArgumentParser:
         "--unsafe", action="store_true", help="demo only, with --incident: let f fire without the isolation gate"
     )
     return p
+
+
+def _lazy(module: str, name: str) -> Any:
+    """A command's function, imported when it runs (start-up pays for no command's modules)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args))
+
+    return run
 
 
 def _command(
@@ -194,6 +204,8 @@ def _version() -> str:
 
 
 def _load(repo_arg: str, plan_arg: str | None, *, required: bool) -> tuple[Any, Plan]:
+    from agenttui.core.dispatch.plan import empty_plan, find_plan, load_plan
+
     paths = gitrepo.open_repo(repo_arg)
     plan_path = find_plan(paths.toplevel, plan_arg)
     if plan_path is None:
@@ -206,6 +218,8 @@ def _load(repo_arg: str, plan_arg: str | None, *, required: bool) -> tuple[Any, 
 
 def cmd_check(args: argparse.Namespace) -> int:
     paths, plan = _load(args.repo, args.plan, required=True)
+    from agenttui.core.dispatch.check import gather_facts, verify
+
     verdict = verify(plan, gather_facts(paths, plan))
     if args.json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False))
@@ -224,6 +238,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def status_data(paths: Any, plan: Plan) -> dict[str, Any]:
     snap = gitrepo.snapshot(paths, dirty=True)
     head = snap.head
+    from agenttui.core.dispatch.check import plan_targets
+
     targets = plan_targets(plan, snap.main_checkout, head)
     by_path = {os.path.normpath(w.path): w for w in snap.worktrees}
     agents: list[dict[str, Any]] = []
@@ -384,7 +400,12 @@ def _frame_rate() -> None:
 
 
 def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
-    paths, plan = _load(args.repo, args.plan, required=False)
+    from agenttui.core.dispatch.plan import find_plan
+
+    if recover:  # (the recovery screen draws no plan: the supervisor reads it when first shown)
+        paths = gitrepo.open_repo(args.repo)
+    else:  # a plan that does not parse is bad input: one line, exit 2, before any screen
+        paths, _plan = _load(args.repo, args.plan, required=False)
     if paths.bare:
         raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
     _frame_rate()

@@ -73,7 +73,7 @@ class AgentTuiApp(App[int]):
         if self.start_in_recovery:  # first frame without the supervisor's screen, workers or imports
             from agenttui.tui.screens.recovery import RecoveryScreen
 
-            return RecoveryScreen(self.paths, now=self.now)
+            return RecoveryScreen(self.paths, now=self.now, prefetch=True)
         return self._new_main()
 
     def _new_main(self) -> MainScreen:

@@ -29,11 +29,17 @@ class Objects:
     """Object reads of one repository; a context manager (closing it ends the cat-file process)."""
 
     def __init__(self, paths: RepoPaths) -> None:
-        import git  # (lazily: 150 ms of import that the start-up path never pays)
-
-        self._git = git
-        self.repo: git.Repo = git.Repo(str(paths.common_dir))
+        self.paths = paths
+        self._repo: git.Repo | None = None  # (opened at the first read: nothing to read, nothing imported)
         self._trees: dict[str, Any] = {}
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            import git  # (lazily: 150 ms of import that the start-up path never pays)
+
+            self._repo = git.Repo(str(self.paths.common_dir))
+        return self._repo
 
     def __enter__(self) -> Objects:
         return self
@@ -42,19 +48,23 @@ class Objects:
         self.close()
 
     def close(self) -> None:
-        self.repo.close()
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
     # ------------------------------------------------------------------ reads
     def tree(self, rev: str) -> Any | None:
         """The tree of a commit or tree named by *rev* (``sha``, ``sha^3``, a ref); None if it has none."""
         if rev in self._trees:
             return self._trees[rev]
+        import git
+
         try:
             obj = self.repo.rev_parse(rev)
             while obj.type == "tag":
                 obj = obj.object
             tree = obj.tree if obj.type == "commit" else obj if obj.type == _TREE else None
-        except (self._git.BadName, self._git.BadObject, ValueError, IndexError):
+        except (git.BadName, git.BadObject, ValueError, IndexError):
             tree = None
         self._trees[rev] = tree
         return tree

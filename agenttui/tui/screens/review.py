@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git.models import RepoPaths
@@ -24,6 +24,7 @@ from agenttui.core.landing.review import AgentDiff, diff
 from agenttui.tui.literal import plain
 from agenttui.tui.messages import ForwardsWorkerFailures, Notice
 from agenttui.tui.screens.modals import ConfirmModal, ConflictModal, MessageModal
+from agenttui.tui.widgets.footer import QuietFooter
 from agenttui.tui.widgets.patch_view import PatchView
 
 
@@ -47,7 +48,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             yield Static(plain(f"{self.agent}: reading its changes…"), id="review-title")
             yield DataTable(id="review-files", cursor_type="row")
             yield PatchView(id="review-patch")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("+", "-", "file", "state")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agenttui.core.recovery import RecoveryData
-from agenttui.core.recovery.salvage import salvage
 from agenttui.tui.screens.recovery.base import Result, Row, Tab
 
 
@@ -68,6 +67,8 @@ class AgentsTab(Tab):
             return
 
         def job() -> Result:
+            from agenttui.core.recovery.salvage import salvage  # (not on the recovery screen's start-up)
+
             res = salvage(self.paths, agents=None if everything else chosen, since=d.since if d else None)
             out = [(o.ok, o.message) for o in res.outcomes]
             if res.plan:

@@ -9,6 +9,7 @@ previews, and runs one flow at a time: ``confirm`` is a modal awaited in the flo
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from agenttui.core.errors import AgentTuiError, shown
 from agenttui.core.git import repo as gitrepo
@@ -34,6 +35,7 @@ from agenttui.tui.screens.recovery.flows import Flows
 from agenttui.tui.screens.recovery.stashes import StashesTab
 from agenttui.tui.screens.recovery.trash import TrashTab
 from agenttui.tui.screens.recovery.worktrees import WorktreesTab
+from agenttui.tui.widgets.footer import QuietFooter
 
 MARK = "●"
 FIRST_ROWS = 100  # rows added before the first frame; the rest right after it
@@ -54,6 +56,15 @@ class Preview(Message):
 class BranchDetail(Message):
     name: str
     text: str
+
+
+def _read_ahead(paths: RepoPaths) -> Future[RecoveryData]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="agenttui-read-ahead")
+    future = pool.submit(load_stashes, paths)
+    pool.shutdown(wait=False)
+    return future
 
 
 class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
@@ -83,9 +94,12 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         Binding("t", "since", "Since…", show=False),
     ]
 
-    def __init__(self, paths: RepoPaths, *, now: float | None = None) -> None:
+    def __init__(self, paths: RepoPaths, *, now: float | None = None, prefetch: bool = False) -> None:
         super().__init__(classes="recovery")  # no id: `agenttui recover` keeps one under the main screen
         self.paths = paths
+        # `agenttui recover`: the stashes are read on a thread of their own while Textual starts and
+        # composes the screen (git's time overlaps the framework's; the first load takes the result)
+        self._prefetch: Future[RecoveryData] | None = _read_ahead(paths) if prefetch else None
         self.now = now  # pinned clock for snapshots; None: real time
         self.loaded = False
         self.loads = 0  # number of completed loads (tests wait on it)
@@ -124,7 +138,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
                 yield Static(id="agent-detail")
         yield Input(placeholder="filter rows (Enter to apply, Esc to clear)", id="filter")
         yield Input(placeholder="when the incident began: 30m, 2h, 2026-12-01T14:00 (empty: find it)", id="since")
-        yield Footer()
+        yield QuietFooter()
 
     # ---------------------------------------------------------------- helpers
     def table(self, tab: str) -> DataTable[Any]:
@@ -222,7 +236,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         try:
             stashes = None
             if self.data is None:  # the first frame: stashes at once, the rest when read
-                first = load_stashes(self.paths)
+                ahead, self._prefetch = self._prefetch, None
+                first = ahead.result() if ahead is not None else load_stashes(self.paths)
                 stashes = first.stashes
                 self.post_message(Loaded(first))
             self.post_message(Loaded(load_data(self.paths, stashes, self.since)))
