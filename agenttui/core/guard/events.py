@@ -62,6 +62,7 @@ class GuardWatch:
         self._reconcile = False
         self._running = False
         self._pending = False
+        self.batches = 0  # change batches the watcher has delivered (a readiness signal for callers)
 
     async def events(self, stop: asyncio.Event) -> AsyncIterator[GuardEvent]:
         """The main checkout's own watcher (never shared with agent worktrees: PERF-NOTES)."""
@@ -77,6 +78,7 @@ class GuardWatch:
             stop_event=stop,
             recursive=True,
         ):
+            self.batches += 1
             files: list[str] = []
             parts: set[str] = set()
             for change, path in changes:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,23 @@ async def run_guard(repo: Path, start: Any, launched: dict[int, str]) -> Guard:
                 reads.append(asyncio.ensure_future(asyncio.to_thread(watcher.read, emit)))
 
     task = asyncio.ensure_future(loop())
-    await asyncio.sleep(0.2)  # the watcher is up
+    probe = paths.git_dir / "agenttui-watch-probe"  # (under .git: no file mutation for the ledger)
+    deadline = time.monotonic() + 10
+    while watcher.batches == 0:  # the watcher is up once it has seen the probe
+        assert time.monotonic() < deadline, "the guard's watcher never started"
+        probe.write_text(str(time.monotonic()))
+        await asyncio.sleep(0.01)
+    probe.unlink()
     procs: list[subprocess.Popen[bytes]] = start()
     while any(p.poll() is None for p in procs):
         await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)  # the last events
+    seen = watcher.batches  # the last events: in before a probe written after them is seen
+    probe.write_text("after")
+    deadline = time.monotonic() + 10
+    while watcher.batches == seen:
+        assert time.monotonic() < deadline, "the guard's watcher stopped"
+        await asyncio.sleep(0.01)
+    probe.unlink()
     if watcher.request(reconcile=True):
         await asyncio.to_thread(watcher.read, emit)
     await asyncio.gather(*reads)
