@@ -6,7 +6,8 @@ side with lazygit (the ``lazygit-py`` wheel, skipped where it is not installed) 
 Two repositories: a big one (10,001 branches, 1,000 stashes) and a tiny one (1 branch, 1 stash).
 Targets (issue 10): ``agenttui recover`` <= 0.35 s on the big one, <= 0.30 s on the tiny one.  The
 raw baseline is the interpreter importing textual.app, psutil and watchfiles and exiting (GitPython
-is no longer a dependency).
+and msgspec are imported after the first frame, when first used).  ``bench_first_frame.py`` says
+where the time goes, phase by phase, beside Textual's own floors.
 Each line: label, p50, p99 (over the trials), as bench_keys prints them.
 """
 
