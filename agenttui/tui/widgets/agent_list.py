@@ -75,8 +75,10 @@ class AgentList(ScrollView, can_focus=True):
         """The row of agent *name* changed: its line only is drawn again."""
         for i, p in enumerate(self.rows):
             if p.agent_name == name:
-                self._strips.pop(i, None)
-                self.refresh_line(i)
+                old = self._strips.get(i)
+                new = self._strips[i] = self._draw(i)
+                if old is None or old.text != new.text:  # (an idle agent's row stays as it is)
+                    self.refresh_line(i)
                 return
 
     def select(self, name: str) -> None:
