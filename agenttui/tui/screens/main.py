@@ -95,6 +95,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self._texts: dict[str, tuple[object, ...]] = {}
         self.escaped: set[str] = set()  # agents seen working outside their worktree
         self.read_errors: set[str] = set()  # the sampler's reads failing now
+        self._header_due = False
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -135,9 +136,17 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
             self.sup.discover(await asyncio.to_thread(gitrepo.list_worktrees, self.sup.paths))
 
     # ---------------------------------------------------------------- header and notices
+    def on_screen_resume(self) -> None:
+        if self._header_due:  # what changed while the palette or a modal covered the header
+            self.refresh_header()
+
     def refresh_header(self) -> None:
         if not self.is_attached:
             return
+        if self.app.screen is not self:  # covered (the palette, a modal): redrawn when it is back
+            self._header_due = True
+            return
+        self._header_due = False
         for selector, template, values in header_lines(
             self.sup,
             self.head,

@@ -54,6 +54,7 @@ class AgentList(ScrollView, can_focus=True):
         self.rows: list[AgentPane] = []
         self.cursor = 0
         self._strips: dict[int, Strip] = {}  # row -> its drawn line (dropped when the row changes)
+        self._stale = False  # rows changed while another screen covered this one
 
     # ------------------------------------------------------------------ data
     def set_rows(self, rows: list[AgentPane]) -> None:
@@ -73,6 +74,12 @@ class AgentList(ScrollView, can_focus=True):
 
     def refresh_row(self, name: str) -> None:
         """The row of agent *name* changed: its line only is drawn again."""
+        if self.is_attached and self.app.screen is not self.screen:
+            # under the palette or a modal: a change here would repaint both screens whole; the
+            # row is drawn when the list is seen again
+            self._strips.clear()
+            self._stale = True
+            return
         for i, p in enumerate(self.rows):
             if p.agent_name == name:
                 old = self._strips.get(i)
@@ -103,6 +110,14 @@ class AgentList(ScrollView, can_focus=True):
 
     def _row_region(self, i: int) -> Region:
         return Region(0, i, self.size.width, 1)
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: object) -> None:
+        if screen is self.screen and self._stale:
+            self._stale = False
+            self.refresh()
 
     def on_resize(self) -> None:
         self._strips.clear()
