@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
@@ -55,6 +56,7 @@ class AgentList(ScrollView, can_focus=True):
         self.cursor = 0
         self._strips: dict[int, Strip] = {}  # row -> its drawn line (dropped when the row changes)
         self._stale = False  # rows changed while another screen covered this one
+        self._styles: dict[tuple[str, bool], Style] | None = None
 
     # ------------------------------------------------------------------ data
     def set_rows(self, rows: list[AgentPane]) -> None:
@@ -133,13 +135,29 @@ class AgentList(ScrollView, can_focus=True):
             strip = self._strips[i] = self._draw(i)
         return strip
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def _style(self, name: str, cursor: bool) -> Style:
+        """The row styles, composed once per style change (each lookup walks the CSS)."""
+        if self._styles is None:
+            plain = self.rich_style
+            here = plain + self.get_component_rich_style("agent-list--cursor")
+            self._styles = {}
+            for base, at in ((plain, False), (here, True)):
+                self._styles[("base", at)] = base
+                for part in ("name", "dim", "needs", "spark"):
+                    self._styles[(part, at)] = base + self.get_component_rich_style(f"agent-list--{part}")
+        return self._styles[(name, cursor)]
+
     def _draw(self, i: int) -> Strip:
         p = self.rows[i]
         r, a, s, g = p.run, p.attention, p.stats, p.git
-        base = self.rich_style
-        if i == self.cursor:
-            base = base + self.get_component_rich_style("agent-list--cursor")
-        dim = base + self.get_component_rich_style("agent-list--dim")
+        at = i == self.cursor
+        base = self._style("base", at)
+        dim = self._style("dim", at)
         rates = p.activity.rates(width=SPARK)
         top = max(rates) or 1
         spark = "".join(BLOCKS[min(8, (8 * v + top - 1) // top)] if v else " " for v in rates)
@@ -151,13 +169,10 @@ class AgentList(ScrollView, can_focus=True):
         rate = rates[-2] if len(rates) > 1 else 0  # (the last whole second)
         segments = [
             Segment("▶ " if i == self.cursor else "  ", base),
-            Segment(f"{shown(r.label)[:20]:<20} ", base + self.get_component_rich_style("agent-list--name")),
-            Segment(
-                f"{shown(state)[:16]:<16} ",
-                base + self.get_component_rich_style("agent-list--needs") if needs else dim,
-            ),
+            Segment(f"{shown(r.label)[:20]:<20} ", self._style("name", at)),
+            Segment(f"{shown(state)[:16]:<16} ", self._style("needs", at) if needs else dim),
             Segment(f"{client[:11]:<11} ", dim),
-            Segment(spark, base + self.get_component_rich_style("agent-list--spark")),
+            Segment(spark, self._style("spark", at)),
             Segment(f" {rate:>6}/s ", base),
             Segment("on ", dim),
             Segment(f"{shown(branch)[:40]:<40} ", base),

@@ -155,6 +155,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def refresh_title(self) -> None:
         if self.row_only:
+            self.last_state = self.run.state_text  # (the grid's tick asks again only on a change)
             self.row_changed()
             return
         if self.frozen():
