@@ -36,12 +36,17 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
     root = fixed_demo(name)
     import os
 
+    from agenttui.base.safefile import append_json_lines
     from agenttui.core import journal, recovery
 
     paths = gitrepo.open_repo(root)  # the guard was armed before the strays appeared: the baseline
-    journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
+    # (at a pinned time, after the demo's commits and before the strays: the incident's clock never races
+    # the wall clock's second, which made the agents tab count 0 or 5 git changes)
+    journal.journal_path(paths).parent.mkdir(parents=True, exist_ok=True)
+    record = {"time": PINNED_NOW - 2700, "event": "guard-arm", "by_fire": False, "baseline": recovery.baseline(paths)}
+    append_json_lines(journal.journal_path(paths), [record])
 
-    env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:00:00Z", GIT_COMMITTER_DATE="2026-01-01T12:00:00Z")
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-01T12:30:00Z", GIT_COMMITTER_DATE="2026-01-01T12:30:00Z")
     env_args = ["-c", "user.name=x", "-c", "user.email=x@x"]
     for i in range(3):
         (root / "README.md").write_text(f"edit {i}\n")
@@ -49,9 +54,9 @@ def incident_app(name: str = "incident") -> AgentTuiApp:
             ["git", *env_args, "stash", "push", "-q", "-m", f"others-work-again {i}"], cwd=root, check=True, env=env
         )
     for b in ("agents/auth", "agents/api", "tmp-fix"):
-        subprocess.run(["git", "branch", b], cwd=root, check=True)
+        subprocess.run(["git", "branch", b], cwd=root, check=True, env=env)
     wt = root.parent / f"{name}.agents" / "self-made"
-    subprocess.run(["git", "worktree", "add", "-q", "-b", "self-isolated", str(wt)], cwd=root, check=True)
+    subprocess.run(["git", "worktree", "add", "-q", "-b", "self-isolated", str(wt)], cwd=root, check=True, env=env)
     (wt / "README.md").write_text("half-done work\n")
     (wt / "scratch.txt").write_text("untracked\n")
     recovery.trash.ID_OVERRIDE = iter(f"20260101-120000-00000{i}" for i in range(10))
