@@ -76,6 +76,15 @@ async def main() -> None:
 
     await shoot(demo_app("shop", live=True), "main-running", running)
 
+    async def as_list(pilot: Pilot[object]) -> None:  # the layout from 9 agents on (here: l)
+        await running(pilot)
+        await pilot.press("l")
+        await until(pilot, lambda: pilot.app.main_screen.grid.has_class("-list"))  # type: ignore[attr-defined]
+        await pilot.press("down")
+        await pilot.pause(1.0)
+
+    await shoot(demo_app("shop", live=True), "main-running-list", as_list)
+
     for tab in ("stashes", "branches", "worktrees", "trash"):
 
         async def recovery(pilot: Pilot[object], tab: str = tab) -> None:
