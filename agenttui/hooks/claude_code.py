@@ -23,7 +23,7 @@ from agenttui.base.dotgit import repo_dirs
 from agenttui.base.safefile import append_json_lines
 from agenttui.hooks.toolguard import GUARDED, check_tool_call
 
-TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs the hook 3 ms)
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING: importing typing costs every hook call: docs/MEASURED.md)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -36,7 +36,7 @@ READ_ONLY_BUILTINS: frozenset[str] = frozenset()
 ISOLATIONS = ("worktree", "remote")  # compared exactly, as the client does ("Worktree" runs unisolated)
 
 
-class Decision:  # (a plain class: a dataclass or NamedTuple costs the hook 3-7 ms of imports)
+class Decision:  # (a plain class: a dataclass or NamedTuple costs every hook call imports: docs/MEASURED.md)
     __slots__ = ("decision", "reason", "updated_input", "subagent_type", "isolated", "read_only")
 
     def __init__(
@@ -405,7 +405,7 @@ INTERNAL_DENY = json.dumps(
 #: every answer within this many seconds (the installed hook's timeout is 10): past it, refused
 ANSWER_BUDGET = 8.0
 #: a shell command longer than this is refused unread (the shell reader is linear, shlex is not:
-#: 300 KB of one word took 3.5 s)
+#: docs/MEASURED.md, "hook input")
 MAX_COMMAND = 128 * 1024
 #: a workflow script larger than this is refused unread
 MAX_SCRIPT = 8 * 1024 * 1024

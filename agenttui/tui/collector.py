@@ -2,11 +2,11 @@
 
 Under a flood of file events Textual's layout and render churn leaves cyclic garbage (its
 compositor's arrangement closures, rebuilt widgets), and Python runs a full collection whenever
-enough has piled up: 25-75 ms on a loaded machine, wherever it lands, e.g. in the middle of
+enough has piled up, a long pause on a loaded machine, wherever it lands, e.g. in the middle of
 drawing the answer to a key (the p99 of bench/bench_keys.py).  Freezing the survivors after each
 collection too (so each scans only what is new) was tried: a command palette open at that moment
-was frozen with them and its cycles kept after it closed (RSS 59 -> 87 MB over 180 palette opens,
-61 MB without), so only the start-up heap is frozen.  The pacer takes full collections
+was frozen with them and its cycles kept after it closed (RSS grew with every palette opened:
+docs/MEASURED.md, "garbage collection"), so only the start-up heap is frozen.  The pacer takes full collections
 out of Python's hands and runs them itself, in at most ``SHARE`` of the time, once input has been
 quiet for ``QUIET`` seconds (the answer to the last key is on the screen by then, and the next key
 of a person typing is rarely that close), and at the latest ``LONGEST`` seconds after they became
@@ -14,7 +14,7 @@ due (a held key must not grow the heap without bound).
 
 Young collections (generations 0 and 1) stay automatic: they are short.  At start the start-up
 heap (imported modules, the mounted panes) is collected once and frozen, so full collections do
-not scan it again (~95 ms each over ~140,000 objects otherwise).  Only for the real process:
+not scan it again (docs/MEASURED.md, "garbage collection").  Only for the real process:
 tests share theirs, and :meth:`stop` undoes everything.
 """
 

@@ -6,11 +6,11 @@ fixes, one that fails without the fix).
 
 1. ``Strip.divide`` caches its result on the strip; when the cut is the whole strip the result is
    ``[self]``, a reference cycle per line per frame, freed only by the cyclic collector: under load
-   the bulk of the cyclic garbage and of the full collections (20-75 ms) that landed on keys
+   the bulk of the cyclic garbage and of the long full collections that landed on keys
    (bench/bench_keys.py).  Returned fresh, uncached.
 2. ``StylesCache.get_inner_outer`` is an ``lru_cache(1024)`` *method* (meant as a class method):
-   its key holds ``self``, so up to 1,024 dead widgets' caches stay alive (+8 MB per 30 palette
-   opens).  Cached on the colours alone.
+   its key holds ``self``, so up to 1,024 dead widgets' caches stay alive (RSS grew with every
+   palette opened: docs/MEASURED.md).  Cached on the colours alone.
 3. ``Screen._screen_resized``: Textual lays out every screen under a new modal again at the modal's
    first Resize, at the same size (32 panes arranged for nothing on every palette open).
    :class:`ResizeOnlyWhenResized` skips that when the size did not change and no layout is pending.

@@ -2,7 +2,7 @@
 
 One watcher over all agent worktrees (PERF-NOTES: >40 concurrent ``awatch`` calls stall on
 anyio's thread limit), never shared with the main checkout's guard.  watchfiles' default
-1,600 ms debounce is far too slow for a live pane: we use tens of milliseconds.
+debounce (over a second and a half) is far too slow for a live pane: a lone change comes at once.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class FileChange:
 # What a pane does not show (watchfiles' DefaultFilter's choices, minus virtualenvs and
 # node_modules, plus ruff's cache), tested on the path *inside* the worktree: the worktree itself
 # may live under any directory.  Two regular expressions instead of DefaultFilter's split and seven
-# searches per path: this runs on the UI thread for every one of 13,000 events a second.
+# searches per path: this runs for every event, thousands a second (docs/MEASURED.md).
 _IGNORED_DIR = re.compile(r"(?:^|/)(?:\.git|\.hg|__pycache__|\.mypy_cache|\.pytest_cache|\.ruff_cache)(?:/|$)")
 _IGNORED_NAME = re.compile(r"\.py[cod]$|\.___jb_...___$|\.sw.$|~$|^\.#|^\.DS_Store$|^flycheck_")
 
@@ -81,11 +81,11 @@ async def watch_worktrees(
     *step* ms, a flood as one batch per *debounce* ms at most (the UI's update rate is bounded
     whatever the file rate), sorted to worktrees off the event loop's thread.
 
-    With *thread_nice*, the watcher's reader thread runs that much nicer than the caller: while
-    agents write 13,000 files/s it takes ~27 % of a core, and at the UI thread's nice it made the
-    UI thread wait for a CPU 12 % of the time (keys with it: bench_keys).  Only this watcher's
-    thread: the main checkout's guard keeps its own at full priority, or files written right
-    after a new directory are seen late (by the 2 s re-check: 49 % of them instead of 1 %)."""
+    With *thread_nice*, the watcher's reader thread runs that much nicer than the caller: under a
+    flood it takes a good part of a core, and at the UI thread's nice it made the UI thread wait
+    for a CPU (docs/MEASURED.md, "watcher priority").  Only this watcher's thread: the main
+    checkout's guard keeps its own at full priority, or files written right after a new directory
+    are seen late (by the periodic re-check)."""
     existing = [r for r in roots if os.path.isdir(r)]
     if not existing:
         return

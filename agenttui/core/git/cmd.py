@@ -4,8 +4,8 @@ Every call goes through :func:`run` so that tests and benchmarks see exact argv,
 runs with ``GIT_OPTIONAL_LOCKS=0`` plus ``--no-optional-locks`` (agenttui must never take
 ``index.lock`` or rewrite ``.git/index`` and so alert on itself), and every failure becomes a
 one-line :class:`GitError`.  Commands are argv lists run by :mod:`subprocess`, never a shell.
-(GitPython's ``Git.execute`` did the same for 36 ms of import and a logging setup at start-up:
-bench/bench_startup.py; nothing else of it was used.)
+(GitPython's ``Git.execute`` did the same for an import and a logging setup at start-up; GitPython
+serves object reads instead: :mod:`.objects`, docs/ARCHITECTURE.md.)
 """
 
 from __future__ import annotations

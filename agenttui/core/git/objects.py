@@ -5,7 +5,7 @@ What runs where (docs/ARCHITECTURE.md, "Git"): listings, status, reflogs and eve
 through :mod:`.cmd` as porcelain (one call per listing; the exact argv is what tests and
 benchmarks see; writes want git's own locking and hooks); reading many objects — the trees of
 every place an incident's work may be, in salvage and the incident report — goes through here.
-GitPython is imported only when an :class:`Objects` is opened (150 ms: never on the start-up path),
+GitPython is imported only when an :class:`Objects` first reads (never on the start-up path),
 and each is closed after use (its docs: long-running processes leak the cat-file children
 otherwise).
 """
@@ -36,7 +36,7 @@ class Objects:
     @property
     def repo(self) -> git.Repo:
         if self._repo is None:
-            import git  # (lazily: 150 ms of import that the start-up path never pays)
+            import git  # (lazily: an import the start-up path never pays, docs/MEASURED.md)
 
             self._repo = git.Repo(str(self.paths.common_dir))
         return self._repo

@@ -1,8 +1,8 @@
 """A raw inotify reader on its own thread, for the few folders where git takes its lock files.
 
 watchfiles hands events over in batches (``debounce``/``step``): by the time a batch says
-``HEAD.lock`` appeared, the ``git checkout`` that made it (3–10 ms) has exited.  The kernel itself
-reports the lock within ~0.1 ms, so this thread reads inotify directly (``ctypes`` on libc, no
+``HEAD.lock`` appeared, the ``git checkout`` that made it (a few milliseconds) has exited.  The
+kernel itself reports the lock at once, so this thread reads inotify directly (``ctypes`` on libc, no
 dependency) and calls *on_lock* at once, from this thread, while the git process still runs.
 Linux only; elsewhere :func:`available` is False and actors come from the slower path.
 """

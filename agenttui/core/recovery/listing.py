@@ -103,7 +103,7 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
 
 
 def load_stashes(paths: RepoPaths) -> RecoveryData:
-    """What the first frame shows: the stashes (one git call; 10,000 branches take ~0.4 s more)."""
+    """What the first frame shows: the stashes (one git call; the branches, many more, come after)."""
     return RecoveryData(tuple(gitrepo.list_stashes(paths)), (), (), (), None)
 
 

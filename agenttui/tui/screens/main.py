@@ -88,7 +88,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
         self.panel_class = panel_class
         self.said: list[str] = []  # every notice, newest last (tests and the journal read it)
         # held, not queried: check_action asks for them for every key binding on every focus move,
-        # and a DOM query over 32 panes per binding made arrow keys 8 ms slower (bench_keys)
+        # and a DOM query over 32 panes per binding made arrow keys slower (docs/MEASURED.md)
         self.grid = PaneGrid(sup, live=live, pane_class=pane_class)
         self.notifier = Notifier(None, desktop=sup.plan.notify_desktop)  # its command once trusted: _trust_notify
         self.guard_panel = panel_class(sup, live=live)

@@ -268,8 +268,8 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         return not self.filter_text or any(self.filter_text in str(f).lower() for f in fields)
 
     def render_tables(self) -> None:
-        """Fill the visible table now; the others when they are first shown (10,000 branches
-        cost most of a second to add: the first rows must not wait for tables nobody looks at)."""
+        """Fill the visible table now; the others when they are first shown (tens of thousands of
+        branches are slow to add: the first rows must not wait for tables nobody looks at)."""
         self.stale = set(TABS)
         self.ensure_filled(self.tab)
 
@@ -285,7 +285,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
 
     def _fill(self, name: str) -> None:
         """Rows for one table.  A long list is added in two steps: the rows a screen shows first
-        (1,000 stashes took ~170 ms to add, all before the first frame), the rest after it."""
+        (docs/MEASURED.md, "recovery screen"), the rest after it."""
         if self.data is None:
             return
         rows = self.tabs[name].rows(self.data, self.now, self._match)
@@ -363,7 +363,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         self.post_message(Preview(sha, gitrepo.stash_patch(self.paths, sha)))
 
     def on_preview(self, msg: Preview) -> None:
-        from rich.syntax import Syntax  # (15 ms of pygments: not before the first preview)
+        from rich.syntax import Syntax  # (pygments: not before the first preview)
 
         if self.tab == "stashes" and self._cursor_key("stashes") not in (None, msg.sha):
             return  # a stale result: the cursor moved on while it was read (its own preview follows)
