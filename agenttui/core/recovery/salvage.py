@@ -67,6 +67,22 @@ def _who(actor: dict[str, Any] | None) -> str:
     return (actor or {}).get("agent") or UNATTRIBUTED
 
 
+def _linked(w: dict[str, Any]) -> Worktree:
+    """A self-made worktree of the incident report as the repository model has it."""
+    return Worktree(
+        path=Path(w["path"]),
+        head=w["head"],
+        branch=w["branch"],
+        detached=not w["branch"],
+        bare=False,
+        locked=False,
+        locked_reason=None,
+        prunable=False,
+        prunable_reason=None,
+        is_main=False,
+    )
+
+
 def _take(objs: Objects, work: AgentWork, rev: str, base: str, what: str) -> None:
     changed, deleted = objs.changed(base, rev)
     entries = objs.files(rev, changed) if changed else {}
@@ -135,18 +151,7 @@ def _gather(paths: RepoPaths, report: dict[str, Any], objs: Objects) -> dict[str
         if s["unique"]:
             _stash_take(objs, work(_who(s["by"])), s)
     for w in report["worktrees"]:
-        wt = Worktree(
-            path=Path(w["path"]),
-            head=w["head"],
-            branch=w["branch"],
-            detached=not w["branch"],
-            bare=False,
-            locked=False,
-            locked_reason=None,
-            prunable=False,
-            prunable_reason=None,
-            is_main=False,
-        )
+        wt = _linked(w)
         if os.path.isdir(wt.path):
             snap = snapshot_worktree(wt)
             _take(objs, work(_who(w["by"])), snap, base, f"worktree {w['path']}")
@@ -218,18 +223,7 @@ def _sources(paths: RepoPaths, report: dict[str, Any]) -> list[tuple[str, str, f
             )
     for w in report["worktrees"]:
         if os.path.isdir(w["path"]):
-            wt = Worktree(
-                path=Path(w["path"]),
-                head=w["head"],
-                branch=w["branch"],
-                detached=not w["branch"],
-                bare=False,
-                locked=False,
-                locked_reason=None,
-                prunable=False,
-                prunable_reason=None,
-                is_main=False,
-            )
+            wt = _linked(w)
             out.append((f"worktree {w['path']}", snapshot_worktree(wt), float("inf")))
     return out
 
