@@ -8,7 +8,7 @@ from agenttui.core import recovery
 from agenttui.core.git import repo as gitrepo
 from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import ConfirmModal
-from tests.core.recovery.test_recovery import make_incident, refs, tree_state
+from tests.support.incidents import make_incident, refs, tree_state
 from tests.support.repos import git
 from tests.support.ui import confirm, loaded, settle, until
 
@@ -171,7 +171,7 @@ async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_
 
     import pytest
 
-    from tests.core.recovery.test_timeline import Session
+    from tests.support.incidents import Session
     from tests.support.repos import make_repo, wait_for
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)

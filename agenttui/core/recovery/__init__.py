@@ -74,14 +74,17 @@ _WHERE = {
     "owned_by_plan": "incident",
     "prune_worktrees": "ops",
     "purge": "trash",
-    "restore": "restore",
-    "restore_many": "restore",
     "snapshot_worktree": "ops",
     "stash_to_branch": "ops",
     "unlock_worktree": "ops",
     "untracked_ignored": "ops",
     "worktree_blockers": "ops",
 }
+
+
+# (eager: a function named like its submodule would be replaced by the module on that submodule's
+# first import; imported here, once, the name stays the function)
+from agenttui.core.recovery.restore import restore, restore_many  # noqa: E402
 
 
 def __getattr__(name: str) -> object:

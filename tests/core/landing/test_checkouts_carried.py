@@ -16,7 +16,7 @@ import pytest
 from agenttui.core import recovery
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.landing import land as landing
-from tests.core.landing.test_landing import agent
+from tests.support.incidents import agent
 from tests.support.repos import ROOT, git, make_repo, run_cli, wait_for
 
 

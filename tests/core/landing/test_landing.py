@@ -11,20 +11,8 @@ import pytest
 from agenttui.core import recovery
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.landing import land as landing
+from tests.support.incidents import agent
 from tests.support.repos import git, make_repo, run_cli
-
-
-def agent(r: Path, tmp: Path, name: str, files: dict[str, str], *, commits: int = 1) -> Path:
-    """An agent's worktree on agents/<name> with *files* committed."""
-    wt = tmp / f"{name}-wt"
-    git(r, "worktree", "add", "-q", "-b", f"agents/{name}", str(wt))
-    for i in range(commits):
-        for path, text in files.items():
-            (wt / path).parent.mkdir(parents=True, exist_ok=True)
-            (wt / path).write_text(text + (f" {i}" if i else "") + "\n")
-        git(wt, "add", "-A")
-        git(wt, "commit", "-qm", f"{name} step {i}")
-    return wt
 
 
 @pytest.fixture

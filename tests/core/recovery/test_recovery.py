@@ -11,53 +11,8 @@ import pytest
 from agenttui.core import journal, recovery
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
+from tests.support.incidents import make_incident, refs, tree_state
 from tests.support.repos import git, make_repo, run_cli
-
-
-def make_incident(root: Path, *, baseline: bool = True) -> tuple[Path, Path]:
-    """10 stashes, 4 stray branches (2 unmerged), 1 self-made worktree with uncommitted,
-    untracked and ignored work — after a baseline on record (the guard armed), unless not asked."""
-    r = make_repo(root / "repo", files={".gitignore": "*.log\n"})
-    if baseline:
-        paths = gitrepo.open_repo(r)
-        journal.append(paths, "guard-arm", by_fire=False, baseline=recovery.baseline(paths))
-    for i in range(10):
-        (r / "file0.txt").write_text(f"stash {i}\n")
-        if i % 3 == 0:
-            (r / f"untracked{i}.txt").write_text("u")
-            git(r, "stash", "push", "-q", "-u", "-m", f"others-work-again {i}")
-        else:
-            git(r, "stash", "push", "-q", "-m", f"others-work-again {i}")
-    git(r, "branch", "agent-a-tmp")
-    git(r, "branch", "agent-b-tmp")
-    for name in ("wip-unmerged-1", "wip-unmerged-2"):
-        git(r, "checkout", "-q", "-b", name)
-        (r / f"{name}.txt").write_text(name)
-        git(r, "add", "-A")
-        git(r, "commit", "-qm", name)
-        git(r, "checkout", "-q", "main")
-    git(r, "config", "branch.wip-unmerged-1.description", "agent one's half-done work")
-    wt = root / "tmp wt ☃"
-    git(r, "worktree", "add", "-q", "-b", "self-isolated", str(wt))
-    (wt / "file0.txt").write_text("uncommitted change\n")
-    (wt / "file1.txt").unlink()
-    (wt / "new dir").mkdir()
-    (wt / "new dir" / "untracked.py").write_text("print('hi')\n")
-    (wt / "build.log").write_text("ignored but precious\n")
-    return r, wt
-
-
-def tree_state(path: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(path)): p.read_text()
-        for p in sorted(path.rglob("*"))
-        if p.is_file() and ".git" not in p.parts and p.name != ".git"
-    }
-
-
-def refs(r: Path, prefix: str) -> dict[str, str]:
-    out = git(r, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
-    return dict(line.split(" ", 1) for line in out.splitlines())
 
 
 def test_clean_whole_incident_then_restore_everything(tmp_path: Path) -> None:
@@ -225,7 +180,6 @@ def test_stash_to_branch_and_apply_pop(tmp_path: Path) -> None:
 
 
 def test_incident_since_last_announcement(tmp_path: Path) -> None:
-    from agenttui.core import journal
 
     r = make_repo(tmp_path / "r")
     git(r, "branch", "old-branch")

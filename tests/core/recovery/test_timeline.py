@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,85 +19,8 @@ from agenttui.core.clients import claude_code
 from agenttui.core.git import reflog
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.recovery import timeline
+from tests.support.incidents import Session, iso
 from tests.support.repos import git, make_repo
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Session:
-    """Writes a session's transcript files as Claude Code does."""
-
-    def __init__(self, home: Path, cwd: Path, sid: str = "s-1") -> None:
-        self.cwd, self.sid = cwd, sid
-        self.folder = home / ".claude" / "projects" / claude_code.folder_name(cwd)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.main: list[dict[str, Any]] = []
-        self.n = 0
-
-    def _rec(self, kind: str, t: float, content: Any, **extra: Any) -> dict[str, Any]:
-        return {
-            "type": kind,
-            "timestamp": iso(t),
-            "cwd": str(self.cwd),
-            "sessionId": self.sid,
-            "message": {"role": kind, "content": content},
-            **extra,
-        }
-
-    def dispatch(
-        self,
-        t: float,
-        aid: str,
-        description: str,
-        prompt: str,
-        calls: list[tuple[float, str, dict[str, Any], str]],
-        isolation: str | None = None,
-        agent_type: str = "general-purpose",
-    ) -> None:
-        self.n += 1
-        uid = f"toolu_d{self.n}"
-        inp = {"description": description, "prompt": prompt, "subagent_type": agent_type}
-        if isolation:
-            inp["isolation"] = isolation
-        self.main.append(self._rec("assistant", t, [{"type": "tool_use", "id": uid, "name": "Agent", "input": inp}]))
-        end = max((c[0] for c in calls), default=t) + 0.5
-        self.main.append(
-            self._rec(
-                "user",
-                end,
-                [{"type": "tool_result", "tool_use_id": uid, "content": "done"}],
-                toolUseResult={"agentId": aid, "prompt": prompt},
-            )
-        )
-        sub = self.folder / self.sid / "subagents"
-        sub.mkdir(parents=True, exist_ok=True)
-        recs = [self._rec("user", t + 0.01, prompt, agentId=aid, isSidechain=True)]
-        for i, (ct, tool, tinput, result) in enumerate(calls):
-            cid = f"toolu_{aid}_{i}"
-            recs.append(
-                self._rec(
-                    "assistant", ct, [{"type": "tool_use", "id": cid, "name": tool, "input": tinput}], agentId=aid
-                )
-            )
-            recs.append(
-                self._rec(
-                    "user",
-                    ct + 0.05,
-                    [{"type": "tool_result", "tool_use_id": cid, "content": result, "is_error": False}],
-                    agentId=aid,
-                )
-            )
-        (sub / f"agent-{aid}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
-        (sub / f"agent-{aid}.meta.json").write_text(
-            json.dumps({"agentType": agent_type, "description": description, "toolUseId": uid})
-        )
-
-    def save(self, extra_lines: str = "") -> Path:
-        path = self.folder / f"{self.sid}.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in self.main) + extra_lines)
-        return path
 
 
 def test_reads_runs_and_counts_what_it_skips_without_crashing(tmp_path: Path) -> None:
