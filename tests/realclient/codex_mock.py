@@ -14,10 +14,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.support.clients import RecordingAPI
 
 BASH = "AGENTTUI-BASH "
 SPAWN = "AGENTTUI-SPAWN "
@@ -68,16 +68,18 @@ def _texts(items: list[Any]) -> list[str]:
     return out
 
 
-class CodexMock:
+class CodexMock(RecordingAPI):
     def __init__(self, log: Path) -> None:
-        self.log = log
         self.n = 0
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        super().__init__(log)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def respond(self, path: str, body: dict[str, Any]) -> tuple[bytes, str]:
+        item = self.reply(body)
+        return _response(self.n, item), "text/event-stream"
 
     def _issue(self, name: str, args: dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
         self.n += 1
@@ -128,40 +130,3 @@ class CodexMock:
                 if m and "blocked" not in text.lower():
                     return self._issue("wait_agent", {"targets": [m.group(1)], "timeout_ms": 30000}, "multi_agent_v1")
         return done
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        mock = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {}
-                with mock._lock:
-                    with mock.log.open("a") as f:
-                        f.write(json.dumps({"path": self.path, "body": body}) + "\n")
-                    item = mock.reply(body)
-                    data = _response(mock.n, item)
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self.send_response(404)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-        return Handler
-
-    def start(self) -> None:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()

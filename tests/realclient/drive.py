@@ -15,11 +15,11 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import sys
 from pathlib import Path
 
 from tests.realclient.mock_api import TRIGGER, MockApi
+from tests.support.clients import run_client
 
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
@@ -68,22 +68,8 @@ def main() -> int:
         "--model",
         "claude-sonnet-4-5",
     ]
-    with (out / "stream.jsonl").open("w") as stream:
-        try:
-            rc = subprocess.run(
-                cmd,
-                cwd=repo,
-                env=env,
-                stdout=stream,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                timeout=240,
-                check=False,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            rc = 124
+    run_client(cmd, cwd=repo, env=env, out=out, stdout="stream.jsonl", stderr=None, timeout=240)
     api.stop()
-    (out / "rc").write_text(str(rc))
     return 0
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from tests.realclient.codex_mock import CodexMock
 from tests.realclient.drive import loopback_up
+from tests.support.clients import run_client
 
 
 def main() -> int:
@@ -47,22 +47,8 @@ def main() -> int:
     cmd = [codex, "exec", "--json", "--skip-git-repo-check", "--disable", "plugins"]
     if bypass:
         cmd.append("--dangerously-bypass-hook-trust")
-    with (out / "stdout.jsonl").open("w") as so, (out / "stderr.txt").open("w") as se:
-        try:
-            rc = subprocess.run(
-                [*cmd, prompt],
-                cwd=work,
-                env=env,
-                stdout=so,
-                stderr=se,
-                stdin=subprocess.DEVNULL,
-                timeout=180,
-                check=False,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            rc = 124
+    run_client([*cmd, prompt], cwd=work, env=env, out=out, stdout="stdout.jsonl", stderr="stderr.txt", timeout=180)
     mock.stop()
-    (out / "rc").write_text(str(rc))
     return 0
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from tests.realclient.drive import loopback_up
 from tests.realclient.gemini_mock import GeminiMock
+from tests.support.clients import run_client
 
 
 def main() -> int:
@@ -41,15 +41,8 @@ def main() -> int:
         if key in os.environ:
             env[key] = os.environ[key]
     cmd = [gemini, "-p", prompt, "--output-format", "stream-json", "--yolo", "-m", "gemini-2.5-flash"]
-    with (out / "stdout.jsonl").open("w") as so, (out / "stderr.txt").open("w") as se:
-        try:
-            rc = subprocess.run(
-                cmd, cwd=work, env=env, stdout=so, stderr=se, stdin=subprocess.DEVNULL, timeout=180, check=False
-            ).returncode
-        except subprocess.TimeoutExpired:
-            rc = 124
+    run_client(cmd, cwd=work, env=env, out=out, stdout="stdout.jsonl", stderr="stderr.txt", timeout=180)
     mock.stop()
-    (out / "rc").write_text(str(rc))
     return 0
 
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
+
+from tests.support.clients import RecordingAPI
 
 BASH = "AGENTTUI-BASH "
 SPAWN = "AGENTTUI-SPAWN "
@@ -29,15 +28,16 @@ def _answer(parts: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-class GeminiMock:
-    def __init__(self, log: Path) -> None:
-        self.log = log
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-
+class GeminiMock(RecordingAPI):
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
+
+    def respond(self, path: str, body: dict[str, Any]) -> tuple[bytes, str]:
+        if ":generateContent" in path:  # the model router: its JSON schema filled
+            answer = _answer([{"text": json.dumps({"complexity_reasoning": "mock", "complexity_score": 1})}])
+            return json.dumps(answer).encode(), "application/json"
+        return f"data: {json.dumps(self.reply(body))}\r\n\r\n".encode(), "text/event-stream"
 
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         contents = body.get("contents") or []
@@ -65,41 +65,3 @@ class GeminiMock:
         with self.log.with_name("issued.jsonl").open("a") as f:
             f.write(json.dumps(call) + "\n")
         return _answer([{"functionCall": call}])
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        mock = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {}
-                with mock._lock:
-                    with mock.log.open("a") as f:
-                        f.write(json.dumps({"path": self.path, "body": body}) + "\n")
-                    if ":generateContent" in self.path:  # the model router: its JSON schema filled
-                        data = json.dumps(
-                            _answer([{"text": json.dumps({"complexity_reasoning": "mock", "complexity_score": 1})}])
-                        ).encode()
-                        ctype = "application/json"
-                    else:
-                        data = f"data: {json.dumps(mock.reply(body))}\r\n\r\n".encode()
-                        ctype = "text/event-stream"
-                self.send_response(200)
-                self.send_header("content-type", ctype)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-    def start(self) -> None:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
