@@ -21,13 +21,12 @@ Errors name the file, the line and the key path (``agent[1].isolation``).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from agenttui.core.errors import PlanError
 from agenttui.core.git import cmd as gitcmd
@@ -147,53 +146,6 @@ def load_plan(path: str | Path) -> Plan:
     return parse_plan(text, p, fingerprint=hashlib.sha256(raw).hexdigest())
 
 
-# ---------------------------------------------------------------------------------- the schema
-# The file's shape, declared once (msgspec: unknown keys refused, types and choices checked, errors
-# by key path); what a schema cannot say (valid ref names, names used twice) is checked after.
-# (msgspec is imported when the first plan is parsed: `agenttui recover` and the hooks never pay for it)
-@functools.cache
-def _schema() -> Any:
-    import msgspec
-
-    class _Settings(msgspec.Struct, forbid_unknown_fields=True):
-        worktree_root: Annotated[str, msgspec.Meta(min_length=1)] | None = None
-        branch_prefix: str = "agents/"
-        agent_nice: Annotated[int, msgspec.Meta(ge=0, le=19)] = 5
-
-    class _Guard(msgspec.Struct, forbid_unknown_fields=True):
-        ignore: list[str] = msgspec.field(default_factory=list)
-
-    class _Land(msgspec.Struct, forbid_unknown_fields=True):
-        check: Annotated[list[str], msgspec.Meta(min_length=1)] | str | None = None
-
-    class _Notify(msgspec.Struct, forbid_unknown_fields=True):
-        command: Annotated[list[str], msgspec.Meta(min_length=1)] | None = None
-        desktop: Literal["auto", "osc9", "osc777", "off"] = "auto"
-
-    class _Agent(msgspec.Struct, forbid_unknown_fields=True):
-        name: Annotated[str, msgspec.Meta(min_length=1)]
-        command: Annotated[list[str], msgspec.Meta(min_length=1)] | str
-        writes: bool = True
-        isolation: Literal["worktree", "none"] = "worktree"
-        base: Annotated[str, msgspec.Meta(min_length=1)] = "HEAD"
-        env: dict[str, str] = msgspec.field(default_factory=dict)
-        branch: str | None = None
-        worktree: Annotated[str, msgspec.Meta(min_length=1)] | None = None
-        runner: Literal["process", "tmux"] = "process"
-        client: Literal["claude-code", "codex", "gemini"] | None = None
-
-    class _PlanFile(msgspec.Struct, forbid_unknown_fields=True):
-        agent: list[_Agent] = msgspec.field(default_factory=list)
-        settings: _Settings = msgspec.field(default_factory=_Settings)
-        guard: _Guard = msgspec.field(default_factory=_Guard)
-        land: _Land = msgspec.field(default_factory=_Land)
-        notify: _Notify = msgspec.field(default_factory=_Notify)
-
-    # (the annotations are strings, resolved by msgspec in this module's namespace)
-    globals().update(msgspec=msgspec, _Settings=_Settings, _Guard=_Guard, _Land=_Land, _Notify=_Notify, _Agent=_Agent)
-    return _PlanFile
-
-
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.S)
 _FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<field>[^`]+)`$")
 
@@ -271,12 +223,14 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
     lines = _line_index(text)
     import msgspec
 
+    from agenttui.core.dispatch.plan_schema import PlanFile  # (msgspec: at the first parse only)
+
     def err(key: str, message: str) -> PlanError:
         line = _line_of(key, lines)
         return PlanError(f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}")
 
     try:
-        f = msgspec.convert(data, _schema())
+        f = msgspec.convert(data, PlanFile)
     except msgspec.ValidationError as exc:
         key, what = _key_path(exc)
         named = re.match(r"^agent\[(\d+)\]", key)
