@@ -189,18 +189,17 @@ class Launcher:
         run.started = time.time()
         run.state = "running"
         run.exit_code = None
-        try:
-            ctime = psutil.Process(run.pid).create_time()
-        except psutil.Error:
-            ctime = None
+        self._journal_launch(run, spec, cwd, log=str(run.log_path))
+
+    def _journal_launch(self, run: AgentRun, spec: AgentSpec, cwd: Path, **where: object) -> None:
+        """The launch record: the pid with its start time (a later pid of the same number is not
+        taken for it), where it runs, its command."""
+        ctime: float | None = None
+        if run.pid is not None:
+            with contextlib.suppress(psutil.Error):
+                ctime = psutil.Process(run.pid).create_time()
         self._journal(
-            "launch",
-            agent=run.name,
-            pid=run.pid,
-            create_time=ctime,
-            cwd=str(cwd),
-            log=str(run.log_path),
-            command=spec.command_text,
+            "launch", agent=run.name, pid=run.pid, create_time=ctime, cwd=str(cwd), **where, command=spec.command_text
         )
 
     def _start_tmux(self, run: AgentRun, spec: AgentSpec, cwd: Path, env: dict[str, str]) -> None:
@@ -232,21 +231,7 @@ class Launcher:
             self.fail(run, exc.message)
             return
         run.tmux, run.pid, run.started, run.state, run.exit_code = pane, pane.pid, time.time(), "running", None
-        try:
-            ctime = psutil.Process(pane.pid).create_time()
-        except psutil.Error:
-            ctime = None
-        self._journal(
-            "launch",
-            agent=run.name,
-            pid=pane.pid,
-            create_time=ctime,
-            cwd=str(cwd),
-            tmux_pane=pane.pane_id,
-            tmux_window=pane.window_id,
-            session=pane.session,
-            command=spec.command_text,
-        )
+        self._journal_launch(run, spec, cwd, tmux_pane=pane.pane_id, tmux_window=pane.window_id, session=pane.session)
 
     def _renice_retry(self) -> None:
         """The kernel lets an unprivileged user change one session's nice per 100 ms (EAGAIN):
