@@ -66,6 +66,13 @@ def _inside(path: str, roots: tuple[str, ...]) -> bool:
     return any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)
 
 
+def _shared(folder: str, roots: tuple[str, ...]) -> bool:
+    """Whether *folder* is in the main checkout (``roots[0]``) and in none of the linked worktrees
+    (one may sit inside the main checkout): a session there shares the checkout."""
+    main = roots[0] if roots else ""
+    return _inside(folder, (main,)) and not _inside(folder, tuple(r for r in roots if r != main))
+
+
 def _records(path: Path, stats: ReadStats) -> list[dict[str, Any]] | None:
     """The file's records, bad lines counted; None when it cannot be read (or is a symlink: not followed)."""
     try:

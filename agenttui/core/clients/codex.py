@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from agenttui.core.clients import AgentRun, ReadStats, ToolCall
-from agenttui.core.clients.claude_code import _inside, _ts
+from agenttui.core.clients.claude_code import _inside, _shared, _ts
 from agenttui.core.clients.claude_code import _records as _lines  # (one reader of JSON-lines files for every client)
 
 CLIENT = "codex"
@@ -59,7 +59,6 @@ def read_runs(
     stats = stats or ReadStats()
     base = sessions_dir(home)
     norm = tuple(os.path.normpath(r) for r in roots)
-    main = norm[0] if norm else ""
     runs: list[AgentRun] = []
     try:
         files = sorted(base.glob("*/*/*/rollout-*.jsonl"))
@@ -77,7 +76,7 @@ def read_runs(
         recs = _lines(f, stats)
         if recs is None:
             continue
-        run = _thread(f, recs, norm, main)
+        run = _thread(f, recs, norm)
         if run is None:
             stats.other += 1
             continue
@@ -85,7 +84,7 @@ def read_runs(
     return runs, stats
 
 
-def _thread(path: Path, recs: list[dict[str, Any]], roots: tuple[str, ...], main: str) -> AgentRun | None:
+def _thread(path: Path, recs: list[dict[str, Any]], roots: tuple[str, ...]) -> AgentRun | None:
     meta = next((r.get("payload") for r in recs if r.get("type") == "session_meta"), None)
     if not isinstance(meta, dict):
         return None
@@ -127,8 +126,7 @@ def _thread(path: Path, recs: list[dict[str, Any]], roots: tuple[str, ...], main
                     "transcript",
                 )
             )
-    # shared: in the main checkout and in no linked worktree (one can sit inside the main checkout)
-    shared = _inside(cwd, (main,)) and not _inside(cwd, tuple(r for r in roots if r != main))
+    shared = _shared(cwd, roots)
     parent = meta.get("parent_thread_id")
     name = str(meta.get("agent_nickname") or "") or " ".join(prompt.split())[:60] or f"codex {tid[:8]}"
     last = max((t for t in (_ts(r.get("timestamp")) for r in recs) if t is not None), default=start)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agenttui.core.clients import AgentRun, ReadStats, ToolCall
-from agenttui.core.clients.claude_code import _inside, _ts
+from agenttui.core.clients.claude_code import _inside, _shared, _ts
 from agenttui.core.clients.claude_code import _records as _lines
 
 CLIENT = "gemini"
@@ -122,8 +122,7 @@ def _session(path: Path, recs: list[dict[str, Any]], folder: str, roots: tuple[s
                 continue
             result = json.dumps(call.get("result"))[:2000] if call.get("result") is not None else ""
             calls.append(ToolCall(sid, tool, inp, t, end, result, call.get("status") == "success", cwd, "transcript"))
-    main = roots[0] if roots else ""
-    shared = _inside(folder, (main,)) and not _inside(folder, tuple(r for r in roots if r != main))
+    shared = _shared(folder, roots)
     sub = head.get("kind") == "subagent"
     parent = path.parent.name if sub else sid
     name = " ".join(prompt.split())[:60] or f"gemini {sid[:8]}"
