@@ -14,14 +14,14 @@ def _plan(n: int) -> str:
     return "".join(f'[[agent]]\nname = "w{i:02d}"\ncommand = ["sleep", "30"]\n' for i in range(n))
 
 
-async def test_many_agents_are_rows_and_the_focused_one_is_expanded(repo: Path) -> None:
+async def test_many_agents_are_rows_and_the_highlighted_one_is_the_detail(repo: Path) -> None:
     write_plan(repo, _plan(12))
     app = make_app(repo)
     async with app.run_test(size=(160, 50)) as pilot:
         grid = app.main_screen.grid
         await until(pilot, lambda: len(grid.panes) == 12, what="12 panes")
         await until(pilot, lambda: grid.detail is not None and grid.detail.has_class("-shown"), what="the detail")
-        assert grid.is_list and grid.has_class("-list") and grid.expanded == "w00"
+        assert grid.is_list and grid.has_class("-list") and grid.highlighted == "w00"
         assert all(p.row_only for p in grid.panes)
         assert grid.detail is not None and grid.detail.agent_name == "w00"
         await pilot.pause()
@@ -33,7 +33,7 @@ async def test_many_agents_are_rows_and_the_focused_one_is_expanded(repo: Path) 
         assert w05 is not None and w05 not in visible  # the panes are hidden: nothing of them is drawn
         assert "w05" in rows.render_line(5).text and rows.render_line(0).text.startswith("▶ w00")
         await pilot.press("down", "down")
-        await until(pilot, lambda: grid.expanded == "w02", what="the focus moved down two rows")
+        await until(pilot, lambda: grid.highlighted == "w02", what="the focus moved down two rows")
         assert grid.detail.agent_name == "w02" and "▶ w02" in str(grid.detail.border_title)
         assert grid.detail.outer_size.height == 16 and rows.render_line(2).text.startswith("▶ w02")
         assert grid.focused_pane() is grid.pane("w02")  # what s, p, v, L act on

@@ -57,7 +57,7 @@ def test_main_screen_as_a_list(snap_compare: Any) -> None:
         await _until(pilot, lambda: len(pilot.app.main_screen.grid.panes) == 4, "the panes")
         await pilot.press("l")
         grid = pilot.app.main_screen.grid
-        await _until(pilot, lambda: grid.has_class("-list") and grid.expanded is not None, "the list layout")
+        await _until(pilot, lambda: grid.has_class("-list") and grid.highlighted is not None, "the list layout")
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=before)

@@ -2,8 +2,8 @@
 
 A pane draws only what its grid scheduled (:meth:`AgentPane.redraw`), from data the grid's workers
 sampled; it runs nothing itself but reading its agent's log file.  In the grid's list layout a pane
-is one row (state, name, client, activity, files/s, branch) and draws nothing else, unless it is the
-expanded one (the focused agent: its pane as in the grid).
+is hidden and draws nothing: the list draws its row, and the detail (a :class:`DetailPane`) its pane
+while it is the highlighted agent.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class AgentPane(Vertical, can_focus=True):
         self.last_state = ""
         self.attention: AgentState | None = None
         self.last_output = 0.0  # when its output last grew (activity, for its state)
-        self.compact = False  # the list layout: hidden; its agent is a row of the list (and the detail)
+        self.row_only = False  # the list layout: hidden; its agent is a row of the list (and the detail)
         self.row_sink: Callable[[str], None] | None = None  # the list's "row changed" (set by the grid)
         self.drawn_at = 0.0  # (monotonic) when the list layout last drew its row
 
@@ -104,16 +104,10 @@ class AgentPane(Vertical, can_focus=True):
             return True
         return False
 
-    @property
-    def row_only(self) -> bool:
-        """In the list layout: the pane is hidden and draws nothing; the list draws its row."""
-        return self.compact
-
-    def set_compact(self, compact: bool) -> None:
+    def set_row_only(self, row_only: bool) -> None:
         """The grid's layout for this pane: a bordered pane, or (hidden) a row of the list."""
-        was_row_only = self.row_only
-        self.compact = compact
-        if self.row_only:
+        was_row_only, self.row_only = self.row_only, row_only
+        if row_only:
             self.row_changed()
         elif was_row_only:  # what it missed as a row, drawn now
             self.last_state = ""

@@ -80,7 +80,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self._journal_due = False
         self.by_urgency = False  # the grid ordered by who needs the user first (toggle: u)
         self.list_layout: bool | None = None  # None: a list from LIST_FROM agents on (toggle: l)
-        self.expanded: str | None = None  # the list layout's focused agent, shown in the detail
+        self.highlighted: str | None = None  # the list layout's highlighted agent, shown in the detail
         self.detail: DetailPane | None = None  # (mounted beside the grid on the first list layout)
         self.agent_list: AgentList | None = None  # the list layout's rows (one widget)
 
@@ -103,7 +103,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
 
     def focused_pane(self) -> AgentPane | None:
         if self.is_list and self.agent_list is not None:  # the list's cursor is the highlighted agent
-            return self.pane(self.expanded) if self.expanded else None
+            return self.pane(self.highlighted) if self.highlighted else None
         f = self.screen.focused
         while f is not None and not isinstance(f, AgentPane):
             f = f.parent  # type: ignore[assignment]
@@ -168,16 +168,16 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.columns = 1 if listed else max(1, min(max(1, len(self.sup.runs)), width // PANE_WIDTH, MAX_COLUMNS))
         self.styles.grid_size_columns = self.columns
         panes = self.panes
-        if listed and (self.expanded is None or self.pane(self.expanded) is None) and panes:
-            self.expanded = panes[0].agent_name
+        if listed and (self.highlighted is None or self.pane(self.highlighted) is None) and panes:
+            self.highlighted = panes[0].agent_name
         for p in panes:
             p.row_sink = self._row_changed if listed else None
-            p.set_compact(listed)
+            p.set_row_only(listed)
         self._show_list(listed)
 
     def _show_list(self, listed: bool) -> None:
         """The list layout's two widgets beside the (then hidden) grid: the rows and the detail."""
-        src = self.pane(self.expanded) if self.expanded else None
+        src = self.pane(self.highlighted) if self.highlighted else None
         if listed and src is not None and self.agent_list is None and self.is_attached:
             self.agent_list, self.detail = AgentList(), DetailPane(src.run)
             self.screen.mount(self.agent_list, self.detail, after=self)
@@ -191,24 +191,31 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         self.detail.set_class(listed and src is not None, "-shown")
         if listed:
             self.agent_list.set_rows(self.panes)
-            if self.expanded:
-                self.agent_list.select(self.expanded)
+            if self.highlighted:
+                self.agent_list.select(self.highlighted)
             if src is not None:
                 self.detail.follow(src)
             if focused is None or focused is self or isinstance(focused, AgentPane):
                 self.agent_list.focus()
         elif focused is self.agent_list:
-            p = self.pane(self.expanded) if self.expanded else None
+            p = self.pane(self.highlighted) if self.highlighted else None
             if p is not None:
                 self.call_after_refresh(p.focus)
 
     def _row_changed(self, name: str) -> None:
+        """A hidden pane's data changed (the list layout): its row is drawn again, and the detail
+        too when it shows that agent (its title, state and attention)."""
         if self.agent_list is not None and self.agent_list.is_mounted:
             self.agent_list.refresh_row(name)
+        if name == self.highlighted and self.detail is not None and self.detail.is_mounted:
+            p = self.pane(name)
+            if p is not None:
+                self.detail.follow(p)
+                self.detail.refresh_title()
 
     def show_agent(self, name: str) -> None:
         """Agent *name* is the highlighted one now (its pane focused, or its row under the cursor)."""
-        self.expanded = name
+        self.highlighted = name
         if self.is_list and self.detail is not None and self.detail.is_mounted:
             src = self.pane(name)
             if src is not None:
@@ -277,8 +284,6 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                 self.mark(p, "log")
             if p.run.state_text != p.last_state:
                 p.refresh_title()
-                if p.compact and p.agent_name == self.expanded and self.detail is not None:
-                    self.detail.refresh_title()
         self.update_states(now)
         if self.redraw_due:  # e.g. panes scrolled into view since the last round
             self._schedule_flush()
@@ -319,8 +324,6 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
             )
             if changed or p.attention is None or p.attention.unseen != state.unseen:
                 p.set_attention(state)
-                if p.compact and p.agent_name == self.expanded and self.detail is not None:
-                    self.detail.set_attention(state)
                 attention_changed = True
                 if changed:
                     self.post_message(AgentStateChanged(p.agent_name, state.state, state.reason, p is focused))
@@ -513,7 +516,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         for p in due:
             if not p.is_mounted:
                 continue
-            detail = p.agent_name == self.expanded and self.detail is not None and self.detail.is_mounted
+            detail = p.agent_name == self.highlighted and self.detail is not None and self.detail.is_mounted
             gap = DETAIL_GAP if detail else ROW_GAP
             if p.pending <= ROUTINE_PARTS and now - p.drawn_at < gap:  # drawn a moment ago: later
                 self.redraw_due[p] = None
@@ -521,9 +524,8 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
                 continue
             parts, p.pending = p.pending, set()
             p.drawn_at = now
-            p.redraw(parts)
+            p.redraw(parts)  # (the row; and the detail's data, through _row_changed)
             if detail and self.detail is not None:
-                self.detail.follow(p)
                 self.detail.redraw(parts | {"log"})
         self._backlog = bool(due)  # (a busy round paces the next one to FLUSH_GAP)
         if waiting:
