@@ -119,8 +119,11 @@ def test_moving_the_agents_branch_from_outside_is_named(agent_tree: tuple[Path, 
     keeper = Keeper(main, {"impl": wt})
     with keeper as k:
         wait_for(lambda: k.restorable("impl") is not None, timeout=60, what="the first snapshot")
-        # (branch -f refuses a checked-out branch; a script that moves it anyway, as tools do)
-        outside("git update-ref refs/heads/agent/impl main; echo moved", main)
+        # (branch -f refuses a checked-out branch; a script that moves it anyway, as tools do, and
+        # goes on with its work: its shell, whose -c text names the branch, is there when the
+        # sentinel looks — the git process alone lives milliseconds and, on a machine busy enough,
+        # can be gone before the sentinel's thread runs: then the move is not named, a known limit)
+        outside("git update-ref refs/heads/agent/impl main; echo moved; sleep 0.5", main)
         wait_for(lambda: keeper.alerts, what="the branch move's alert")
         alert = keeper.alerts[0]
         assert "on its branch agent/impl" in alert.text and "git update-ref refs/heads/agent/impl main" in alert.text
