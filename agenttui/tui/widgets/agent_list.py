@@ -21,11 +21,11 @@ from textual.strip import Strip
 
 from agenttui.core.errors import shown
 from agenttui.tui.messages import PaneFocused
+from agenttui.tui.widgets.spark import spark_text
 
 if TYPE_CHECKING:
     from agenttui.tui.widgets.pane import AgentPane
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
 SPARK = 12  # seconds of activity in a row's sparkline
 
 
@@ -159,8 +159,7 @@ class AgentList(ScrollView, can_focus=True):
         base = self._style("base", at)
         dim = self._style("dim", at)
         rates = p.activity.rates(width=SPARK)
-        top = max(rates) or 1
-        spark = "".join(BLOCKS[min(8, (8 * v + top - 1) // top)] if v else " " for v in rates)
+        spark = spark_text(rates)
         state = (("● " if a.unseen else "") + a.state.replace("-", " ")) if a is not None else r.state_text
         needs = a is not None and a.state == "needs-input"
         branch = (g.branch if g and g.branch else r.branch) or "-"

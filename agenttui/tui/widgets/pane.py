@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Log, Sparkline, Static
+from textual.widgets import Log, Static
 
 from agenttui.core.agents.activity import Activity, FileChange
 from agenttui.core.agents.sampler import GitInfo
@@ -27,6 +27,7 @@ from agenttui.core.host.procs import ProcStats
 from agenttui.tui.format import human_bytes, human_time, short_path
 from agenttui.tui.literal import fmt, output
 from agenttui.tui.messages import PaneFocused
+from agenttui.tui.widgets.spark import Spark
 
 LOG_CATCH_UP = 64 * 1024  # bytes of an agent's log the detail shows when it turns to that agent
 
@@ -63,13 +64,14 @@ class AgentPane(Vertical, can_focus=True):
         self.row_only = False  # the list layout: hidden; its agent is a row of the list (and the detail)
         self.row_sink: Callable[[str], None] | None = None  # the list's "row changed" (set by the grid)
         self.drawn_at = 0.0  # (monotonic) when the list layout last drew its row
+        self._drawn: dict[str, object] = {}  # line -> what it shows (see _put)
 
     def compose(self) -> ComposeResult:
         yield Static(id="title", classes="pane-title")
         yield Static(id="proc", classes="pane-line")
         yield Static(id="where", classes="pane-line")
         yield Static(id="gitline", classes="pane-line")
-        yield Sparkline([0] * 30, id="rate", summary_function=max)
+        yield Spark([0] * 30, id="rate")
         yield Static(id="files", classes="pane-files")
         log = Log(id="out", max_lines=200, classes="pane-log")
         log.can_focus = False
@@ -159,12 +161,26 @@ class AgentPane(Vertical, can_focus=True):
         if r.error:
             state += f": {r.error}"
         src = "" if r.source == "plan" else "  [dim](worktree found in the repository)[/]"
-        self.query_one("#title", Static).update(fmt(f"[b]$state[/b]{src}", state=state), layout=False)
+        self._put("title", fmt(f"[b]$state[/b]{src}", state=state))
         if state != self.last_state:
             for c in STATE_CLASSES:
                 self.set_class(r.state == c, f"-{c}")
             self.last_state = state
-        self.border_subtitle = Content(self._subtitle(state))
+        self._subtitle_to(self._subtitle(state))
+
+    def _put(self, line: str, content: Content) -> None:
+        """Line *line* shows *content*: drawn again only when its text or styles changed (the
+        detail's lines are set again each time it follows its agent's data: four times a second
+        under load, most of them the same)."""
+        key = (content.plain, tuple(content.spans))
+        if self._drawn.get(line) != key:
+            self._drawn[line] = key
+            self.query_one(f"#{line}", Static).update(content, layout=False)
+
+    def _subtitle_to(self, text: str) -> None:
+        if self._drawn.get("subtitle") != text:
+            self._drawn["subtitle"] = text
+            self.border_subtitle = Content(text)
 
     def _subtitle(self, state: str) -> str:
         a = self.attention
@@ -184,7 +200,7 @@ class AgentPane(Vertical, can_focus=True):
             self.set_class(attention.state == s, f"-attn-{s}")
         self.set_class(attention.unseen, "-unseen")
         if not self.frozen():
-            self.border_subtitle = Content(self._subtitle(self.run.state_text))
+            self._subtitle_to(self._subtitle(self.run.state_text))
 
     def refresh_proc(self) -> None:
         if self.row_only:
@@ -201,7 +217,7 @@ class AgentPane(Vertical, can_focus=True):
                 f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
                 f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}"
             )
-        self.query_one("#proc", Static).update(Content(text), layout=False)
+        self._put("proc", Content(text))
 
     def refresh_where(self) -> None:
         if self.row_only:
@@ -210,7 +226,7 @@ class AgentPane(Vertical, can_focus=True):
         if self.frozen():
             return
         r, g = self.run, self.git
-        self.query_one("#where", Static).update(fmt("[dim]in[/] $p", p=short_path(r.worktree)), layout=False)
+        self._put("where", fmt("[dim]in[/] $p", p=short_path(r.worktree)))
         branch = (g.branch if g and g.branch else r.branch) or "-"
         parts = [fmt("[dim]on[/] $b", b=branch)]
         if g is not None:
@@ -220,7 +236,7 @@ class AgentPane(Vertical, can_focus=True):
                 parts.append(Content(f"+{g.ahead} ahead"))
             if g.dirty is not None:
                 parts.append(Content(f"{g.dirty} dirty"))
-        self.query_one("#gitline", Static).update(Content("  ").join(parts), layout=False)
+        self._put("gitline", Content("  ").join(parts))
 
     def refresh_files(self) -> None:
         if self.row_only:
@@ -228,7 +244,7 @@ class AgentPane(Vertical, can_focus=True):
             return
         if self.frozen():
             return
-        self.query_one("#rate", Sparkline).data = self.activity.rates(width=30)
+        self.query_one("#rate", Spark).set_data(self.activity.rates(width=30))
         lines = []
         if self.outside:
             lines.append(fmt("[b $error]outside its worktree:[/] $o", o=self.outside))
@@ -241,7 +257,7 @@ class AgentPane(Vertical, can_focus=True):
             lines.append(fmt(f"{marks[c.kind]} $p [dim]{age}s[/]", p=c.path))
         if not lines:
             lines.append(Content.from_markup("[dim]no file activity yet[/]"))
-        self.query_one("#files", Static).update(Content("\n").join(lines), layout=False)
+        self._put("files", Content("\n").join(lines))
 
     def activity_recent(self, window: float = 32.0) -> bool:
         latest = self.activity.latest[0].time if self.activity.latest else 0.0
