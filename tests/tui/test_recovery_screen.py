@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from agenttui.core import recovery
 from agenttui.core.git import repo as gitrepo
@@ -10,7 +11,7 @@ from agenttui.tui.app import AgentTuiApp
 from agenttui.tui.screens.modals import ConfirmModal
 from tests.support.incidents import make_incident, refs, tree_state
 from tests.support.repos import git
-from tests.support.ui import confirm, loaded, settle, until
+from tests.support.ui import confirm, loaded, recovery_screen, settle, until
 
 
 async def test_clean_incident_through_the_screens_then_restore(tmp_path: Path) -> None:
@@ -228,3 +229,25 @@ async def test_the_agents_tab_finds_the_incident_from_the_transcripts_without_a_
     assert git(r, "show", "salvage/impl-auth:auth.py") == "AUTH = 2\n"
     assert git(r, "show", "salvage/impl-api:api.py") == "API = 1\n"
     assert "auth.py" not in git(r, "ls-tree", "--name-only", "salvage/impl-api")
+
+
+async def test_the_incident_is_read_only_once_the_stashes_are_on_the_screen(tmp_path: Path, monkeypatch: Any) -> None:
+    """`agenttui recover` draws the stashes first; the incident's reading (its imports alone hold
+    the interpreter for 0.4 s) starts after that frame, not beside it.  Control: it does start."""
+    from agenttui.tui.screens.recovery import screen as module
+
+    r, _wt = make_incident(tmp_path)
+    starts: list[tuple[bool, int]] = []  # at each full read: (stash rows drawn?, rows in the stash table)
+    app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+    real = module.load_data
+
+    def load_data(*args: Any, **kwargs: Any) -> Any:  # the real reading, its start noted
+        s = recovery_screen(app)
+        starts.append((s._first_drawn.is_set(), s.table("stashes").row_count))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "load_data", load_data)
+    async with app.run_test(size=(150, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        assert screen.data is not None and screen.data.incident is not None  # control: it was read
+    assert starts == [(True, 10)]  # once, after the ten stash rows were drawn
