@@ -17,10 +17,12 @@ def human_bytes(n: int) -> str:
 
 
 def human_time(seconds: float) -> str:
+    """An agent's uptime in minutes ("<1m" in its first): a line that changes every second is a
+    line redrawn at every sample for every idle agent."""
     s = int(seconds)
     if s >= 3600:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 60}m" if s >= 60 else "<1m"
 
 
 def short_path(p: Path | str | None) -> str:

@@ -1,5 +1,5 @@
 """The activity sparkline (block characters in one colour, instead of Textual's per-cell blended
-Sparkline, the detail's costliest draw under load) and the pane's lines drawn only on a change."""
+Sparkline, the detail's costliest draw under load), and a pane drawn only when what it shows changed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from agenttui.tui.messages import Sampled
 from agenttui.tui.widgets.spark import Spark, spark_text
 from tests.support.repos import write_plan
 from tests.support.ui import make_app, pane
@@ -69,3 +70,30 @@ async def test_a_panes_lines_are_set_again_only_when_what_they_show_changed(repo
         p.refresh_all()
         assert updates == ["title"]
         assert "boom" in str(p.query_one("#title", Static).render())
+
+
+async def test_a_sample_that_changes_nothing_shown_marks_nothing_to_draw(repo: Path) -> None:
+    """32 idle agents' samples (every 2 s) redrew every row and the detail: the uptime in seconds
+    and new stats objects.  Now a sample marks a pane only when its process line would change."""
+    from agenttui.core.agents.sampler import Sample
+    from agenttui.core.host.procs import ProcStats
+
+    write_plan(repo, '[[agent]]\nname = "a0"\ncommand = ["sleep", "60"]\n')
+    app = make_app(repo)
+    async with app.run_test(size=(130, 44)) as pilot:
+        await pilot.pause()
+        grid = app.main_screen.grid
+        marked: list[tuple[str, ...]] = []
+        original = grid.mark
+        grid.mark = lambda p, *parts: (marked.append(parts), original(p, *parts))  # type: ignore[method-assign]
+
+        async def sample(cpu: float, runtime: float) -> None:
+            stats = ProcStats(pids=(4242,), cpu=cpu, rss=5 << 20, runtime=runtime, status="sleeping")
+            await grid.on_sampled(Sampled(Sample(stats={"a0": stats}, generation=grid.generation)))
+
+        await sample(0.0, 125.0)
+        assert marked == [("proc",)]  # the first sample is drawn
+        await sample(0.0, 127.0)  # two seconds later, idle: the same line ("up 2m")
+        assert marked == [("proc",)]
+        await sample(3.0, 129.0)  # control: the CPU moved, the line changes
+        assert marked == [("proc",), ("proc",)]

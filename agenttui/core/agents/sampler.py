@@ -78,6 +78,8 @@ class Sampler:
         self.revalidate = revalidate
         self.procs = ProcSampler()
         self.claude = ClaudeFeed(paths)
+        self._captured: dict[str, float] = {}  # tmux pane id -> when its window was last captured
+        self._tails: dict[str, list[str]] = {}  # tmux pane id -> the lines that capture read
         self._last_git = 0.0
         self._rounds = 0
         self._due: set[str] = set()
@@ -115,6 +117,44 @@ class Sampler:
         return jobs, git_round
 
     # ------------------------------------------------------------ sampling (worker thread)
+    def _tmux(
+        self, jobs: list[SampleJob], attempt: Callable[[str, Callable[[], object]], object]
+    ) -> tuple[dict[str, list[str]], dict[str, str]]:
+        """tmux agents' window tails and titles: one ``list-panes`` for all of them (titles and
+        each window's last output second), then a capture only of the windows that wrote since
+        their last capture — 32 idle tmux agents cost one tmux call a sample, not 32-64."""
+        from agenttui.core.host import tmux
+
+        states = attempt("tmux", tmux.pane_states)
+        known = states if isinstance(states, dict) else None
+        tails: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for j in jobs:
+            pane = j.tmux
+            if pane is None:
+                continue
+            state = known.get(pane.pane_id) if known is not None else None
+            last = self._captured.get(pane.pane_id)
+            # window_activity has whole seconds: output in the second of the last capture may have
+            # come after it, so that second is captured again
+            if state is None or last is None or state.activity >= int(last):
+                at = time.time()
+                lines = attempt(f"tmux {j.name}", lambda pane=pane: tmux.capture(pane))  # type: ignore[misc]
+                if isinstance(lines, list):
+                    tails[j.name] = lines
+                    self._captured[pane.pane_id] = at
+                    self._tails[pane.pane_id] = lines
+            elif pane.pane_id in self._tails:
+                tails[j.name] = self._tails[pane.pane_id]  # nothing written since: the same lines
+            if j.client in ("codex", "gemini"):
+                if state is not None:
+                    titles[j.name] = state.title
+                else:
+                    name = attempt(f"tmux title {j.name}", lambda pane=pane: tmux.title(pane))  # type: ignore[misc]
+                    if isinstance(name, str):
+                        titles[j.name] = name
+        return tails, titles
+
     def sample(self, jobs: list[SampleJob], git_round: bool, generation: int = 0) -> Sample:
         errors: list[str] = []
 
@@ -129,18 +169,8 @@ class Sampler:
 
         tails: dict[str, list[str]] = {}
         titles: dict[str, str] = {}
-        for j in jobs:
-            if j.tmux is not None:
-                from agenttui.core.host import tmux
-
-                pane = j.tmux
-                lines = attempt(f"tmux {j.name}", lambda pane=pane: tmux.capture(pane))  # type: ignore[misc]
-                if isinstance(lines, list):
-                    tails[j.name] = lines
-                if j.client in ("codex", "gemini"):
-                    name = attempt(f"tmux title {j.name}", lambda pane=pane: tmux.title(pane))  # type: ignore[misc]
-                    if isinstance(name, str):
-                        titles[j.name] = name
+        if any(j.tmux is not None for j in jobs):
+            tails, titles = self._tmux(jobs, attempt)
         stats = attempt("processes", lambda: self._stats(jobs))
         outside = attempt("cwd", lambda: self._outside(jobs, stats if isinstance(stats, dict) else {}))
         worktrees = head = revoke = claude = None

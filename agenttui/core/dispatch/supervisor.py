@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from agenttui.core.errors import AgentTuiError, GateClosed, GitError, first_line
 from agenttui.core.git import cmd as gitcmd
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths, Worktree
+from agenttui.core.host import tmux
 from agenttui.core.host.procs import spread_nice
 
 __all__ = ["STOP_GRACE", "AgentRun", "Supervisor", "launched_pids"]
@@ -328,17 +330,22 @@ class Supervisor:
     def _poll(self) -> list[str]:
         events: list[str] = []
         exits: list[tuple[str, dict[str, object]]] = []
-        for run in self.run_list():
+        runs = self.run_list()
+        states: dict[str, tmux.PaneState] | None = None
+        if any(r.tmux is not None and r.state not in ("exited", "failed", "paused") for r in runs):
+            try:
+                states = tmux.pane_states()  # one tmux call for all of them
+            except (OSError, subprocess.SubprocessError, AgentTuiError):
+                states = None
+        for run in runs:
             if run.state in ("exited", "failed"):
                 continue
             if run.tmux is not None:
-                from agenttui.core.host import tmux
-
                 if run.state == "paused":
                     continue
                 try:
-                    dead, code = tmux.status(run.tmux)
-                except AgentTuiError:
+                    dead, code = tmux.status_in(states, run.tmux)
+                except (AgentTuiError, OSError, subprocess.SubprocessError):
                     dead, code = True, None
                 if not dead:
                     continue

@@ -123,7 +123,11 @@ def status(pane: TmuxPane) -> tuple[bool, int | None]:
     """(dead, exit status).  A pane that vanished counts as dead with an unknown status."""
     out = tmux("display-message", "-p", "-t", pane.pane_id, "#{pane_dead} #{pane_dead_status}", check=False)
     parts = out.split()
-    dead = not parts or parts[0] == "1"
+    return _exit(pane, not parts or parts[0] == "1", parts[1] if len(parts) > 1 else "")
+
+
+def _exit(pane: TmuxPane, dead: bool, dead_status: str) -> tuple[bool, int | None]:
+    """(dead, exit status): the wrapper's status file first, tmux's ``pane_dead_status`` else."""
     if not dead:
         return False, None
     try:
@@ -132,8 +136,48 @@ def status(pane: TmuxPane) -> tuple[bool, int | None]:
         text = ""
     if text.lstrip("-").isdigit():
         return True, int(text)
-    code = int(parts[1]) if len(parts) > 1 and parts[1].lstrip("-").isdigit() else None
-    return True, code
+    return True, int(dead_status) if dead_status.lstrip("-").isdigit() else None
+
+
+@dataclass(frozen=True)
+class PaneState:
+    """One pane as ``list-panes -a`` reports it."""
+
+    dead: bool
+    dead_status: str
+    activity: int  # ``window_activity``: the second of the last output in the agent's window
+    title: str  # ``pane_title``, as the agent CLI in it set it
+
+
+_STATE_FORMAT = "#{pane_id}\t#{pane_dead}\t#{pane_dead_status}\t#{window_activity}\t#{pane_title}"
+_NO_SERVER = ("no server running", "error connecting", "server exited")
+
+
+def pane_states() -> dict[str, PaneState] | None:
+    """Every pane of the server in ONE call, by pane id (reaping and sampling 32 tmux agents
+    asked tmux once per agent, several times a second: 64 processes a second while idle).  A pane
+    missing from the answer has vanished; ``{}`` when no server runs; None when tmux failed
+    otherwise (callers ask pane by pane then, rather than take every agent for dead)."""
+    argv = [*_base(), "list-panes", "-a", "-F", _STATE_FORMAT]
+    res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10)
+    if res.returncode != 0:
+        return {} if any(s in res.stderr for s in _NO_SERVER) else None
+    states: dict[str, PaneState] = {}
+    for line in res.stdout.splitlines():
+        parts = line.split("\t", 4)
+        if len(parts) < 5 or not parts[0].startswith("%"):
+            continue  # (a title with a line break in it: its rest is not a pane)
+        pane_id, dead, code, activity, title = parts
+        states[pane_id] = PaneState(dead == "1", code, int(activity) if activity.isdigit() else 0, title)
+    return states
+
+
+def status_in(states: Mapping[str, PaneState] | None, pane: TmuxPane) -> tuple[bool, int | None]:
+    """:func:`status` from one :func:`pane_states` answer (asked alone when that failed)."""
+    if states is None:
+        return status(pane)
+    state = states.get(pane.pane_id)
+    return _exit(pane, state is None or state.dead, state.dead_status if state is not None else "")
 
 
 def title(pane: TmuxPane) -> str:

@@ -208,16 +208,7 @@ class AgentPane(Vertical, can_focus=True):
             return
         if self.frozen():
             return
-        r, s = self.run, self.stats
-        if s is None:
-            text = f"pid {r.pid}" if r.pid else "no process"
-        else:
-            n = len(s.pids)
-            text = (
-                f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
-                f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}"
-            )
-        self._put("proc", Content(text))
+        self._put("proc", Content(proc_line(self.run, self.stats)))
 
     def refresh_where(self) -> None:
         if self.row_only:
@@ -305,6 +296,18 @@ class AgentPane(Vertical, can_focus=True):
         self._log_offset += len(chunk)
         lines = chunk.decode("utf-8", "replace").splitlines()
         self.query_one("#out", Log).write_lines([output(line) for line in lines])
+
+
+def proc_line(run: AgentRun, s: ProcStats | None) -> str:
+    """The pane's process line (its row shows the CPU of the same stats): a new sample whose line
+    is the same draws nothing, so 32 idle agents' samples redraw no row and no pane."""
+    if s is None:
+        return f"pid {run.pid}" if run.pid else "no process"
+    n = len(s.pids)
+    return (
+        f"pid {s.pids[0]}  cpu {s.cpu:5.1f}%  mem {human_bytes(s.rss)}  "
+        f"up {human_time(s.runtime)}  {n} proc{'s' if n != 1 else ''}"
+    )
 
 
 class DetailPane(AgentPane, can_focus=False):

@@ -38,7 +38,7 @@ from agenttui.tui.messages import (
 )
 from agenttui.tui.textual_compat import visible_widgets
 from agenttui.tui.widgets.agent_list import AgentList
-from agenttui.tui.widgets.pane import AgentPane, DetailPane
+from agenttui.tui.widgets.pane import AgentPane, DetailPane, proc_line
 
 TICK = 0.5
 WATCHER_NICE = 19  # the agents' file watcher thread: the UI thread answers keys first
@@ -393,9 +393,11 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         for p in self.panes if s.generation == self.generation else ():  # (stale: gitui's generation check)
             parts = []
             if p.agent_name in s.stats:
-                p.stats = s.stats[p.agent_name]
-                parts.append("proc")
-            if p.agent_name in s.git:
+                stats = s.stats[p.agent_name]
+                if proc_line(p.run, stats) != proc_line(p.run, p.stats):  # (what the pane and row show)
+                    parts.append("proc")
+                p.stats = stats
+            if p.agent_name in s.git and s.git[p.agent_name] != p.git:
                 p.git = s.git[p.agent_name]
                 parts.append("where")
             if p.agent_name in s.titles:  # Codex, Gemini: the title they set says their state

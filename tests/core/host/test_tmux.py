@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
@@ -77,3 +78,69 @@ def test_tmux_missing_command(repo: Path, private_tmux: str) -> None:
     sup.confirm()
     sup.fire()
     assert sup.runs["x"].state == "failed" and sup.runs["x"].error == "command not found: no-such-agent-cli"
+
+
+def test_one_tmux_call_reads_every_pane_and_reaps_them(repo: Path, private_tmux: str) -> None:
+    """Reaping asked tmux once per agent, twice a second; now one ``list-panes`` answers for all."""
+    write_plan(
+        repo,
+        '[[agent]]\nname = "up"\nrunner = "tmux"\ncommand = ["sleep", "60"]\n\n'
+        '[[agent]]\nname = "done"\nrunner = "tmux"\ncommand = "exit 7"\n',
+    )
+    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    sup.announce()
+    sup.confirm()
+    assert sup.fire() == []
+    up, done = sup.runs["up"].tmux, sup.runs["done"].tmux
+    assert up is not None and done is not None
+    wait_for(lambda: (tmux.pane_states() or {}).get(done.pane_id, tmux.PaneState(False, "", 0, "")).dead, 10, "exit")
+    states = tmux.pane_states()
+    assert states is not None and {up.pane_id, done.pane_id} <= set(states)
+    assert tmux.status_in(states, up) == (False, None) and tmux.status_in(states, done) == (True, 7)
+    assert tmux.status_in(states, up) == tmux.status(up)  # the same answer as asking the pane alone
+    wait_for(lambda: sup.poll() or sup.runs["done"].state == "exited", 10, "done reaped")
+    assert sup.runs["done"].exit_code == 7 and sup.runs["up"].state == "running"
+    subprocess.run(["tmux", "-L", private_tmux, "kill-server"], capture_output=True, check=False)
+    assert tmux.pane_states() == {}  # no server: every pane gone (control: dead, not "unknown")
+    assert tmux.status_in({}, up)[0] is True
+
+
+def test_an_idle_tmux_window_is_not_captured_again(
+    repo: Path, private_tmux: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sampler captures a tmux agent's window only when it wrote since the last capture
+    (``window_activity``); an idle one keeps its lines.  Control: new output is captured."""
+    from agenttui.core.agents.sampler import SampleJob, Sampler
+
+    go = repo.parent / "go"
+    write_plan(
+        repo,
+        f'[[agent]]\nname = "w"\nrunner = "tmux"\n'
+        f'command = ["sh", "-c", "echo one; while [ ! -e {go} ]; do sleep 0.05; done; echo two; exec sleep 60"]\n',
+    )
+    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    sup.announce()
+    sup.confirm()
+    assert sup.fire() == []
+    pane = sup.runs["w"].tmux
+    assert pane is not None
+    captures: list[str] = []
+    real = tmux.capture
+    monkeypatch.setattr(tmux, "capture", lambda p, lines=12: (captures.append(p.pane_id), real(p, lines))[1])
+    sampler = Sampler(sup.paths, sup.main_checkout)
+    job = SampleJob("w", None, None, False, pane)
+
+    def tail() -> list[str]:
+        return sampler.sample([job], False).tails.get("w", [])
+
+    wait_for(lambda: "one" in tail(), 10, "the first line")
+    for _ in range(2):  # (output in the second of a capture may follow it: that second is read again)
+        last = sampler._captured[pane.pane_id]
+        wait_for(lambda: int(time.time()) > int(last), 3, "the next second")
+        n = len(captures)
+        assert "one" in tail()
+    assert "one" in tail() and "one" in tail()  # the same lines...
+    assert len(captures) == n  # ...without asking tmux for them again
+    go.write_text("")
+    wait_for(lambda: "two" in tail(), 10, "the new line")  # control: new output is captured
+    assert len(captures) > n
