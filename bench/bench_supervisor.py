@@ -1,6 +1,6 @@
 """Supervisor benchmark: pane latency vs raw watchfiles; 32 agents: sampling, CPU, memory, first frame.
 
-    python bench/bench_supervisor.py [--trials 100] [--agents 32] [--spawn 0]
+    python bench/bench_supervisor.py [--trials 100] [--agents 32] [--spawn 0] [--runner process|tmux]
 
 Targets (issue 3): file written in an agent worktree → its line in the pane p50 <= 50 ms,
 p99 <= 150 ms (beside raw watchfiles on the same folders, same settings); 32 idle agents:
@@ -31,6 +31,7 @@ from bench.bench_guard import fmt, git, make_repo, raw_latency  # noqa: E402
 
 FIRST_ROUND: list[float] = []  # seconds from all running until each worktree had its first snapshot, count
 STEADY: list[float] = []  # CPU % once that round is over
+MACHINE: list[float] = []  # the whole machine's CPU % (of one core) in that window
 DRAWN: dict[str, float] = {}  # path -> when a pane first put it in its file lines
 
 
@@ -76,9 +77,17 @@ async def pane_latency(repo: Path, roots: list[Path], trials: int) -> list[float
     return out
 
 
-async def idle_32(repo: Path, n: int) -> tuple[float, float, float, int]:
+def machine_busy() -> tuple[float, float]:
+    """(seconds busy, seconds in all) of the whole machine's CPUs, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
+
+
+async def idle_32(repo: Path, n: int, runner: str = "process") -> tuple[float, float, float, int]:
     plan = repo / "agenttui.toml"
-    plan.write_text("".join(f'[[agent]]\nname = "a{i:02d}"\ncommand = ["sleep", "600"]\n' for i in range(n)))
+    how = f'runner = "{runner}"\n' if runner != "process" else ""
+    plan.write_text("".join(f'[[agent]]\nname = "a{i:02d}"\n{how}command = ["sleep", "600"]\n' for i in range(n)))
     t_start = time.perf_counter()
     app = TimedApp(gitrepo.open_repo(repo), plan, live=True)
     me = psutil.Process()
@@ -107,9 +116,10 @@ async def idle_32(repo: Path, n: int) -> tuple[float, float, float, int]:
             await pilot.pause(0.2)
         FIRST_ROUND[:] = [time.perf_counter() - t0 + 3.0, keeper.snapshots_taken if keeper else 0]
         await pilot.pause(1.0)
-        c0, t0 = me.cpu_times(), time.perf_counter()
+        c0, t0, m0 = me.cpu_times(), time.perf_counter(), machine_busy()
         await pilot.pause(10.0)
         STEADY.append(cpu_over(c0, t0))  # idle after that one-time round
+        MACHINE.append((machine_busy()[0] - m0[0]) / (time.perf_counter() - t0) * 100)  # tmux's server too
         rss = me.memory_info().rss
         pids = [r.pid for r in app.sup.runs.values() if r.pid]
         for r in app.sup.runs.values():
@@ -155,7 +165,11 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--agents", type=int, default=32)
     ap.add_argument("--spawn", type=int, default=0, help="extra sleeping processes on the machine")
+    ap.add_argument("--runner", choices=("process", "tmux"), default="process", help="how the idle agents run")
     args = ap.parse_args()
+    if args.runner == "tmux":  # a private server, never the user's
+        os.environ["AGENTTUI_TMUX_SOCKET"] = f"agenttui-bench-{os.getpid()}"
+        os.environ.pop("TMUX", None)
     extra = [subprocess.Popen(["sleep", "600"]) for _ in range(args.spawn)]
     try:
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
@@ -171,7 +185,7 @@ def main() -> int:
             print(f"pane latency, 4 agent worktrees ({args.trials} writes):")
             print("  " + fmt("file written → pane", ours, raw) + "   target p50 <= 50, p99 <= 150 ms")
             repo2 = make_repo(root, "idle")
-            first, cpu, rss, n = asyncio.run(idle_32(repo2, args.agents))
+            first, cpu, rss, n = asyncio.run(idle_32(repo2, args.agents, args.runner))
             print(
                 f"{n} idle agents: first frame {first * 1000:.0f} ms (target <= 1000), supervisor CPU "
                 f"{cpu:.1f} % of a core (target <= 3), RSS {rss:.0f} MB (target <= 120)"
@@ -180,7 +194,7 @@ def main() -> int:
                 print(
                     f"  (that window holds the keeper's one-time first snapshot of each worktree: "
                     f"{FIRST_ROUND[1]:.0f} taken {FIRST_ROUND[0]:.0f} s after start; afterwards idle "
-                    f"{STEADY[0]:.1f} % of a core)"
+                    f"{STEADY[0]:.1f} % of a core; the whole machine {MACHINE[0]:.1f} %, {args.runner} agents)"
                 )
             ours_s, raw_s, nprocs = sampling(args.agents)
             print(
@@ -189,6 +203,8 @@ def main() -> int:
                 f"{raw_s * 1000:.1f} ms (ratio {ours_s / raw_s:.2f})"
             )
     finally:
+        if args.runner == "tmux":
+            subprocess.run(["tmux", "-L", os.environ["AGENTTUI_TMUX_SOCKET"], "kill-server"], capture_output=True)
         for p in extra:
             p.kill()
             p.wait()
