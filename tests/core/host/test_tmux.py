@@ -136,7 +136,7 @@ def test_an_idle_tmux_window_is_not_captured_again(
     wait_for(lambda: "one" in tail(), 10, "the first line")
     for _ in range(2):  # (output in the second of a capture may follow it: that second is read again)
         last = sampler._captured[pane.pane_id]
-        wait_for(lambda: int(time.time()) > int(last), 3, "the next second")
+        wait_for(lambda last=last: int(time.time()) > int(last), 3, "the next second")
         n = len(captures)
         assert "one" in tail()
     assert "one" in tail() and "one" in tail()  # the same lines...
