@@ -31,6 +31,8 @@ async def test_many_agents_are_rows_and_the_highlighted_one_is_the_detail(repo: 
         assert rows is not None and rows in visible and app.focused is rows
         w05 = grid.pane("w05")
         assert w05 is not None and w05 not in visible  # the panes are hidden: nothing of them is drawn
+        assert not any(p.children for p in grid.panes)  # ...and they hold no widgets to restyle
+        assert grid.detail.query_one("#title")  # (control: the detail has its lines)
         assert "w05" in rows.render_line(5).text and rows.render_line(0).text.startswith("▶ w00")
         await pilot.press("down", "down")
         await until(pilot, lambda: grid.highlighted == "w02", what="the focus moved down two rows")
@@ -42,8 +44,13 @@ async def test_many_agents_are_rows_and_the_highlighted_one_is_the_detail(repo: 
         assert not any(p.row_only for p in grid.panes) and grid.columns > 1
         assert not grid.detail.has_class("-shown") and not rows.has_class("-shown")
         await until(pilot, lambda: app.focused is grid.pane("w02"), what="the same agent focused in the grid")
+        await until(pilot, lambda: all(p.has_parts for p in grid.panes), what="the panes' lines mounted again")
+        await pilot.pause()
+        w05 = grid.pane("w05")
+        assert w05 is not None and "planned" in str(w05.query_one("#title").render())  # drawn from its data
         await pilot.press("l")
         await until(pilot, lambda: grid.has_class("-list"), what="a list again")
+        await until(pilot, lambda: not any(p.children for p in grid.panes), what="the rows' widgets gone")
 
 
 async def test_a_few_agents_are_a_grid(repo: Path) -> None:

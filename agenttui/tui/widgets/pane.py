@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Log, Static
 
 from agenttui.core.agents.activity import Activity, FileChange
@@ -65,17 +66,27 @@ class AgentPane(Vertical, can_focus=True):
         self.row_sink: Callable[[str], None] | None = None  # the list's "row changed" (set by the grid)
         self.drawn_at = 0.0  # (monotonic) when the list layout last drew its row
         self._drawn: dict[str, object] = {}  # line -> what it shows (see _put)
+        self.has_parts = False  # its widgets are mounted (a row of the list has none)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title", classes="pane-title")
-        yield Static(id="proc", classes="pane-line")
-        yield Static(id="where", classes="pane-line")
-        yield Static(id="gitline", classes="pane-line")
-        yield Spark([0] * 30, id="rate")
-        yield Static(id="files", classes="pane-files")
+        if self.row_only:  # a row of the list: its data, no widgets (see set_row_only)
+            return
+        self.has_parts = True
+        yield from self._parts()
+
+    @staticmethod
+    def _parts() -> list[Widget]:
         log = Log(id="out", max_lines=200, classes="pane-log")
         log.can_focus = False
-        yield log
+        return [
+            Static(id="title", classes="pane-title"),
+            Static(id="proc", classes="pane-line"),
+            Static(id="where", classes="pane-line"),
+            Static(id="gitline", classes="pane-line"),
+            Spark([0] * 30, id="rate"),
+            Static(id="files", classes="pane-files"),
+            log,
+        ]
 
     def on_mount(self) -> None:
         self.relabel()
@@ -101,24 +112,52 @@ class AgentPane(Vertical, can_focus=True):
         A change on a screen under a translucent modal repaints both screens whole: with 32 busy
         panes that kept the main thread saturated, so covered panes only note that a redraw is
         due (``thaw_due``) and the app redraws them when the main screen is back."""
+        if not self.has_parts:  # (back from the list: its lines are being mounted, then drawn)
+            return True
         if self.app.screen is not self.screen:
             self.thaw_due = True
             return True
         return False
 
     def set_row_only(self, row_only: bool) -> None:
-        """The grid's layout for this pane: a bordered pane, or (hidden) a row of the list."""
+        """The grid's layout for this pane: a bordered pane, or (hidden) a row of the list.
+
+        A row keeps its agent's data but none of its seven widgets: Textual restyles every widget
+        of the screen when the palette or a modal closes and every widget of the grid when the
+        focus leaves or enters it, hidden or not (32 hidden panes were 230 widgets restyled each
+        time).  Back in the grid, the widgets are mounted again and drawn from the data."""
         was_row_only, self.row_only = self.row_only, row_only
         if row_only:
+            if not was_row_only and self.has_parts:
+                self.has_parts = False
+                self._drawn.clear()
+                self.remove_children()
             self.row_changed()
-        elif was_row_only:  # what it missed as a row, drawn now
-            self.last_state = ""
-            if self.attention is not None:
-                self.set_attention(self.attention)
-            self.refresh_all()
-            self.tail_log()
-            if self.tail_next is not None:
-                self.set_tail(self.tail_next)
+        elif was_row_only:
+            if self.has_parts:
+                self._catch_up()
+            else:
+                self.call_later(self._grow_parts)
+
+    async def _grow_parts(self) -> None:
+        if not self.row_only and not self.has_parts and self.is_attached:
+            await self.mount_all(self._parts())
+            if self.row_only:  # (a list again meanwhile)
+                await self.remove_children()
+                return
+            self.has_parts = True
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """What it missed as a row, drawn now."""
+        self._drawn.clear()
+        self.last_state = ""
+        if self.attention is not None:
+            self.set_attention(self.attention)
+        self.refresh_all()
+        self.tail_log()
+        if self.tail_next is not None:
+            self.set_tail(self.tail_next)
 
     def row_changed(self) -> None:
         """In the list layout: tell the list this agent's row is to be drawn again."""

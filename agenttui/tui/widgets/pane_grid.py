@@ -115,6 +115,9 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         have = {p.agent_name: p for p in self.panes}
         runs = dict(self.sup.run_items())
         new = [self.pane_class(run) for name, run in runs.items() if name not in have]
+        listed = self.is_list
+        for p in new:  # a row of the list from the start: no widgets composed only to be dropped
+            p.row_only = listed
         for name, p in have.items():
             if name not in runs:
                 await p.remove()
