@@ -100,6 +100,8 @@ def main() -> int:
     ap.add_argument("--stashes", type=int, default=1_000)
     args = ap.parse_args()
     agenttui = shutil.which("agenttui") or str(Path(sys.executable).with_name("agenttui"))
+    if os.environ.get("BENCH_AGENTTUI"):  # a wrapper script instead (e.g. another checkout, for an A/B)
+        agenttui = os.environ["BENCH_AGENTTUI"]
     lazygit = shutil.which("lazygit")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
