@@ -51,18 +51,60 @@ def tree_pids(root: int) -> list[int]:
         if pid in seen:
             continue
         seen.add(pid)
-        if not psutil.pid_exists(pid):
+        if not (proc.exists(pid) if _HAVE_PROC_CHILDREN else psutil.pid_exists(pid)):
             continue
         out.append(pid)
         todo.extend(_children(pid))
     return out
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_STATES = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-sleep",
+    "Z": "zombie",
+    "T": "stopped",
+    "t": "tracing-stop",
+    "X": "dead",
+    "I": "idle",
+}  # (psutil's names)
+
+
 class ProcSampler:
-    """Samples process trees; keeps one psutil.Process per pid between ticks."""
+    """Samples process trees: from ``/proc/<pid>/stat`` where there is one (a read a process), else
+    psutil with one ``psutil.Process`` kept per pid.  Either way a process's first sample has
+    0 % CPU (there is no earlier reading to measure from)."""
 
     def __init__(self) -> None:
         self._procs: dict[int, psutil.Process] = {}
+        self._last: dict[int, tuple[int, int, float]] = {}  # pid -> (start ticks, cpu ticks, when)
+        self._boot: float | None = None
+
+    def _sample_proc(self, root: int, pids: list[int]) -> ProcStats | None:
+        now = time.monotonic()
+        cpu, rss, runtime, status = 0.0, 0, 0.0, "gone"
+        alive: list[int] = []
+        for pid in pids:
+            st = proc.stat(pid)
+            if st is None:
+                self._last.pop(pid, None)
+                continue
+            last = self._last.get(pid)
+            if last is not None and last[0] == st.start_ticks and now > last[2]:  # (the same process)
+                cpu += (st.cpu_ticks - last[1]) / _TICK / (now - last[2]) * 100
+            self._last[pid] = (st.start_ticks, st.cpu_ticks, now)
+            rss += (proc.rss_pages(pid) or 0) * _PAGE
+            if pid == root:
+                if self._boot is None:
+                    self._boot = psutil.boot_time()
+                runtime = max(0.0, time.time() - (self._boot + st.start_ticks / _TICK))
+                status = _STATES.get(st.state, st.state)
+            alive.append(pid)
+        if not alive:
+            return None
+        return ProcStats(tuple(alive), max(0.0, cpu), rss, runtime, status)
 
     def _proc(self, pid: int) -> psutil.Process | None:
         p = self._procs.get(pid)
@@ -78,6 +120,8 @@ class ProcSampler:
         pids = tree_pids(root) + [p for p in extra if p != root]
         if not pids and not extra:
             return None
+        if _HAVE_PROC_CHILDREN:
+            return self._sample_proc(root, pids)
         cpu = 0.0
         rss = 0
         runtime = 0.0
@@ -105,6 +149,9 @@ class ProcSampler:
         for pid in list(self._procs):
             if not psutil.pid_exists(pid):
                 del self._procs[pid]
+        for pid in list(self._last):
+            if not proc.exists(pid):
+                del self._last[pid]
 
 
 def _own_git(pid: int, me: set[int]) -> bool:
