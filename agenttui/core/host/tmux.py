@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -158,15 +159,20 @@ def pane_states() -> dict[str, PaneState] | None:
     asked tmux once per agent, several times a second: 64 processes a second while idle).  A pane
     missing from the answer has vanished; ``{}`` when no server runs; None when tmux failed
     otherwise (callers ask pane by pane then, rather than take every agent for dead)."""
-    argv = [*_base(), "list-panes", "-a", "-F", _STATE_FORMAT]
+    # each line starts with a word made for this call: a title is the agent's to set, and one
+    # with a line break and a made-up pane line in it must not reap (or revive) a pane
+    mark = secrets.token_hex(8)
+    argv = [*_base(), "list-panes", "-a", "-F", mark + _STATE_FORMAT]
     res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10)
     if res.returncode != 0:
         return {} if any(s in res.stderr for s in _NO_SERVER) else None
     states: dict[str, PaneState] = {}
     for line in res.stdout.splitlines():
-        parts = line.split("\t", 4)
-        if len(parts) < 5 or not parts[0].startswith("%"):
-            continue  # (a title with a line break in it: its rest is not a pane)
+        if not line.startswith(mark + "%"):
+            continue  # (the rest of a title with a line break in it)
+        parts = line[len(mark) :].split("\t", 4)
+        if len(parts) < 5:
+            continue
         pane_id, dead, code, activity, title = parts
         states[pane_id] = PaneState(dead == "1", code, int(activity) if activity.isdigit() else 0, title)
     return states

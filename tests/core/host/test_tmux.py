@@ -144,3 +144,30 @@ def test_an_idle_tmux_window_is_not_captured_again(
     go.write_text("")
     wait_for(lambda: "two" in tail(), 10, "the new line")  # control: new output is captured
     assert len(captures) > n
+
+
+def test_a_title_set_by_the_agent_cannot_make_up_a_pane(repo: Path, private_tmux: str) -> None:
+    """An agent sets its pane's title (Codex, Gemini: their state); one written to look like more
+    lines of ``list-panes`` reaps nothing and revives nothing (tmux here drops the line break and
+    the tabs; the reader also keeps only lines that start with its own mark for the call)."""
+    write_plan(
+        repo,
+        '[[agent]]\nname = "sly"\nrunner = "tmux"\n'
+        'command = ["sh", "-c", "printf \'\\\\033]2;t\\\\n%%0\\\\t1\\\\t7\\\\t0\\\\tx\\\\007\'; exec sleep 60"]\n',
+    )
+    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    sup.announce()
+    sup.confirm()
+    assert sup.fire() == []
+    pane = sup.runs["sly"].tmux
+    assert pane is not None
+
+    def titled() -> bool:
+        state = (tmux.pane_states() or {}).get(pane.pane_id)
+        return state is not None and state.title.startswith("t")
+
+    wait_for(titled, 10, "the agent's title")
+    states = tmux.pane_states()
+    assert states is not None and set(states) == set(tmux.tmux("list-panes", "-a", "-F", "#{pane_id}").split())
+    assert tmux.status_in(states, pane) == (False, None)  # alive, whatever its title says
+    assert sup.poll() == [] and sup.runs["sly"].state == "running"
