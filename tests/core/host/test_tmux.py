@@ -28,6 +28,15 @@ def private_tmux(monkeypatch: pytest.MonkeyPatch) -> str:
     subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True, check=False)
 
 
+def fired(repo: Path) -> Supervisor:
+    """The plan written in *repo*, announced, confirmed and fired (every agent started)."""
+    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
+    sup.announce()
+    sup.confirm()
+    assert sup.fire() == []
+    return sup
+
+
 def test_tmux_agents_run_in_windows(repo: Path, private_tmux: str) -> None:
     write_plan(
         repo,
@@ -43,10 +52,7 @@ runner = "tmux"
 command = "echo bye; exit 7"
 """,
     )
-    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
-    sup.announce()
-    sup.confirm()
-    assert sup.fire() == []
+    sup = fired(repo)
     chat, quick = sup.runs["chat"], sup.runs["quick"]
     assert chat.tmux is not None and chat.state == "running"
     assert chat.tmux.session == tmux.session_name("repo")
@@ -87,10 +93,7 @@ def test_one_tmux_call_reads_every_pane_and_reaps_them(repo: Path, private_tmux:
         '[[agent]]\nname = "up"\nrunner = "tmux"\ncommand = ["sleep", "60"]\n\n'
         '[[agent]]\nname = "done"\nrunner = "tmux"\ncommand = "exit 7"\n',
     )
-    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
-    sup.announce()
-    sup.confirm()
-    assert sup.fire() == []
+    sup = fired(repo)
     up, done = sup.runs["up"].tmux, sup.runs["done"].tmux
     assert up is not None and done is not None
     wait_for(lambda: (tmux.pane_states() or {}).get(done.pane_id, tmux.PaneState(False, "", 0, "")).dead, 10, "exit")
@@ -118,10 +121,7 @@ def test_an_idle_tmux_window_is_not_captured_again(
         f'[[agent]]\nname = "w"\nrunner = "tmux"\n'
         f'command = ["sh", "-c", "echo one; while [ ! -e {go} ]; do sleep 0.05; done; echo two; exec sleep 60"]\n',
     )
-    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
-    sup.announce()
-    sup.confirm()
-    assert sup.fire() == []
+    sup = fired(repo)
     pane = sup.runs["w"].tmux
     assert pane is not None
     captures: list[str] = []
@@ -155,10 +155,7 @@ def test_a_title_set_by_the_agent_cannot_make_up_a_pane(repo: Path, private_tmux
         '[[agent]]\nname = "sly"\nrunner = "tmux"\n'
         'command = ["sh", "-c", "printf \'\\\\033]2;t\\\\n%%0\\\\t1\\\\t7\\\\t0\\\\tx\\\\007\'; exec sleep 60"]\n',
     )
-    sup = Supervisor(gitrepo.open_repo(repo), repo / "agenttui.toml")
-    sup.announce()
-    sup.confirm()
-    assert sup.fire() == []
+    sup = fired(repo)
     pane = sup.runs["sly"].tmux
     assert pane is not None
 
