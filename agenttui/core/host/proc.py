@@ -39,17 +39,20 @@ class Stat:
 
 
 def stat(pid: int) -> Stat | None:
-    """``/proc/<pid>/stat`` parsed; None for a process that is gone (or a file not as proc(5) says).
-    The command name (field 2) may hold spaces and parentheses: fields are counted after its
-    last ``)``."""
-    raw = read(pid, "stat")
-    if not raw:
-        return None
+    """``/proc/<pid>/stat`` parsed; None for a process that is gone (or a file not as proc(5) says)."""
+    f = _stat_fields(pid)
     try:
-        f = raw[raw.rindex(b")") + 2 :].split()
-        return Stat(f[0].decode("ascii", "replace"), int(f[11]) + int(f[12]), int(f[19]))
+        return Stat(f[0].decode("ascii", "replace"), int(f[11]) + int(f[12]), int(f[19])) if f else None
     except (ValueError, IndexError):
         return None
+
+
+def _stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` from the third (state) on: counted after the command
+    name's last ``)``, since the name may hold spaces and parentheses."""
+    raw = read(pid, "stat")
+    end = raw.rfind(b")") if raw else -1
+    return raw[end + 2 :].split() if raw and end >= 0 else None
 
 
 def rss_pages(pid: int) -> int | None:
@@ -66,11 +69,9 @@ def exists(pid: int) -> bool:
 
 
 def ppid(pid: int) -> int | None:
-    stat = read(pid, "stat")
-    if not stat:
-        return None
+    f = _stat_fields(pid)
     try:
-        return int(stat[stat.rfind(b")") + 2 :].split()[1])
+        return int(f[1]) if f else None
     except (ValueError, IndexError):
         return None
 

@@ -539,18 +539,15 @@ def _refuse_while_working(pv: Preview) -> None:
     """Salvage reads a snapshot and then restores the checkout: a process still writing there would
     lose what it writes after the snapshot.  Refuse while one works in the checkout or a self-made
     worktree (our own process and its ancestors aside)."""
+    from agenttui.core.host import proc
     from agenttui.core.host.procs import describe, processes_in
 
     folders = [pv.main] + [Path(w["path"]) for w in pv.report["worktrees"] if os.path.isdir(w["path"])]
     me = {os.getpid()}
-    pid = os.getppid()
-    while pid > 1 and len(me) < 64:  # the shell that ran us, and its parents
+    pid: int | None = os.getppid()
+    while pid is not None and pid > 1 and len(me) < 64:  # the shell that ran us, and its parents
         me.add(pid)
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            break
+        pid = proc.ppid(pid)
     busy = {}
     for f, pids in processes_in(folders, exclude=me).items():
         left = [p for p in pids if _comm(p) not in IDLE_HERE]
