@@ -149,8 +149,8 @@ class AgentPane(Vertical, can_focus=True):
             self._catch_up()
 
     def _catch_up(self) -> None:
-        """What it missed as a row, drawn now."""
-        self._drawn.clear()
+        """Everything drawn again from the data: what it missed as a row (or, the detail, the agent
+        it turned to); lines that already show the right text stay as they are (``_put``)."""
         self.last_state = ""
         if self.attention is not None:
             self.set_attention(self.attention)
@@ -378,9 +378,5 @@ class DetailPane(AgentPane, can_focus=False):
         except OSError:
             size = 0
         self._log_offset = max(0, size - LOG_CATCH_UP)
-        self.last_state = ""
         self.relabel()
-        self.refresh_all()
-        self.tail_log()
-        if self.tail_next is not None:
-            self.set_tail(self.tail_next)
+        self._catch_up()
