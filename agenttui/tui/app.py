@@ -47,16 +47,10 @@ class AgentTuiApp(App[int]):
     TITLE = "agenttui"
     BINDINGS = [Binding("q", "quit", "Quit")]  # on every screen (the main screen lists it in its place)
 
-    def __init__(
-        self,
-        paths: RepoPaths,
-        plan_path: Path | None,
-        *,
-        recover: bool = False,
-        live: bool = True,
-        now: float | None = None,
-        unsafe_demo: bool = False,
-    ) -> None:
+    # fmt: off
+    def __init__(self, paths: RepoPaths, plan_path: Path | None, *, recover: bool = False,
+                 live: bool = True, now: float | None = None, unsafe_demo: bool = False) -> None:
+        # fmt: on
         super().__init__()
         self.paths = paths
         self.plan_path = plan_path
@@ -87,13 +81,8 @@ class AgentTuiApp(App[int]):
         from agenttui.tui.widgets.guard_panel import GuardPanel
         from agenttui.tui.widgets.pane import AgentPane
 
-        return MainScreen(
-            self.sup,
-            live=self.live,
-            unsafe_demo=self.unsafe_demo,
-            pane_class=self.PANE or AgentPane,
-            panel_class=self.GUARD_PANEL or GuardPanel,
-        )
+        return MainScreen(self.sup, live=self.live, unsafe_demo=self.unsafe_demo,  # fmt: skip
+                          pane_class=self.PANE or AgentPane, panel_class=self.GUARD_PANEL or GuardPanel)
 
     def _main(self) -> MainScreen | None:
         from agenttui.tui.screens.main import MainScreen
