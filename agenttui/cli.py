@@ -204,7 +204,8 @@ def _version() -> str:
 
 
 def _load(repo_arg: str, plan_arg: str | None, *, required: bool) -> tuple[Any, Plan]:
-    from agenttui.core.dispatch.plan import empty_plan, find_plan, load_plan
+    from agenttui.core.dispatch.plan import empty_plan, load_plan
+    from agenttui.core.dispatch.planfile import find_plan
 
     paths = gitrepo.open_repo(repo_arg)
     plan_path = find_plan(paths.toplevel, plan_arg)
@@ -400,7 +401,7 @@ def _frame_rate() -> None:
 
 
 def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
-    from agenttui.core.dispatch.plan import find_plan
+    from agenttui.core.dispatch.planfile import find_plan
 
     if recover:  # (the recovery screen draws no plan: the supervisor reads it when first shown)
         paths = gitrepo.open_repo(args.repo)

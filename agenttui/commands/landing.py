@@ -10,7 +10,8 @@ from typing import Any
 
 from agenttui.base.exitcodes import OK as EXIT_OK
 from agenttui.base.exitcodes import VIOLATIONS as EXIT_VIOLATIONS
-from agenttui.core.dispatch.plan import find_plan, load_plan
+from agenttui.core.dispatch.plan import load_plan
+from agenttui.core.dispatch.planfile import find_plan
 from agenttui.core.errors import AgentTuiError
 from agenttui.core.git import repo as gitrepo
 

@@ -71,9 +71,12 @@ class AgentTuiApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         if self.start_in_recovery:  # first frame without the supervisor's screen, workers or imports
+            from agenttui.core.recovery.listing import read_ahead
+
+            ahead = read_ahead(self.paths)  # git lists the stashes while the screen's modules load
             from agenttui.tui.screens.recovery import RecoveryScreen
 
-            return RecoveryScreen(self.paths, now=self.now, prefetch=True)
+            return RecoveryScreen(self.paths, now=self.now, read_ahead=ahead)
         return self._new_main()
 
     def _new_main(self) -> MainScreen:

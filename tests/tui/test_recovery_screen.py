@@ -251,3 +251,39 @@ async def test_the_incident_is_read_only_once_the_stashes_are_on_the_screen(tmp_
         screen = await loaded(pilot, app)
         assert screen.data is not None and screen.data.incident is not None  # control: it was read
     assert starts == [(True, 10)]  # once, after the ten stash rows were drawn
+
+
+async def test_the_stashes_read_ahead_are_in_the_first_frame(tmp_path: Path, monkeypatch: Any) -> None:
+    """`agenttui recover` puts the stashes git listed while the screen loaded into the screen as it
+    mounts, before its first frame: not after a worker's round trip, which may miss that frame.
+    Control: a read-ahead git has not answered within PREFETCH_WAIT is taken by the load worker
+    instead; both read the incident once."""
+    from concurrent.futures import Future
+
+    from agenttui.core.recovery import listing
+    from agenttui.tui.screens.recovery import screen as module
+
+    r, _wt = make_incident(tmp_path)
+    paths = gitrepo.open_repo(r)
+    monkeypatch.setattr(module, "PREFETCH_WAIT", 0.01)
+    real_mount = module.RecoveryScreen.on_mount
+    at_first: list[int] = []  # stash rows once the screen is mounted (its first frame follows)
+
+    def on_mount(self: Any) -> None:
+        real_mount(self)
+        at_first.append(self.table("stashes").row_count)
+
+    monkeypatch.setattr(module.RecoveryScreen, "on_mount", on_mount)
+    for answered in (True, False):
+        ahead: Future[Any] = Future()
+        if answered:
+            ahead.set_result(listing.load_stashes(paths))
+        monkeypatch.setattr(listing, "read_ahead", lambda _paths, ahead=ahead: ahead)
+        app = AgentTuiApp(paths, None, recover=True, live=False)
+        async with app.run_test(size=(150, 45)) as pilot:
+            await until(pilot, lambda: bool(at_first))
+            if not answered:
+                ahead.set_result(listing.load_stashes(paths))  # git answers late
+            screen = await loaded(pilot, app)
+            assert screen.table("stashes").row_count == 10 and screen.loads == 1
+        assert at_first.pop() == (10 if answered else 0)

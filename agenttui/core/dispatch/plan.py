@@ -21,9 +21,7 @@ Errors name the file, the line and the key path (``agent[1].isolation``).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +29,13 @@ from typing import Any
 from agenttui.core.errors import PlanError
 from agenttui.core.git import cmd as gitcmd
 
-PLAN_FILE = "agenttui.toml"
 CLIENTS = ("claude-code", "codex", "gemini")
+
+
+def _digest(data: bytes) -> str:
+    import hashlib  # (with tomllib, imported when a plan is read: `agenttui recover` only finds the file)
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def client_of(command: tuple[str, ...] | str) -> str | None:
@@ -97,7 +100,7 @@ class Plan:
 
 
 def empty_plan() -> Plan:
-    return Plan(path=None, agents=(), fingerprint=hashlib.sha256(b"").hexdigest())
+    return Plan(path=None, agents=(), fingerprint=_digest(b""))
 
 
 def _line_index(text: str) -> tuple[list[int], dict[tuple[int, str], int], dict[str, int]]:
@@ -143,7 +146,7 @@ def load_plan(path: str | Path) -> Plan:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise PlanError(f"{p}: plan is not UTF-8 text") from None
-    return parse_plan(text, p, fingerprint=hashlib.sha256(raw).hexdigest())
+    return parse_plan(text, p, fingerprint=_digest(raw))
 
 
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$", re.S)
@@ -205,6 +208,8 @@ def _line_of(key: str, lines: tuple[list[int], dict[tuple[int, str], int], dict[
 def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan:
     """A plan from the text of ``agenttui.toml``.  Errors: ``FILE:LINE: KEY PATH: what is wrong``
     (the line is the TOML parser's for malformed TOML, else where the key is written)."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except RecursionError:  # tomllib recurses once per nesting level (100,000 nested arrays)
@@ -294,17 +299,8 @@ def parse_plan(text: str, path: Path, *, fingerprint: str | None = None) -> Plan
         land_check=tuple(land) if isinstance(land, list) else land,
         notify_command=tuple(f.notify.command) if f.notify.command else None,
         notify_desktop=f.notify.desktop,
-        fingerprint=fingerprint or hashlib.sha256(text.encode()).hexdigest(),
+        fingerprint=fingerprint or _digest(text.encode()),
     )
-
-
-def find_plan(toplevel: Path | None, explicit: str | Path | None = None) -> Path | None:
-    """The plan file to use: *explicit*, else ``agenttui.toml`` at the root, else None."""
-    if explicit is not None:
-        return Path(explicit)
-    if toplevel is not None and (toplevel / PLAN_FILE).is_file():
-        return toplevel / PLAN_FILE
-    return None
 
 
 def as_json(plan: Plan) -> dict[str, Any]:

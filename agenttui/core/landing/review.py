@@ -54,7 +54,8 @@ def default_base(paths: RepoPaths) -> str:
 def resolve(paths: RepoPaths, name: str) -> LandingTarget:
     """NAME: a plan agent, a linked worktree's folder name, or a branch."""
     from agenttui.core.dispatch.check import plan_targets
-    from agenttui.core.dispatch.plan import find_plan, load_plan
+    from agenttui.core.dispatch.plan import load_plan
+    from agenttui.core.dispatch.planfile import find_plan
 
     trees = gitrepo.list_worktrees(paths)
     main = gitrepo.main_checkout(paths, trees)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,17 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
 def load_stashes(paths: RepoPaths) -> RecoveryData:
     """What the first frame shows: the stashes (one git call; the branches, many more, come after)."""
     return RecoveryData(tuple(gitrepo.list_stashes(paths)), (), (), (), None)
+
+
+def read_ahead(paths: RepoPaths) -> Future[RecoveryData]:
+    """:func:`load_stashes` started on a thread of its own (``agenttui recover``: git's time overlaps
+    the start of the screen, which takes the result for its first frame)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="agenttui-read-ahead")
+    future = pool.submit(load_stashes, paths)
+    pool.shutdown(wait=False)
+    return future
 
 
 def load_data(paths: RepoPaths, stashes: tuple[Stash, ...] | None = None, since: float | None = None) -> RecoveryData:

@@ -11,7 +11,6 @@ restored (:func:`restore`) until the user purges it (:func:`purge`).
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,6 +64,8 @@ ID_OVERRIDE: Iterator[str] | None = None
 def new_id() -> str:
     if ID_OVERRIDE is not None:
         return next(ID_OVERRIDE)
+    import secrets  # (hashlib and hmac: not on the way to `agenttui recover`'s first frame)
+
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 

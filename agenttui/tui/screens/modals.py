@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,12 +12,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from agenttui.core.dispatch.check import Verdict
-from agenttui.core.dispatch.plan import Plan
 from agenttui.core.errors import shown
-from agenttui.core.guard.alerts import Alert
 from agenttui.tui.format import short_path
 from agenttui.tui.literal import fmt, plain
+
+if TYPE_CHECKING:  # types only: `agenttui recover` imports this module for its confirmation, not these
+    from agenttui.core.dispatch.check import Verdict
+    from agenttui.core.dispatch.plan import Plan
+    from agenttui.core.guard.alerts import Alert
 
 
 class AnnounceModal(ModalScreen[str | None]):

@@ -41,6 +41,7 @@ from agenttui.tui.widgets.footer import QuietFooter
 MARK = "●"
 FIRST_ROWS = 100  # rows added before the first frame; the rest right after it
 FIRST_FRAME_WAIT = 2.0  # seconds the full load waits at most for the stashes to be drawn
+PREFETCH_WAIT = 0.15  # seconds the first frame waits at most for the stashes read ahead
 
 
 @dataclass
@@ -58,15 +59,6 @@ class Preview(Message):
 class BranchDetail(Message):
     name: str
     text: str
-
-
-def _read_ahead(paths: RepoPaths) -> Future[RecoveryData]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="agenttui-read-ahead")
-    future = pool.submit(load_stashes, paths)
-    pool.shutdown(wait=False)
-    return future
 
 
 class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
@@ -96,12 +88,14 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         Binding("t", "since", "Since…", show=False),
     ]
 
-    def __init__(self, paths: RepoPaths, *, now: float | None = None, prefetch: bool = False) -> None:
+    def __init__(
+        self, paths: RepoPaths, *, now: float | None = None, read_ahead: Future[RecoveryData] | None = None
+    ) -> None:
         super().__init__(classes="recovery")  # no id: `agenttui recover` keeps one under the main screen
         self.paths = paths
-        # `agenttui recover`: the stashes are read on a thread of their own while Textual starts and
-        # composes the screen (git's time overlaps the framework's; the first load takes the result)
-        self._prefetch: Future[RecoveryData] | None = _read_ahead(paths) if prefetch else None
+        # `agenttui recover`: the stashes read on a thread of their own while Textual starts and
+        # composes the screen (git's time overlaps the framework's; the first frame takes the result)
+        self._prefetch = read_ahead
         self._first_drawn = threading.Event()  # the stash rows are on the screen: the full load may start
         self.now = now  # pinned clock for snapshots; None: real time
         self.loaded = False
@@ -164,10 +158,27 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         for name, tab in self.tabs.items():
-            self.table(name).add_columns(" ", *tab.columns)
+            # labels as plain text: a str label is parsed as rich markup (and imports rich's emoji table)
+            self.table(name).add_columns(*map(plain, (" ", *tab.columns)))
         self.query_one("#filter", Input).display = False
         self.query_one("#since", Input).display = False
+        self._take_read_ahead()
         self.action_reload()
+
+    def _take_read_ahead(self) -> None:
+        """`agenttui recover`: the stashes read ahead go into the first frame itself when git has
+        answered by now or within PREFETCH_WAIT — one frame to the newest stash instead of two, and
+        no worker round trip between them (bench/NOTES.md, "Third pass").  Otherwise, or if git
+        failed, the load worker takes the read-ahead as before."""
+        ahead = self._prefetch
+        if ahead is None:
+            return
+        try:
+            first = ahead.result(timeout=PREFETCH_WAIT)
+        except Exception:  # noqa: BLE001 - slow or failed: the worker waits for it and reports
+            return
+        self._prefetch = None
+        self.on_loaded(Loaded(first))
 
     def action_since(self) -> None:
         box = self.query_one("#since", Input)
@@ -237,12 +248,13 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="recovery-load", exit_on_error=False)
     def load(self) -> None:
         try:
-            stashes = None
-            if self.data is None:  # the first frame: stashes at once, the rest when read
-                ahead, self._prefetch = self._prefetch, None
-                first = ahead.result() if ahead is not None else load_stashes(self.paths)
-                stashes = first.stashes
-                self.post_message(Loaded(first))
+            stashes = self.data.stashes if self.data is not None and not self.loads else None
+            if not self.loads and not self._first_drawn.is_set():  # the first frame: stashes at once
+                if self.data is None:
+                    ahead, self._prefetch = self._prefetch, None
+                    first = ahead.result() if ahead is not None else load_stashes(self.paths)
+                    stashes = first.stashes
+                    self.post_message(Loaded(first))
                 # the rest (the incident: timeline, transcripts, GitPython, psutil — 0.4 s of imports
                 # alone) waits until the stashes are on the screen: on this thread it held the
                 # interpreter's lock while the UI thread drew the first frame (bench/NOTES.md)
@@ -318,7 +330,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     def _add_rows(self, name: str, rows: list[Row]) -> None:
         t, sel = self.table(name), self.selected[name]
         for key, cells in rows:
-            t.add_row(MARK if key in sel else " ", *(plain(c) for c in cells), key=key)
+            t.add_row(plain(MARK if key in sel else " "), *(plain(c) for c in cells), key=key)
 
     # ---------------------------------------------------------------- selection
     def _cursor_key(self, tab: str) -> str | None:
@@ -351,7 +363,7 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
         sel = self.selected[tab]
         sel.symmetric_difference_update({key})
         t = self.table(tab)
-        t.update_cell(key, t.ordered_columns[0].key, MARK if key in sel else " ")
+        t.update_cell(key, t.ordered_columns[0].key, plain(MARK if key in sel else " "))
         if t.cursor_row < t.row_count - 1:
             t.move_cursor(row=t.cursor_row + 1)
 
