@@ -60,3 +60,23 @@ async def test_a_few_agents_are_a_grid(repo: Path) -> None:
         grid = app.main_screen.grid
         await until(pilot, lambda: len(grid.panes) == 3, what="3 panes")
         assert not grid.is_list and not any(p.row_only for p in grid.panes)
+
+
+async def test_the_detail_follows_the_cursor_in_the_same_frame(repo: Path) -> None:
+    """Moving the list's cursor turns the detail to the new agent in the same handler, so one frame
+    draws both (a message reached the detail a frame later: +8 to +15 ms an arrow key, bench_keys).
+    Control: through the message alone, the detail has not followed yet when the key is handled."""
+    write_plan(repo, _plan(12))
+    app = make_app(repo)
+    async with app.run_test(size=(160, 50)) as pilot:
+        grid = app.main_screen.grid
+        await until(pilot, lambda: grid.detail is not None and grid.detail.has_class("-shown"), what="the detail")
+        rows, detail = grid.agent_list, grid.detail
+        assert rows is not None and detail is not None and detail.agent_name == "w00"
+        rows.action_cursor(1)  # (no await: nothing else runs in between)
+        assert detail.agent_name == "w01" and "▶ w01" in str(detail.border_title)
+        sink, rows.highlight_sink = rows.highlight_sink, None
+        rows.action_cursor(1)
+        assert detail.agent_name == "w01"  # control: not yet
+        await until(pilot, lambda: detail.agent_name == "w02", what="the message's way")
+        rows.highlight_sink = sink

@@ -10,6 +10,7 @@ most of an arrow key's cost under load).  The data is the grid's: each row reads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
@@ -50,8 +51,12 @@ class AgentList(ScrollView, can_focus=True):
         "agent-list--spark",
     }
 
-    def __init__(self) -> None:
+    def __init__(self, highlight_sink: Callable[[str], None] | None = None) -> None:
         super().__init__(id="agent-list")
+        # the grid's "show this agent" (its detail follows the cursor): called, not messaged, so the
+        # detail is drawn in the frame that moves the cursor (a message arrived a frame later: +8 ms
+        # an arrow key at 120 frames a second, bench/NOTES.md "Third pass")
+        self.highlight_sink = highlight_sink
         self.rows: list[AgentPane] = []
         self.cursor = 0
         self._strips: dict[int, Strip] = {}  # row -> its drawn line (dropped when the row changes)
@@ -108,7 +113,10 @@ class AgentList(ScrollView, can_focus=True):
             self._strips.pop(row, None)
             self.refresh_line(row)
         self.scroll_to_region(self._row_region(i), animate=False, immediate=True)
-        self.post_message(PaneFocused(self.rows[i].agent_name, from_list=True))
+        if self.highlight_sink is not None:
+            self.highlight_sink(self.rows[i].agent_name)
+        else:
+            self.post_message(PaneFocused(self.rows[i].agent_name, from_list=True))
 
     def _row_region(self, i: int) -> Region:
         return Region(0, i, self.size.width, 1)

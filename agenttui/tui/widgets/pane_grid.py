@@ -182,7 +182,7 @@ class PaneGrid(ForwardsWorkerFailures, VerticalScroll):
         """The list layout's two widgets beside the (then hidden) grid: the rows and the detail."""
         src = self.pane(self.highlighted) if self.highlighted else None
         if listed and src is not None and self.agent_list is None and self.is_attached:
-            self.agent_list, self.detail = AgentList(), DetailPane(src.run)
+            self.agent_list, self.detail = AgentList(highlight_sink=self.show_agent), DetailPane(src.run)
             self.screen.mount(self.agent_list, self.detail, after=self)
         if self.agent_list is None or self.detail is None:
             return
