@@ -53,45 +53,13 @@ app.run(headless=True)
 print(json.dumps(T))
 """
 
-FLOOR = r"""
-import json, sys, time
-T = [("interpreter up", time.perf_counter())]
-import textual.app
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
-T.append(("import textual.app (+ the widgets)", time.perf_counter()))
-WIDGETS = sys.argv[1] == "widgets"
-
-class A(textual.app.App):
-    def compose(self):
-        yield Static("Recovery")
-        if not WIDGETS:
-            return
-        with TabbedContent(initial="p0"):
-            for i in range(5):
-                with TabPane(f"Tab {i}", id=f"p{i}"), Horizontal():
-                    yield DataTable(id=f"t{i}")
-                    with VerticalScroll():
-                        yield Static("preview")
-        yield Input()
-        yield Footer()
-
-    def on_mount(self):
-        if WIDGETS:
-            for i in range(5):
-                self.query_one(f"#t{i}", DataTable).add_columns("stash", "age", "branch", "files", "message")
-            self.query_one("#t0", DataTable).add_row("0", "1m", "main", "1", "stash 999")
-
-app = A()
-T.append(("App built", time.perf_counter()))
-app.call_after_refresh(lambda: (T.append(("first frame", time.perf_counter())), app.exit()))
-app.run(headless=True)
-print(json.dumps(T))
-"""
+FLOOR = str(ROOT / "bench" / "floor_recovery.py")  # floor 1 ("static") and floor 2 ("widgets")
 
 
 def trial(code: str, *args: str) -> list[tuple[str, float]]:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT)
+    """*code*: a program's text, or the path of the floor's file."""
+    argv = [code, *args, "--headless"] if code == FLOOR else ["-c", code, *args]
+    out = subprocess.run([sys.executable, *argv], capture_output=True, text=True, check=True, cwd=ROOT)
     stamps = json.loads(out.stdout.strip().splitlines()[-1])
     t0 = stamps[0][1]
     return [(name, (t - t0) * 1000) for name, t in stamps]
