@@ -392,12 +392,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _frame_rate() -> None:
+def _before_textual() -> None:
     """Before Textual is imported: up to 120 frames a second instead of its 60.  Frames are drawn
     only when something changed (and the panes' redraws are paced anyway), so this costs nothing
     idle; it shortens every wait for the next frame, and opening the palette takes three of them
-    (docs/MEASURED.md, "frame rate").  TEXTUAL_FPS still wins."""
+    (docs/MEASURED.md, "frame rate").  TEXTUAL_FPS still wins.
+
+    And no garbage collection until the collector pacer takes it over after the first frame
+    (``tui/collector.py``, which collects and freezes the start-up heap once, then turns it back
+    on): importing Textual and building the first screen allocate the ~140,000 objects that live
+    as long as the process, and Python's collections scanned them again and again on the way
+    (docs/MEASURED.md, "start-up without collections")."""
+    import gc
+
     os.environ.setdefault("TEXTUAL_FPS", "120")
+    gc.disable()
 
 
 def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
@@ -409,7 +418,7 @@ def cmd_tui(args: argparse.Namespace, *, recover: bool = False) -> int:
         paths, _plan = _load(args.repo, args.plan, required=False)
     if paths.bare:
         raise AgentTuiError(f"{paths.common_dir}: is a bare repository: run agenttui in a checkout")
-    _frame_rate()
+    _before_textual()
     from agenttui.tui.run import run_app
 
     plan_path = find_plan(paths.toplevel, args.plan)
@@ -432,7 +441,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     paths = gitrepo.open_repo(path)
-    _frame_rate()
+    _before_textual()
     from agenttui.tui.run import run_app
 
     return run_app(paths, path / "agenttui.toml", unsafe_demo=args.unsafe)

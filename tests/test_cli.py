@@ -145,14 +145,19 @@ def test_status_text(repo: Path) -> None:
 
 
 def test_the_supervisor_draws_up_to_120_frames_unless_told_otherwise() -> None:
-    code = "from agenttui.cli import _frame_rate; _frame_rate(); import textual.constants as c; print(c.MAX_FPS)"
+    """And it starts with no garbage collections (the collector pacer turns them on after the first
+    frame: tests/tui/test_collector.py).  Control: a plain interpreter has them on."""
+    code = (
+        "import gc; print(gc.isenabled()); from agenttui.cli import _before_textual; _before_textual(); "
+        "import textual.constants as c; print(c.MAX_FPS, gc.isenabled())"
+    )
     env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "120"
+    assert out.stdout.split() == ["True", "120", "False"]
     out = subprocess.run(
         [sys.executable, "-c", code], env={**env, "TEXTUAL_FPS": "30"}, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "30"
+    assert out.stdout.split()[1] == "30"
 
 
 def test_status_json_gives_each_agent_a_state_and_watch_streams_changes(repo: Path) -> None:

@@ -14,7 +14,8 @@ due (a held key must not grow the heap without bound).
 
 Young collections (generations 0 and 1) stay automatic: they are short.  At start the start-up
 heap (imported modules, the mounted panes) is collected once and frozen, so full collections do
-not scan it again (docs/MEASURED.md, "garbage collection").  Only for the real process:
+not scan it again (docs/MEASURED.md, "garbage collection"); the real process runs with no
+collections at all until then (``cli._before_textual``), and :meth:`start` turns them on.  Only for the real process:
 tests share theirs, and :meth:`stop` undoes everything.
 """
 
@@ -43,6 +44,7 @@ class CollectorPacer:
         self.last_input = 0.0
         self.due_since: float | None = None
         self.saved: tuple[int, int, int] | None = None
+        self.was_enabled = True  # whether collections were on before start (the real process starts with them off)
         self.runs = 0  # full collections run by the pacer
         self.deferred = 0  # times a due collection waited for input to go quiet
         self._handle: asyncio.TimerHandle | None = None
@@ -58,6 +60,8 @@ class CollectorPacer:
         gc.freeze()
         self.saved = gc.get_threshold()
         gc.set_threshold(self.saved[0], self.saved[1], _NEVER)
+        self.was_enabled = gc.isenabled()
+        gc.enable()  # (off from before Textual's import until now: cli._before_textual)
 
     def stop(self) -> None:
         if self.saved is None:
@@ -65,6 +69,8 @@ class CollectorPacer:
         gc.set_threshold(*self.saved)
         self.saved = None
         gc.unfreeze()
+        if not self.was_enabled:
+            gc.disable()
 
     def input(self, now: float | None = None) -> None:
         """A key, click or scroll arrived."""

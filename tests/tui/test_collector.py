@@ -49,4 +49,19 @@ def test_start_takes_full_collections_over_and_stop_gives_them_back() -> None:
         assert not pacer.due(now=pacer.not_before - 0.001) and pacer.due(now=pacer.not_before)
     finally:
         pacer.stop()
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_start_turns_collections_on_that_the_process_started_without() -> None:
+    """The real process has no collections from before Textual's import (cli._before_textual) until
+    the pacer starts: start turns them on, stop puts them back as they were.  Control: a pacer
+    started with them on leaves them on (above)."""
+    gc.disable()
+    pacer = CollectorPacer()
+    try:
+        pacer.start()
+        assert gc.isenabled()
+        pacer.stop()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -287,3 +287,32 @@ async def test_the_stashes_read_ahead_are_in_the_first_frame(tmp_path: Path, mon
             screen = await loaded(pilot, app)
             assert screen.table("stashes").row_count == 10 and screen.loads == 1
         assert at_first.pop() == (10 if answered else 0)
+
+
+async def test_the_first_frame_reads_the_newest_stashes_and_the_whole_list_after_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`agenttui recover` lists only the newest FIRST_STASHES stashes for its first frame (git lists
+    each stash's files: 0.1 s for 1,000), then the whole list, before the incident.  Control: the
+    ten stashes are all there once loaded, with the incident read once."""
+    from agenttui.core.recovery import listing
+    from agenttui.tui.screens.recovery import screen as module
+
+    monkeypatch.setattr(listing, "FIRST_STASHES", 3)
+    monkeypatch.setattr(module, "FIRST_STASHES", 3)
+    monkeypatch.setattr(module, "PREFETCH_WAIT", 5.0)  # (the read-ahead is taken as the screen mounts)
+    real_mount = module.RecoveryScreen.on_mount
+    at_mount: list[int] = []
+
+    def on_mount(self: Any) -> None:
+        real_mount(self)
+        at_mount.append(self.table("stashes").row_count)
+
+    monkeypatch.setattr(module.RecoveryScreen, "on_mount", on_mount)
+    r, _wt = make_incident(tmp_path)
+    app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        assert at_mount == [3]
+        assert screen.table("stashes").row_count == 10 and screen.loads == 1
+        assert [s.index for s in screen.data.stashes] == list(range(10))

@@ -275,23 +275,26 @@ def list_branches(paths: RepoPaths, *, merged_into: str | None = None) -> list[B
 _STASH_FORMAT = f"--format={_REC}%gd{_SEP}%H{_SEP}%ct{_SEP}%gs{_SEP}%P"
 
 
-def list_stashes(paths: RepoPaths) -> list[Stash]:
+def list_stashes(paths: RepoPaths, newest: int | None = None) -> list[Stash]:
     """Every stash entry with the number of files it holds — its untracked files (``stash push -u``:
     the third parent) counted too, or a stash holding only new files would say "0 files" and look
-    empty: one ``stash list`` call, and one ``diff-tree --stdin`` for all the untracked parts."""
+    empty: one ``stash list`` call, and one ``diff-tree --stdin`` for all the untracked parts.
+    With *newest*, only that many, the newest first (git lists each stash's files: ~0.1 s for
+    1,000 stashes, most of `agenttui recover`'s first frame on a big repository)."""
     cwd = paths.toplevel or paths.common_dir
-    status, text, err = gitcmd.run(cwd, ["stash", "list", _STASH_FORMAT, "--name-only"], check=False)
+    limit = [f"--max-count={newest}"] if newest is not None else []
+    status, text, err = gitcmd.run(cwd, ["stash", "list", _STASH_FORMAT, "--name-only", *limit], check=False)
     if status != 0:
         if "bare" in err or "work tree" in err:
-            return _list_stashes_bare(paths)
+            return _list_stashes_bare(paths, limit)
         raise GitError(["stash", "list"], status, err)
     return _with_untracked(paths, _parse_stashes(text))
 
 
-def _list_stashes_bare(paths: RepoPaths) -> list[Stash]:
+def _list_stashes_bare(paths: RepoPaths, limit: list[str]) -> list[Stash]:
     status, text, _ = gitcmd.run(
         paths.common_dir,
-        ["log", "-g", "--first-parent", "-m", _STASH_FORMAT, "--name-only", "refs/stash", "--"],
+        ["log", "-g", "--first-parent", "-m", _STASH_FORMAT, "--name-only", *limit, "refs/stash", "--"],
         check=False,
     )
     return _with_untracked(paths, _parse_stashes(text.replace("refs/stash@", "stash@"))) if status == 0 else []

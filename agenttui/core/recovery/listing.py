@@ -103,18 +103,23 @@ def agent_rows(paths: RepoPaths, since: float | None = None, tl: Any = None) -> 
     return tuple(rows)
 
 
-def load_stashes(paths: RepoPaths) -> RecoveryData:
-    """What the first frame shows: the stashes (one git call; the branches, many more, come after)."""
-    return RecoveryData(tuple(gitrepo.list_stashes(paths)), (), (), (), None)
+FIRST_STASHES = 100  # the stashes `agenttui recover` reads for its first frame (a screen shows fewer)
+
+
+def load_stashes(paths: RepoPaths, newest: int | None = None) -> RecoveryData:
+    """What the first frame shows: the stashes (one git call; the branches, many more, come after),
+    or only the *newest* so many of them."""
+    return RecoveryData(tuple(gitrepo.list_stashes(paths, newest)), (), (), (), None)
 
 
 def read_ahead(paths: RepoPaths) -> Future[RecoveryData]:
-    """:func:`load_stashes` started on a thread of its own (``agenttui recover``: git's time overlaps
-    the start of the screen, which takes the result for its first frame)."""
+    """The newest FIRST_STASHES stashes, read on a thread of their own (``agenttui recover``: git's
+    time overlaps the start of the screen, which takes the result for its first frame and reads
+    the whole list right after it)."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="agenttui-read-ahead")
-    future = pool.submit(load_stashes, paths)
+    future = pool.submit(load_stashes, paths, FIRST_STASHES)
     pool.shutdown(wait=False)
     return future
 

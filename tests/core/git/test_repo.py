@@ -122,6 +122,13 @@ def test_stashes(tmp_path: Path) -> None:
     assert stashes[1].message == "On main: others-work-again"
     assert stashes[1].branch == "main" and stashes[1].files == 2
     assert stashes[1].sha == git(r, "rev-parse", "stash@{1}").strip()
+    # only the newest (`agenttui recover`'s first frame): the same entries, files counted alike
+    (r / "new.txt").write_text("untracked only")
+    git(r, "stash", "push", "-q", "-u", "-m", "new file")
+    newest = gitrepo.list_stashes(gitrepo.open_repo(r), 2)
+    everything = gitrepo.list_stashes(gitrepo.open_repo(r))
+    assert len(everything) == 3 and newest == everything[:2]  # (control: all three without a limit)
+    assert newest[0].files == 1 and newest[0].untracked == 1
 
 
 def test_head_detached_and_unborn(tmp_path: Path) -> None:

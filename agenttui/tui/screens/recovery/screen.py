@@ -27,6 +27,7 @@ from agenttui.core.errors import AgentTuiError, shown
 from agenttui.core.git import repo as gitrepo
 from agenttui.core.git.models import RepoPaths
 from agenttui.core.recovery import RecoveryData, load_data, load_stashes
+from agenttui.core.recovery.listing import FIRST_STASHES
 from agenttui.tui.literal import fmt, plain, plain_lines
 from agenttui.tui.messages import BackToMain, ForwardsWorkerFailures
 from agenttui.tui.screens.recovery.agents import AgentsTab
@@ -259,6 +260,10 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
                 # alone) waits until the stashes are on the screen: on this thread it held the
                 # interpreter's lock while the UI thread drew the first frame (bench/NOTES.md)
                 self._first_drawn.wait(FIRST_FRAME_WAIT)
+                if stashes is not None and len(stashes) >= FIRST_STASHES:  # only the newest were read
+                    whole = load_stashes(self.paths)
+                    stashes = whole.stashes
+                    self.post_message(Loaded(whole))
             self.post_message(Loaded(load_data(self.paths, stashes, self.since)))
         except AgentTuiError as exc:
             self.app.call_from_thread(self._finish, [(False, exc.message)], reload=False)
