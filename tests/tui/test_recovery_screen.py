@@ -316,3 +316,16 @@ async def test_the_first_frame_reads_the_newest_stashes_and_the_whole_list_after
         assert at_mount == [3]
         assert screen.table("stashes").row_count == 10 and screen.loads == 1
         assert [s.index for s in screen.data.stashes] == list(range(10))
+
+
+async def test_the_stash_list_has_the_keys_from_the_start(tmp_path: Path) -> None:
+    """`agenttui recover` opens with the stash list focused: the arrow keys move its cursor at once
+    (Textual focuses the first focusable widget, the tab bar, where they moved nothing; the other
+    tests focus the table themselves)."""
+    r, _wt = make_incident(tmp_path)
+    app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+    async with app.run_test(size=(150, 45)) as pilot:
+        screen = await loaded(pilot, app)
+        assert app.focused is screen.table("stashes")
+        await pilot.press("down", "down")
+        assert screen.table("stashes").cursor_row == 2

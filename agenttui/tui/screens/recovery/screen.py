@@ -63,6 +63,9 @@ class BranchDetail(Message):
 
 
 class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
+    # the stash list has the keys from the start (Textual's default, the first focusable widget,
+    # is the tab bar: the arrow keys and page keys moved nothing in the list)
+    AUTO_FOCUS = "#t-stashes"
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("r", "back", "Back", show=False),
