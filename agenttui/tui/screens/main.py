@@ -248,7 +248,7 @@ class MainScreen(AgentActions, ForwardsWorkerFailures, ResizeOnlyWhenResized):
 
     # ---------------------------------------------------------------- the tick
     def tick(self) -> None:
-        if not self.firing:
+        if not self.firing and self.sup.reap_due():
             self._reap()
         if self.guard_panel.armed_by_fire and self.sup.fired and self.sup.counts()[0] == 0:
             self.guard_panel.disarm("the last agent exited")

@@ -104,6 +104,21 @@ def test_poll_reaps_exits_and_stop_pause_signal_the_tree(repo: Path) -> None:
                 run.popen.kill()
 
 
+def test_reaping_is_due_only_when_an_agent_exited(sup: Supervisor) -> None:
+    """The screen starts its reaping worker only when `reap_due` says so: not for agents that run
+    on, at once for one that exited, and no more once it is reaped (control: the exit is seen)."""
+    sup.announce()
+    sup.confirm()
+    sup.fire()
+    assert not sup.reap_due()  # both running
+    api = sup.runs["api"]
+    assert api.popen is not None
+    api.popen.terminate()
+    wait_for(sup.reap_due, what="the exit seen")
+    assert sup.poll() == [f"api exited with code {-signal.SIGTERM}"]
+    assert not sup.reap_due() and api.state == "exited"
+
+
 def test_discover_gives_foreign_worktrees_a_run(sup: Supervisor, repo: Path) -> None:
     wt = repo / ".claude" / "worktrees" / "agent-x"
     git(repo, "worktree", "add", "-q", "-b", "claude/agent-x", str(wt))

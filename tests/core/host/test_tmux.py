@@ -63,6 +63,7 @@ command = "echo bye; exit 7"
     assert line.endswith(str((repo.parent / "repo.agents" / "chat").resolve()))
     wait_for(lambda: sup.poll() or quick.state == "exited", 10, "quick to exit")
     assert quick.exit_code == 7
+    assert sup.reap_due()  # a live tmux agent: only tmux can say whether it ended, so ask every round
     assert "attach -t agenttui-repo" in tmux.focus(chat.tmux)
     agent_pid = wait_for(
         lambda: next((c.pid for c in psutil.Process(chat.pid).children()), None), 5, "the agent under the pane's sh"
