@@ -329,3 +329,42 @@ async def test_the_stash_list_has_the_keys_from_the_start(tmp_path: Path) -> Non
         assert app.focused is screen.table("stashes")
         await pilot.press("down", "down")
         assert screen.table("stashes").cursor_row == 2
+
+
+async def test_a_reload_before_the_whole_list_is_read_lists_every_stash(tmp_path: Path, monkeypatch: Any) -> None:
+    """g pressed after the first frame (the newest FIRST_STASHES stashes) and before the first load
+    has read the whole list: that reload reads the whole list itself, not the first frame's newest
+    ones.  Control: the first load, held back, still lists every stash once let go."""
+    import threading
+
+    from agenttui.core.recovery import listing
+    from agenttui.tui.screens.recovery import screen as module
+
+    monkeypatch.setattr(listing, "FIRST_STASHES", 3)
+    monkeypatch.setattr(module, "FIRST_STASHES", 3)
+    monkeypatch.setattr(module, "PREFETCH_WAIT", 5.0)
+    hold = threading.Event()
+    real = module.load_stashes
+
+    def load_stashes(paths: Any, newest: int | None = None) -> Any:
+        if newest is None:  # the first load's whole list: held until the reload is done
+            hold.wait(30)
+        return real(paths, newest)
+
+    monkeypatch.setattr(module, "load_stashes", load_stashes)
+    r, _wt = make_incident(tmp_path)
+    app = AgentTuiApp(gitrepo.open_repo(r), None, recover=True, live=False)
+    try:
+        async with app.run_test(size=(150, 45)) as pilot:
+            screen = recovery_screen(app)
+            await until(pilot, lambda: screen._first_drawn.is_set(), what="the first frame")
+            assert screen.table("stashes").row_count == 3
+            await pilot.press("g")
+            await until(pilot, lambda: screen.loads >= 1, what="the reload")
+            assert screen.data is not None and len(screen.data.stashes) == 10
+            assert screen.table("stashes").row_count == 10
+            hold.set()
+            await until(pilot, lambda: screen.loads >= 2, what="the first load, let go")
+            assert screen.data is not None and len(screen.data.stashes) == 10
+    finally:
+        hold.set()

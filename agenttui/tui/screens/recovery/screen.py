@@ -252,18 +252,19 @@ class RecoveryScreen(Flows, ForwardsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="recovery-load", exit_on_error=False)
     def load(self) -> None:
         try:
-            stashes = self.data.stashes if self.data is not None and not self.loads else None
-            if not self.loads and not self._first_drawn.is_set():  # the first frame: stashes at once
-                if self.data is None:
+            stashes = None  # (a later load reads them with the rest)
+            if not self.loads and not self._first_drawn.is_set():  # the first frame: the newest stashes
+                first = self.data  # (taken as the screen mounted)
+                if first is None:
                     ahead, self._prefetch = self._prefetch, None
-                    first = ahead.result() if ahead is not None else load_stashes(self.paths)
-                    stashes = first.stashes
+                    first = ahead.result() if ahead is not None else load_stashes(self.paths, FIRST_STASHES)
                     self.post_message(Loaded(first))
                 # the rest (the incident: timeline, transcripts, GitPython, psutil — 0.4 s of imports
                 # alone) waits until the stashes are on the screen: on this thread it held the
                 # interpreter's lock while the UI thread drew the first frame (bench/NOTES.md)
                 self._first_drawn.wait(FIRST_FRAME_WAIT)
-                if stashes is not None and len(stashes) >= FIRST_STASHES:  # only the newest were read
+                stashes = first.stashes
+                if len(stashes) >= FIRST_STASHES:  # only the newest were read: the whole list first
                     whole = load_stashes(self.paths)
                     stashes = whole.stashes
                     self.post_message(Loaded(whole))
