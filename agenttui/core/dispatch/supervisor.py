@@ -27,6 +27,11 @@ from agenttui.core.host.procs import spread_nice
 __all__ = ["STOP_GRACE", "AgentRun", "Supervisor", "launched_pids"]
 
 
+def _asks_tmux(run: AgentRun) -> bool:
+    """Only tmux can say whether this agent ended (a live pane, not paused): reaping asks it."""
+    return run.tmux is not None and run.state not in ("exited", "failed", "paused")
+
+
 class Supervisor:
     def __init__(self, paths: RepoPaths, plan_path: Path | None) -> None:
         self.paths = paths
@@ -327,12 +332,10 @@ class Supervisor:
         ``Popen.poll`` per agent): the supervisor's screen starts its reaping worker only then, not
         twice a second for 32 idle agents (docs/MEASURED.md, "reaping")."""
         for run in self.run_list():
-            if run.state in ("exited", "failed"):
-                continue
-            if run.tmux is not None:
-                if run.state != "paused":
-                    return True
-            elif run.popen is not None and run.popen.poll() is not None:
+            if _asks_tmux(run):
+                return True
+            popen = run.popen if run.tmux is None and run.state not in ("exited", "failed") else None
+            if popen is not None and popen.poll() is not None:  # an exit to reap
                 return True
         return False
 
@@ -347,7 +350,7 @@ class Supervisor:
         exits: list[tuple[str, dict[str, object]]] = []
         runs = self.run_list()
         states: dict[str, tmux.PaneState] | None = None
-        if any(r.tmux is not None and r.state not in ("exited", "failed", "paused") for r in runs):
+        if any(_asks_tmux(r) for r in runs):
             try:
                 states = tmux.pane_states()  # one tmux call for all of them
             except (OSError, subprocess.SubprocessError, AgentTuiError):
