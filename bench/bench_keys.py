@@ -153,20 +153,26 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, int]]:
     return out
 
 
+def _turn(term: Term, terms: list[Term], settle: float, key: bytes, needle: bytes, kind: str) -> float | None:
+    """*key* to *term* once all the terminals have been read for *settle* s together: the seconds
+    until *needle* is on its screen (None: not within 3 s)."""
+    for other in terms:
+        other.drain(settle / len(terms))
+    t0 = time.perf_counter()
+    term.send(key)
+    t = term.wait_for(needle, 3.0)
+    trace(kind, t0, t)
+    return None if t is None else t - t0
+
+
 def palette_latency(terms: list[Term], trials: int) -> list[list[float]]:
     """ctrl+p until the palette's first listed command (sorted by title) is drawn, then escape; with
     several terminals (the supervisor and the floor) they take turns, trial by trial."""
     out: list[list[float]] = [[] for _ in terms]
     for _ in range(trials):
         for term, times in zip(terms, out, strict=True):
-            for other in terms:
-                other.drain(0.3 / len(terms))
-            t0 = time.perf_counter()
-            term.send(b"\x10")  # ctrl+p
-            t = term.wait_for(b"Announce", 3.0)
-            trace("palette", t0, t)
-            if t is not None:
-                times.append(t - t0)
+            if (t := _turn(term, terms, 0.3, b"\x10", b"Announce", "palette")) is not None:
+                times.append(t)
             term.send(b"\x1b")
             term.drain(0.4)
     return out
@@ -180,14 +186,8 @@ def nav_latency(terms: list[Term], trials: int) -> list[list[float]]:
     for i in range(trials):
         key, name = (b"\x1b[C", "w01") if i % 2 == 0 else (b"\x1b[D", "w00")
         for term, times in zip(terms, out, strict=True):
-            for other in terms:
-                other.drain(0.15 / len(terms))
-            t0 = time.perf_counter()
-            term.send(key)
-            t = term.wait_for(f"\u25b6 {name}".encode(), 3.0)
-            trace("arrow", t0, t)
-            if t is not None:
-                times.append(t - t0)
+            if (t := _turn(term, terms, 0.15, key, f"\u25b6 {name}".encode(), "arrow")) is not None:
+                times.append(t)
     return out
 
 
@@ -209,7 +209,7 @@ def floor_term(agents: int, cwd: Path) -> Term:
 
     commands = [f"{a.palette}={a.help}" for a in MAIN if a.palette]
     floor = [sys.executable, str(Path(__file__).with_name("floor_keys.py")), str(agents), *commands]
-    return Term(floor, cwd, TEXTUAL_FPS="120")  # the frame rate agenttui sets for itself (cli._frame_rate)
+    return Term(floor, cwd, TEXTUAL_FPS="120")  # the frame rate agenttui sets for itself (cli._before_textual)
 
 
 def main() -> int:
